@@ -1,0 +1,56 @@
+"""One place builds the application: config in, wired objects out."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from bot.clock import Clock, SystemClock
+from bot.config import Config, load_config
+from bot.content import load_library
+from bot.engine import Engine
+from bot.identity import Place
+from bot.service import Service
+from bot.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    config: Config
+    db: Database
+    engine: Engine
+    service: Service
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def build(config: Config, *, clock: Clock | None = None, key: str = "main") -> App:
+    """Load content, open and migrate the database, wire engine and service."""
+    started = time.perf_counter()
+    library, _ = load_library(config.content_dir)
+    db = Database(config.database_url)
+    db.upgrade()
+    engine = Engine(db=db, library=library, settings=config.settings, clock=clock or SystemClock())
+    service = Service(engine, grace=timedelta(minutes=config.settings.rounds.grace_minutes), key=key)
+    log.info("ready in %.0f ms: %d questions, database %s", 1000 * (time.perf_counter() - started),
+             len(library.questions), db.engine.url.render_as_string(hide_password=True))
+    return App(config, db, engine, service)
+
+
+async def seed_schedules(app: App) -> None:
+    """Create the schedules listed in bot.toml for channels that have none yet."""
+    for sc in app.config.settings.schedules:
+        await app.engine.set_schedule(
+            Place(sc.platform, sc.community, sc.channel), time_of_day=sc.time, timezone=sc.timezone,
+            days=sc.days, window_minutes=sc.window_minutes, topics=tuple(sc.topics),
+            levels=tuple(sc.levels), only_if_missing=True)
+
+
+def load(path: Path | None, *, database_url: str | None = None, clock: Clock | None = None) -> App:
+    return build(load_config(path, database_url=database_url), clock=clock)

@@ -1,0 +1,87 @@
+"""Run the machine checks that pin a question's answer key to real Flask behaviour.
+
+Used by the test suite (``tests/test_content_checks.py``) and by content
+authors: ``python -m bot.checks [content-dir]``.  Flask is needed only here.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.content import LoadedQuestion, load_library
+from bot.lint import lint
+
+
+def raises(fn: Any) -> str | None:
+    """Call ``fn``; return the name of the exception it raised, or None."""
+    try:
+        fn()
+    except BaseException as exc:  # noqa: BLE001 - the name is what the check compares
+        return type(exc).__name__
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    question: LoadedQuestion
+    ok: bool
+    detail: str
+
+
+def run_check(lq: LoadedQuestion) -> CheckResult:
+    """Execute a question's check and compare Flask's behaviour with the answer key."""
+    q, check = lq.q, lq.q.check
+    assert check is not None
+    ns: dict[str, Any] = {"__name__": f"drill_check_{q.id.replace('-', '_')}", "raises": raises}
+    try:
+        exec(compile(check.setup, f"<{q.id} setup>", "exec"), ns)
+        exec(compile(q.code or "", f"<{q.id} code>", "exec"), ns)
+        if "app" in ns and "client" not in ns and hasattr(ns["app"], "test_client"):
+            ns["client"] = ns["app"].test_client()
+        exec(compile(check.run, f"<{q.id} run>", "exec"), ns)
+    except Exception as exc:  # noqa: BLE001 - reported as a failed check
+        return CheckResult(lq, False, f"check raised {type(exc).__name__}: {exc}")
+    if "result" not in ns:
+        return CheckResult(lq, False, "check.run did not assign `result`")
+    result = ns["result"]
+    if q.kind == "truefalse":
+        ok = result is q.answer
+        return CheckResult(lq, ok, f"result {result!r}, answer key {q.answer!r}")
+    if q.kind == "choice":
+        assert check.values is not None and q.correct_index is not None
+        want = check.values[q.correct_index]
+        others = [v for i, v in enumerate(check.values) if i != q.correct_index]
+        if result != want:
+            return CheckResult(lq, False, f"Flask gave {result!r}; the answer key says {want!r}")
+        if result in others:
+            return CheckResult(lq, False, f"{result!r} also matches a wrong option")
+        return CheckResult(lq, True, f"Flask gave {result!r}")
+    return CheckResult(lq, False, "open questions cannot carry a check")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    content = Path(args[0]) if args else Path(__file__).resolve().parent.parent / "content"
+    library, problems = load_library(content, strict=False)
+    problems += lint(library)
+    for p in problems:
+        print(f"PROBLEM {p}")
+    failed = 0
+    checked = 0
+    for lq in library.questions:
+        if lq.q.check is None:
+            continue
+        checked += 1
+        r = run_check(lq)
+        if not r.ok:
+            failed += 1
+            print(f"FAIL {lq.file}: {lq.id}: {r.detail}")
+    print(f"{checked} checks run, {failed} failed, {len(problems)} problems")
+    return 1 if failed or problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,347 @@
+"""Question packs: the format, the loader and the validator.
+
+A pack is a folder under ``content/`` holding ``pack.toml`` (id, title,
+version) and one TOML file per topic.  Every problem found is reported with
+the file, the question id and the field, so an editor can fix it at once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from bot.errors import ContentError
+
+Level = Literal["junior", "mid", "senior"]
+Kind = Literal["choice", "truefalse", "open"]
+LEVELS: tuple[Level, ...] = ("junior", "mid", "senior")
+KINDS: tuple[Kind, ...] = ("choice", "truefalse", "open")
+LETTERS = "ABCDE"
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
+Text = Annotated[str, Field(min_length=1)]
+# Official documentation only: Flask, Pallets projects, and extension docs.
+Url = Annotated[str, Field(pattern=r"^https://[^\s]+$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class KeyPoint(_Strict):
+    """One idea an open answer should cover, and the phrases that show it."""
+
+    point: Text
+    phrases: list[Text] = Field(min_length=1)
+
+
+class Check(_Strict):
+    """A machine check run by the test suite against the installed Flask.
+
+    ``setup`` (hidden from players), the question's ``code`` and ``run`` are
+    executed in that order in one namespace; ``run`` must assign ``result``.
+    For a choice question ``values`` holds the result each option stands for;
+    for a true/false question ``result`` must equal the answer.
+    """
+
+    setup: str = ""
+    run: Text
+    values: list[Any] | None = None
+
+
+class Question(_Strict):
+    id: Slug
+    level: Level
+    kind: Kind
+    prompt: Text
+    code: str | None = None
+    choices: list[Text] | None = None
+    answer: str | bool | None = None
+    model_answer: str | None = None
+    key_points: list[KeyPoint] | None = None
+    explanation: Text
+    references: list[Url] = Field(min_length=1)
+    tags: list[Slug] = Field(default_factory=list)
+    check: Check | None = None
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> Question:
+        if self.kind == "choice":
+            _need(self.choices is not None and 3 <= len(self.choices) <= 5,
+                  "choices", "a choice question needs 3 to 5 choices")
+            assert self.choices is not None
+            _need(len({c.casefold() for c in self.choices}) == len(self.choices),
+                  "choices", "choices must be distinct")
+            _need(isinstance(self.answer, str) and len(self.answer) == 1
+                  and self.answer in LETTERS[: len(self.choices)],
+                  "answer", f"must be one letter from A to {LETTERS[len(self.choices) - 1]}")
+            if self.check is not None:
+                _need(self.check.values is not None and len(self.check.values) == len(self.choices),
+                      "check.values", "needs one value per choice")
+        elif self.kind == "truefalse":
+            _need(isinstance(self.answer, bool), "answer", "must be true or false")
+            _need(self.choices is None, "choices", "a true/false question has no choices")
+        else:
+            _need(bool(self.model_answer), "model_answer", "an open question needs a model answer")
+            _need(self.key_points is not None and 2 <= len(self.key_points) <= 6,
+                  "key_points", "an open question needs 2 to 6 key points")
+            _need(self.answer is None and self.choices is None,
+                  "answer", "an open question has no answer letter or choices")
+        if self.kind != "open":
+            _need(self.model_answer is None and self.key_points is None,
+                  "model_answer", "only open questions have a model answer and key points")
+        return self
+
+    @property
+    def correct_index(self) -> int | None:
+        """Index of the right option (choice), 0/1 for true/false, else None."""
+        if self.kind == "choice":
+            assert isinstance(self.answer, str)
+            return LETTERS.index(self.answer)
+        if self.kind == "truefalse":
+            return 0 if self.answer is True else 1
+        return None
+
+    @property
+    def options(self) -> tuple[str, ...]:
+        """The answer buttons a player sees."""
+        if self.kind == "choice":
+            assert self.choices is not None
+            return tuple(self.choices)
+        if self.kind == "truefalse":
+            return ("True", "False")
+        return ()
+
+
+def _need(ok: bool, field: str, message: str) -> None:
+    if not ok:
+        raise ValueError(f"[{field}] {message}")
+
+
+class TopicFile(_Strict):
+    topic: Slug
+    title: Text
+    questions: list[dict[str, Any]] = Field(min_length=1)
+
+
+class PackMeta(_Strict):
+    id: Slug
+    title: Text
+    version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$")]
+    description: str = ""
+    language: str = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A content error located by file, question id and field."""
+
+    file: str
+    question: str | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.question:
+            where += f": question {self.question!r}"
+        if self.field:
+            where += f", field {self.field!r}"
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedQuestion:
+    """A validated question with where it came from."""
+
+    pack: str
+    topic: str
+    topic_title: str
+    file: str
+    q: Question
+
+    @property
+    def id(self) -> str:
+        return self.q.id
+
+
+@dataclass(frozen=True, slots=True)
+class Pack:
+    meta: PackMeta
+    path: Path
+    questions: tuple[LoadedQuestion, ...]
+
+    @property
+    def topics(self) -> dict[str, str]:
+        return {q.topic: q.topic_title for q in self.questions}
+
+
+class Library:
+    """Every loaded pack, with questions indexed by id."""
+
+    def __init__(self, packs: Sequence[Pack]) -> None:
+        self.packs = tuple(packs)
+        self.questions = tuple(q for p in self.packs for q in p.questions)
+        self._index = {q.id: q for q in self.questions}
+
+    def get(self, question_id: str) -> LoadedQuestion | None:
+        return self._index.get(question_id)
+
+    def topics(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for p in self.packs:
+            out.update(p.topics)
+        return out
+
+    def select(self, *, packs: Sequence[str] = (), topics: Sequence[str] = (),
+               levels: Sequence[str] = ()) -> list[LoadedQuestion]:
+        """Questions matching the filters; an empty filter matches everything."""
+        return [q for q in self.questions
+                if (not packs or q.pack in packs)
+                and (not topics or q.topic in topics)
+                and (not levels or q.q.level in levels)]
+
+
+def _field_from_loc(loc: Iterable[int | str]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts[-1:] = [f"{parts[-1]}[{item}]"] if parts else [f"[{item}]"]
+        else:
+            parts.append(item)
+    return ".".join(parts)
+
+
+def _problems_from(err: ValidationError, file: str, qid: str | None) -> list[Problem]:
+    out = []
+    for e in err.errors():
+        msg = str(e["msg"])
+        field = _field_from_loc(e["loc"]) or None
+        m = re.match(r"(?:Value error, )?\[([^\]]+)\] (.*)", msg)
+        if m:
+            field, msg = m.group(1), m.group(2)
+        elif e["type"] == "extra_forbidden":
+            msg = "unknown field (check the spelling; see content/schema.json)"
+        out.append(Problem(file, qid, field, msg))
+    return out
+
+
+def _read_toml(path: Path, rel: str, problems: list[Problem]) -> dict[str, Any] | None:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        problems.append(Problem(rel, None, None, f"not valid TOML: {exc}"))
+        return None
+
+
+def load_pack(path: Path, problems: list[Problem], root: Path | None = None) -> Pack | None:
+    """Load one pack folder, appending every problem found to ``problems``."""
+    base = root or path.parent
+
+    def rel(p: Path) -> str:
+        try:
+            return str(p.relative_to(base.parent if root is None else base))
+        except ValueError:
+            return str(p)
+
+    meta_path = path / "pack.toml"
+    raw = _read_toml(meta_path, rel(meta_path), problems) if meta_path.exists() else None
+    if not meta_path.exists():
+        problems.append(Problem(rel(meta_path), None, None, "missing pack.toml (id, title, version)"))
+    if raw is None:
+        return None
+    try:
+        meta = PackMeta.model_validate(raw)
+    except ValidationError as err:
+        problems.extend(_problems_from(err, rel(meta_path), None))
+        return None
+    loaded: list[LoadedQuestion] = []
+    for f in sorted(path.glob("*.toml")):
+        if f.name == "pack.toml":
+            continue
+        data = _read_toml(f, rel(f), problems)
+        if data is None:
+            continue
+        try:
+            topic = TopicFile.model_validate(data)
+        except ValidationError as err:
+            problems.extend(_problems_from(err, rel(f), None))
+            continue
+        for i, rawq in enumerate(topic.questions):
+            qid = rawq.get("id") if isinstance(rawq.get("id"), str) else f"#{i + 1}"
+            try:
+                q = Question.model_validate(rawq)
+            except ValidationError as err:
+                problems.extend(_problems_from(err, rel(f), qid))
+                continue
+            loaded.append(LoadedQuestion(meta.id, topic.topic, topic.title, rel(f), q))
+    seen: dict[str, str] = {}
+    for lq in loaded:
+        if lq.id in seen:
+            problems.append(Problem(lq.file, lq.id, "id", f"duplicate id (also in {seen[lq.id]})"))
+        seen.setdefault(lq.id, lq.file)
+    return Pack(meta, path, tuple(loaded))
+
+
+def load_library(content_dir: Path, *, strict: bool = True) -> tuple[Library, list[Problem]]:
+    """Load every pack under ``content_dir``; raise ContentError if ``strict`` and anything is wrong."""
+    problems: list[Problem] = []
+    packs: list[Pack] = []
+    if not content_dir.is_dir():
+        problems.append(Problem(str(content_dir), None, None, "content folder not found"))
+    else:
+        for d in sorted(p for p in content_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+            pack = load_pack(d, problems, root=content_dir.parent)
+            if pack is not None:
+                packs.append(pack)
+        ids: dict[str, str] = {}
+        for pack in packs:
+            for q in pack.questions:
+                if q.id in ids and ids[q.id] != pack.meta.id:
+                    problems.append(Problem(q.file, q.id, "id", f"id also used by pack {ids[q.id]!r}"))
+                ids.setdefault(q.id, pack.meta.id)
+    if strict and problems:
+        raise ContentError(problems)
+    return Library(tuple(packs)), problems
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    total: int
+    by_topic: dict[str, int]
+    by_level: dict[str, int]
+    by_kind: dict[str, int]
+    with_code: int
+    with_check: int
+
+
+def count(library: Library) -> Counts:
+    qs = library.questions
+    return Counts(
+        total=len(qs),
+        by_topic=dict(sorted(Counter(q.topic for q in qs).items())),
+        by_level={lv: sum(1 for q in qs if q.q.level == lv) for lv in LEVELS},
+        by_kind={k: sum(1 for q in qs if q.q.kind == k) for k in KINDS},
+        with_code=sum(1 for q in qs if q.q.code),
+        with_check=sum(1 for q in qs if q.q.check is not None),
+    )
+
+
+def json_schema() -> str:
+    """The JSON Schema of a topic file, for editors (exported to content/schema.json)."""
+    topic = TopicFile.model_json_schema()
+    question = Question.model_json_schema()
+    topic["properties"]["questions"]["items"] = {"$ref": "#/$defs/Question"}
+    topic.setdefault("$defs", {}).update(question.pop("$defs", {}))
+    topic["$defs"]["Question"] = question
+    topic["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    topic["title"] = "Drillbot topic file"
+    return json.dumps(topic, indent=2, sort_keys=True) + "\n"

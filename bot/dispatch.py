@@ -1,0 +1,70 @@
+"""Run a parsed command for a member in a place; returns the view to show them."""
+
+from __future__ import annotations
+
+from bot import commands as c
+from bot import wording
+from bot.errors import NotAllowed, UserError
+from bot.identity import Member, Place
+from bot.scoring import Period
+from bot.service import Service
+from bot.views import Help, Leaderboard, Notice, QuestionCard, ScheduleView, Stats, Summary
+
+View = QuestionCard | Leaderboard | Stats | Help | ScheduleView | Notice | Summary
+
+
+def _admin(is_admin: bool) -> None:
+    if not is_admin:
+        raise NotAllowed(wording.NOT_ADMIN)
+
+
+async def run(service: Service, cmd: c.Command, *, member: Member, place: Place, is_admin: bool) -> View:
+    engine = service.engine
+    match cmd:
+        case c.Practice(topic=topic, level=level):
+            return await engine.practice(member, topic=topic, level=level)
+        case c.Daily():
+            _admin(is_admin)
+            opened = await service.post_now(place)
+            return opened.card
+        case c.Board(period=period):
+            p: Period = "month" if period == "month" else "all" if period == "all" else "week"
+            return await engine.leaderboard(member, p)
+        case c.ShowStats():
+            return await engine.stats(member)
+        case c.ShowHelp():
+            return engine.help()
+        case c.ShowSchedule():
+            view = await engine.get_schedule(place)
+            return view if view is not None else Notice(wording.NO_SCHEDULE, ok=False)
+        case c.SetSchedule():
+            _admin(is_admin)
+            view = await engine.set_schedule(place, time_of_day=cmd.time_of_day, timezone=cmd.timezone,
+                                             days=cmd.days, window_minutes=cmd.window_minutes,
+                                             topics=cmd.topics, levels=cmd.levels)
+            await service.rebuild()
+            return view
+        case c.PauseSchedule(paused=paused):
+            _admin(is_admin)
+            notice = await engine.pause_schedule(place, paused)
+            await service.rebuild()
+            return notice
+        case c.RemoveSchedule():
+            _admin(is_admin)
+            notice = await engine.remove_schedule(place)
+            await service.rebuild()
+            return notice
+        case c.CloseRound():
+            _admin(is_admin)
+            round_id = await engine.current_round(place)
+            if round_id is None:
+                raise UserError("There is no open round in this channel.")
+            closed = await service.close(round_id)
+            if closed is None:
+                raise UserError("That round was already closed.")
+            return closed.summary
+        case c.ForgetMe():
+            return await engine.forget(member)
+        case c.ReportQuestion(question_id=qid, reason=reason):
+            return await engine.report(member, qid, reason)
+    raise UserError("Unknown command.")

@@ -1,0 +1,447 @@
+"""The quiz engine: the one API every adapter calls.  Knows no platform.
+
+Each public method is async and runs its queries on a database thread in a
+single transaction, returning platform-neutral views (``bot.views``).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from bot import identity, leaderboard, practice, rounds, stats, wording
+from bot.clock import Clock
+from bot.config import DAYS, Settings, check_days, check_time, check_timezone
+from bot.content import LEVELS, Library, LoadedQuestion
+from bot.errors import NotFound, UserError
+from bot.grading import Grade
+from bot.identity import IdCache, Ids, Member, Place
+from bot.schedule import Timing, next_slot
+from bot.scoring import Period
+from bot.storage.db import Database
+from bot.storage.models import (
+    Account,
+    Answer,
+    Card,
+    Channel,
+    Community,
+    PracticeAnswer,
+    Report,
+    Round,
+    Schedule,
+    Score,
+    Streak,
+)
+from bot.views import (
+    Feedback,
+    Help,
+    Leaderboard,
+    Notice,
+    QuestionCard,
+    ScheduleView,
+    Stats,
+    StreakChange,
+    Summary,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedRound:
+    round_id: int
+    place: Place
+    card: QuestionCard
+    closes_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedRound:
+    place: Place
+    message_ref: str | None
+    summary: Summary
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveSchedule:
+    channel_id: int
+    timing: Timing
+
+
+def card_for(lq: LoadedQuestion, *, mode: str, round_id: int | None = None,
+             closes_at: datetime | None = None, answered: int = 0, reason: str = "",
+             warning: str = "") -> QuestionCard:
+    q = lq.q
+    return QuestionCard(question_id=q.id, topic=lq.topic, topic_title=lq.topic_title, level=q.level,
+                        kind=q.kind, prompt=q.prompt, code=q.code, options=q.options, mode=mode,
+                        round_id=round_id, closes_at=closes_at, answered=answered, reason=reason,
+                        warning=warning)
+
+
+def feedback_for(lq: LoadedQuestion, g: Grade, *, mode: str, points: int = 0,
+                 next_review: datetime | None = None) -> Feedback:
+    q = lq.q
+    idx = q.correct_index
+    return Feedback(
+        question_id=q.id, correct=g.correct, mode=mode,
+        chosen=q.options[g.choice] if g.choice is not None else None,
+        right=q.options[idx] if idx is not None else None,
+        explanation=q.explanation, references=tuple(q.references),
+        covered=g.covered, missed=g.missed, model_answer=q.model_answer,
+        points=points, next_review=next_review)
+
+
+def _csv(values: tuple[str, ...] | list[str]) -> str:
+    return ",".join(values)
+
+
+def _uncsv(value: str) -> tuple[str, ...]:
+    return tuple(v for v in value.split(",") if v)
+
+
+class Engine:
+    """Daily rounds, practice, boards and stats over one database and one content library."""
+
+    def __init__(self, *, db: Database, library: Library, settings: Settings, clock: Clock) -> None:
+        self.db = db
+        self.library = library
+        self.settings = settings
+        self.clock = clock
+        self._ids = IdCache()
+        self._rng = random.Random()
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    async def _tx(self, fn: Callable[[Session], T]) -> T:
+        def work() -> T:
+            with self.db.session() as s, s.begin():
+                return fn(s)
+        return await self.db.run(work)
+
+    def _resolve(self, member: Member) -> Ids:
+        # Committed on its own so a failed answer never leaves a cached id for a rolled-back row.
+        with self.db.session() as s, s.begin():
+            return self._ids.resolve(s, member, timezone=self.settings.leaderboard.timezone)
+
+    async def resolve(self, member: Member) -> Ids:
+        return await self.db.run(self._resolve, member)
+
+    def _place_of(self, s: Session, channel_id: int) -> Place:
+        ch, comm = s.execute(select(Channel, Community).join(Community, Community.id == Channel.community_id)
+                             .where(Channel.id == channel_id)).one()
+        return Place(comm.platform, comm.external_id, ch.external_id, ch.name)
+
+    def _channel(self, s: Session, place: Place) -> tuple[Community, Channel]:
+        return identity.channel(s, place, timezone=self.settings.leaderboard.timezone)
+
+    # -- practice -------------------------------------------------------------------------
+
+    async def practice(self, member: Member, *, topic: str | None = None,
+                       level: str | None = None) -> QuestionCard:
+        """A private question for ``member``, chosen by spaced repetition."""
+        if topic and topic not in self.library.topics():
+            raise UserError(f"Unknown topic {topic!r}. Topics: {', '.join(sorted(self.library.topics()))}.")
+        if level and level not in LEVELS:
+            raise UserError(f"Unknown level {level!r}. Levels: {', '.join(LEVELS)}.")
+        ids = await self.resolve(member)
+        assert ids.account_id is not None
+        now = self.clock.now()
+        choice = await self._tx(lambda s: practice.choose(
+            s, self.library, account_id=ids.account_id or 0, now=now,
+            topics=[topic] if topic else [], levels=[level] if level else [], rng=self._rng))
+        if choice is None:
+            raise UserError(wording.NO_QUESTIONS.format(cmd=wording.COMMAND))
+        return card_for(choice.question, mode="practice", reason=wording.REASON[choice.reason])
+
+    async def answer_practice(self, member: Member, question_id: str, *, choice: int | None = None,
+                              text: str | None = None) -> Feedback:
+        """Grade a practice answer, feed it to spaced repetition; no leaderboard points."""
+        lq = self.library.get(question_id)
+        if lq is None:
+            raise NotFound("That question is no longer in the question packs.")
+        g = rounds.grade(lq, choice, text)
+        ids = await self.resolve(member)
+        now = self.clock.now()
+        due = await self._tx(lambda s: practice.record(
+            s, account_id=ids.account_id or 0, question=lq, correct=g.correct, now=now))
+        return feedback_for(lq, g, mode="practice", next_review=due)
+
+    # -- daily rounds ---------------------------------------------------------------------
+
+    async def open_round(self, place: Place, *, slot: str | None = None,
+                         window: timedelta | None = None) -> OpenedRound | None:
+        """Open a round in ``place`` for ``slot`` (None: a manual "post now" round).
+
+        Returns None when that slot already has a round (another process or an
+        earlier run got there first).  Raises UserError if a round is still open.
+        """
+        now = self.clock.now()
+        cfg = self.settings.rounds
+
+        def work(s: Session) -> OpenedRound | None:
+            _comm, ch = self._channel(s, place)
+            existing = rounds.open_round_in(s, ch.id)
+            if existing is not None:
+                if slot is not None:
+                    return None
+                raise UserError(wording.ROUND_OPEN.format(when=existing.closes_at.strftime("%Y-%m-%d %H:%M UTC")))
+            sched = s.get(Schedule, ch.id)
+            filters = rounds.Filters(
+                packs=_uncsv(sched.packs) if sched else (), topics=_uncsv(sched.topics) if sched else (),
+                levels=_uncsv(sched.levels) if sched else ())
+            minutes = sched.window_minutes if sched else cfg.window_minutes
+            key = slot or f"manual-{now.strftime('%Y%m%dT%H%M%S.%f')}"
+            pick = rounds.pick_question(s, self.library, ch.id, filters, seed=f"{ch.id}:{key}")
+            rnd = rounds.open_round(s, channel_id=ch.id, slot=key, question_id=pick.question.id,
+                                    now=now, window=window or timedelta(minutes=minutes))
+            if rnd is None:
+                return None
+            s.flush()
+            warning = (wording.LOW_POOL.format(n=pick.remaining)
+                       if pick.remaining < cfg.low_pool_warning else "")
+            card = card_for(pick.question, mode="daily", round_id=rnd.id, closes_at=rnd.closes_at,
+                            warning=warning)
+            return OpenedRound(rnd.id, place, card, rnd.closes_at)
+
+        return await self._tx(work)
+
+    async def open_scheduled(self, channel_id: int, slot: str) -> OpenedRound | None:
+        """Open the round for a schedule's slot (None if it exists, or the schedule is paused)."""
+        def where(s: Session) -> Place | None:
+            sched = s.get(Schedule, channel_id)
+            return None if sched is None or sched.paused else self._place_of(s, channel_id)
+        place = await self._tx(where)
+        if place is None:
+            return None
+        return await self.open_round(place, slot=slot)
+
+    async def set_post_state(self, round_id: int, state: str, message_ref: str | None = None) -> None:
+        def work(s: Session) -> None:
+            rnd = s.get(Round, round_id)
+            if rnd is not None:
+                rnd.post_state = state
+                if message_ref is not None:
+                    rnd.message_ref = message_ref
+        await self._tx(work)
+
+    async def round_card(self, round_id: int) -> tuple[Place, str | None, QuestionCard]:
+        """The round as it should look now (with the live answer count), for updating the post."""
+        def work(s: Session) -> tuple[Place, str | None, QuestionCard]:
+            rnd = s.get(Round, round_id)
+            if rnd is None:
+                raise NotFound("That round does not exist.")
+            lq = self.library.get(rnd.question_id)
+            if lq is None:
+                raise NotFound("This question is no longer in the question packs.")
+            card = card_for(lq, mode="daily", round_id=rnd.id, closes_at=rnd.closes_at,
+                            answered=rounds.answer_count(s, rnd.id))
+            return self._place_of(s, rnd.channel_id), rnd.message_ref, card
+        return await self._tx(work)
+
+    async def current_round(self, place: Place) -> int | None:
+        """The id of the round open in ``place``, if any."""
+        def work(s: Session) -> int | None:
+            _c, ch = self._channel(s, place)
+            rnd = rounds.open_round_in(s, ch.id)
+            return rnd.id if rnd is not None else None
+        return await self._tx(work)
+
+    async def answer_round(self, member: Member, round_id: int, *, choice: int | None = None,
+                           text: str | None = None) -> Feedback:
+        """Grade and store a daily answer; once stored it is never lost or counted twice."""
+        ids = await self.resolve(member)
+        now = self.clock.now()
+
+        def work(s: Session) -> Feedback:
+            _rnd, lq, g, pts = rounds.submit_answer(
+                s, library=self.library, round_id=round_id, account_id=ids.account_id or 0,
+                community_id=ids.community_id, timezone=ids.timezone, choice=choice, text=text,
+                now=now, scoring=self.settings.scoring)
+            due = practice.review(s, account_id=ids.account_id or 0, question_id=lq.id,
+                                  correct=g.correct, now=now)
+            return feedback_for(lq, g, mode="daily", points=pts, next_review=due)
+
+        return await self._tx(work)
+
+    async def close_round(self, round_id: int) -> ClosedRound | None:
+        """Close a round and build its summary; None if it was already closed."""
+        now = self.clock.now()
+
+        def work(s: Session) -> ClosedRound | None:
+            closed = rounds.close_round(s, library=self.library, round_id=round_id, now=now)
+            if closed is None:
+                return None
+            rnd, lq = closed.round, closed.question
+            if lq is None:
+                raise NotFound(f"round {round_id}: question {rnd.question_id} is gone from the packs")
+            idx = lq.q.correct_index
+            summary = Summary(
+                round_id=rnd.id,
+                question=card_for(lq, mode="daily", round_id=rnd.id, closes_at=rnd.closes_at,
+                                  answered=closed.answered),
+                right=lq.q.options[idx] if idx is not None else None,
+                model_answer=lq.q.model_answer, explanation=lq.q.explanation,
+                references=tuple(lq.q.references), answered=closed.answered, correct=closed.correct,
+                first_correct=closed.first_correct,
+                streaks=tuple(StreakChange(n, b, a) for n, b, a in closed.streaks))
+            return ClosedRound(self._place_of(s, rnd.channel_id), rnd.message_ref, summary)
+
+        return await self._tx(work)
+
+    async def overdue_rounds(self) -> list[int]:
+        now = self.clock.now()
+        return await self._tx(lambda s: rounds.overdue_rounds(s, now))
+
+    async def open_rounds(self) -> list[tuple[int, datetime]]:
+        return await self._tx(lambda s: [tuple(r) for r in s.execute(
+            select(Round.id, Round.closes_at).where(Round.closed_at.is_(None)))])  # type: ignore[misc]
+
+    async def retryable_rounds(self) -> list[int]:
+        """Open rounds whose post definitely failed (never those left 'posting' by a crash)."""
+        return await self._tx(lambda s: list(s.execute(
+            select(Round.id).where(Round.closed_at.is_(None), Round.post_state.in_(("pending", "failed"))))
+            .scalars()))
+
+    # -- boards, stats, members -----------------------------------------------------------
+
+    async def leaderboard(self, member: Member, period: Period = "week") -> Leaderboard:
+        ids = await self.resolve(member)
+        now = self.clock.now()
+        return await self._tx(lambda s: leaderboard.board(
+            s, community_id=ids.community_id, account_id=ids.account_id, period=period, now=now,
+            tz=ids.timezone, size=self.settings.leaderboard.size))
+
+    async def stats(self, member: Member) -> Stats:
+        ids = await self.resolve(member)
+        now = self.clock.now()
+        return await self._tx(lambda s: stats.member_stats(
+            s, account_id=ids.account_id or 0, community_id=ids.community_id, now=now))
+
+    async def forget(self, member: Member) -> Notice:
+        """Delete every row about ``member``'s account (answers, scores, streaks, reviews)."""
+        def work(s: Session) -> bool:
+            acc = s.execute(select(Account).where(Account.platform == member.platform,
+                                                  Account.external_id == member.user)).scalar_one_or_none()
+            if acc is None:
+                return False
+            for model in (Answer, PracticeAnswer, Card, Score, Streak):
+                s.execute(delete(model).where(model.account_id == acc.id))  # type: ignore[attr-defined]
+            s.execute(delete(Report).where(Report.account_id == acc.id))
+            s.delete(acc)
+            return True
+        existed = await self._tx(work)
+        self._ids.forget(member)
+        return Notice(wording.FORGOTTEN if existed else wording.NOTHING_TO_FORGET)
+
+    async def report(self, member: Member, question_id: str, reason: str) -> Notice:
+        if self.library.get(question_id) is None:
+            raise NotFound(f"There is no question {question_id!r}.")
+        if not reason.strip():
+            raise UserError("Say briefly what is wrong with the question.")
+        ids = await self.resolve(member)
+        now = self.clock.now()
+        await self._tx(lambda s: s.add(Report(account_id=ids.account_id, question_id=question_id,
+                                              reason=reason.strip()[:2000], created_at=now)))
+        return Notice(wording.REPORTED.format(qid=question_id))
+
+    def help(self) -> Help:
+        return Help(wording.HELP, tuple(sorted(self.library.topics())), LEVELS)
+
+    # -- schedules ------------------------------------------------------------------------
+
+    async def get_schedule(self, place: Place) -> ScheduleView | None:
+        now = self.clock.now()
+
+        def work(s: Session) -> ScheduleView | None:
+            _c, ch = self._channel(s, place)
+            sched = s.get(Schedule, ch.id)
+            if sched is None:
+                return None
+            return self._schedule_view(s, ch, sched, now)
+        return await self._tx(work)
+
+    def _schedule_view(self, s: Session, ch: Channel, sched: Schedule, now: datetime) -> ScheduleView:
+        timing = Timing(sched.time_of_day, sched.timezone, _uncsv(sched.days))
+        nxt = None if sched.paused else next_slot(timing, now)
+        pool = self.library.select(packs=_uncsv(sched.packs), topics=_uncsv(sched.topics),
+                                   levels=_uncsv(sched.levels))
+        asked = set(s.execute(select(Round.question_id).where(Round.channel_id == ch.id)).scalars())
+        return ScheduleView(channel=ch.name or ch.external_id, time_of_day=sched.time_of_day,
+                            timezone=sched.timezone, days=timing.days, window_minutes=sched.window_minutes,
+                            topics=_uncsv(sched.topics), levels=_uncsv(sched.levels), paused=sched.paused,
+                            next_post=nxt.at if nxt else None,
+                            remaining=sum(1 for q in pool if q.id not in asked))
+
+    async def set_schedule(self, place: Place, *, time_of_day: str, timezone: str,
+                           days: list[str] | tuple[str, ...] = DAYS, window_minutes: int | None = None,
+                           topics: tuple[str, ...] = (), levels: tuple[str, ...] = (),
+                           only_if_missing: bool = False) -> ScheduleView:
+        """Create or replace a channel's schedule; bad values raise UserError naming the value."""
+        try:
+            t = check_time(time_of_day)
+            tz = check_timezone(timezone)
+            d = check_days(list(days))
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        window = window_minutes or self.settings.rounds.window_minutes
+        if not 5 <= window <= 7 * 24 * 60:
+            raise UserError("The answer window must be between 5 minutes and 7 days.")
+        known = self.library.topics()
+        bad = [x for x in topics if x not in known]
+        if bad:
+            raise UserError(f"Unknown topic(s) {', '.join(bad)}. Topics: {', '.join(sorted(known))}.")
+        if any(lv not in LEVELS for lv in levels):
+            raise UserError(f"Levels are {', '.join(LEVELS)}.")
+        if not self.library.select(topics=topics, levels=levels):
+            raise UserError("No questions match those topics and levels.")
+        now = self.clock.now()
+
+        def work(s: Session) -> ScheduleView:
+            _c, ch = self._channel(s, place)
+            sched = s.get(Schedule, ch.id)
+            if sched is not None and only_if_missing:
+                return self._schedule_view(s, ch, sched, now)
+            if sched is None:
+                sched = Schedule(channel_id=ch.id)
+                s.add(sched)
+            sched.time_of_day, sched.timezone, sched.days = t, tz, _csv(d)
+            sched.window_minutes, sched.topics, sched.levels = window, _csv(topics), _csv(levels)
+            sched.packs, sched.paused, sched.updated_at = "", False, now
+            s.flush()
+            return self._schedule_view(s, ch, sched, now)
+        return await self._tx(work)
+
+    async def pause_schedule(self, place: Place, paused: bool) -> Notice:
+        def work(s: Session) -> bool:
+            _c, ch = self._channel(s, place)
+            sched = s.get(Schedule, ch.id)
+            if sched is None:
+                return False
+            sched.paused = paused
+            sched.updated_at = self.clock.now()
+            return True
+        if not await self._tx(work):
+            raise UserError(wording.NO_SCHEDULE)
+        return Notice(wording.PAUSED if paused else wording.RESUMED)
+
+    async def remove_schedule(self, place: Place) -> Notice:
+        def work(s: Session) -> bool:
+            _c, ch = self._channel(s, place)
+            return bool(s.execute(delete(Schedule).where(Schedule.channel_id == ch.id)).rowcount)  # type: ignore[attr-defined]
+        if not await self._tx(work):
+            raise UserError(wording.NO_SCHEDULE)
+        return Notice(wording.REMOVED)
+
+    async def active_schedules(self, platforms: tuple[str, ...] | None = None) -> list[ActiveSchedule]:
+        def work(s: Session) -> list[ActiveSchedule]:
+            q = (select(Schedule, Community.platform).join(Channel, Channel.id == Schedule.channel_id)
+                 .join(Community, Community.id == Channel.community_id).where(Schedule.paused.is_(False)))
+            return [ActiveSchedule(sc.channel_id, Timing(sc.time_of_day, sc.timezone, _uncsv(sc.days)))
+                    for sc, platform in s.execute(q) if platforms is None or platform in platforms]
+        return await self._tx(work)

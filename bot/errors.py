@@ -1,0 +1,51 @@
+"""One exception hierarchy for the engine; adapters map these to replies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.content import Problem
+
+
+class DrillError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+
+class ConfigError(DrillError):
+    """bot.toml is missing, unreadable or invalid; the message names file and key."""
+
+
+class ContentError(DrillError):
+    """A question pack is invalid; carries every problem found."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        shown = "\n".join(f"  - {p}" for p in self.problems[:50])
+        more = f"\n  ... and {len(self.problems) - 50} more" if len(self.problems) > 50 else ""
+        super().__init__(f"{len(self.problems)} problem(s) in the question packs:\n{shown}{more}")
+
+
+class UserError(DrillError):
+    """Something a member asked for cannot be done; the message is shown to them."""
+
+
+class NotFound(UserError):
+    """A round, question or channel the member referred to does not exist."""
+
+
+class RoundClosed(UserError):
+    """The round is closed; answers are no longer accepted."""
+
+
+class AlreadyAnswered(UserError):
+    """The member has already answered this round (answers are final)."""
+
+
+class BadAnswer(UserError):
+    """The answer is not a valid option for this question."""
+
+
+class NotAllowed(UserError):
+    """The member lacks the permission the command needs."""

@@ -1,0 +1,108 @@
+"""Private practice chosen by spaced repetition (FSRS).
+
+Order: reviews that are due (oldest first); then questions never seen, from
+a topic drawn with weight growing as the member's accuracy in it falls; then,
+when everything is learnt, the review due soonest.  Practice never earns
+leaderboard points: it is for learning, and unlimited attempts would let
+anyone farm the board.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import fsrs
+from sqlalchemy import case, func, select, union_all
+from sqlalchemy.orm import Session
+
+from bot.content import Library, LoadedQuestion
+from bot.storage.models import Answer, Card, PracticeAnswer
+from bot.storage.upsert import insert_for
+
+SCHEDULER = fsrs.Scheduler(enable_fuzzing=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    question: LoadedQuestion
+    reason: str  # "review" | "new" | "ahead"
+
+
+def topic_accuracy(s: Session, account_id: int) -> dict[str, tuple[int, int]]:
+    """(answered, correct) per topic over daily and practice answers."""
+    both = union_all(
+        select(Answer.topic, Answer.correct).where(Answer.account_id == account_id),
+        select(PracticeAnswer.topic, PracticeAnswer.correct).where(PracticeAnswer.account_id == account_id),
+    ).subquery()
+    rows = s.execute(select(both.c.topic, func.count(), func.sum(case((both.c.correct, 1), else_=0)))
+                     .group_by(both.c.topic)).all()
+    return {t: (int(n), int(c or 0)) for t, n, c in rows}
+
+
+def weight(answered: int, correct: int) -> float:
+    """Topic weight for new questions: weaker topics come up more often (1x to 4x)."""
+    if answered == 0:
+        return 1.5
+    # Laplace-smoothed error rate, so one lucky answer does not hide a topic.
+    error = (answered - correct + 1) / (answered + 2)
+    return 1.0 + 3.0 * error
+
+
+def choose(s: Session, library: Library, *, account_id: int, now: datetime,
+           topics: Sequence[str] = (), levels: Sequence[str] = (), rng: random.Random) -> Choice | None:
+    pool = library.select(topics=topics, levels=levels)
+    if not pool:
+        return None
+    ids = {q.id for q in pool}
+    cards = s.execute(select(Card.question_id, Card.due).where(Card.account_id == account_id)
+                      .order_by(Card.due)).all()
+    mine = [(qid, due) for qid, due in cards if qid in ids]
+    due = [qid for qid, when in mine if when <= now]
+    if due:
+        lq = library.get(due[0])
+        assert lq is not None
+        return Choice(lq, "review")
+    seen = {qid for qid, _ in cards}
+    fresh = [q for q in pool if q.id not in seen]
+    if fresh:
+        acc = topic_accuracy(s, account_id)
+        by_topic: dict[str, list[LoadedQuestion]] = {}
+        for q in fresh:
+            by_topic.setdefault(q.topic, []).append(q)
+        names = sorted(by_topic)
+        weights = [weight(*acc.get(t, (0, 0))) for t in names]
+        topic = rng.choices(names, weights=weights, k=1)[0]
+        # Easier questions first within a topic.
+        order = {"junior": 0, "mid": 1, "senior": 2}
+        lowest = min(order[q.q.level] for q in by_topic[topic])
+        return Choice(rng.choice([q for q in by_topic[topic] if order[q.q.level] == lowest]), "new")
+    lq = library.get(mine[0][0])
+    assert lq is not None
+    return Choice(lq, "ahead")
+
+
+def review(s: Session, *, account_id: int, question_id: str, correct: bool, now: datetime) -> datetime:
+    """Feed one graded attempt to FSRS; returns when the question is due again."""
+    row = s.get(Card, (account_id, question_id))
+    card = fsrs.Card.from_json(row.state) if row is not None else fsrs.Card()
+    rating = fsrs.Rating.Good if correct else fsrs.Rating.Again
+    card, _log = SCHEDULER.review_card(card, rating, now)
+    stmt = insert_for(s, Card).values(account_id=account_id, question_id=question_id, due=card.due,
+                               state=card.to_json())
+    s.execute(stmt.on_conflict_do_update(index_elements=[Card.account_id, Card.question_id],
+                                         set_={"due": stmt.excluded.due, "state": stmt.excluded.state}))
+    return card.due
+
+
+def record(s: Session, *, account_id: int, question: LoadedQuestion, correct: bool, now: datetime) -> datetime:
+    s.add(PracticeAnswer(account_id=account_id, question_id=question.id, topic=question.topic,
+                         correct=correct, answered_at=now))
+    return review(s, account_id=account_id, question_id=question.id, correct=correct, now=now)
+
+
+def reviews_due(s: Session, account_id: int, now: datetime) -> int:
+    return int(s.execute(select(func.count()).select_from(Card)
+                         .where(Card.account_id == account_id, Card.due <= now)).scalar_one())

@@ -1,0 +1,194 @@
+"""Daily rounds: pick a question, open, take answers, close with a summary.
+
+All functions here are synchronous and run inside one database transaction
+on a database thread; ``bot.engine`` calls them off the event loop.
+
+Answers are final: feedback (with the right answer) is shown as soon as a
+member answers, so letting them change it afterwards would let everyone
+score.  The database enforces one answer per member per round.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.config import ScoringSection
+from bot.content import Library, LoadedQuestion
+from bot.errors import AlreadyAnswered, NotFound, RoundClosed, UserError
+from bot.grading import Grade, grade_choice, grade_open
+from bot.scoring import period_keys, points_for
+from bot.storage.models import Account, Answer, Round, Score, Streak
+from bot.storage.upsert import insert_for
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    packs: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Pick:
+    question: LoadedQuestion
+    remaining: int  # questions of the pool this channel will not have seen after this one
+
+
+def pick_question(s: Session, library: Library, channel_id: int, filters: Filters, seed: str) -> Pick:
+    """The least-used question of the pool, from the topic least recently asked in the channel."""
+    pool = library.select(packs=filters.packs, topics=filters.topics, levels=filters.levels)
+    if not pool:
+        raise UserError("No questions match this channel's topics and levels.")
+    usage = dict(s.execute(
+        select(Round.question_id, func.count()).where(Round.channel_id == channel_id)
+        .group_by(Round.question_id)).all())
+    least = min(usage.get(q.id, 0) for q in pool)
+    candidates = [q for q in pool if usage.get(q.id, 0) == least]
+    recent = s.execute(select(Round.question_id).where(Round.channel_id == channel_id)
+                       .order_by(Round.opened_at.desc(), Round.id.desc()).limit(50)).scalars().all()
+    last_seen: dict[str, int] = {}
+    for age, qid in enumerate(recent):
+        lq = library.get(qid)
+        if lq is not None:
+            last_seen.setdefault(lq.topic, age)
+    rng = random.Random(seed)
+    topics = sorted({q.topic for q in candidates})
+    rng.shuffle(topics)
+    # Never-asked topics first, then the one asked longest ago.
+    topic = max(topics, key=lambda t: last_seen.get(t, len(recent) + 1))
+    chosen = rng.choice([q for q in candidates if q.topic == topic])
+    return Pick(chosen, len(candidates) - 1)
+
+
+def open_round(s: Session, *, channel_id: int, slot: str, question_id: str,
+               now: datetime, window: timedelta) -> Round | None:
+    """Insert the round for ``slot``; None if that slot or another open round already exists."""
+    try:
+        with s.begin_nested():
+            rnd = Round(channel_id=channel_id, slot=slot, question_id=question_id,
+                        opened_at=now, closes_at=now + window, post_state="pending")
+            s.add(rnd)
+    except IntegrityError:
+        return None
+    return rnd
+
+
+def answer_count(s: Session, round_id: int) -> int:
+    return int(s.execute(select(func.count()).select_from(Answer)
+                         .where(Answer.round_id == round_id)).scalar_one())
+
+
+def _upsert_scores(s: Session, *, community_id: int, account_id: int, keys: tuple[str, ...],
+                   points: int, correct: bool, now: datetime) -> None:
+    rows = [{"community_id": community_id, "period": k, "account_id": account_id, "points": points,
+             "answered": 1, "correct": int(correct), "reached_at": now} for k in keys]
+    stmt = insert_for(s, Score).values(rows)
+    ex = stmt.excluded
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[Score.community_id, Score.period, Score.account_id],
+        set_={"points": Score.points + ex.points, "answered": Score.answered + 1,
+              "correct": Score.correct + ex.correct,
+              # A wrong answer does not move the moment the member reached their points.
+              "reached_at": ex.reached_at if points else Score.reached_at})
+    s.execute(stmt)
+
+
+def grade(question: LoadedQuestion, choice: int | None, text: str | None) -> Grade:
+    if question.q.kind == "open":
+        if not text or not text.strip():
+            raise UserError("Type your answer in a sentence or two.")
+        return grade_open(question.q, text)
+    if choice is None:
+        raise UserError("Pick one of the options.")
+    return grade_choice(question.q, choice)
+
+
+def submit_answer(s: Session, *, library: Library, round_id: int, account_id: int,
+                  community_id: int, timezone: str, choice: int | None, text: str | None,
+                  now: datetime, scoring: ScoringSection) -> tuple[Round, LoadedQuestion, Grade, int]:
+    """Grade and store a daily answer; points go to the week, month and all-time boards at once."""
+    # FOR SHARE on PostgreSQL: a concurrent close waits until this answer is in.
+    rnd = s.execute(select(Round).where(Round.id == round_id).with_for_update(read=True)).scalar_one_or_none()
+    if rnd is None:
+        raise NotFound("That round does not exist.")
+    if rnd.closed_at is not None or now >= rnd.closes_at:
+        raise RoundClosed("This round has closed; the answer has been revealed in the channel.")
+    question = library.get(rnd.question_id)
+    if question is None:
+        raise NotFound("This question is no longer in the question packs.")
+    g = grade(question, choice, text)
+    pts = points_for(question.q.level, g.correct, scoring)
+    try:
+        with s.begin_nested():
+            s.add(Answer(round_id=round_id, account_id=account_id, community_id=community_id,
+                         topic=question.topic, choice=g.choice, text=text if text else None,
+                         correct=g.correct, points=pts, answered_at=now))
+    except IntegrityError:
+        raise AlreadyAnswered("You have already answered this round; answers are final.") from None
+    _upsert_scores(s, community_id=community_id, account_id=account_id,
+                   keys=period_keys(now, timezone), points=pts, correct=g.correct, now=now)
+    return rnd, question, g, pts
+
+
+@dataclass(frozen=True, slots=True)
+class Closed:
+    round: Round
+    question: LoadedQuestion | None
+    answered: int
+    correct: int
+    first_correct: tuple[str, ...]
+    streaks: tuple[tuple[str, int, int], ...]
+
+
+def close_round(s: Session, *, library: Library, round_id: int, now: datetime,
+                first_n: int = 3) -> Closed | None:
+    """Close the round once (None if already closed) and move streaks on."""
+    res = s.execute(update(Round).where(Round.id == round_id, Round.closed_at.is_(None))
+                    .values(closed_at=now))
+    if res.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    rnd = s.execute(select(Round).where(Round.id == round_id)).scalar_one()
+    rows = s.execute(select(Answer.account_id, Answer.correct, Account.display_name)
+                     .join(Account, Account.id == Answer.account_id)
+                     .where(Answer.round_id == round_id)
+                     .order_by(Answer.answered_at, Answer.id)).all()
+    right = [(acc, name) for acc, ok, name in rows if ok]
+    names = {acc: name for acc, _ok, name in rows}
+    streaks = {st.account_id: st for st in s.execute(
+        select(Streak).where(Streak.channel_id == rnd.channel_id)).scalars()}
+    changes: list[tuple[str, int, int]] = []
+    right_ids = {acc for acc, _ in right}
+    for acc, _name in right:
+        st = streaks.get(acc)
+        if st is None:
+            st = Streak(channel_id=rnd.channel_id, account_id=acc, current=0, best=0)
+            s.add(st)
+        before = st.current
+        st.current = before + 1
+        st.best = max(st.best, st.current)
+        changes.append((names[acc], before, st.current))
+    broken = [st for acc, st in streaks.items() if acc not in right_ids and st.current > 0]
+    if broken:
+        gone = {a: n for a, n in s.execute(select(Account.id, Account.display_name)
+                .where(Account.id.in_([st.account_id for st in broken])))}
+        for st in broken:
+            changes.append((gone.get(st.account_id, "?"), st.current, 0))
+            st.current = 0
+    return Closed(rnd, library.get(rnd.question_id), len(rows), len(right),
+                  tuple(n for _a, n in right[:first_n]), tuple(changes))
+
+
+def overdue_rounds(s: Session, now: datetime) -> list[int]:
+    return list(s.execute(select(Round.id).where(Round.closed_at.is_(None), Round.closes_at <= now)
+                          .order_by(Round.closes_at)).scalars())
+
+
+def open_round_in(s: Session, channel_id: int) -> Round | None:
+    return s.execute(select(Round).where(Round.channel_id == channel_id, Round.closed_at.is_(None))
+                     ).scalar_one_or_none()

@@ -1,0 +1,42 @@
+"""Points and leaderboard periods.
+
+Rules (also in the README): a daily-round answer earns the points of the
+question's level when it is correct, nothing when it is wrong.  Practice
+earns no points.  Points count towards three boards: this week (ISO week,
+Monday to Sunday), this month, and all time, where week and month are taken
+in the community's time zone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from bot.config import ScoringSection
+
+Period = Literal["week", "month", "all"]
+PERIODS: tuple[Period, ...] = ("week", "month", "all")
+
+
+def points_for(level: str, correct: bool, table: ScoringSection) -> int:
+    """Points a daily answer earns."""
+    if not correct:
+        return 0
+    return int(getattr(table, level))
+
+
+def period_key(period: Period, when: datetime, tz: str) -> str:
+    """The key a moment falls in: 'all', 'w2026-47' (ISO week) or 'm2026-11', in ``tz``."""
+    if period == "all":
+        return "all"
+    local = when.astimezone(ZoneInfo(tz))
+    if period == "week":
+        year, week, _ = local.isocalendar()
+        return f"w{year}-{week:02d}"
+    return f"m{local.year}-{local.month:02d}"
+
+
+def period_keys(when: datetime, tz: str) -> tuple[str, str, str]:
+    """The week, month and all-time keys an answer given at ``when`` counts towards."""
+    return period_key("week", when, tz), period_key("month", when, tz), "all"

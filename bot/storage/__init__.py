@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, database set-up and migrations."""

@@ -1,0 +1,226 @@
+"""Tables.  Invariants that matter live here as constraints, not only in code."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use aware UTC datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+UTC_DT = UTCDateTime()
+
+
+class Community(Base):
+    """A Discord guild, a Slack workspace, or the local console."""
+
+    __tablename__ = "communities"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+
+class Channel(Base):
+    __tablename__ = "channels"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    __table_args__ = (UniqueConstraint("community_id", "external_id"),)
+
+
+class Account(Base):
+    """One person on one platform; their learning history hangs off this row."""
+
+    __tablename__ = "accounts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+
+class Schedule(Base):
+    """When and what a channel's daily round posts.  One per channel."""
+
+    __tablename__ = "schedules"
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True)
+    time_of_day: Mapped[str] = mapped_column(String(5))  # "HH:MM", local
+    timezone: Mapped[str] = mapped_column(String(64))
+    days: Mapped[str] = mapped_column(String(40))  # "mon,tue,wed,thu,fri"
+    window_minutes: Mapped[int] = mapped_column(Integer)
+    packs: Mapped[str] = mapped_column(Text, default="")  # comma-separated filters
+    topics: Mapped[str] = mapped_column(Text, default="")
+    levels: Mapped[str] = mapped_column(Text, default="")
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTC_DT)
+
+
+class Round(Base):
+    """One posted question in one channel.  ``slot`` names the scheduled post it fills."""
+
+    __tablename__ = "rounds"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    slot: Mapped[str] = mapped_column(String(40))
+    question_id: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[datetime] = mapped_column(UTC_DT)
+    closes_at: Mapped[datetime] = mapped_column(UTC_DT)
+    closed_at: Mapped[datetime | None] = mapped_column(UTC_DT, nullable=True)
+    # pending -> posting -> posted | failed.  "posting" left behind by a crash is
+    # never retried: we cannot know whether the platform got it, and a double
+    # post is worse than a missed one.
+    post_state: Mapped[str] = mapped_column(String(12), default="pending")
+    message_ref: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    __table_args__ = (
+        UniqueConstraint("channel_id", "slot"),
+        # At most one open round per channel, enforced by the database.
+        Index("uq_rounds_open_per_channel", "channel_id", unique=True,
+              sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL")),
+        Index("ix_rounds_closes_open", "closes_at",
+              sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL")),
+    )
+
+
+class Answer(Base):
+    """A member's answer to a daily round.  One per member per round, final once given."""
+
+    __tablename__ = "answers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    topic: Mapped[str] = mapped_column(String(64))
+    choice: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    correct: Mapped[bool] = mapped_column(Boolean)
+    points: Mapped[int] = mapped_column(Integer)
+    answered_at: Mapped[datetime] = mapped_column(UTC_DT)
+    __table_args__ = (
+        UniqueConstraint("round_id", "account_id"),
+        Index("ix_answers_account", "account_id"),
+        Index("ix_answers_community_account", "community_id", "account_id"),
+    )
+
+
+class PracticeAnswer(Base):
+    """A private practice attempt: feeds spaced repetition and stats, never the leaderboard."""
+
+    __tablename__ = "practice_answers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(String(64))
+    topic: Mapped[str] = mapped_column(String(64))
+    correct: Mapped[bool] = mapped_column(Boolean)
+    answered_at: Mapped[datetime] = mapped_column(UTC_DT)
+    __table_args__ = (Index("ix_practice_account", "account_id", "topic"),)
+
+
+class Card(Base):
+    """FSRS memory state of one question for one account."""
+
+    __tablename__ = "cards"
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    due: Mapped[datetime] = mapped_column(UTC_DT)
+    state: Mapped[str] = mapped_column(Text)  # fsrs Card.to_json()
+    __table_args__ = (Index("ix_cards_account_due", "account_id", "due"),)
+
+
+class Score(Base):
+    """Running totals per community, member and period ('all', 'w2026-47', 'm2026-11').
+
+    Kept in step with ``answers`` in the same transaction, so boards are an
+    index range scan instead of an aggregate over every answer.
+    """
+
+    __tablename__ = "scores"
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True)
+    period: Mapped[str] = mapped_column(String(12), primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    correct: Mapped[int] = mapped_column(Integer, default=0)
+    # When the member reached their current points: earlier wins a tie.
+    reached_at: Mapped[datetime] = mapped_column(UTC_DT)
+    __table_args__ = (
+        Index("ix_scores_board", "community_id", "period", text("points DESC"), "reached_at", "account_id"),
+        Index("ix_scores_account", "account_id"),
+    )
+
+
+class Streak(Base):
+    __tablename__ = "streaks"
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    current: Mapped[int] = mapped_column(Integer, default=0)
+    best: Mapped[int] = mapped_column(Integer, default=0)
+    __table_args__ = (Index("ix_streaks_account", "account_id"),)
+
+
+class Report(Base):
+    """A member's report that a question is wrong or unclear, kept for maintainers."""
+
+    __tablename__ = "reports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True)
+    question_id: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTC_DT)

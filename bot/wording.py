@@ -1,0 +1,51 @@
+"""Every sentence a member reads, in one place, so all platforms say the same thing."""
+
+from __future__ import annotations
+
+from bot.views import HelpEntry
+
+COMMAND = "/flask-quiz"
+
+HELP: tuple[HelpEntry, ...] = (
+    HelpEntry(f"{COMMAND}", "A private practice question, picked by spaced repetition."),
+    HelpEntry(f"{COMMAND} <topic> <level>", "Practice one topic and/or level, e.g. `routing senior`."),
+    HelpEntry(f"{COMMAND} daily", "Post this channel's daily question now (admins)."),
+    HelpEntry(f"{COMMAND} leaderboard [week|month|all]", "The top members and your own rank."),
+    HelpEntry(f"{COMMAND} stats", "Your answers, accuracy per topic, streaks and reviews due."),
+    HelpEntry(f"{COMMAND} schedule", "When this channel's daily question is posted."),
+    HelpEntry(f"{COMMAND} schedule set HH:MM <Area/City> [mon,tue,...] [window=MIN]",
+              "Set the daily schedule (admins)."),
+    HelpEntry(f"{COMMAND} schedule pause|resume|remove", "Pause, resume or remove the schedule (admins)."),
+    HelpEntry(f"{COMMAND} report <question-id> <what is wrong>", "Tell the maintainers a question is wrong."),
+    HelpEntry(f"{COMMAND} forget-me", "Delete everything the bot stores about you."),
+    HelpEntry(f"{COMMAND} help", "This list."),
+)
+
+REASON = {
+    "review": "Due for review",
+    "new": "New question",
+    "ahead": "Review ahead of schedule (you have seen every question here)",
+}
+
+CORRECT = "Correct!"
+WRONG = "Not quite."
+ALREADY_ANSWERED = "You have already answered this round; answers are final."
+NO_QUESTIONS = "No questions match that topic and level. Try `{cmd} help` for the topics."
+LOW_POOL = "Only {n} unseen question(s) left for this channel; after that, questions repeat."
+FORGOTTEN = "Done: your answers, scores, streaks and review history are deleted."
+NOTHING_TO_FORGET = "There was nothing stored about you."
+REPORTED = "Thanks: your report on {qid} is saved for the maintainers."
+UNKNOWN_COMMAND = "I don't know `{text}`. Here is what I can do:"
+NO_SCHEDULE = "This channel has no daily schedule yet."
+SCHEDULE_SAVED = "Saved: {when}."
+PAUSED = "The daily question is paused in this channel."
+RESUMED = "The daily question is back on in this channel."
+REMOVED = "The schedule for this channel is removed."
+ROUND_OPEN = "A round is already open in this channel; it closes {when}."
+NOT_ADMIN = "Only admins can do that."
+NO_OPEN_ROUND = "There is no open question to answer right now. Type `{cmd}` to practise."
+OPEN_PROMPT = "Type your answer in a few sentences."
+CHOICE_PROMPT = "Answer with a letter ({letters})."
+POINTS = "+{n} points"
+NEXT_REVIEW = "Next review of this question: {when}"
+NOT_ON_BOARD = "You are not on this board yet: answer a daily question to join."

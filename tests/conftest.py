@@ -1,0 +1,115 @@
+"""Shared fixtures.  Every test runs on SQLite; with DRILLBOT_TEST_DATABASE_URL set, on that database."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.app import App, build
+from bot.clock import FakeClock
+from bot.config import Config, Settings
+from bot.identity import Member, Place
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content"
+SAMPLE = Path(__file__).parent / "fixtures" / "packs"
+PG_URL = os.environ.get("DRILLBOT_TEST_DATABASE_URL", "").strip()
+# Monday 16 November 2026, 08:00 UTC.
+START = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
+
+
+def _reset_postgres(url: str) -> None:
+    from bot.storage.db import make_engine
+
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> Iterator[str]:
+    if PG_URL:
+        _reset_postgres(PG_URL)
+        yield PG_URL
+    else:
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+def make_app(db_url: str, clock: FakeClock, *, content: Path = SAMPLE, settings: Settings | None = None,
+             key: str = "test") -> App:
+    config = Config(settings or Settings(), None, content, db_url)
+    return build(config, clock=clock, key=key)
+
+
+@pytest.fixture
+def app(db_url: str, clock: FakeClock) -> Iterator[App]:
+    a = make_app(db_url, clock)
+    yield a
+    a.close()
+
+
+@pytest.fixture
+def full_app(db_url: str, clock: FakeClock) -> Iterator[App]:
+    a = make_app(db_url, clock, content=CONTENT)
+    yield a
+    a.close()
+
+
+PLACE = Place("console", "local", "daily", "daily")
+
+
+def member(name: str, platform: str = "console", community: str = "local") -> Member:
+    return Member(platform, community, name.lower(), name)
+
+
+class FakePoster:
+    """A platform that records what the engine asked it to post (and can be told to fail)."""
+
+    def __init__(self, platform: str = "console", fail_channels: set[str] | None = None) -> None:
+        self.platform = platform
+        self.fail_channels = fail_channels or set()
+        self.posts: list[tuple[str, object]] = []
+        self.updates: list[tuple[str, object]] = []
+        self.summaries: list[tuple[str, object]] = []
+
+    async def post_round(self, place: Place, card: object) -> str:
+        if place.channel in self.fail_channels:
+            raise ConnectionError(f"cannot post to {place.channel}")
+        self.posts.append((place.channel, card))
+        return f"msg-{len(self.posts)}"
+
+    async def update_round(self, place: Place, message_ref: str, card: object, summary: object) -> None:
+        self.updates.append((place.channel, summary))
+
+    async def post_summary(self, place: Place, message_ref: str | None, summary: object) -> None:
+        self.summaries.append((place.channel, summary))
+
+
+@pytest.fixture
+def poster(app: App) -> FakePoster:
+    p = FakePoster()
+    app.service.add_poster(p)
+    return p
+
+
+@pytest.fixture
+async def running(app: App, poster: FakePoster) -> AsyncIterator[App]:
+    await app.service.start()
+    yield app
+    await app.service.stop()
+
+
+def raw_engine(url: str):  # type: ignore[no-untyped-def]
+    return create_engine(url)

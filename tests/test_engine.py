@@ -1,0 +1,270 @@
+"""Daily rounds, answers, streaks, boards and practice, through the engine's public API."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import App
+from bot.clock import FakeClock
+from bot.errors import AlreadyAnswered, BadAnswer, RoundClosed, UserError
+from bot.identity import Place
+from bot.storage.models import Answer, Score
+from tests.conftest import PLACE, FakePoster, member
+
+
+def right_choice(app: App, question_id: str) -> int:
+    lq = app.engine.library.get(question_id)
+    assert lq is not None and lq.q.correct_index is not None
+    return lq.q.correct_index
+
+
+async def answer_right(app: App, who: str, round_id: int, question_id: str) -> None:
+    lq = app.engine.library.get(question_id)
+    assert lq is not None
+    if lq.q.kind == "open":
+        assert lq.q.model_answer
+        await app.engine.answer_round(member(who), round_id, text=lq.q.model_answer)
+    else:
+        await app.engine.answer_round(member(who), round_id, choice=right_choice(app, question_id))
+
+
+async def answer_wrong(app: App, who: str, round_id: int, question_id: str) -> None:
+    lq = app.engine.library.get(question_id)
+    assert lq is not None
+    if lq.q.kind == "open":
+        await app.engine.answer_round(member(who), round_id, text="no idea")
+    else:
+        await app.engine.answer_round(member(who), round_id, choice=(right_choice(app, question_id) + 1) % 2)
+
+
+async def test_one_answer_per_member_and_answers_are_final(app: App, poster: FakePoster) -> None:
+    opened = await app.service.post_now(PLACE)
+    await answer_right(app, "ann", opened.round_id, opened.card.question_id)
+    with pytest.raises(AlreadyAnswered):
+        await answer_wrong(app, "ann", opened.round_id, opened.card.question_id)
+    with app.db.session() as s:
+        rows = s.execute(select(Answer).where(Answer.round_id == opened.round_id)).scalars().all()
+    assert len(rows) == 1 and rows[0].correct
+
+
+async def test_database_rejects_a_second_answer_even_without_the_engine(app: App, poster: FakePoster) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    opened = await app.service.post_now(PLACE)
+    await answer_right(app, "ann", opened.round_id, opened.card.question_id)
+    with app.db.session() as s:
+        first = s.execute(select(Answer)).scalar_one()
+        s.add(Answer(round_id=first.round_id, account_id=first.account_id, community_id=first.community_id,
+                     topic="x", choice=0, correct=False, points=0, answered_at=first.answered_at))
+        with pytest.raises(IntegrityError):
+            s.commit()
+
+
+async def test_closed_or_expired_round_refuses_answers(app: App, poster: FakePoster, clock: FakeClock) -> None:
+    opened = await app.service.post_now(PLACE)
+    clock.advance(minutes=app.config.settings.rounds.window_minutes)
+    with pytest.raises(RoundClosed):
+        await answer_right(app, "ann", opened.round_id, opened.card.question_id)
+    await app.service.close(opened.round_id)
+    with pytest.raises(RoundClosed):
+        await answer_right(app, "bob", opened.round_id, opened.card.question_id)
+
+
+async def test_bad_choice_is_a_clear_error(app: App, poster: FakePoster) -> None:
+    opened = await app.service.post_now(PLACE)
+    lq = app.engine.library.get(opened.card.question_id)
+    assert lq is not None
+    if lq.q.kind == "open":
+        with pytest.raises(UserError, match="Type your answer"):
+            await app.engine.answer_round(member("ann"), opened.round_id, text="  ")
+    else:
+        with pytest.raises(BadAnswer, match="choose one of"):
+            await app.engine.answer_round(member("ann"), opened.round_id, choice=7)
+
+
+async def test_summary_counts_first_correct_and_streaks(app: App, poster: FakePoster, clock: FakeClock) -> None:
+    opened = await app.service.post_now(PLACE)
+    qid = opened.card.question_id
+    await answer_right(app, "ann", opened.round_id, qid)
+    clock.advance(seconds=5)
+    await answer_wrong(app, "bob", opened.round_id, qid)
+    clock.advance(seconds=5)
+    await answer_right(app, "cy", opened.round_id, qid)
+    closed = await app.service.close(opened.round_id)
+    assert closed is not None
+    sm = closed.summary
+    assert (sm.answered, sm.correct, sm.percent_correct) == (3, 2, 67)
+    assert sm.first_correct == ("ann", "cy")
+    assert {(c.name, c.before, c.after) for c in sm.streaks} == {("ann", 0, 1), ("cy", 0, 1)}
+    assert poster.summaries and poster.summaries[-1][1] == sm
+    assert await app.service.close(opened.round_id) is None  # closing twice does nothing
+
+
+async def test_missed_round_breaks_streak_best_is_kept(app: App, poster: FakePoster, clock: FakeClock) -> None:
+    for _ in range(2):
+        opened = await app.service.post_now(PLACE)
+        await answer_right(app, "ann", opened.round_id, opened.card.question_id)
+        await app.service.close(opened.round_id)
+        clock.advance(days=1)
+    opened = await app.service.post_now(PLACE)  # ann misses this one
+    closed = await app.service.close(opened.round_id)
+    assert closed is not None
+    assert [(c.name, c.before, c.after) for c in closed.summary.streaks] == [("ann", 2, 0)]
+    st = await app.engine.stats(member("ann"))
+    assert (st.current_streak, st.best_streak) == (0, 2)
+
+
+async def test_leaderboard_ties_and_own_rank_outside_top(db_url: str, clock: FakeClock) -> None:
+    from bot.config import LeaderboardSection, Settings
+    from tests.conftest import make_app
+
+    app = make_app(db_url, clock, settings=Settings(leaderboard=LeaderboardSection(size=2)))
+    try:
+        app.service.add_poster(FakePoster())
+        opened = await app.service.post_now(PLACE)
+        qid = opened.card.question_id
+        for who in ("dee", "ann", "bob"):  # all right: the earliest reaches the points first
+            await answer_right(app, who, opened.round_id, qid)
+            clock.advance(seconds=1)
+        await answer_wrong(app, "zed", opened.round_id, qid)
+        board = await app.engine.leaderboard(member("zed"), "week")
+        assert [r.name for r in board.rows] == ["dee", "ann"]
+        assert board.rows[0].points == board.rows[1].points > 0
+        assert board.me is not None and (board.me.rank, board.me.name, board.me.points) == (4, "zed", 0)
+        assert board.total_members == 4
+        bob = await app.engine.leaderboard(member("bob"), "all")
+        assert bob.me is not None and bob.me.rank == 3
+    finally:
+        app.close()
+
+
+async def test_week_board_resets_on_monday_in_community_timezone(app: App, poster: FakePoster,
+                                                                 clock: FakeClock) -> None:
+    opened = await app.service.post_now(PLACE)
+    await answer_right(app, "ann", opened.round_id, opened.card.question_id)
+    await app.service.close(opened.round_id)
+    clock.advance(days=7)
+    week = await app.engine.leaderboard(member("ann"), "week")
+    month = await app.engine.leaderboard(member("ann"), "month")
+    alltime = await app.engine.leaderboard(member("ann"), "all")
+    assert week.rows == () and week.me is None
+    assert [r.name for r in month.rows] == ["ann"] and [r.name for r in alltime.rows] == ["ann"]
+
+
+async def test_practice_earns_no_points_and_due_reviews_come_first(app: App, clock: FakeClock) -> None:
+    ann = member("ann")
+    first = await app.engine.practice(ann)
+    assert first.reason == "New question"
+    lq = app.engine.library.get(first.question_id)
+    assert lq is not None
+    if lq.q.kind == "open":
+        fb = await app.engine.answer_practice(ann, first.question_id, text="nothing useful")
+    else:
+        wrong = ((lq.q.correct_index or 0) + 1) % len(lq.q.options)
+        fb = await app.engine.answer_practice(ann, first.question_id, choice=wrong)
+    assert not fb.correct and fb.points == 0 and fb.next_review is not None
+    clock.set(fb.next_review + timedelta(seconds=1))
+    again = await app.engine.practice(ann)
+    assert (again.question_id, again.reason) == (first.question_id, "Due for review")
+    with app.db.session() as s:
+        assert s.execute(select(Score)).first() is None
+    st = await app.engine.stats(ann)
+    assert (st.practice_answered, st.points, st.reviews_due) == (1, 0, 1)
+
+
+async def test_practice_filters_and_unknown_topic(app: App) -> None:
+    card = await app.engine.practice(member("ann"), topic="more", level="senior")
+    assert card.question_id == "more-senior-choice"
+    with pytest.raises(UserError, match="Unknown topic"):
+        await app.engine.practice(member("ann"), topic="nope")
+
+
+async def test_weak_topics_come_back_more_often() -> None:
+    from bot.practice import weight
+
+    assert weight(10, 2) > weight(10, 9) > 1.0
+    assert weight(0, 0) == 1.5
+
+
+async def test_no_repeats_until_pool_used_and_low_pool_warning(app: App, poster: FakePoster,
+                                                               clock: FakeClock) -> None:
+    seen = []
+    pool = len(app.engine.library.questions)
+    for _ in range(pool):
+        opened = await app.service.post_now(PLACE)
+        seen.append(opened.card.question_id)
+        assert "unseen question" in opened.card.warning  # the sample pack is far below 10
+        await app.service.close(opened.round_id)
+        clock.advance(days=1)
+    assert sorted(seen) == sorted(q.id for q in app.engine.library.questions)
+    opened = await app.service.post_now(PLACE)  # pool used up: questions start again
+    assert opened.card.question_id in seen
+
+
+async def test_topics_rotate(full_app: App, clock: FakeClock) -> None:
+    full_app.service.add_poster(FakePoster())
+    topics = []
+    for _ in range(6):
+        opened = await full_app.service.post_now(PLACE)
+        topics.append(opened.card.topic)
+        await full_app.service.close(opened.round_id)
+        clock.advance(days=1)
+    assert len(set(topics)) == 6
+
+
+async def test_forget_me_deletes_everything(app: App, poster: FakePoster) -> None:
+    opened = await app.service.post_now(PLACE)
+    await answer_right(app, "ann", opened.round_id, opened.card.question_id)
+    await answer_right(app, "bob", opened.round_id, opened.card.question_id)
+    card = await app.engine.practice(member("ann"))
+    await app.engine.answer_practice(member("ann"), card.question_id, text="x", choice=0)
+    await app.engine.report(member("ann"), card.question_id, "typo in option B")
+    await app.service.close(opened.round_id)
+    notice = await app.engine.forget(member("ann"))
+    assert "deleted" in notice.text
+    board = await app.engine.leaderboard(member("bob"), "all")
+    assert [r.name for r in board.rows] == ["bob"]
+    st = await app.engine.stats(member("ann"))  # a fresh, empty account
+    assert (st.answered, st.points, st.best_streak, st.reviews_due) == (0, 0, 0, 0)
+    assert "nothing" in (await app.engine.forget(member("carl"))).text
+
+
+async def test_report_is_stored(app: App) -> None:
+    from bot.storage.models import Report
+
+    notice = await app.engine.report(member("ann"), "more-junior-choice", "option B is misleading")
+    assert "more-junior-choice" in notice.text
+    with app.db.session() as s:
+        r = s.execute(select(Report)).scalar_one()
+    assert (r.question_id, r.reason) == ("more-junior-choice", "option B is misleading")
+    with pytest.raises(UserError):
+        await app.engine.report(member("ann"), "no-such-question", "x")
+
+
+async def test_one_open_round_per_channel(app: App, poster: FakePoster) -> None:
+    await app.service.post_now(PLACE)
+    with pytest.raises(UserError, match="already open"):
+        await app.service.post_now(PLACE)
+    other = await app.service.post_now(Place("console", "local", "other"))
+    assert other.card.round_id is not None
+
+
+async def test_communities_keep_separate_boards(app: App, poster: FakePoster) -> None:
+    a = Place("console", "team-a", "c")
+    b = Place("console", "team-b", "c")
+    ra = await app.service.post_now(a)
+    await app.service.post_now(b)
+    lq = app.engine.library.get(ra.card.question_id)
+    assert lq is not None
+    ann_a = member("ann", community="team-a")
+    if lq.q.kind == "open":
+        await app.engine.answer_round(ann_a, ra.round_id, text=lq.q.model_answer)
+    else:
+        await app.engine.answer_round(ann_a, ra.round_id, choice=lq.q.correct_index)
+    board_b = await app.engine.leaderboard(member("ann", community="team-b"), "all")
+    assert board_b.rows == ()
+    board_a = await app.engine.leaderboard(ann_a, "all")
+    assert [r.name for r in board_a.rows] == ["ann"]
