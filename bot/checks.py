@@ -6,7 +6,9 @@ authors: ``python -m bot.checks [content-dir]``.  Flask is needed only here.
 
 from __future__ import annotations
 
+import gc
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,16 @@ class CheckResult:
 
 def run_check(lq: LoadedQuestion) -> CheckResult:
     """Execute a question's check and compare Flask's behaviour with the answer key."""
+    # Question code may leave uploads' temporary files for the garbage collector;
+    # collect them here, quietly, so they are not reported against later code.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        result = _run_check(lq)
+        gc.collect()
+    return result
+
+
+def _run_check(lq: LoadedQuestion) -> CheckResult:
     q, check = lq.q, lq.q.check
     assert check is not None
     ns: dict[str, Any] = {"__name__": f"drill_check_{q.id.replace('-', '_')}", "raises": raises}

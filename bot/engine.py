@@ -7,6 +7,7 @@ single transaction, returning platform-neutral views (``bot.views``).
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -196,11 +197,13 @@ class Engine:
                 packs=_uncsv(sched.packs) if sched else (), topics=_uncsv(sched.topics) if sched else (),
                 levels=_uncsv(sched.levels) if sched else ())
             minutes = sched.window_minutes if sched else cfg.window_minutes
-            key = slot or f"manual-{now.strftime('%Y%m%dT%H%M%S.%f')}"
+            key = slot or f"manual-{uuid.uuid4().hex}"
             pick = rounds.pick_question(s, self.library, ch.id, filters, seed=f"{ch.id}:{key}")
             rnd = rounds.open_round(s, channel_id=ch.id, slot=key, question_id=pick.question.id,
                                     now=now, window=window or timedelta(minutes=minutes))
             if rnd is None:
+                if slot is None:  # lost a race with another "post now" in this channel
+                    raise UserError(wording.ROUND_OPEN.format(when="soon"))
                 return None
             s.flush()
             warning = (wording.LOW_POOL.format(n=pick.remaining)
@@ -269,12 +272,13 @@ class Engine:
 
         return await self._tx(work)
 
-    async def close_round(self, round_id: int) -> ClosedRound | None:
-        """Close a round and build its summary; None if it was already closed."""
+    async def close_round(self, round_id: int, *, only_if_due: bool = False) -> ClosedRound | None:
+        """Close a round and build its summary; None if it was already closed (or not yet due)."""
         now = self.clock.now()
 
         def work(s: Session) -> ClosedRound | None:
-            closed = rounds.close_round(s, library=self.library, round_id=round_id, now=now)
+            closed = rounds.close_round(s, library=self.library, round_id=round_id, now=now,
+                                        only_if_due=only_if_due)
             if closed is None:
                 return None
             rnd, lq = closed.round, closed.question

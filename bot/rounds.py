@@ -147,10 +147,12 @@ class Closed:
 
 
 def close_round(s: Session, *, library: Library, round_id: int, now: datetime,
-                first_n: int = 3) -> Closed | None:
+                only_if_due: bool = False, first_n: int = 3) -> Closed | None:
     """Close the round once (None if already closed) and move streaks on."""
-    res = s.execute(update(Round).where(Round.id == round_id, Round.closed_at.is_(None))
-                    .values(closed_at=now))
+    cond = [Round.id == round_id, Round.closed_at.is_(None)]
+    if only_if_due:
+        cond.append(Round.closes_at <= now)
+    res = s.execute(update(Round).where(*cond).values(closed_at=now))
     if res.rowcount != 1:  # type: ignore[attr-defined]
         return None
     rnd = s.execute(select(Round).where(Round.id == round_id)).scalar_one()

@@ -54,7 +54,7 @@ async def post_job(service_key: str, channel_id: int) -> None:
 
 async def close_job(service_key: str, round_id: int) -> None:
     """APScheduler job: close a round at the end of its window."""
-    await _SERVICES[service_key].close(round_id)
+    await _SERVICES[service_key].close(round_id, only_if_due=True)
 
 
 class Service:
@@ -113,8 +113,8 @@ class Service:
             await self.publish(opened)
         return opened
 
-    async def close(self, round_id: int) -> ClosedRound | None:
-        closed = await self.engine.close_round(round_id)
+    async def close(self, round_id: int, *, only_if_due: bool = False) -> ClosedRound | None:
+        closed = await self.engine.close_round(round_id, only_if_due=only_if_due)
         if closed is None:
             return None
         poster = self.posters.get(closed.place.platform)
@@ -180,7 +180,9 @@ class Service:
     def _arm_close(self, round_id: int, closes_at: datetime) -> None:
         if self.scheduler is None:
             return
-        self.scheduler.add_job(close_job, DateTrigger(run_date=max(closes_at, datetime.now(UTC))),
+        # APScheduler runs on wall time; the engine's clock may be injected, so arm by delay.
+        delay = max(closes_at - self.engine.clock.now(), timedelta(0))
+        self.scheduler.add_job(close_job, DateTrigger(run_date=datetime.now(UTC) + delay),
                                args=(self.key, round_id), id=f"close:{round_id}",
                                misfire_grace_time=None, replace_existing=True)
 

@@ -1,0 +1,130 @@
+"""The content format, its error messages, and the Flask pack's size, coverage and quality rules."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bot.content import LEVELS, count, json_schema, load_library
+from bot.errors import ContentError
+from bot.lint import lint
+from tests.conftest import CONTENT, SAMPLE
+
+EXAMPLE = SAMPLE / "sample" / "example.toml"
+
+
+def broken_pack(tmp_path: Path, old: str, new: str) -> Path:
+    root = tmp_path / "content"
+    shutil.copytree(SAMPLE, root)
+    f = root / "sample" / "example.toml"
+    text = f.read_text()
+    assert old in text, old
+    f.write_text(text.replace(old, new, 1))
+    return root
+
+
+@pytest.mark.parametrize(("old", "new", "qid", "field", "words"), [
+    ('answer = "B"', 'answer = "F"', "example-trailing-slash", "answer", "one letter from A to D"),
+    ('level = "junior"', 'level = "expert"', "example-trailing-slash", "level", "junior"),
+    ('kind = "truefalse"', 'kind = "yesno"', "example-session-signed", "kind", "choice"),
+    ('prompt = "Explain', 'promt = "Explain', "example-open-factory", "promt", "unknown field"),
+    ('"404 Not Found, because the rule ends with a slash",', '"405 Method Not Allowed",',
+     "example-trailing-slash", "choices", "distinct"),
+    ('references = ["https://flask.palletsprojects.com/en/stable/quickstart/#sessions"]', 'references = []',
+     "example-session-signed", "references", "at least 1"),
+])
+def test_errors_name_file_question_and_field(tmp_path: Path, old: str, new: str, qid: str, field: str,
+                                             words: str) -> None:
+    root = broken_pack(tmp_path, old, new)
+    with pytest.raises(ContentError) as err:
+        load_library(root)
+    problems = err.value.problems
+    assert any(p.question == qid and p.field == field and words in p.message
+               and p.file.endswith("example.toml") for p in problems), problems
+    assert f"question '{qid}'" in str(err.value)
+
+
+def test_broken_toml_names_the_file(tmp_path: Path) -> None:
+    root = broken_pack(tmp_path, 'topic = "example"', 'topic = "example')
+    with pytest.raises(ContentError, match=r"example\.toml: not valid TOML"):
+        load_library(root)
+
+
+def test_duplicate_ids_are_reported(tmp_path: Path) -> None:
+    root = broken_pack(tmp_path, 'id = "example-session-signed"', 'id = "example-trailing-slash"')
+    with pytest.raises(ContentError, match="duplicate id"):
+        load_library(root)
+
+
+def test_exported_schema_is_current() -> None:
+    committed = (CONTENT / "schema.json").read_text()
+    assert json.loads(committed) == json.loads(json_schema()), "run: drillbot content schema > content/schema.json"
+
+
+def test_open_key_point_not_in_model_answer_is_flagged(tmp_path: Path) -> None:
+    root = broken_pack(tmp_path, 'phrases = ["init_app"]', 'phrases = ["blueprint registry"]')
+    library, problems = load_library(root, strict=False)
+    assert not problems
+    flagged = [p for p in lint(library) if p.question == "example-open-factory"]
+    assert [p.field for p in flagged] == ["key_points[2]"]
+
+
+def test_unofficial_reference_is_flagged(tmp_path: Path) -> None:
+    root = broken_pack(tmp_path, "https://flask.palletsprojects.com/en/stable/quickstart/#sessions",
+                       "https://someblog.example.com/flask-sessions")
+    library, _ = load_library(root, strict=False)
+    assert any(p.field == "references[0]" and "not official" in p.message for p in lint(library))
+
+
+# -- the Flask pack ----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def pack():  # type: ignore[no-untyped-def]
+    library, problems = load_library(CONTENT, strict=False)
+    assert problems == []
+    return library
+
+
+def test_pack_is_clean(pack) -> None:  # type: ignore[no-untyped-def]
+    assert lint(pack) == []
+
+
+def test_pack_size_and_mix(pack) -> None:  # type: ignore[no-untyped-def]
+    c = count(pack)
+    assert c.total >= 250
+    assert c.by_kind["open"] / c.total >= 0.30
+    assert c.with_code >= 50
+    assert all(n >= 8 for n in c.by_topic.values()), c.by_topic
+
+
+def test_every_checklist_section_has_a_topic_with_all_levels(pack) -> None:  # type: ignore[no-untyped-def]
+    expected = {"basics", "routing", "requests", "contexts", "templates", "blueprints", "errors", "rest",
+                "databases", "security", "extensions", "testing", "performance", "deployment", "scenarios"}
+    assert set(pack.topics()) == expected
+    for topic in expected:
+        levels = {q.q.level for q in pack.questions if q.topic == topic}
+        assert levels == set(LEVELS), topic
+
+
+def test_scenario_and_design_questions_exist(pack) -> None:  # type: ignore[no-untyped-def]
+    tags = Counter(t for q in pack.questions for t in q.q.tags)
+    assert tags["scenario"] >= 8 and tags["design"] >= 3
+
+
+def test_answer_balance_within_limits(pack) -> None:  # type: ignore[no-untyped-def]
+    choice = [q.q for q in pack.questions if q.q.kind == "choice"]
+    positions = Counter(q.answer for q in choice)
+    assert max(positions.values()) / len(choice) <= 0.35
+    longest = sum(1 for q in choice if len(q.choices[q.correct_index]) == max(len(c) for c in q.choices))
+    assert longest / len(choice) <= 0.40
+
+
+def test_code_questions_asking_behaviour_are_checked(pack) -> None:  # type: ignore[no-untyped-def]
+    """Choice/true-false questions that show Flask app code carry a machine check."""
+    unchecked = [q.id for q in pack.questions
+                 if q.q.code and q.q.kind != "open" and "Flask(__name__)" in q.q.code and q.q.check is None]
+    assert unchecked == []
