@@ -25,6 +25,7 @@ from bot.grading import Grade
 from bot.identity import IdCache, Ids, Member, Place
 from bot.schedule import Timing, next_slot
 from bot.scoring import Period
+from bot.storage.batch import GroupCommit
 from bot.storage.db import Database
 from bot.storage.models import (
     Account,
@@ -67,6 +68,15 @@ class ClosedRound:
     place: Place
     message_ref: str | None
     summary: Summary
+
+
+@dataclass(frozen=True, slots=True)
+class _DailyAnswer:
+    ids: Ids
+    round_id: int
+    choice: int | None
+    text: str | None
+    now: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +126,7 @@ class Engine:
         self.clock = clock
         self._ids = IdCache()
         self._rng = random.Random()
+        self._answers: GroupCommit[_DailyAnswer, Feedback] = GroupCommit(db, self._store_answer)
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -131,7 +142,8 @@ class Engine:
             return self._ids.resolve(s, member, timezone=self.settings.leaderboard.timezone)
 
     async def resolve(self, member: Member) -> Ids:
-        return await self.db.run(self._resolve, member)
+        """Database ids for a member; from memory when already known."""
+        return self._ids.peek(member) or await self.db.run(self._resolve, member)
 
     def _place_of(self, s: Session, channel_id: int) -> Place:
         ch, comm = s.execute(select(Channel, Community).join(Community, Community.id == Channel.community_id)
@@ -257,20 +269,17 @@ class Engine:
 
     async def answer_round(self, member: Member, round_id: int, *, choice: int | None = None,
                            text: str | None = None) -> Feedback:
-        """Grade and store a daily answer; once stored it is never lost or counted twice."""
+        """Grade and store a daily answer; once acknowledged it is never lost or counted twice."""
         ids = await self.resolve(member)
-        now = self.clock.now()
+        return await self._answers.submit(_DailyAnswer(ids, round_id, choice, text, self.clock.now()))
 
-        def work(s: Session) -> Feedback:
-            _rnd, lq, g, pts = rounds.submit_answer(
-                s, library=self.library, round_id=round_id, account_id=ids.account_id or 0,
-                community_id=ids.community_id, timezone=ids.timezone, choice=choice, text=text,
-                now=now, scoring=self.settings.scoring)
-            due = practice.review(s, account_id=ids.account_id or 0, question_id=lq.id,
-                                  correct=g.correct, now=now)
-            return feedback_for(lq, g, mode="daily", points=pts, next_review=due)
-
-        return await self._tx(work)
+    def _store_answer(self, s: Session, a: _DailyAnswer) -> Feedback:
+        lq, g, pts = rounds.submit_answer(
+            s, library=self.library, round_id=a.round_id, account_id=a.ids.account_id or 0,
+            community_id=a.ids.community_id, timezone=a.ids.timezone, choice=a.choice, text=a.text,
+            now=a.now, scoring=self.settings.scoring)
+        due = practice.review(s, account_id=a.ids.account_id or 0, question_id=lq.id, correct=g.correct, now=a.now)
+        return feedback_for(lq, g, mode="daily", points=pts, next_review=due)
 
     async def close_round(self, round_id: int, *, only_if_due: bool = False) -> ClosedRound | None:
         """Close a round and build its summary; None if it was already closed (or not yet due)."""

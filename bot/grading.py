@@ -9,9 +9,11 @@ letters also matches longer words it starts (``sign`` matches ``signed``).
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.content import Question
@@ -25,31 +27,51 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.casefold())
 
 
-def _word_matches(want: str, got: str) -> bool:
-    if want == got:
-        return True
-    if len(want) >= 4 and got.startswith(want):
-        return True
-    if len(want) >= 5:
-        allowed = 2 if len(want) >= 9 else 1
-        return OSA.distance(want, got, score_cutoff=allowed) <= allowed
-    return False
+class Answer:
+    """A typed answer prepared for matching many phrases against it."""
+
+    def __init__(self, text: str) -> None:
+        self.words = words(text)
+        self._vocab = sorted(set(self.words))
+        self._known = set(self._vocab)
+        self._cache: dict[str, frozenset[str]] = {}
+
+    def matches(self, want: str) -> frozenset[str]:
+        """The answer's distinct words that ``want`` matches (exact, prefix or small typo)."""
+        hit = self._cache.get(want)
+        if hit is not None:
+            return hit
+        found = {want} if want in self._known else set()
+        if len(want) >= 4:
+            i = bisect.bisect_left(self._vocab, want)
+            while i < len(self._vocab) and self._vocab[i].startswith(want):
+                found.add(self._vocab[i])
+                i += 1
+        if len(want) >= 5:
+            allowed = 2 if len(want) >= 9 else 1
+            found.update(w for w, _score, _i in process.extract(
+                want, self._vocab, scorer=OSA.distance, score_cutoff=allowed, limit=None))
+        result = self._cache[want] = frozenset(found)
+        return result
+
+    def has(self, phrase: str) -> bool:
+        """True when ``phrase`` occurs as consecutive (fuzzy) words."""
+        want = words(phrase)
+        if not want:
+            return False
+        if len(want) > 1 and self.matches("".join(want)):  # "create_app" typed as "createapp"
+            return True
+        sets = [self.matches(w) for w in want]
+        if not all(sets):
+            return False
+        n = len(want)
+        return any(all(self.words[i + k] in sets[k] for k in range(n))
+                   for i in range(len(self.words) - n + 1) if self.words[i] in sets[0])
 
 
 def phrase_in(phrase: str, answer_words: list[str]) -> bool:
     """True when ``phrase`` occurs in ``answer_words`` as consecutive (fuzzy) words."""
-    want = words(phrase)
-    if not want:
-        return False
-    n = len(want)
-    if n > 1:  # "create_app" typed as "createapp"
-        joined = "".join(want)
-        if any(_word_matches(joined, got) for got in answer_words):
-            return True
-    return any(
-        all(_word_matches(w, answer_words[i + k]) for k, w in enumerate(want))
-        for i in range(len(answer_words) - n + 1)
-    )
+    return Answer(" ".join(answer_words)).has(phrase)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +99,10 @@ def grade_choice(question: Question, choice: int) -> Grade:
 def grade_open(question: Question, text: str) -> Grade:
     """Grade a typed answer against the question's key points."""
     assert question.key_points is not None
-    answer_words = words(text)
+    answer = Answer(text)
     covered, missed = [], []
     for kp in question.key_points:
-        hit = any(phrase_in(p, answer_words) for p in kp.phrases)
+        hit = any(answer.has(p) for p in kp.phrases)
         (covered if hit else missed).append(kp.point)
     ok = len(covered) >= open_threshold(len(question.key_points))
     return Grade(correct=ok, covered=tuple(covered), missed=tuple(missed))

@@ -98,6 +98,14 @@ class IdCache:
             cached_a = self._accounts[akey] = (acc.id, acc.display_name)
         return Ids(community_id=cached_c[0], timezone=cached_c[1], account_id=cached_a[0])
 
+    def peek(self, member: Member) -> Ids | None:
+        """Ids from memory only; None when the member (or a changed display name) needs the database."""
+        comm = self._communities.get((member.platform, member.community))
+        acc = self._accounts.get((member.platform, member.user))
+        if comm is None or acc is None or (member.name and acc[1] != member.name):
+            return None
+        return Ids(community_id=comm[0], timezone=comm[1], account_id=acc[0])
+
     def forget(self, member: Member) -> None:
         self._accounts.pop((member.platform, member.user), None)
 

@@ -9,13 +9,15 @@ anyone farm the board.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import fsrs
-from sqlalchemy import case, func, select, union_all
+from sqlalchemy import bindparam, case, func, select, union_all
 from sqlalchemy.orm import Session
 
 from bot.content import Library, LoadedQuestion
@@ -84,16 +86,27 @@ def choose(s: Session, library: Library, *, account_id: int, now: datetime,
     return Choice(lq, "ahead")
 
 
+@functools.cache
+def _card_upsert(dialect: str) -> Any:
+    t = Card.__table__
+    stmt = insert_for(dialect, t)
+    return stmt.on_conflict_do_update(index_elements=[t.c.account_id, t.c.question_id],
+                                      set_={"due": stmt.excluded.due, "state": stmt.excluded.state})
+
+
+_CARD_STATE = select(Card.state).where(Card.account_id == bindparam("a"), Card.question_id == bindparam("q"))
+
+
 def review(s: Session, *, account_id: int, question_id: str, correct: bool, now: datetime) -> datetime:
     """Feed one graded attempt to FSRS; returns when the question is due again."""
-    row = s.get(Card, (account_id, question_id))
-    card = fsrs.Card.from_json(row.state) if row is not None else fsrs.Card()
+    conn = s.connection()
+    state = conn.execute(_CARD_STATE, {"a": account_id, "q": question_id}).scalar_one_or_none()
+    # An explicit card_id: fsrs otherwise derives one from the clock and sleeps 1 ms to keep it unique.
+    card = fsrs.Card.from_json(state) if state is not None else fsrs.Card(card_id=account_id)
     rating = fsrs.Rating.Good if correct else fsrs.Rating.Again
     card, _log = SCHEDULER.review_card(card, rating, now)
-    stmt = insert_for(s, Card).values(account_id=account_id, question_id=question_id, due=card.due,
-                               state=card.to_json())
-    s.execute(stmt.on_conflict_do_update(index_elements=[Card.account_id, Card.question_id],
-                                         set_={"due": stmt.excluded.due, "state": stmt.excluded.state}))
+    conn.execute(_card_upsert(conn.dialect.name),
+                 {"account_id": account_id, "question_id": question_id, "due": card.due, "state": card.to_json()})
     return card.due
 
 

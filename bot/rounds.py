@@ -10,11 +10,14 @@ score.  The database enforces one answer per member per round.
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy.sql.expression import Executable
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -84,19 +87,28 @@ def answer_count(s: Session, round_id: int) -> int:
                          .where(Answer.round_id == round_id)).scalar_one())
 
 
-def _upsert_scores(s: Session, *, community_id: int, account_id: int, keys: tuple[str, ...],
-                   points: int, correct: bool, now: datetime) -> None:
-    rows = [{"community_id": community_id, "period": k, "account_id": account_id, "points": points,
-             "answered": 1, "correct": int(correct), "reached_at": now} for k in keys]
-    stmt = insert_for(s, Score).values(rows)
+@functools.cache
+def _score_upsert(dialect: str) -> Executable:
+    t = Score.__table__
+    stmt = insert_for(dialect, t)
     ex = stmt.excluded
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[Score.community_id, Score.period, Score.account_id],
-        set_={"points": Score.points + ex.points, "answered": Score.answered + 1,
-              "correct": Score.correct + ex.correct,
+    return stmt.on_conflict_do_update(  # type: ignore[no-any-return]
+        index_elements=[t.c.community_id, t.c.period, t.c.account_id],
+        set_={"points": t.c.points + ex.points, "answered": t.c.answered + 1,
+              "correct": t.c.correct + ex.correct,
               # A wrong answer does not move the moment the member reached their points.
-              "reached_at": ex.reached_at if points else Score.reached_at})
-    s.execute(stmt)
+              "reached_at": case((ex.points > 0, ex.reached_at), else_=t.c.reached_at)})
+
+
+_ROUND_FOR_ANSWER = (select(Round.question_id, Round.closes_at, Round.closed_at)
+                     .where(Round.id == bindparam("rid"))
+                     # FOR SHARE on PostgreSQL: a concurrent close waits until this answer is in.
+                     .with_for_update(read=True))
+@functools.cache
+def _answer_insert(dialect: str) -> Executable:
+    # DO NOTHING instead of an error, so a duplicate does not abort a PostgreSQL transaction.
+    return insert_for(dialect, Answer.__table__).on_conflict_do_nothing(  # type: ignore[no-any-return]
+        index_elements=["round_id", "account_id"])
 
 
 def grade(question: LoadedQuestion, choice: int | None, text: str | None) -> Grade:
@@ -111,29 +123,38 @@ def grade(question: LoadedQuestion, choice: int | None, text: str | None) -> Gra
 
 def submit_answer(s: Session, *, library: Library, round_id: int, account_id: int,
                   community_id: int, timezone: str, choice: int | None, text: str | None,
-                  now: datetime, scoring: ScoringSection) -> tuple[Round, LoadedQuestion, Grade, int]:
-    """Grade and store a daily answer; points go to the week, month and all-time boards at once."""
-    # FOR SHARE on PostgreSQL: a concurrent close waits until this answer is in.
-    rnd = s.execute(select(Round).where(Round.id == round_id).with_for_update(read=True)).scalar_one_or_none()
-    if rnd is None:
+                  now: datetime, scoring: ScoringSection) -> tuple[LoadedQuestion, Grade, int]:
+    """Grade and store a daily answer; points go to the week, month and all-time boards at once.
+
+    This is the hot path: prebuilt Core statements, no ORM unit of work.  Every
+    DrillError it raises (closed round, bad choice, duplicate) is raised before it
+    writes anything, so a batch can carry on without a savepoint per answer.
+    """
+    conn = s.connection()
+    seen: dict[int, Any] = s.info.setdefault("rounds", {})  # per transaction: rows locked FOR SHARE
+    row = seen.get(round_id)
+    if row is None:
+        row = seen[round_id] = conn.execute(_ROUND_FOR_ANSWER, {"rid": round_id}).one_or_none()
+    if row is None:
         raise NotFound("That round does not exist.")
-    if rnd.closed_at is not None or now >= rnd.closes_at:
+    question_id, closes_at, closed_at = row
+    if closed_at is not None or now >= closes_at:
         raise RoundClosed("This round has closed; the answer has been revealed in the channel.")
-    question = library.get(rnd.question_id)
+    question = library.get(question_id)
     if question is None:
         raise NotFound("This question is no longer in the question packs.")
     g = grade(question, choice, text)
     pts = points_for(question.q.level, g.correct, scoring)
-    try:
-        with s.begin_nested():
-            s.add(Answer(round_id=round_id, account_id=account_id, community_id=community_id,
-                         topic=question.topic, choice=g.choice, text=text if text else None,
-                         correct=g.correct, points=pts, answered_at=now))
-    except IntegrityError:
-        raise AlreadyAnswered("You have already answered this round; answers are final.") from None
-    _upsert_scores(s, community_id=community_id, account_id=account_id,
-                   keys=period_keys(now, timezone), points=pts, correct=g.correct, now=now)
-    return rnd, question, g, pts
+    inserted = conn.execute(_answer_insert(conn.dialect.name), {
+        "round_id": round_id, "account_id": account_id, "community_id": community_id,
+        "topic": question.topic, "choice": g.choice, "text": text or None, "correct": g.correct,
+        "points": pts, "answered_at": now})
+    if inserted.rowcount != 1:
+        raise AlreadyAnswered("You have already answered this round; answers are final.")
+    conn.execute(_score_upsert(conn.dialect.name), [
+        {"community_id": community_id, "period": key, "account_id": account_id, "points": pts,
+         "answered": 1, "correct": int(g.correct), "reached_at": now} for key in period_keys(now, timezone)])
+    return question, g, pts
 
 
 @dataclass(frozen=True, slots=True)

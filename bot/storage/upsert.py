@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 
-def insert_for(s: Session, table: Any) -> Any:
-    """An ``insert`` construct that supports ``on_conflict_do_update`` on this session's database."""
-    dialect = s.get_bind().dialect.name
+def insert_for(dialect: str, table: Any) -> Any:
+    """An ``insert`` construct that supports ``on_conflict_do_update`` on ``dialect``."""
     return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
