@@ -1,12 +1,14 @@
 """Benchmark: daily answers per second and latency on a large SQLite database.
 
 Builds (once, cached in bench/.data/) a database holding 100,000 members and
-1,000,000 answers, then has 50 members answer concurrently through the real
-engine (Engine.answer_round), and prints throughput and latency percentiles
-beside this machine's raw sqlite3 insert-and-commit rate.  It also times the
+1,000,000 answers, then has 50 members answer through the real engine
+(Engine.answer_round): first closed loop (each member answers again as soon
+as acknowledged: the maximum throughput), then open loop at an offered load of
+2,000 answers/s (latency at that rate).  Prints throughput and latency
+percentiles beside this machine's raw sqlite3 insert-and-commit rate.  It also times the
 leaderboard (top 10 + the caller's rank) for the 100,000-member community.
 
-    python bench/answers.py [--members 100000] [--answers 1000000] [--concurrency 50]
+    python bench/answers.py [--members 100000] [--answers 1000000] [--concurrency 50] [--rate 2000]
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.app import App, build  # noqa: E402
+from bot.app import App, build, tune_runtime  # noqa: E402
 from bot.clock import FakeClock  # noqa: E402
 from bot.config import Config, Settings  # noqa: E402
 from bot.identity import Member, Place  # noqa: E402
@@ -97,6 +100,8 @@ def populate(path: Path, members: int, answers: int) -> None:
                          "reached_at) VALUES (1, ?, ?, ?, ?, ?, ?)",
                          ((period, who, p, a, c, (start + timedelta(seconds=who)).strftime(fmt))
                           for who, (p, a, c) in totals.items()))
+    conn.execute("INSERT INTO score_buckets (community_id, period, points, members) "
+                 "SELECT community_id, period, points, count(*) FROM scores GROUP BY community_id, period, points")
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
     conn.close()
@@ -106,8 +111,9 @@ def make(db: Path, clock: FakeClock) -> App:
     return build(Config(Settings(), None, ROOT / "content", f"sqlite:///{db}"), clock=clock)
 
 
-async def bench_answers(app: App, members: int, concurrency: int, rounds_n: int) -> tuple[float, list[float]]:
-    places = [Place("bench", "guild", f"live{i}") for i in range(rounds_n)]
+async def bench_answers(app: App, members: int, concurrency: int, rounds_n: int,
+                        warmup: int = 5) -> tuple[float, list[float]]:
+    places = [Place("bench", "guild", f"live{i}") for i in range(rounds_n + warmup)]
     opened = [await app.engine.open_round(p) for p in places]
     cards = [(o.round_id, app.engine.library.get(o.card.question_id)) for o in opened if o is not None]
     people = [Member("bench", "guild", f"u{i}", f"member {i}")
@@ -115,19 +121,56 @@ async def bench_answers(app: App, members: int, concurrency: int, rounds_n: int)
     for m in people:  # warm the id cache as a live bot would have
         await app.engine.resolve(m)
     latencies: list[float] = []
+    warm = cards[:warmup]
+    measured = cards[warmup:]
 
-    async def member_loop(m: Member) -> None:
-        for round_id, lq in cards:
+    async def member_loop(m: Member, rounds: list[tuple[int, Any]], record: bool) -> None:
+        for round_id, lq in rounds:
             assert lq is not None
             t0 = time.perf_counter()
             if lq.q.kind == "open":
                 await app.engine.answer_round(m, round_id, text=lq.q.model_answer or "x")
             else:
                 await app.engine.answer_round(m, round_id, choice=0)
-            latencies.append(time.perf_counter() - t0)
+            if record:
+                latencies.append(time.perf_counter() - t0)
 
+    # A running bot is warm: statements compiled, hot index pages cached.  Not measured.
+    await asyncio.gather(*(member_loop(m, warm, False) for m in people))
     start = time.perf_counter()
-    await asyncio.gather(*(member_loop(m) for m in people))
+    await asyncio.gather(*(member_loop(m, measured, True) for m in people))
+    return time.perf_counter() - start, latencies
+
+
+async def bench_offered(app: App, members: int, concurrency: int, rounds_n: int,
+                        rate: float) -> tuple[float, list[float]]:
+    """Open loop: answers arrive at ``rate`` per second from ``concurrency`` members, whatever the latency."""
+    places = [Place("bench", "guild", f"paced{i}") for i in range(rounds_n)]
+    opened = [await app.engine.open_round(p) for p in places]
+    cards = [(o.round_id, app.engine.library.get(o.card.question_id)) for o in opened if o is not None]
+    people = [Member("bench", "guild", f"u{i}", f"member {i}")
+              for i in random.Random(4).sample(range(1, members + 1), concurrency)]
+    for m in people:
+        await app.engine.resolve(m)
+    latencies: list[float] = []
+
+    async def one(m: Member, round_id: int, lq: Any) -> None:
+        t0 = time.perf_counter()
+        if lq.q.kind == "open":
+            await app.engine.answer_round(m, round_id, text=lq.q.model_answer or "x")
+        else:
+            await app.engine.answer_round(m, round_id, choice=0)
+        latencies.append(time.perf_counter() - t0)
+
+    jobs = [(m, rid, lq) for rid, lq in cards for m in people]
+    tasks = []
+    start = time.perf_counter()
+    for i, job in enumerate(jobs):
+        delay = start + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(*job)))
+    await asyncio.gather(*tasks)
     return time.perf_counter() - start, latencies
 
 
@@ -153,7 +196,8 @@ def main() -> None:
     ap.add_argument("--members", type=int, default=100_000)
     ap.add_argument("--answers", type=int, default=1_000_000)
     ap.add_argument("--concurrency", type=int, default=50)
-    ap.add_argument("--rounds", type=int, default=100, help="open rounds each member answers")
+    ap.add_argument("--rate", type=float, default=2000, help="offered load for the open-loop run (answers/s)")
+    ap.add_argument("--rounds", type=int, default=200, help="open rounds each member answers (after 5 warm-up rounds)")
     args = ap.parse_args()
 
     data = ROOT / "bench" / ".data"
@@ -174,16 +218,22 @@ def main() -> None:
 
     raw = raw_sqlite_rate()
     app = make(work, clock)
+    tune_runtime()  # as `drillbot run` does
     try:
         elapsed, lat = asyncio.run(bench_answers(app, args.members, args.concurrency, args.rounds))
+        paced_elapsed, paced = asyncio.run(bench_offered(app, args.members, args.concurrency, args.rounds,
+                                                         args.rate))
         board = asyncio.run(bench_board(app, args.members))
     finally:
         app.close()
     rate = len(lat) / elapsed
     print(f"database: {args.members:,} members, {args.answers:,} answers (SQLite, WAL)")
-    print(f"answers: {len(lat):,} by {args.concurrency} concurrent members in {elapsed:.2f} s = {rate:,.0f}/s")
-    print(f"answer latency: p50 {1000 * pct(lat, 50):.1f} ms, p99 {1000 * pct(lat, 99):.1f} ms, "
-          f"max {1000 * max(lat):.1f} ms")
+    print(f"closed loop (each of {args.concurrency} members answers again as soon as acknowledged): "
+          f"{len(lat):,} answers in {elapsed:.2f} s = {rate:,.0f}/s; "
+          f"latency p50 {1000 * pct(lat, 50):.1f} ms, p99 {1000 * pct(lat, 99):.1f} ms, max {1000 * max(lat):.1f} ms")
+    print(f"offered {args.rate:,.0f}/s from {args.concurrency} members: {len(paced):,} answers at "
+          f"{len(paced) / paced_elapsed:,.0f}/s; latency p50 {1000 * pct(paced, 50):.1f} ms, "
+          f"p99 {1000 * pct(paced, 99):.1f} ms, max {1000 * max(paced):.1f} ms")
     print(f"raw sqlite3 insert+commit on this machine: {raw:,.0f}/s (engine/raw = {rate / raw:.2f})")
     print(f"leaderboard top 10 + own rank, {args.members:,} members: median {1000 * statistics.median(board):.2f} ms,"
           f" p99 {1000 * pct(board, 99):.2f} ms")

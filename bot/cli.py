@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from bot import __version__
-from bot.app import App, build, seed_schedules
+from bot.app import App, build, seed_schedules, tune_runtime
 from bot.config import SECRET_VARS, load_config
 from bot.content import count, load_library
 from bot.errors import ConfigError, ContentError, DrillError
@@ -52,7 +52,9 @@ def _app(args: argparse.Namespace) -> App:
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
         logging.getLogger("alembic").setLevel(logging.WARNING)
         logging.getLogger("bot").setLevel(logging.WARNING if args.command == "console" else logging.INFO)
-    return build(config)
+    app = build(config)
+    tune_runtime()
+    return app
 
 
 async def _console(app: App, user: str) -> None:

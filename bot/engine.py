@@ -6,6 +6,7 @@ single transaction, returning platform-neutral views (``bot.views``).
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
 from collections.abc import Callable
@@ -16,11 +17,11 @@ from typing import TypeVar
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot import identity, leaderboard, practice, rounds, stats, wording
+from bot import answering, identity, leaderboard, practice, rounds, scoreboard, stats, wording
 from bot.clock import Clock
 from bot.config import DAYS, Settings, check_days, check_time, check_timezone
 from bot.content import LEVELS, Library, LoadedQuestion
-from bot.errors import NotFound, UserError
+from bot.errors import DrillError, NotFound, UserError
 from bot.grading import Grade
 from bot.identity import IdCache, Ids, Member, Place
 from bot.schedule import Timing, next_slot
@@ -37,7 +38,6 @@ from bot.storage.models import (
     Report,
     Round,
     Schedule,
-    Score,
     Streak,
 )
 from bot.views import (
@@ -68,15 +68,6 @@ class ClosedRound:
     place: Place
     message_ref: str | None
     summary: Summary
-
-
-@dataclass(frozen=True, slots=True)
-class _DailyAnswer:
-    ids: Ids
-    round_id: int
-    choice: int | None
-    text: str | None
-    now: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +117,8 @@ class Engine:
         self.clock = clock
         self._ids = IdCache()
         self._rng = random.Random()
-        self._answers: GroupCommit[_DailyAnswer, Feedback] = GroupCommit(db, self._store_answer)
+        self._round_questions: dict[int, asyncio.Future[str | None]] = {}
+        self._answers: GroupCommit[answering.DailyAnswer, answering.Stored] = GroupCommit(db, self._store_answers)
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -178,7 +170,7 @@ class Engine:
         lq = self.library.get(question_id)
         if lq is None:
             raise NotFound("That question is no longer in the question packs.")
-        g = rounds.grade(lq, choice, text)
+        g = answering.grade(lq, choice, text)
         ids = await self.resolve(member)
         now = self.clock.now()
         due = await self._tx(lambda s: practice.record(
@@ -270,16 +262,38 @@ class Engine:
     async def answer_round(self, member: Member, round_id: int, *, choice: int | None = None,
                            text: str | None = None) -> Feedback:
         """Grade and store a daily answer; once acknowledged it is never lost or counted twice."""
+        qid = await self._question_of(round_id)
+        lq = self.library.get(qid)
+        if lq is None:
+            raise NotFound("This question is no longer in the question packs.")
+        # Graded here, not on the database thread, which then only has to write.
+        g = answering.grade(lq, choice, text)
         ids = await self.resolve(member)
-        return await self._answers.submit(_DailyAnswer(ids, round_id, choice, text, self.clock.now()))
+        stored = await self._answers.submit(answering.DailyAnswer(
+            round_id, qid, ids.account_id or 0, ids.community_id, ids.timezone, g, text, self.clock.now()))
+        return feedback_for(stored.question, stored.grade, mode="daily", points=stored.points,
+                            next_review=stored.next_review)
 
-    def _store_answer(self, s: Session, a: _DailyAnswer) -> Feedback:
-        lq, g, pts = rounds.submit_answer(
-            s, library=self.library, round_id=a.round_id, account_id=a.ids.account_id or 0,
-            community_id=a.ids.community_id, timezone=a.ids.timezone, choice=a.choice, text=a.text,
-            now=a.now, scoring=self.settings.scoring)
-        due = practice.review(s, account_id=a.ids.account_id or 0, question_id=lq.id, correct=g.correct, now=a.now)
-        return feedback_for(lq, g, mode="daily", points=pts, next_review=due)
+    async def _question_of(self, round_id: int) -> str:
+        """The question a round asks (it never changes), looked up once per round however many ask."""
+        known = self._round_questions.get(round_id)
+        if known is None:
+            if len(self._round_questions) > 10_000:
+                self._round_questions.clear()
+            known = self._round_questions[round_id] = asyncio.ensure_future(self._tx(
+                lambda s: s.execute(select(Round.question_id).where(Round.id == round_id)).scalar_one_or_none()))
+        try:
+            qid = await asyncio.shield(known)
+        except Exception:
+            self._round_questions.pop(round_id, None)
+            raise
+        if qid is None:
+            self._round_questions.pop(round_id, None)
+            raise NotFound("That round does not exist.")
+        return qid
+
+    def _store_answers(self, s: Session, items: list[answering.DailyAnswer]) -> list[answering.Stored | DrillError]:
+        return answering.store_answers(s, items, library=self.library, scoring=self.settings.scoring)
 
     async def close_round(self, round_id: int, *, only_if_due: bool = False) -> ClosedRound | None:
         """Close a round and build its summary; None if it was already closed (or not yet due)."""
@@ -343,7 +357,8 @@ class Engine:
                                                   Account.external_id == member.user)).scalar_one_or_none()
             if acc is None:
                 return False
-            for model in (Answer, PracticeAnswer, Card, Score, Streak):
+            scoreboard.forget(s.connection(), acc.id)
+            for model in (Answer, PracticeAnswer, Card, Streak):
                 s.execute(delete(model).where(model.account_id == acc.id))  # type: ignore[attr-defined]
             s.execute(delete(Report).where(Report.account_id == acc.id))
             s.delete(acc)

@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot import scoreboard
 from bot.scoring import Period, period_key
 from bot.storage.models import Account, Score
 from bot.views import BoardRow, Leaderboard
@@ -40,7 +41,6 @@ def board(s: Session, *, community_id: int, account_id: int | None, period: Peri
                     .where(*base).order_by(*order).limit(size)).all()
     rows = tuple(BoardRow(i + 1, name, pts, cor, ans, acc == account_id)
                  for i, (acc, name, pts, cor, ans) in enumerate(top))
-    total = int(s.execute(select(func.count()).select_from(Score).where(*base)).scalar_one())
     me = next((r for r in rows if r.is_me), None)
     if me is None and account_id is not None:
         mine = s.execute(select(Score.points, Score.reached_at, Score.correct, Score.answered, Account.display_name)
@@ -48,10 +48,11 @@ def board(s: Session, *, community_id: int, account_id: int | None, period: Peri
                          .where(*base, Score.account_id == account_id)).one_or_none()
         if mine is not None:
             pts, reached, cor, ans, name = mine
-            ahead = s.execute(select(func.count()).select_from(Score).where(*base, or_(
-                Score.points > pts,
-                and_(Score.points == pts, Score.reached_at < reached),
-                and_(Score.points == pts, Score.reached_at == reached, Score.account_id < account_id),
-            ))).scalar_one()
-            me = BoardRow(int(ahead) + 1, name, pts, cor, ans, True)
-    return Leaderboard(period, label(period, now, tz), rows, me, total)
+            # Members with more points come from the histogram; only the tie group is counted.
+            conn = s.connection()
+            ahead = scoreboard.members_above(conn, community_id, key, pts) + sum(
+                int(conn.execute(select(func.count()).select_from(Score).where(*base, *cond)).scalar_one())
+                for cond in ((Score.points == pts, Score.reached_at < reached),
+                             (Score.points == pts, Score.reached_at == reached, Score.account_id < account_id)))
+            me = BoardRow(ahead + 1, name, pts, cor, ans, True)
+    return Leaderboard(period, label(period, now, tz), rows, me)

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import fsrs
-from sqlalchemy import bindparam, case, func, select, union_all
+from sqlalchemy import case, func, select, union_all
 from sqlalchemy.orm import Session
 
 from bot.content import Library, LoadedQuestion
@@ -94,20 +94,42 @@ def _card_upsert(dialect: str) -> Any:
                                       set_={"due": stmt.excluded.due, "state": stmt.excluded.state})
 
 
-_CARD_STATE = select(Card.state).where(Card.account_id == bindparam("a"), Card.question_id == bindparam("q"))
+@dataclass(frozen=True, slots=True)
+class Review:
+    account_id: int
+    question_id: str
+    correct: bool
+    when: datetime
+
+
+def review_many(s: Session, reviews: list[Review]) -> list[datetime]:
+    """Feed graded attempts to FSRS (one read, one write for all); returns when each is due again."""
+    if not reviews:
+        return []
+    conn = s.connection()
+    cards: dict[tuple[int, str], fsrs.Card] = {
+        (a, q): fsrs.Card.from_json(state) for a, q, state in conn.execute(
+            select(Card.account_id, Card.question_id, Card.state)
+            .where(Card.account_id.in_(sorted({r.account_id for r in reviews})),
+                   Card.question_id.in_(sorted({r.question_id for r in reviews}))))}
+    dues = []
+    for r in reviews:
+        key = (r.account_id, r.question_id)
+        # An explicit card_id: fsrs otherwise derives one from the clock and sleeps 1 ms to keep it unique.
+        card = cards.get(key) or fsrs.Card(card_id=r.account_id)
+        card, _log = SCHEDULER.review_card(card, fsrs.Rating.Good if r.correct else fsrs.Rating.Again, r.when)
+        cards[key] = card
+        dues.append(card.due)
+    touched = {(r.account_id, r.question_id) for r in reviews}
+    conn.execute(_card_upsert(conn.dialect.name), [
+        {"account_id": a, "question_id": q, "due": cards[(a, q)].due, "state": cards[(a, q)].to_json()}
+        for a, q in sorted(touched)])
+    return dues
 
 
 def review(s: Session, *, account_id: int, question_id: str, correct: bool, now: datetime) -> datetime:
     """Feed one graded attempt to FSRS; returns when the question is due again."""
-    conn = s.connection()
-    state = conn.execute(_CARD_STATE, {"a": account_id, "q": question_id}).scalar_one_or_none()
-    # An explicit card_id: fsrs otherwise derives one from the clock and sleeps 1 ms to keep it unique.
-    card = fsrs.Card.from_json(state) if state is not None else fsrs.Card(card_id=account_id)
-    rating = fsrs.Rating.Good if correct else fsrs.Rating.Again
-    card, _log = SCHEDULER.review_card(card, rating, now)
-    conn.execute(_card_upsert(conn.dialect.name),
-                 {"account_id": account_id, "question_id": question_id, "due": card.due, "state": card.to_json()})
-    return card.due
+    return review_many(s, [Review(account_id, question_id, correct, now)])[0]
 
 
 def record(s: Session, *, account_id: int, question: LoadedQuestion, correct: bool, now: datetime) -> datetime:

@@ -1,4 +1,4 @@
-"""Daily rounds: pick a question, open, take answers, close with a summary.
+"""Daily rounds: pick a question, open, close with a summary (answers: ``bot.answering``).
 
 All functions here are synchronous and run inside one database transaction
 on a database thread; ``bot.engine`` calls them off the event loop.
@@ -10,24 +10,17 @@ score.  The database enforces one answer per member per round.
 
 from __future__ import annotations
 
-import functools
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import bindparam, case, func, select, update
-from sqlalchemy.sql.expression import Executable
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.config import ScoringSection
 from bot.content import Library, LoadedQuestion
-from bot.errors import AlreadyAnswered, NotFound, RoundClosed, UserError
-from bot.grading import Grade, grade_choice, grade_open
-from bot.scoring import period_keys, points_for
-from bot.storage.models import Account, Answer, Round, Score, Streak
-from bot.storage.upsert import insert_for
+from bot.errors import UserError
+from bot.storage.models import Account, Answer, Round, Streak
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,76 +78,6 @@ def open_round(s: Session, *, channel_id: int, slot: str, question_id: str,
 def answer_count(s: Session, round_id: int) -> int:
     return int(s.execute(select(func.count()).select_from(Answer)
                          .where(Answer.round_id == round_id)).scalar_one())
-
-
-@functools.cache
-def _score_upsert(dialect: str) -> Executable:
-    t = Score.__table__
-    stmt = insert_for(dialect, t)
-    ex = stmt.excluded
-    return stmt.on_conflict_do_update(  # type: ignore[no-any-return]
-        index_elements=[t.c.community_id, t.c.period, t.c.account_id],
-        set_={"points": t.c.points + ex.points, "answered": t.c.answered + 1,
-              "correct": t.c.correct + ex.correct,
-              # A wrong answer does not move the moment the member reached their points.
-              "reached_at": case((ex.points > 0, ex.reached_at), else_=t.c.reached_at)})
-
-
-_ROUND_FOR_ANSWER = (select(Round.question_id, Round.closes_at, Round.closed_at)
-                     .where(Round.id == bindparam("rid"))
-                     # FOR SHARE on PostgreSQL: a concurrent close waits until this answer is in.
-                     .with_for_update(read=True))
-@functools.cache
-def _answer_insert(dialect: str) -> Executable:
-    # DO NOTHING instead of an error, so a duplicate does not abort a PostgreSQL transaction.
-    return insert_for(dialect, Answer.__table__).on_conflict_do_nothing(  # type: ignore[no-any-return]
-        index_elements=["round_id", "account_id"])
-
-
-def grade(question: LoadedQuestion, choice: int | None, text: str | None) -> Grade:
-    if question.q.kind == "open":
-        if not text or not text.strip():
-            raise UserError("Type your answer in a sentence or two.")
-        return grade_open(question.q, text)
-    if choice is None:
-        raise UserError("Pick one of the options.")
-    return grade_choice(question.q, choice)
-
-
-def submit_answer(s: Session, *, library: Library, round_id: int, account_id: int,
-                  community_id: int, timezone: str, choice: int | None, text: str | None,
-                  now: datetime, scoring: ScoringSection) -> tuple[LoadedQuestion, Grade, int]:
-    """Grade and store a daily answer; points go to the week, month and all-time boards at once.
-
-    This is the hot path: prebuilt Core statements, no ORM unit of work.  Every
-    DrillError it raises (closed round, bad choice, duplicate) is raised before it
-    writes anything, so a batch can carry on without a savepoint per answer.
-    """
-    conn = s.connection()
-    seen: dict[int, Any] = s.info.setdefault("rounds", {})  # per transaction: rows locked FOR SHARE
-    row = seen.get(round_id)
-    if row is None:
-        row = seen[round_id] = conn.execute(_ROUND_FOR_ANSWER, {"rid": round_id}).one_or_none()
-    if row is None:
-        raise NotFound("That round does not exist.")
-    question_id, closes_at, closed_at = row
-    if closed_at is not None or now >= closes_at:
-        raise RoundClosed("This round has closed; the answer has been revealed in the channel.")
-    question = library.get(question_id)
-    if question is None:
-        raise NotFound("This question is no longer in the question packs.")
-    g = grade(question, choice, text)
-    pts = points_for(question.q.level, g.correct, scoring)
-    inserted = conn.execute(_answer_insert(conn.dialect.name), {
-        "round_id": round_id, "account_id": account_id, "community_id": community_id,
-        "topic": question.topic, "choice": g.choice, "text": text or None, "correct": g.correct,
-        "points": pts, "answered_at": now})
-    if inserted.rowcount != 1:
-        raise AlreadyAnswered("You have already answered this round; answers are final.")
-    conn.execute(_score_upsert(conn.dialect.name), [
-        {"community_id": community_id, "period": key, "account_id": account_id, "points": pts,
-         "answered": 1, "correct": int(g.correct), "reached_at": now} for key in period_keys(now, timezone)])
-    return question, g, pts
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,7 +87,6 @@ class Leaderboard:
     label: str  # "week 47 of 2026", "November 2026", "all time"
     rows: tuple[BoardRow, ...]
     me: BoardRow | None  # the caller, also when outside the top rows
-    total_members: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from bot.clock import FakeClock
 from bot.errors import UserError
 from bot.identity import Place
-from bot.storage.models import Answer, Score
+from bot.storage.models import Answer, Score, ScoreBucket
 from tests.conftest import PG_URL, START, FakePoster, _reset_postgres, make_app, member
 
 CHANNELS = ("alpha", "beta")
@@ -84,6 +84,12 @@ def check_invariants(app) -> None:  # type: ignore[no-untyped-def]
         alltime = {(r.community_id, r.account_id): [r.points, r.answered, r.correct]
                    for r in s.execute(select(Score).where(Score.period == "all")).scalars()}
         assert alltime == dict(sums)
+        histogram: dict[tuple[int, str, int], int] = defaultdict(int)
+        for r in s.execute(select(Score)).scalars():
+            histogram[(r.community_id, r.period, r.points)] += 1
+        buckets = {(b.community_id, b.period, b.points): b.members
+                   for b in s.execute(select(ScoreBucket)).scalars() if b.members}
+        assert buckets == dict(histogram)
         for prefix in ("w", "m"):  # every answer lands in exactly one week and one month
             per: dict[tuple[int, int], int] = defaultdict(int)
             for r in s.execute(select(Score).where(Score.period.startswith(prefix))).scalars():

@@ -93,7 +93,7 @@ def summary(sm: Summary) -> str:
 
 
 def board(lb: Leaderboard) -> str:
-    out = [f"── Leaderboard · {lb.label} · {lb.total_members} member(s)"]
+    out = [f"── Leaderboard · {lb.label}"]
     for r in lb.rows:
         mark = " ←" if r.is_me else ""
         out.append(f"{r.rank:>4}. {r.name:<24} {r.points:>6} pts  {r.correct}/{r.answered}{mark}")

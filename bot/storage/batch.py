@@ -23,7 +23,8 @@ R = TypeVar("R")
 
 
 class GroupCommit(Generic[I, R]):
-    def __init__(self, db: Database, fn: Callable[[Session, I], R], *, max_batch: int = 200) -> None:
+    def __init__(self, db: Database, fn: Callable[[Session, list[I]], list[R | DrillError]], *,
+                 max_batch: int = 200) -> None:
         self.db = db
         self.fn = fn
         self.max_batch = max_batch
@@ -64,17 +65,12 @@ class GroupCommit(Generic[I, R]):
             return self._write_isolated(items)
 
     def _write_fast(self, items: list[I]) -> list[R | Exception]:
-        """One transaction, no savepoints: ``fn`` raises DrillError only before it writes."""
-        out: list[R | Exception] = []
+        """One transaction for all: ``fn`` refuses an item (DrillError) only before writing it."""
         with self.db.session() as s, s.begin():
-            for item in items:
-                try:
-                    out.append(self.fn(s, item))
-                except DrillError as exc:  # expected, nothing written: that caller's error only
-                    out.append(exc)
-                except Exception as exc:  # may have written half an item: redo the batch carefully
-                    raise _Unexpected from exc
-        return out
+            try:
+                return list(self.fn(s, items))
+            except Exception as exc:  # may have written part of the batch: redo it carefully
+                raise _Unexpected from exc
 
     def _write_isolated(self, items: list[I]) -> list[R | Exception]:
         """The slow path after an unexpected error: a savepoint per item contains any failure."""
@@ -83,7 +79,7 @@ class GroupCommit(Generic[I, R]):
             for item in items:
                 try:
                     with s.begin_nested():
-                        out.append(self.fn(s, item))
+                        out.append(self.fn(s, [item])[0])
                 except Exception as exc:  # handed to that item's caller only
                     out.append(exc)
         return out

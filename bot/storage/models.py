@@ -150,7 +150,6 @@ class Answer(Base):
     __table_args__ = (
         UniqueConstraint("round_id", "account_id"),
         Index("ix_answers_account", "account_id"),
-        Index("ix_answers_community_account", "community_id", "account_id"),
     )
 
 
@@ -176,7 +175,7 @@ class Card(Base):
     question_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     due: Mapped[datetime] = mapped_column(UTC_DT)
     state: Mapped[str] = mapped_column(Text)  # fsrs Card.to_json()
-    __table_args__ = (Index("ix_cards_account_due", "account_id", "due"),)
+    __table_args__ = (Index("ix_cards_account_due", "account_id", "due"), {"sqlite_with_rowid": False})
 
 
 class Score(Base):
@@ -199,8 +198,21 @@ class Score(Base):
     reached_at: Mapped[datetime] = mapped_column(UTC_DT)
     __table_args__ = (
         Index("ix_scores_board", "community_id", "period", text("points DESC"), "reached_at", "account_id"),
-        Index("ix_scores_account", "account_id"),
+        # On SQLite the rows live in the primary-key b-tree: one fewer b-tree to write per answer.
+        {"sqlite_with_rowid": False},
     )
+
+
+class ScoreBucket(Base):
+    """How many members of a board have exactly ``points``: ranks without counting every row."""
+
+    __tablename__ = "score_buckets"
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True)
+    period: Mapped[str] = mapped_column(String(12), primary_key=True)
+    points: Mapped[int] = mapped_column(Integer, primary_key=True)
+    members: Mapped[int] = mapped_column(Integer, default=0)
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class Streak(Base):

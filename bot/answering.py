@@ -1,0 +1,119 @@
+"""Storing daily answers, many at a time.
+
+Answers that arrive together are written together (see
+``bot.storage.batch.GroupCommit``): one query reads the rounds, one the
+answers already given, one the spaced-repetition cards; then one statement
+each inserts the answers, moves the boards and updates the cards.  Every
+refusal (closed round, bad option, second answer) is decided before anything
+is written, so it concerns only the member it was meant for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import practice, scoreboard
+from bot.config import ScoringSection
+from bot.content import Library, LoadedQuestion
+from bot.errors import AlreadyAnswered, DrillError, NotFound, RoundClosed, UserError
+from bot.grading import Grade, grade_choice, grade_open
+from bot.scoring import period_keys, points_for
+from bot.storage.models import Answer, Round
+
+
+@dataclass(frozen=True, slots=True)
+class DailyAnswer:
+    """An answer already graded (off the database thread) and ready to store."""
+
+    round_id: int
+    question_id: str
+    account_id: int
+    community_id: int
+    timezone: str
+    grade: Grade
+    text: str | None
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    question: LoadedQuestion
+    grade: Grade
+    points: int
+    next_review: datetime
+
+
+def grade(question: LoadedQuestion, choice: int | None, text: str | None) -> Grade:
+    """Grade an answer of the right shape for the question's kind."""
+    if question.q.kind == "open":
+        if not text or not text.strip():
+            raise UserError("Type your answer in a sentence or two.")
+        return grade_open(question.q, text)
+    if choice is None:
+        raise UserError("Pick one of the options.")
+    return grade_choice(question.q, choice)
+
+
+_INSERT_ANSWER = Answer.__table__.insert()
+
+
+def store_answers(s: Session, items: list[DailyAnswer], *, library: Library,
+                  scoring: ScoringSection) -> list[Stored | DrillError]:
+    """Grade and store daily answers in the session's transaction; one result per item, in order."""
+    conn = s.connection()
+    round_ids = sorted({a.round_id for a in items})
+    # FOR SHARE on PostgreSQL: a concurrent close waits until these answers are in.
+    rounds = {r.id: r for r in conn.execute(
+        select(Round.id, Round.question_id, Round.closes_at, Round.closed_at)
+        .where(Round.id.in_(round_ids)).with_for_update(read=True))}
+    taken: set[tuple[int, int]] = {(r, a) for r, a in conn.execute(
+        select(Answer.round_id, Answer.account_id)
+        .where(Answer.round_id.in_(round_ids), Answer.account_id.in_(sorted({a.account_id for a in items}))))}
+
+    results: list[tuple[LoadedQuestion, Grade, int] | DrillError] = []
+    answer_rows: list[dict[str, Any]] = []
+    score_rows: list[scoreboard.Entry] = []
+    reviews: list[practice.Review] = []
+    for a in items:
+        try:
+            question, g = _check(a, rounds.get(a.round_id), taken, library)
+        except DrillError as exc:
+            results.append(exc)
+            continue
+        taken.add((a.round_id, a.account_id))
+        pts = points_for(question.q.level, g.correct, scoring)
+        answer_rows.append({"round_id": a.round_id, "account_id": a.account_id, "community_id": a.community_id,
+                            "topic": question.topic, "choice": g.choice, "text": a.text or None,
+                            "correct": g.correct, "points": pts, "answered_at": a.now})
+        score_rows += [scoreboard.Entry(a.community_id, key, a.account_id, pts, g.correct, a.now)
+                       for key in period_keys(a.now, a.timezone)]
+        reviews.append(practice.Review(a.account_id, question.id, g.correct, a.now))
+        results.append((question, g, pts))
+    if answer_rows:
+        # A unique-constraint race with another process raises here; the batch is
+        # then replayed one answer at a time, and the loser gets AlreadyAnswered.
+        conn.execute(_INSERT_ANSWER, answer_rows)
+        scoreboard.record(conn, score_rows)
+    dues = iter(practice.review_many(s, reviews))
+    return [r if isinstance(r, DrillError) else Stored(r[0], r[1], r[2], next(dues)) for r in results]
+
+
+def _check(a: DailyAnswer, row: Any, taken: set[tuple[int, int]],
+           library: Library) -> tuple[LoadedQuestion, Grade]:
+    if row is None:
+        raise NotFound("That round does not exist.")
+    if row.closed_at is not None or a.now >= row.closes_at:
+        raise RoundClosed("This round has closed; the answer has been revealed in the channel.")
+    question = library.get(row.question_id)
+    if question is None:
+        raise NotFound("This question is no longer in the question packs.")
+    if question.id != a.question_id:
+        raise NotFound("That round asks a different question.")
+    if (a.round_id, a.account_id) in taken:
+        raise AlreadyAnswered("You have already answered this round; answers are final.")
+    return question, a.grade

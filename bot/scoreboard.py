@@ -1,0 +1,104 @@
+"""Writing the boards: running totals per member and period, and the points histogram.
+
+``scores`` holds each member's totals per board; ``score_buckets`` counts the
+members at each points value, so a rank is a sum over a few buckets instead of
+a count over every member.  Both move in the same transaction as the answers.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, case, delete, select
+from sqlalchemy.sql.expression import Executable
+
+from bot.storage.models import Score, ScoreBucket
+from bot.storage.upsert import insert_for
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    community_id: int
+    period: str
+    account_id: int
+    points: int
+    correct: bool
+    when: datetime
+
+
+@functools.cache
+def _score_upsert(dialect: str) -> Executable:
+    t = Score.__table__
+    stmt = insert_for(dialect, t)
+    ex = stmt.excluded
+    return stmt.on_conflict_do_update(  # type: ignore[no-any-return]
+        index_elements=[t.c.community_id, t.c.period, t.c.account_id],
+        set_={"points": t.c.points + ex.points, "answered": t.c.answered + 1,
+              "correct": t.c.correct + ex.correct,
+              # A wrong answer does not move the moment the member reached their points.
+              "reached_at": case((ex.points > 0, ex.reached_at), else_=t.c.reached_at)})
+
+
+@functools.cache
+def _bucket_upsert(dialect: str) -> Executable:
+    t = ScoreBucket.__table__
+    stmt = insert_for(dialect, t)
+    return stmt.on_conflict_do_update(  # type: ignore[no-any-return]
+        index_elements=[t.c.community_id, t.c.period, t.c.points],
+        set_={"members": t.c.members + stmt.excluded.members})
+
+
+def _apply_buckets(conn: Connection, deltas: Counter[tuple[int, str, int]]) -> None:
+    rows = [{"community_id": c, "period": p, "points": pts, "members": n}
+            for (c, p, pts), n in sorted(deltas.items()) if n]  # sorted: one lock order for everyone
+    if rows:
+        conn.execute(_bucket_upsert(conn.dialect.name), rows)
+
+
+def record(conn: Connection, entries: list[Entry]) -> None:
+    """Add graded answers to the boards (totals and histogram)."""
+    if not entries:
+        return
+    # Current points of everyone touched, locked on PostgreSQL so the histogram moves consistently.
+    current: dict[tuple[int, str, int], int] = {
+        (c, p, a): pts for c, p, a, pts in conn.execute(
+            select(Score.community_id, Score.period, Score.account_id, Score.points)
+            .where(Score.community_id.in_(sorted({e.community_id for e in entries})),
+                   Score.period.in_(sorted({e.period for e in entries})),
+                   Score.account_id.in_(sorted({e.account_id for e in entries})))
+            .with_for_update())}
+    deltas: Counter[tuple[int, str, int]] = Counter()
+    for e in entries:
+        key = (e.community_id, e.period, e.account_id)
+        old = current.get(key)
+        new = (old or 0) + e.points
+        if old is not None:
+            deltas[(e.community_id, e.period, old)] -= 1
+        deltas[(e.community_id, e.period, new)] += 1
+        current[key] = new
+    conn.execute(_score_upsert(conn.dialect.name), [
+        {"community_id": e.community_id, "period": e.period, "account_id": e.account_id, "points": e.points,
+         "answered": 1, "correct": int(e.correct), "reached_at": e.when} for e in entries])
+    _apply_buckets(conn, deltas)
+
+
+def forget(conn: Connection, account_id: int) -> None:
+    """Take a member off every board."""
+    deltas: Counter[tuple[int, str, int]] = Counter()
+    for c, p, pts in conn.execute(select(Score.community_id, Score.period, Score.points)
+                                  .where(Score.account_id == account_id).with_for_update()):
+        deltas[(c, p, pts)] -= 1
+    _apply_buckets(conn, deltas)
+    conn.execute(delete(Score).where(Score.account_id == account_id))
+
+
+def members_above(conn: Connection, community_id: int, period: str, points: int) -> int:
+    """How many members of a board have more than ``points``."""
+    total: Any = conn.execute(select(ScoreBucket.members).where(
+        ScoreBucket.community_id == community_id, ScoreBucket.period == period,
+        ScoreBucket.points > points)).scalars().all()
+    return int(sum(total))
