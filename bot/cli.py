@@ -11,13 +11,17 @@ import sys
 import time
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from bot import __version__
-from bot.app import App, build, seed_schedules, tune_runtime
 from bot.config import SECRET_VARS, load_config
-from bot.content import count, load_library
 from bot.errors import ConfigError, ContentError, DrillError
-from bot.lint import lint
-from bot.storage.db import Database
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+# Heavy modules (SQLAlchemy, Alembic, APScheduler) are imported by the commands
+# that need them, so `drillbot content check` and `--help` start fast.
 
 log = logging.getLogger("drillbot")
 
@@ -45,6 +49,8 @@ def _db_url(arg: str | None) -> str | None:
 
 
 def _app(args: argparse.Namespace) -> App:
+    from bot.app import build, tune_runtime
+
     config = load_config(_config_path(args.config), database_url=_db_url(getattr(args, "db", None)))
     logging.basicConfig(level=getattr(logging, config.settings.bot.log_level),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
@@ -59,6 +65,7 @@ def _app(args: argparse.Namespace) -> App:
 
 async def _console(app: App, user: str) -> None:
     from adapters.console import ConsoleAdapter
+    from bot.app import seed_schedules
 
     s = app.config.settings.console
     adapter = ConsoleAdapter(app.service, user=user or s.user, channel=s.channel)
@@ -74,6 +81,8 @@ async def _console(app: App, user: str) -> None:
 
 
 async def _run(app: App, user: str) -> int:
+    from bot.app import seed_schedules
+
     wanted = [name for name, (_mod, env) in PLATFORMS.items() if all(os.environ.get(v) for v in env)]
     if not wanted:
         log.info("no platform credentials set (%s): starting the local console", ", ".join(SECRET_VARS))
@@ -111,6 +120,9 @@ def cmd_console(args: argparse.Namespace) -> int:
 
 
 def cmd_content_check(args: argparse.Namespace) -> int:
+    from bot.content import count, load_library
+    from bot.lint import lint
+
     started = time.perf_counter()
     if args.content:
         content = Path(args.content)
@@ -140,6 +152,8 @@ def cmd_content_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from bot.storage.db import Database
+
     config = load_config(_config_path(args.config), database_url=_db_url(args.db))
     db = Database(config.database_url)
     try:
@@ -153,6 +167,8 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 def cmd_health(args: argparse.Namespace) -> int:
     """Exit 0 when the config is valid and the database answers (used by the Docker HEALTHCHECK)."""
     from sqlalchemy import text
+
+    from bot.storage.db import Database
 
     config = load_config(_config_path(args.config), database_url=_db_url(args.db))
     db = Database(config.database_url)
