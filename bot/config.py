@@ -5,6 +5,7 @@ Secrets never live here: tokens come from environment variables only.
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 import re
 import tomllib
@@ -131,6 +132,17 @@ class Config:
         return value or None
 
 
+def bundled_content() -> Path:
+    """The packs installed with the bot (a wheel), or those of the source checkout."""
+    try:
+        installed = Path(str(importlib.resources.files("drillbot_content")))
+    except ModuleNotFoundError:
+        installed = None
+    if installed is not None and any(installed.glob("*/pack.toml")):
+        return installed
+    return Path(__file__).resolve().parent.parent / "content"
+
+
 def _where(loc: tuple[int | str, ...]) -> str:
     parts = [str(p) for p in loc if not isinstance(p, int)]
     idx = [p for p in loc if isinstance(p, int)]
@@ -166,8 +178,7 @@ def load_config(path: Path | None, *, database_url: str | None = None) -> Config
     content = Path(settings.bot.content)
     content_dir = content if content.is_absolute() else base / content
     if path is None and not content_dir.is_dir():
-        # No bot.toml: fall back to the packs of the source checkout this code runs from.
-        content_dir = Path(__file__).resolve().parent.parent / settings.bot.content
+        content_dir = bundled_content()
     url = (database_url or os.environ.get("DRILLBOT_DATABASE_URL") or settings.bot.database
            or f"sqlite:///{base / 'drillbot.db'}")
     return Config(settings, path, content_dir, url)

@@ -1,0 +1,1 @@
+"""The question packs, installed with the bot as the `drillbot_content` package."""
