@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from bot import practice, scoreboard
@@ -59,7 +59,8 @@ def grade(question: LoadedQuestion, choice: int | None, text: str | None) -> Gra
     return grade_choice(question.q, choice)
 
 
-_INSERT_ANSWER = Answer.__table__.insert()
+# The table, not the mapped class: a Core insert skips the ORM's bulk-insert machinery.
+_INSERT_ANSWER = insert(cast(Table, Answer.__table__))
 
 
 def store_answers(s: Session, items: list[DailyAnswer], *, library: Library,

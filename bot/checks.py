@@ -22,7 +22,7 @@ def raises(fn: Any) -> str | None:
     """Call ``fn``; return the name of the exception it raised, or None."""
     try:
         fn()
-    except BaseException as exc:  # noqa: BLE001 - the name is what the check compares
+    except BaseException as exc:
         return type(exc).__name__
     return None
 
@@ -60,7 +60,7 @@ def _run_check(lq: LoadedQuestion) -> CheckResult:
         if "app" in ns and "client" not in ns and hasattr(ns["app"], "test_client"):
             ns["client"] = ns["app"].test_client()
         exec(compile(check.run, f"<{q.id} run>", "exec"), ns)
-    except Exception as exc:  # noqa: BLE001 - reported as a failed check
+    except Exception as exc:
         return CheckResult(lq, False, f"check raised {type(exc).__name__}: {exc}")
     if "result" not in ns:
         return CheckResult(lq, False, "check.run did not assign `result`")

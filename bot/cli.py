@@ -10,7 +10,6 @@ import os
 import sys
 import time
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from bot import __version__
@@ -124,10 +123,7 @@ def cmd_content_check(args: argparse.Namespace) -> int:
     from bot.lint import lint
 
     started = time.perf_counter()
-    if args.content:
-        content = Path(args.content)
-    else:
-        content = load_config(_config_path(args.config)).content_dir
+    content = Path(args.content) if args.content else load_config(_config_path(args.config)).content_dir
     library, problems = load_library(content, strict=False)
     problems += lint(library)
     c = count(library)
@@ -138,8 +134,8 @@ def cmd_content_check(args: argparse.Namespace) -> int:
     print("by level: " + ", ".join(f"{k} {v}" for k, v in c.by_level.items()))
     print("by kind:  " + ", ".join(f"{k} {v}" for k, v in c.by_kind.items()))
     print(f"with code: {c.with_code}, with a machine check: {c.with_check}")
-    for p in problems:
-        print(f"PROBLEM {p}")
+    for problem in problems:
+        print(f"PROBLEM {problem}")
     print(f"{len(problems)} problem(s) · {1000 * (time.perf_counter() - started):.0f} ms")
     return 1 if problems else 0
 

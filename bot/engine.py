@@ -135,7 +135,8 @@ class Engine:
 
     async def resolve(self, member: Member) -> Ids:
         """Database ids for a member; from memory when already known."""
-        return self._ids.peek(member) or await self.db.run(self._resolve, member)
+        known = self._ids.peek(member)
+        return known if known is not None else await self.db.run(self._resolve, member)
 
     def _place_of(self, s: Session, channel_id: int) -> Place:
         ch, comm = s.execute(select(Channel, Community).join(Community, Community.id == Channel.community_id)
@@ -326,8 +327,8 @@ class Engine:
         return await self._tx(lambda s: rounds.overdue_rounds(s, now))
 
     async def open_rounds(self) -> list[tuple[int, datetime]]:
-        return await self._tx(lambda s: [tuple(r) for r in s.execute(
-            select(Round.id, Round.closes_at).where(Round.closed_at.is_(None)))])  # type: ignore[misc]
+        return await self._tx(lambda s: [(rid, at) for rid, at in s.execute(
+            select(Round.id, Round.closes_at).where(Round.closed_at.is_(None)))])
 
     async def retryable_rounds(self) -> list[int]:
         """Open rounds whose post definitely failed (never those left 'posting' by a crash)."""
@@ -359,7 +360,7 @@ class Engine:
                 return False
             scoreboard.forget(s.connection(), acc.id)
             for model in (Answer, PracticeAnswer, Card, Streak):
-                s.execute(delete(model).where(model.account_id == acc.id))  # type: ignore[attr-defined]
+                s.execute(delete(model).where(model.account_id == acc.id))
             s.execute(delete(Report).where(Report.account_id == acc.id))
             s.delete(acc)
             return True

@@ -100,7 +100,8 @@ def grade_open(question: Question, text: str) -> Grade:
     """Grade a typed answer against the question's key points."""
     assert question.key_points is not None
     answer = Answer(text)
-    covered, missed = [], []
+    covered: list[str] = []
+    missed: list[str] = []
     for kp in question.key_points:
         hit = any(answer.has(p) for p in kp.phrases)
         (covered if hit else missed).append(kp.point)

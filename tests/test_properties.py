@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import tempfile
 from collections import defaultdict
@@ -39,10 +40,8 @@ async def play(ops: list[tuple[object, ...]], url: str) -> None:
         for step in ops:
             kind = step[0]
             if kind == "open":
-                try:
+                with contextlib.suppress(UserError):  # a round may already be open there
                     await app.service.post_now(Place("console", "local", str(step[1])))
-                except UserError:
-                    pass  # a round is already open there
             elif kind == "answer":
                 _, ch, who, pick = step
                 rid = await engine.current_round(Place("console", "local", str(ch)))
