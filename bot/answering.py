@@ -17,7 +17,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
-from bot import practice, scoreboard
+from bot import practice, scoreboard, wording
 from bot.config import ScoringSection
 from bot.content import Library, LoadedQuestion
 from bot.errors import AlreadyAnswered, DrillError, NotFound, RoundClosed, UserError
@@ -52,10 +52,10 @@ def grade(question: LoadedQuestion, choice: int | None, text: str | None) -> Gra
     """Grade an answer of the right shape for the question's kind."""
     if question.q.kind == "open":
         if not text or not text.strip():
-            raise UserError("Type your answer in a sentence or two.")
+            raise UserError(wording.TYPE_ANSWER)
         return grade_open(question.q, text)
     if choice is None:
-        raise UserError("Pick one of the options.")
+        raise UserError(wording.PICK_OPTION)
     return grade_choice(question.q, choice)
 
 
@@ -107,14 +107,14 @@ def store_answers(s: Session, items: list[DailyAnswer], *, library: Library,
 def _check(a: DailyAnswer, row: Any, taken: set[tuple[int, int]],
            library: Library) -> tuple[LoadedQuestion, Grade]:
     if row is None:
-        raise NotFound("That round does not exist.")
+        raise NotFound(wording.NO_ROUND)
     if row.closed_at is not None or a.now >= row.closes_at:
-        raise RoundClosed("This round has closed; the answer has been revealed in the channel.")
+        raise RoundClosed(wording.ROUND_CLOSED)
     question = library.get(row.question_id)
     if question is None:
-        raise NotFound("This question is no longer in the question packs.")
+        raise NotFound(wording.QUESTION_GONE)
     if question.id != a.question_id:
-        raise NotFound("That round asks a different question.")
+        raise NotFound(wording.ROUND_OTHER_QUESTION)
     if (a.round_id, a.account_id) in taken:
-        raise AlreadyAnswered("You have already answered this round; answers are final.")
+        raise AlreadyAnswered(wording.ALREADY_ANSWERED)
     return question, a.grade

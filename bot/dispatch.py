@@ -58,13 +58,13 @@ async def run(service: Service, cmd: c.Command, *, member: Member, place: Place,
             _admin(is_admin)
             round_id = await engine.current_round(place)
             if round_id is None:
-                raise UserError("There is no open round in this channel.")
+                raise UserError(wording.NO_OPEN_ROUND_HERE)
             closed = await service.close(round_id)
             if closed is None:
-                raise UserError("That round was already closed.")
+                raise UserError(wording.ROUND_ALREADY_CLOSED)
             return closed.summary
         case c.ForgetMe():
             return await engine.forget(member)
         case c.ReportQuestion(question_id=qid, reason=reason):
             return await engine.report(member, qid, reason)
-    raise UserError("Unknown command.")
+    raise UserError(wording.UNKNOWN_COMMAND_SHORT)

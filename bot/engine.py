@@ -152,9 +152,9 @@ class Engine:
                        level: str | None = None) -> QuestionCard:
         """A private question for ``member``, chosen by spaced repetition."""
         if topic and topic not in self.library.topics():
-            raise UserError(f"Unknown topic {topic!r}. Topics: {', '.join(sorted(self.library.topics()))}.")
+            raise UserError(wording.UNKNOWN_TOPIC.format(topic=topic, topics=", ".join(sorted(self.library.topics()))))
         if level and level not in LEVELS:
-            raise UserError(f"Unknown level {level!r}. Levels: {', '.join(LEVELS)}.")
+            raise UserError(wording.UNKNOWN_LEVEL.format(level=level, levels=", ".join(LEVELS)))
         ids = await self.resolve(member)
         assert ids.account_id is not None
         now = self.clock.now()
@@ -170,7 +170,7 @@ class Engine:
         """Grade a practice answer, feed it to spaced repetition; no leaderboard points."""
         lq = self.library.get(question_id)
         if lq is None:
-            raise NotFound("That question is no longer in the question packs.")
+            raise NotFound(wording.QUESTION_GONE)
         g = answering.grade(lq, choice, text)
         ids = await self.resolve(member)
         now = self.clock.now()
@@ -243,10 +243,10 @@ class Engine:
         def work(s: Session) -> tuple[Place, str | None, QuestionCard]:
             rnd = s.get(Round, round_id)
             if rnd is None:
-                raise NotFound("That round does not exist.")
+                raise NotFound(wording.NO_ROUND)
             lq = self.library.get(rnd.question_id)
             if lq is None:
-                raise NotFound("This question is no longer in the question packs.")
+                raise NotFound(wording.QUESTION_GONE)
             card = card_for(lq, mode="daily", round_id=rnd.id, closes_at=rnd.closes_at,
                             answered=rounds.answer_count(s, rnd.id))
             return self._place_of(s, rnd.channel_id), rnd.message_ref, card
@@ -266,7 +266,7 @@ class Engine:
         qid = await self._question_of(round_id)
         lq = self.library.get(qid)
         if lq is None:
-            raise NotFound("This question is no longer in the question packs.")
+            raise NotFound(wording.QUESTION_GONE)
         # Graded here, not on the database thread, which then only has to write.
         g = answering.grade(lq, choice, text)
         ids = await self.resolve(member)
@@ -290,7 +290,7 @@ class Engine:
             raise
         if qid is None:
             self._round_questions.pop(round_id, None)
-            raise NotFound("That round does not exist.")
+            raise NotFound(wording.NO_ROUND)
         return qid
 
     def _store_answers(self, s: Session, items: list[answering.DailyAnswer]) -> list[answering.Stored | DrillError]:
@@ -370,9 +370,9 @@ class Engine:
 
     async def report(self, member: Member, question_id: str, reason: str) -> Notice:
         if self.library.get(question_id) is None:
-            raise NotFound(f"There is no question {question_id!r}.")
+            raise NotFound(wording.NO_SUCH_QUESTION.format(qid=question_id))
         if not reason.strip():
-            raise UserError("Say briefly what is wrong with the question.")
+            raise UserError(wording.REPORT_REASON)
         ids = await self.resolve(member)
         now = self.clock.now()
         await self._tx(lambda s: s.add(Report(account_id=ids.account_id, question_id=question_id,
@@ -420,15 +420,15 @@ class Engine:
             raise UserError(str(exc)) from None
         window = window_minutes or self.settings.rounds.window_minutes
         if not 5 <= window <= 7 * 24 * 60:
-            raise UserError("The answer window must be between 5 minutes and 7 days.")
+            raise UserError(wording.BAD_WINDOW)
         known = self.library.topics()
         bad = [x for x in topics if x not in known]
         if bad:
-            raise UserError(f"Unknown topic(s) {', '.join(bad)}. Topics: {', '.join(sorted(known))}.")
+            raise UserError(wording.UNKNOWN_TOPICS.format(bad=", ".join(bad), topics=", ".join(sorted(known))))
         if any(lv not in LEVELS for lv in levels):
-            raise UserError(f"Levels are {', '.join(LEVELS)}.")
+            raise UserError(wording.LEVELS_ARE.format(levels=", ".join(LEVELS)))
         if not self.library.select(topics=topics, levels=levels):
-            raise UserError("No questions match those topics and levels.")
+            raise UserError(wording.NO_MATCHING_QUESTIONS)
         now = self.clock.now()
 
         def work(s: Session) -> ScheduleView:

@@ -101,7 +101,7 @@ async def test_schedule_commands(chat: Chat) -> None:
 async def test_unknown_command_gets_help_and_nothing_breaks(chat: Chat) -> None:
     reply = await chat.say("/flask-quiz dance please")
     assert "I don't know `dance please`" in reply and "/flask-quiz stats" in reply
-    assert "no question on screen" in (await chat.say("answer B"))
+    assert "no open question to answer" in (await chat.say("answer B"))
     assert "Leaderboards are: week, month, all" in await chat.say("leaderboard yearly")
 
 

@@ -13,7 +13,7 @@ import sys
 from typing import TextIO
 
 from adapters.console import render
-from bot import commands, dispatch
+from bot import commands, dispatch, wording
 from bot.errors import DrillError, UserError
 from bot.grading import parse_choice
 from bot.identity import Member, Place
@@ -116,16 +116,16 @@ class ConsoleAdapter:
     async def _answer(self, text: str) -> None:
         card = self.current
         if card is None:
-            raise UserError("There is no question on screen. Type /flask-quiz to practise.")
+            raise UserError(wording.NO_OPEN_ROUND.format(cmd=wording.COMMAND))
         lq = self.engine.library.get(card.question_id)
         if lq is None:
-            raise UserError("That question is gone from the packs.")
+            raise UserError(wording.QUESTION_GONE)
         choice = None
         if card.kind != "open":
             choice = parse_choice(lq.q, text)
             if choice is None:
                 letters = ", ".join(chr(65 + i) for i in range(len(card.options)))
-                raise UserError(f"Answer with one of {letters}.")
+                raise UserError(wording.CHOICE_PROMPT.format(letters=letters))
         answer_text = text if card.kind == "open" else None
         fb: Feedback
         if card.mode == "daily" and card.round_id is not None:
