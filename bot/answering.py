@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import practice, scoreboard, wording
@@ -96,9 +97,14 @@ def store_answers(s: Session, items: list[DailyAnswer], *, library: Library,
         reviews.append(practice.Review(a.account_id, question.id, g.correct, a.now))
         results.append((question, g, pts))
     if answer_rows:
-        # A unique-constraint race with another process raises here; the batch is
-        # then replayed one answer at a time, and the loser gets AlreadyAnswered.
-        conn.execute(_INSERT_ANSWER, answer_rows)
+        try:
+            conn.execute(_INSERT_ANSWER, answer_rows)
+        except IntegrityError:
+            # Another process stored one of these first.  The batch is replayed one answer
+            # at a time (each in a savepoint), and there the loser learns it was too late.
+            if len(items) == 1:
+                raise AlreadyAnswered(wording.ALREADY_ANSWERED) from None
+            raise
         scoreboard.record(conn, score_rows)
     dues = iter(practice.review_many(s, reviews))
     return [r if isinstance(r, DrillError) else Stored(r[0], r[1], r[2], next(dues)) for r in results]

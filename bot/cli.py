@@ -80,6 +80,7 @@ async def _console(app: App, user: str) -> None:
 
 
 async def _run(app: App, user: str) -> int:
+    """Start every platform with credentials (the console when none), on one engine and database."""
     from bot.app import seed_schedules
 
     wanted = [name for name, (_mod, env) in PLATFORMS.items() if all(os.environ.get(v) for v in env)]
@@ -95,9 +96,18 @@ async def _run(app: App, user: str) -> int:
         except ImportError as exc:
             raise ConfigError(f"{name}: credentials are set but the adapter cannot be loaded ({exc}); "
                               f"install it with `pip install '.[{name}]'`") from None
-        runners.append(mod.run(app))
+        runner = mod.create(app)  # registers itself as the platform's Poster
+        runners.append(runner)
+    for runner in runners:
+        await runner.start()  # logged in and ready to post
     await seed_schedules(app)
-    await asyncio.gather(*runners)
+    await app.service.start()
+    try:
+        await asyncio.gather(*(runner.serve() for runner in runners))
+    finally:
+        await app.service.stop()
+        for runner in runners:
+            await runner.stop()
     return 0
 
 

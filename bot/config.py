@@ -19,7 +19,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from bot.errors import ConfigError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-SECRET_VARS = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")
+SECRET_VARS = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET",
+               "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
 
 
 def check_timezone(name: str) -> str:
@@ -107,12 +108,38 @@ class ConsoleSection(_Section):
     days: Days = list(DAYS)
 
 
+class DiscordSection(_Section):
+    """Discord adapter settings (the token comes from DISCORD_TOKEN)."""
+
+    api_base_url: Annotated[str, Field(pattern=r"^https?://")] = "https://discord.com/api/v10"
+    gateway_url: Annotated[str, Field(pattern=r"^wss?://")] = "wss://gateway.discord.gg"
+    dev_guilds: list[int] = []  # sync commands to these guilds (instant) instead of globally
+    shard_count: Annotated[int, Field(ge=0)] = 0  # 0: one shard, or Discord's recommendation when sharded
+    shard_ids: list[Annotated[int, Field(ge=0)]] = []  # shards this process runs (empty: all)
+    threads: bool = True  # open a discussion thread under each daily question
+    broadcast_rate: Annotated[float, Field(gt=0, le=50)] = 40.0  # requests/s, under the global 50/s
+
+
+class SlackSection(_Section):
+    """Slack adapter settings (tokens come from SLACK_* environment variables)."""
+
+    mode: Literal["socket", "http"] = "socket"
+    host: str = "0.0.0.0"
+    port: Annotated[int, Field(ge=0, le=65535)] = 3000
+    api_base_url: Annotated[str, Field(pattern=r"^https?://")] = "https://slack.com/api/"
+    admins: list[str] = []  # user ids allowed to administer, besides workspace admins and owners
+    oauth: bool = False  # multi-workspace install (HTTP mode; SLACK_CLIENT_ID and SLACK_CLIENT_SECRET)
+    post_interval: Annotated[float, Field(ge=0, le=60)] = 1.0  # seconds between posts to one channel
+
+
 class Settings(_Section):
     bot: BotSection = BotSection()
     rounds: RoundsSection = RoundsSection()
     scoring: ScoringSection = ScoringSection()
     leaderboard: LeaderboardSection = LeaderboardSection()
     console: ConsoleSection = ConsoleSection()
+    discord: DiscordSection = DiscordSection()
+    slack: SlackSection = SlackSection()
     schedules: list[ScheduleSection] = []
 
 

@@ -35,11 +35,13 @@ from bot.storage.models import (
     Channel,
     Community,
     PracticeAnswer,
+    ProcessedEvent,
     Report,
     Round,
     Schedule,
     Streak,
 )
+from bot.storage.upsert import insert_for
 from bot.views import (
     Feedback,
     Help,
@@ -61,6 +63,7 @@ class OpenedRound:
     place: Place
     card: QuestionCard
     closes_at: datetime
+    channel_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +120,7 @@ class Engine:
         self.clock = clock
         self._ids = IdCache()
         self._rng = random.Random()
+        self._claims = 0
         self._round_questions: dict[int, asyncio.Future[str | None]] = {}
         self._answers: GroupCommit[answering.DailyAnswer, answering.Stored] = GroupCommit(db, self._store_answers)
 
@@ -215,7 +219,7 @@ class Engine:
                        if pick.remaining < cfg.low_pool_warning else "")
             card = card_for(pick.question, mode="daily", round_id=rnd.id, closes_at=rnd.closes_at,
                             warning=warning)
-            return OpenedRound(rnd.id, place, card, rnd.closes_at)
+            return OpenedRound(rnd.id, place, card, rnd.closes_at, ch.id)
 
         return await self._tx(work)
 
@@ -237,6 +241,9 @@ class Engine:
                 if message_ref is not None:
                     rnd.message_ref = message_ref
         await self._tx(work)
+
+    async def channel_of(self, round_id: int) -> int:
+        return await self._tx(lambda s: s.execute(select(Round.channel_id).where(Round.id == round_id)).scalar_one())
 
     async def round_card(self, round_id: int) -> tuple[Place, str | None, QuestionCard]:
         """The round as it should look now (with the live answer count), for updating the post."""
@@ -382,6 +389,24 @@ class Engine:
     def help(self) -> Help:
         return Help(wording.HELP, tuple(sorted(self.library.topics())), LEVELS)
 
+    # -- platform deliveries --------------------------------------------------------------
+
+    async def claim(self, platform: str, event_id: str) -> bool:
+        """True the first time a platform delivery (interaction id, Slack retry) is seen, else False."""
+        now = self.clock.now()
+
+        def work(s: Session) -> bool:
+            conn = s.connection()
+            table = ProcessedEvent.__table__
+            done = conn.execute(insert_for(conn.dialect.name, table)
+                                .values(platform=platform, event_id=event_id[:200], created_at=now)
+                                .on_conflict_do_nothing().returning(table.c.event_id)).scalar_one_or_none()
+            self._claims += 1
+            if self._claims % 1000 == 0:  # forget deliveries too old to be replayed
+                conn.execute(delete(ProcessedEvent).where(ProcessedEvent.created_at < now - timedelta(days=2)))
+            return done is not None
+        return await self._tx(work)
+
     # -- schedules ------------------------------------------------------------------------
 
     async def get_schedule(self, place: Place) -> ScheduleView | None:
@@ -444,6 +469,16 @@ class Engine:
             sched.packs, sched.paused, sched.updated_at = "", False, now
             s.flush()
             return self._schedule_view(s, ch, sched, now)
+        return await self._tx(work)
+
+    async def pause_channel(self, channel_id: int) -> Place:
+        """Pause a channel's schedule (the bot lost access); returns where it was."""
+        def work(s: Session) -> Place:
+            sched = s.get(Schedule, channel_id)
+            if sched is not None:
+                sched.paused = True
+                sched.updated_at = self.clock.now()
+            return self._place_of(s, channel_id)
         return await self._tx(work)
 
     async def pause_schedule(self, place: Place, paused: bool) -> Notice:

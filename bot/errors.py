@@ -49,3 +49,11 @@ class BadAnswer(UserError):
 
 class NotAllowed(UserError):
     """The member lacks the permission the command needs."""
+
+
+class ChannelUnavailable(DrillError):
+    """A platform says the bot can no longer post in a channel (removed, no access).
+
+    Raised by an adapter's Poster; the service pauses that channel's schedule
+    instead of retrying forever.
+    """

@@ -17,7 +17,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
 from bot.engine import ClosedRound, Engine, OpenedRound
-from bot.errors import DrillError
+from bot.errors import ChannelUnavailable, DrillError
 from bot.identity import Place
 from bot.schedule import last_slot
 from bot.views import QuestionCard, Summary
@@ -44,6 +44,23 @@ class Poster(Protocol):
         ...
 
 
+class PlatformRunner(Protocol):
+    """What an adapter module's ``create(app)`` returns, for `drillbot run`."""
+
+    platform: str
+
+    async def start(self) -> None:
+        """Connect and return once the platform is ready to post."""
+        ...
+
+    async def serve(self) -> None:
+        """Handle the platform's events until stopped."""
+        ...
+
+    async def stop(self) -> None:
+        ...
+
+
 _SERVICES: dict[str, Service] = {}
 
 
@@ -64,6 +81,8 @@ class Service:
         self.key = key
         self.posters: dict[str, Poster] = {}
         self.scheduler: AsyncIOScheduler | None = None
+        self._refreshing: set[int] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def add_poster(self, poster: Poster) -> None:
         self.posters[poster.platform] = poster
@@ -81,6 +100,16 @@ class Service:
         await self.engine.set_post_state(opened.round_id, "posting")
         try:
             ref = await poster.post_round(opened.place, opened.card)
+        except ChannelUnavailable as exc:
+            # Retrying would only collect more refusals (Discord bans IPs for too many 403s).
+            channel_id = opened.channel_id or await self.engine.channel_of(opened.round_id)
+            await self.engine.pause_channel(channel_id)
+            await self.engine.set_post_state(opened.round_id, "unavailable")
+            await self.engine.close_round(opened.round_id)
+            log.warning("round %s: %s refused the post (%s); the channel's schedule is paused until an "
+                        "admin resumes it", opened.round_id, opened.place, exc)
+            await self.rebuild()
+            return
         except Exception:
             log.exception("round %s: posting to %s failed", opened.round_id, opened.place)
             await self.engine.set_post_state(opened.round_id, "failed")
@@ -132,8 +161,28 @@ class Service:
         """Update a posted round's live answer count."""
         place, ref, card = await self.engine.round_card(round_id)
         poster = self.posters.get(place.platform)
-        if poster is not None and ref is not None:
+        if poster is not None and ref is not None and card.closes_at and card.closes_at > self.engine.clock.now():
             await poster.update_round(place, ref, card, None)
+
+    def answered(self, round_id: int, *, delay: float = 2.0) -> None:
+        """Note an answer: the post's live count is refreshed once per ``delay`` seconds at most."""
+        if round_id in self._refreshing:
+            return
+
+        async def later() -> None:
+            try:
+                await asyncio.sleep(delay)
+                self._refreshing.discard(round_id)
+                await self.refresh(round_id)
+            except Exception:
+                log.exception("round %s: refreshing the answer count failed", round_id)
+            finally:
+                self._refreshing.discard(round_id)
+                self._tasks.discard(task)
+
+        self._refreshing.add(round_id)
+        task = asyncio.get_running_loop().create_task(later())
+        self._tasks.add(task)
 
     # -- start-up and the scheduler -------------------------------------------------------
 
@@ -187,6 +236,8 @@ class Service:
                                misfire_grace_time=None, replace_existing=True)
 
     async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
             self.scheduler = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from bot.clock import FakeClock
 from bot.errors import AlreadyAnswered, BadAnswer, RoundClosed, UserError
 from bot.identity import Place
 from bot.storage.models import Answer, Score
-from tests.conftest import PLACE, FakePoster, member
+from tests.conftest import PG_URL, PLACE, FakePoster, member
 
 
 def right_choice(app: App, question_id: str) -> int:
@@ -271,3 +272,45 @@ async def test_communities_keep_separate_boards(app: App, poster: FakePoster) ->
     assert board_b.rows == ()
     board_a = await app.engine.leaderboard(ann_a, "all")
     assert [r.name for r in board_a.rows] == ["ann"]
+
+
+async def test_a_platform_delivery_is_claimed_once(app: App) -> None:
+    assert await app.engine.claim("discord", "interaction-1")
+    assert not await app.engine.claim("discord", "interaction-1")
+    assert await app.engine.claim("slack", "interaction-1")  # ids are per platform
+
+
+@pytest.mark.skipif(not PG_URL, reason="SQLite writers are serialised: the race needs PostgreSQL")
+async def test_an_answer_stored_by_another_process_first_is_refused_cleanly(app: App, poster: FakePoster) -> None:
+    """Another process inserts between this batch's duplicate check and its insert."""
+    from sqlalchemy import event
+
+    opened = await app.service.post_now(PLACE)
+    lq = app.engine.library.get(opened.card.question_id)
+    assert lq is not None
+    ann = await app.engine.resolve(member("ann"))
+    await app.engine.resolve(member("bob"))
+    fired = []
+
+    def other_process_first(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.startswith("INSERT INTO answers") and not fired:
+            fired.append(True)
+            with app.db.engine.connect() as other, other.begin():
+                other.exec_driver_sql(
+                    "INSERT INTO answers (round_id, account_id, community_id, topic, correct, points, answered_at)"
+                    " VALUES (%(r)s, %(a)s, %(c)s, 'x', false, 0, now())",
+                    {"r": opened.round_id, "a": ann.account_id, "c": ann.community_id})
+
+    event.listen(app.db.engine, "before_cursor_execute", other_process_first)
+    try:
+        choice = 0 if lq.q.kind != "open" else None
+        text = None if lq.q.kind != "open" else "anything"
+        results = await asyncio.gather(
+            app.engine.answer_round(member("ann"), opened.round_id, choice=choice, text=text),
+            app.engine.answer_round(member("bob"), opened.round_id, choice=choice, text=text),
+            return_exceptions=True)
+    finally:
+        event.remove(app.db.engine, "before_cursor_execute", other_process_first)
+    assert fired
+    assert isinstance(results[0], AlreadyAnswered)
+    assert not isinstance(results[1], BaseException)

@@ -165,3 +165,38 @@ async def test_paused_schedule_does_not_post_and_jobs_follow_changes(app: App, p
 async def test_bad_schedule_values_are_refused_clearly(app: App, kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(UserError, match=message):
         await app.engine.set_schedule(PLACE, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_a_channel_the_bot_lost_is_paused_not_retried(app: App, clock: FakeClock) -> None:
+    from bot.errors import ChannelUnavailable
+
+    class Gone(FakePoster):
+        async def post_round(self, place: Place, card: object) -> str:
+            if place.channel == "lost":
+                raise ChannelUnavailable("403 Missing Access")
+            return await super().post_round(place, card)
+
+    poster = Gone()
+    app.service.add_poster(poster)
+    for ch in ("lost", "fine"):
+        await app.engine.set_schedule(Place("console", "local", ch, ch), time_of_day="08:00", timezone="UTC",
+                                      days=EVERY_DAY)
+    await app.service.start()
+    await app.service.stop()
+    lost = await app.engine.get_schedule(Place("console", "local", "lost"))
+    fine = await app.engine.get_schedule(Place("console", "local", "fine"))
+    assert lost is not None and lost.paused and fine is not None and not fine.paused
+    assert await app.engine.current_round(Place("console", "local", "lost")) is None  # closed, not left open
+    await app.service.start()  # a restart does not try again
+    await app.service.stop()
+    assert [c for c, _ in poster.posts] == ["fine"]
+
+
+async def test_live_count_refresh_is_throttled(app: App, poster: FakePoster) -> None:
+    import asyncio
+
+    opened = await app.service.post_now(PLACE)
+    for _ in range(5):
+        app.service.answered(opened.round_id, delay=0.05)
+    await asyncio.sleep(0.2)
+    assert len(poster.updates) == 1

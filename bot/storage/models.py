@@ -236,3 +236,13 @@ class Report(Base):
     question_id: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTC_DT)
+
+
+class ProcessedEvent(Base):
+    """Platform deliveries already handled (interaction ids, Slack retries): each counts once."""
+
+    __tablename__ = "processed_events"
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTC_DT)
+    __table_args__ = (Index("ix_processed_events_created", "created_at"),)

@@ -1,0 +1,1 @@
+"""Discord adapter (discord.py): slash commands, buttons, modals and daily posts."""
