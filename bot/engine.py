@@ -233,6 +233,13 @@ class Engine:
             return None
         return await self.open_round(place, slot=slot)
 
+    async def open_round_of(self, channel_id: int) -> tuple[int, str] | None:
+        """The (id, slot) of the round open in a channel, if any."""
+        def work(s: Session) -> tuple[int, str] | None:
+            rnd = rounds.open_round_in(s, channel_id)
+            return (rnd.id, rnd.slot) if rnd is not None else None
+        return await self._tx(work)
+
     async def set_post_state(self, round_id: int, state: str, message_ref: str | None = None) -> None:
         def work(s: Session) -> None:
             rnd = s.get(Round, round_id)

@@ -133,6 +133,10 @@ class Service:
         slot = last_slot(sched.timing, now)
         if slot is None or now - slot.at > self.grace:
             return None
+        previous = await self.engine.open_round_of(channel_id)
+        if previous is not None and previous[1] != slot.key:
+            # A window longer than the gap between posts: reveal the old question first.
+            await self.close(previous[0])
         try:
             opened = await self.engine.open_scheduled(channel_id, slot.key)
         except DrillError:

@@ -200,3 +200,14 @@ async def test_live_count_refresh_is_throttled(app: App, poster: FakePoster) -> 
         app.service.answered(opened.round_id, delay=0.05)
     await asyncio.sleep(0.2)
     assert len(poster.updates) == 1
+
+
+async def test_next_post_reveals_a_round_still_open(app: App, poster: FakePoster, clock: FakeClock) -> None:
+    await app.engine.set_schedule(PLACE, time_of_day="08:00", timezone="UTC", days=EVERY_DAY,
+                                  window_minutes=2 * 24 * 60)
+    clock.set(datetime(2026, 11, 16, 8, 0, tzinfo=UTC))
+    first = await app.service.post_due(1)
+    clock.set(datetime(2026, 11, 17, 8, 0, tzinfo=UTC))
+    second = await app.service.post_due(1)
+    assert first is not None and second is not None
+    assert [sm.round_id for _c, sm in poster.summaries] == [first.round_id]  # type: ignore[attr-defined]
