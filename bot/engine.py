@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -17,14 +16,15 @@ from typing import TypeVar
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot import answering, identity, leaderboard, practice, rounds, scoreboard, stats, wording
+from bot import answering, leaderboard, practice, rounds, scoreboard, stats, wording
 from bot.clock import Clock
-from bot.config import DAYS, Settings, check_days, check_time, check_timezone
+from bot.config import Settings
 from bot.content import LEVELS, Library, LoadedQuestion
+from bot.engine_base import _uncsv
 from bot.errors import DrillError, NotFound, UserError
 from bot.grading import Grade
-from bot.identity import IdCache, Ids, Member, Place
-from bot.schedule import Timing, next_slot
+from bot.identity import Member, Place
+from bot.schedules import ScheduleAdmin
 from bot.scoring import Period
 from bot.storage.batch import GroupCommit
 from bot.storage.db import Database
@@ -32,8 +32,6 @@ from bot.storage.models import (
     Account,
     Answer,
     Card,
-    Channel,
-    Community,
     PracticeAnswer,
     ProcessedEvent,
     Report,
@@ -48,7 +46,6 @@ from bot.views import (
     Leaderboard,
     Notice,
     QuestionCard,
-    ScheduleView,
     Stats,
     StreakChange,
     Summary,
@@ -71,12 +68,6 @@ class ClosedRound:
     place: Place
     message_ref: str | None
     summary: Summary
-
-
-@dataclass(frozen=True, slots=True)
-class ActiveSchedule:
-    channel_id: int
-    timing: Timing
 
 
 def card_for(lq: LoadedQuestion, *, mode: str, round_id: int | None = None,
@@ -102,53 +93,15 @@ def feedback_for(lq: LoadedQuestion, g: Grade, *, mode: str, points: int = 0,
         points=points, next_review=next_review)
 
 
-def _csv(values: tuple[str, ...] | list[str]) -> str:
-    return ",".join(values)
-
-
-def _uncsv(value: str) -> tuple[str, ...]:
-    return tuple(v for v in value.split(",") if v)
-
-
-class Engine:
+class Engine(ScheduleAdmin):
     """Daily rounds, practice, boards and stats over one database and one content library."""
 
     def __init__(self, *, db: Database, library: Library, settings: Settings, clock: Clock) -> None:
-        self.db = db
-        self.library = library
-        self.settings = settings
-        self.clock = clock
-        self._ids = IdCache()
+        super().__init__(db=db, library=library, settings=settings, clock=clock)
         self._rng = random.Random()
         self._claims = 0
         self._round_questions: dict[int, asyncio.Future[str | None]] = {}
         self._answers: GroupCommit[answering.DailyAnswer, answering.Stored] = GroupCommit(db, self._store_answers)
-
-    # -- plumbing -------------------------------------------------------------------------
-
-    async def _tx(self, fn: Callable[[Session], T]) -> T:
-        def work() -> T:
-            with self.db.session() as s, s.begin():
-                return fn(s)
-        return await self.db.run(work)
-
-    def _resolve(self, member: Member) -> Ids:
-        # Committed on its own so a failed answer never leaves a cached id for a rolled-back row.
-        with self.db.session() as s, s.begin():
-            return self._ids.resolve(s, member, timezone=self.settings.leaderboard.timezone)
-
-    async def resolve(self, member: Member) -> Ids:
-        """Database ids for a member; from memory when already known."""
-        known = self._ids.peek(member)
-        return known if known is not None else await self.db.run(self._resolve, member)
-
-    def _place_of(self, s: Session, channel_id: int) -> Place:
-        ch, comm = s.execute(select(Channel, Community).join(Community, Community.id == Channel.community_id)
-                             .where(Channel.id == channel_id)).one()
-        return Place(comm.platform, comm.external_id, ch.external_id, ch.name)
-
-    def _channel(self, s: Session, place: Place) -> tuple[Community, Channel]:
-        return identity.channel(s, place, timezone=self.settings.leaderboard.timezone)
 
     # -- practice -------------------------------------------------------------------------
 
@@ -412,107 +365,4 @@ class Engine:
             if self._claims % 1000 == 0:  # forget deliveries too old to be replayed
                 conn.execute(delete(ProcessedEvent).where(ProcessedEvent.created_at < now - timedelta(days=2)))
             return done is not None
-        return await self._tx(work)
-
-    # -- schedules ------------------------------------------------------------------------
-
-    async def get_schedule(self, place: Place) -> ScheduleView | None:
-        now = self.clock.now()
-
-        def work(s: Session) -> ScheduleView | None:
-            _c, ch = self._channel(s, place)
-            sched = s.get(Schedule, ch.id)
-            if sched is None:
-                return None
-            return self._schedule_view(s, ch, sched, now)
-        return await self._tx(work)
-
-    def _schedule_view(self, s: Session, ch: Channel, sched: Schedule, now: datetime) -> ScheduleView:
-        timing = Timing(sched.time_of_day, sched.timezone, _uncsv(sched.days))
-        nxt = None if sched.paused else next_slot(timing, now)
-        pool = self.library.select(packs=_uncsv(sched.packs), topics=_uncsv(sched.topics),
-                                   levels=_uncsv(sched.levels))
-        asked = set(s.execute(select(Round.question_id).where(Round.channel_id == ch.id)).scalars())
-        return ScheduleView(channel=ch.name or ch.external_id, time_of_day=sched.time_of_day,
-                            timezone=sched.timezone, days=timing.days, window_minutes=sched.window_minutes,
-                            topics=_uncsv(sched.topics), levels=_uncsv(sched.levels), paused=sched.paused,
-                            next_post=nxt.at if nxt else None,
-                            remaining=sum(1 for q in pool if q.id not in asked))
-
-    async def set_schedule(self, place: Place, *, time_of_day: str, timezone: str,
-                           days: list[str] | tuple[str, ...] = DAYS, window_minutes: int | None = None,
-                           topics: tuple[str, ...] = (), levels: tuple[str, ...] = (),
-                           only_if_missing: bool = False) -> ScheduleView:
-        """Create or replace a channel's schedule; bad values raise UserError naming the value."""
-        try:
-            t = check_time(time_of_day)
-            tz = check_timezone(timezone)
-            d = check_days(list(days))
-        except ValueError as exc:
-            raise UserError(str(exc)) from None
-        window = window_minutes or self.settings.rounds.window_minutes
-        if not 5 <= window <= 7 * 24 * 60:
-            raise UserError(wording.BAD_WINDOW)
-        known = self.library.topics()
-        bad = [x for x in topics if x not in known]
-        if bad:
-            raise UserError(wording.UNKNOWN_TOPICS.format(bad=", ".join(bad), topics=", ".join(sorted(known))))
-        if any(lv not in LEVELS for lv in levels):
-            raise UserError(wording.LEVELS_ARE.format(levels=", ".join(LEVELS)))
-        if not self.library.select(topics=topics, levels=levels):
-            raise UserError(wording.NO_MATCHING_QUESTIONS)
-        now = self.clock.now()
-
-        def work(s: Session) -> ScheduleView:
-            _c, ch = self._channel(s, place)
-            sched = s.get(Schedule, ch.id)
-            if sched is not None and only_if_missing:
-                return self._schedule_view(s, ch, sched, now)
-            if sched is None:
-                sched = Schedule(channel_id=ch.id)
-                s.add(sched)
-            sched.time_of_day, sched.timezone, sched.days = t, tz, _csv(d)
-            sched.window_minutes, sched.topics, sched.levels = window, _csv(topics), _csv(levels)
-            sched.packs, sched.paused, sched.updated_at = "", False, now
-            s.flush()
-            return self._schedule_view(s, ch, sched, now)
-        return await self._tx(work)
-
-    async def pause_channel(self, channel_id: int) -> Place:
-        """Pause a channel's schedule (the bot lost access); returns where it was."""
-        def work(s: Session) -> Place:
-            sched = s.get(Schedule, channel_id)
-            if sched is not None:
-                sched.paused = True
-                sched.updated_at = self.clock.now()
-            return self._place_of(s, channel_id)
-        return await self._tx(work)
-
-    async def pause_schedule(self, place: Place, paused: bool) -> Notice:
-        def work(s: Session) -> bool:
-            _c, ch = self._channel(s, place)
-            sched = s.get(Schedule, ch.id)
-            if sched is None:
-                return False
-            sched.paused = paused
-            sched.updated_at = self.clock.now()
-            return True
-        if not await self._tx(work):
-            raise UserError(wording.NO_SCHEDULE)
-        return Notice(wording.PAUSED if paused else wording.RESUMED)
-
-    async def remove_schedule(self, place: Place) -> Notice:
-        def work(s: Session) -> bool:
-            _c, ch = self._channel(s, place)
-            return bool(s.execute(delete(Schedule).where(Schedule.channel_id == ch.id)).rowcount)  # type: ignore[attr-defined]
-        if not await self._tx(work):
-            raise UserError(wording.NO_SCHEDULE)
-        return Notice(wording.REMOVED)
-
-    async def active_schedules(self, platforms: tuple[str, ...] | None = None) -> list[ActiveSchedule]:
-        def work(s: Session) -> list[ActiveSchedule]:
-            q = (select(Schedule, Community.platform).join(Channel, Channel.id == Schedule.channel_id)
-                 .join(Community, Community.id == Channel.community_id).where(Schedule.paused.is_(False)))
-            return [ActiveSchedule(sc.channel_id, Timing(sc.time_of_day, sc.timezone, _uncsv(sc.days)))
-                    for sc, platform in s.execute(q) if platforms is None or platform in platforms]
         return await self._tx(work)

@@ -1,0 +1,130 @@
+"""Channel schedules: shown to everyone, set, paused and removed by admins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from bot import wording
+from bot.config import DAYS, check_days, check_time, check_timezone
+from bot.content import LEVELS
+from bot.engine_base import EngineBase, _csv, _uncsv
+from bot.errors import UserError
+from bot.identity import Place
+from bot.schedule import Timing, next_slot
+from bot.storage.models import Channel, Community, Round, Schedule
+from bot.views import Notice, ScheduleView
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveSchedule:
+    channel_id: int
+    timing: Timing
+
+
+class ScheduleAdmin(EngineBase):
+    """The schedule half of the engine's API."""
+
+    async def get_schedule(self, place: Place) -> ScheduleView | None:
+        now = self.clock.now()
+
+        def work(s: Session) -> ScheduleView | None:
+            _c, ch = self._channel(s, place)
+            sched = s.get(Schedule, ch.id)
+            if sched is None:
+                return None
+            return self._schedule_view(s, ch, sched, now)
+        return await self._tx(work)
+
+    def _schedule_view(self, s: Session, ch: Channel, sched: Schedule, now: datetime) -> ScheduleView:
+        timing = Timing(sched.time_of_day, sched.timezone, _uncsv(sched.days))
+        nxt = None if sched.paused else next_slot(timing, now)
+        pool = self.library.select(packs=_uncsv(sched.packs), topics=_uncsv(sched.topics),
+                                   levels=_uncsv(sched.levels))
+        asked = set(s.execute(select(Round.question_id).where(Round.channel_id == ch.id)).scalars())
+        return ScheduleView(channel=ch.name or ch.external_id, time_of_day=sched.time_of_day,
+                            timezone=sched.timezone, days=timing.days, window_minutes=sched.window_minutes,
+                            topics=_uncsv(sched.topics), levels=_uncsv(sched.levels), paused=sched.paused,
+                            next_post=nxt.at if nxt else None,
+                            remaining=sum(1 for q in pool if q.id not in asked))
+
+    async def set_schedule(self, place: Place, *, time_of_day: str, timezone: str,
+                           days: list[str] | tuple[str, ...] = DAYS, window_minutes: int | None = None,
+                           topics: tuple[str, ...] = (), levels: tuple[str, ...] = (),
+                           only_if_missing: bool = False) -> ScheduleView:
+        """Create or replace a channel's schedule; bad values raise UserError naming the value."""
+        try:
+            t = check_time(time_of_day)
+            tz = check_timezone(timezone)
+            d = check_days(list(days))
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        window = window_minutes or self.settings.rounds.window_minutes
+        if not 5 <= window <= 7 * 24 * 60:
+            raise UserError(wording.BAD_WINDOW)
+        known = self.library.topics()
+        bad = [x for x in topics if x not in known]
+        if bad:
+            raise UserError(wording.UNKNOWN_TOPICS.format(bad=", ".join(bad), topics=", ".join(sorted(known))))
+        if any(lv not in LEVELS for lv in levels):
+            raise UserError(wording.LEVELS_ARE.format(levels=", ".join(LEVELS)))
+        if not self.library.select(topics=topics, levels=levels):
+            raise UserError(wording.NO_MATCHING_QUESTIONS)
+        now = self.clock.now()
+
+        def work(s: Session) -> ScheduleView:
+            _c, ch = self._channel(s, place)
+            sched = s.get(Schedule, ch.id)
+            if sched is not None and only_if_missing:
+                return self._schedule_view(s, ch, sched, now)
+            if sched is None:
+                sched = Schedule(channel_id=ch.id)
+                s.add(sched)
+            sched.time_of_day, sched.timezone, sched.days = t, tz, _csv(d)
+            sched.window_minutes, sched.topics, sched.levels = window, _csv(topics), _csv(levels)
+            sched.packs, sched.paused, sched.updated_at = "", False, now
+            s.flush()
+            return self._schedule_view(s, ch, sched, now)
+        return await self._tx(work)
+
+    async def pause_channel(self, channel_id: int) -> Place:
+        """Pause a channel's schedule (the bot lost access); returns where it was."""
+        def work(s: Session) -> Place:
+            sched = s.get(Schedule, channel_id)
+            if sched is not None:
+                sched.paused = True
+                sched.updated_at = self.clock.now()
+            return self._place_of(s, channel_id)
+        return await self._tx(work)
+
+    async def pause_schedule(self, place: Place, paused: bool) -> Notice:
+        def work(s: Session) -> bool:
+            _c, ch = self._channel(s, place)
+            sched = s.get(Schedule, ch.id)
+            if sched is None:
+                return False
+            sched.paused = paused
+            sched.updated_at = self.clock.now()
+            return True
+        if not await self._tx(work):
+            raise UserError(wording.NO_SCHEDULE)
+        return Notice(wording.PAUSED if paused else wording.RESUMED)
+
+    async def remove_schedule(self, place: Place) -> Notice:
+        def work(s: Session) -> bool:
+            _c, ch = self._channel(s, place)
+            return bool(s.execute(delete(Schedule).where(Schedule.channel_id == ch.id)).rowcount)  # type: ignore[attr-defined]
+        if not await self._tx(work):
+            raise UserError(wording.NO_SCHEDULE)
+        return Notice(wording.REMOVED)
+
+    async def active_schedules(self, platforms: tuple[str, ...] | None = None) -> list[ActiveSchedule]:
+        def work(s: Session) -> list[ActiveSchedule]:
+            q = (select(Schedule, Community.platform).join(Channel, Channel.id == Schedule.channel_id)
+                 .join(Community, Community.id == Channel.community_id).where(Schedule.paused.is_(False)))
+            return [ActiveSchedule(sc.channel_id, Timing(sc.time_of_day, sc.timezone, _uncsv(sc.days)))
+                    for sc, platform in s.execute(q) if platforms is None or platform in platforms]
+        return await self._tx(work)
