@@ -11,7 +11,6 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -50,8 +49,6 @@ from bot.views import (
     StreakChange,
     Summary,
 )
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
