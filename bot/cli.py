@@ -24,10 +24,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("drillbot")
 
-# platform -> (module, the environment variables that switch it on)
-PLATFORMS = {
-    "discord": ("adapters.discord", ("DISCORD_TOKEN",)),
-    "slack": ("adapters.slack", ("SLACK_BOT_TOKEN",)),
+# platform -> (module, sets of environment variables; any complete set switches it on)
+PLATFORMS: dict[str, tuple[str, tuple[tuple[str, ...], ...]]] = {
+    "discord": ("adapters.discord", (("DISCORD_TOKEN",),)),
+    # One workspace with a bot token, or many installed through OAuth (HTTP mode).
+    "slack": ("adapters.slack", (("SLACK_BOT_TOKEN",), ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"))),
 }
 
 
@@ -83,7 +84,8 @@ async def _run(app: App, user: str) -> int:
     """Start every platform with credentials (the console when none), on one engine and database."""
     from bot.app import seed_schedules
 
-    wanted = [name for name, (_mod, env) in PLATFORMS.items() if all(os.environ.get(v) for v in env)]
+    wanted = [name for name, (_mod, options) in PLATFORMS.items()
+              if any(all(os.environ.get(v) for v in env) for env in options)]
     if not wanted:
         log.info("no platform credentials set (%s): starting the local console", ", ".join(SECRET_VARS))
         await _console(app, user)

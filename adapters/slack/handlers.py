@@ -1,0 +1,263 @@
+"""Inbound: slash command, buttons, the answer modal and the Home tab, translated to engine calls.
+
+Every listener acknowledges first and does the slow work afterwards (Slack
+wants the ack within 3 seconds).  Each delivery is then claimed once
+(``engine.claim``), so Slack's retries of the same request do nothing more.
+Listeners catch their own errors: an exception raised right after ``ack()``
+could replace the ack in Bolt's HTTP path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+from typing import Any
+
+import aiohttp
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from adapters.slack import render
+from bot import commands, dispatch, wording
+from bot.errors import DrillError, UserError
+from bot.identity import Member, Place
+from bot.service import Service
+from bot.views import Feedback, Help, Leaderboard, Notice, QuestionCard, ScheduleView, Stats, Summary
+
+log = logging.getLogger(__name__)
+PLATFORM = "slack"
+ADMIN_COMMANDS = (commands.Daily, commands.SetSchedule, commands.PauseSchedule, commands.RemoveSchedule,
+                  commands.CloseRound)
+# Bolt's HTTP path polls for the ack every 10 ms; letting that poll send the response before
+# starting database work keeps a burst of slow work from delaying other members' acks.
+AFTER_ACK = 0.012
+ADMIN_TTL = 300.0  # seconds a users.info answer about admin rights is trusted
+Body = dict[str, Any]
+
+
+def _member(body: Body) -> Member:
+    user = body.get("user")
+    if isinstance(user, dict):  # interactive payloads
+        team = user.get("team_id") or (body.get("team") or {}).get("id", "")
+        return Member(PLATFORM, team, user["id"], user.get("username") or user.get("name") or "")
+    return Member(PLATFORM, body["team_id"], body["user_id"], body.get("user_name", ""))
+
+
+class Handlers:
+    """The listeners of one Bolt app, over one engine service."""
+
+    def __init__(self, service: Service, *, admins: list[str]) -> None:
+        self.service = service
+        self.engine = service.engine
+        self.admins = set(admins)
+        self._admin_cache: dict[tuple[str, str], tuple[float, bool]] = {}
+        self._session: aiohttp.ClientSession | None = None
+
+    def register(self, app: AsyncApp) -> None:
+        app.command(wording.COMMAND)(self.on_command)
+        app.action(re.compile(r"^(practice|daily)_choice_\d$"))(self.on_choice)
+        app.action(re.compile(r"^(practice|daily)_open$"))(self.on_open)
+        app.action("home_practice")(self.on_home_practice)
+        app.view(render.MODAL)(self.on_modal)
+        app.event("app_home_opened")(self.on_home_opened)
+
+    # -- helpers --------------------------------------------------------------------------
+
+    async def _first(self, body: Body, key: str) -> bool:
+        """After the ack has gone out, claim the delivery: False when it was already handled (a retry)."""
+        await asyncio.sleep(AFTER_ACK)
+        return await self.engine.claim(PLATFORM, key)
+
+    async def is_admin(self, client: AsyncWebClient, member: Member) -> bool:
+        """Listed in bot.toml, or a workspace admin or owner (users.info, cached for a few minutes)."""
+        if member.user in self.admins:
+            return True
+        key = (member.community, member.user)
+        hit = self._admin_cache.get(key)
+        if hit is not None and time.monotonic() - hit[0] < ADMIN_TTL:
+            return hit[1]
+        user = (await client.users_info(user=member.user))["user"]
+        allowed = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+        self._admin_cache[key] = (time.monotonic(), allowed)
+        return allowed
+
+    async def _reply(self, respond: AsyncRespond, blocks: list[render.Block], text: str) -> None:
+        """Ephemeral, and never replacing the message the member clicked in.
+
+        Sent on one shared HTTP session: Bolt's ``respond`` opens a new session (and
+        connection) per reply, which under a burst costs the event loop more than the reply.
+        """
+        if respond.response_url is None:
+            await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+            return
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+        hook = AsyncWebhookClient(respond.response_url, session=self._session)
+        await hook.send(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    # -- the slash command ----------------------------------------------------------------
+
+    async def on_command(self, ack: AsyncAck, body: Body, respond: AsyncRespond, client: AsyncWebClient) -> None:
+        await ack()
+        try:
+            if not await self._first(body, f"cmd:{body['trigger_id']}"):
+                return
+            blocks, text = await self.command(body, client)
+            await self._reply(respond, blocks, text)
+        except Exception:
+            await self._fail(respond)
+
+    async def command(self, body: Body, client: AsyncWebClient) -> tuple[list[render.Block], str]:
+        """Run ``/flask-quiz <text>``; returns what to show the member."""
+        member = _member(body)
+        place = Place(PLATFORM, body["team_id"], body["channel_id"], body.get("channel_name", ""))
+        text = body.get("text", "")
+        try:
+            cmd = commands.parse(text, topics=set(self.engine.library.topics()), levels=self.engine.help().levels)
+            if isinstance(cmd, commands.ShowHelp):
+                return render.help_blocks(self.engine.help(), cmd.unknown), "Help"
+            admin = isinstance(cmd, ADMIN_COMMANDS) and await self.is_admin(client, member)
+            view = await dispatch.run(self.service, cmd, member=member, place=place, is_admin=admin)
+        except (commands.ParseError, DrillError) as exc:
+            return render.notice(Notice(str(exc), ok=False)), str(exc)
+        return self.show(view)
+
+    @staticmethod
+    def show(view: dispatch.View) -> tuple[list[render.Block], str]:
+        match view:
+            case QuestionCard() if view.mode == "practice":
+                return render.question(view), render.question_text(view)
+            case QuestionCard():
+                return render.notice(Notice(render.POSTED)), render.POSTED
+            case Leaderboard():
+                return render.board(view), f"Leaderboard · {view.label}"
+            case Stats():
+                return render.stats(view), f"Stats for {view.name}"
+            case ScheduleView():
+                return render.schedule(view), "Schedule"
+            case Help():
+                return render.help_blocks(view), "Help"
+            case Summary():
+                return render.notice(Notice(render.summary_text(view))), render.summary_text(view)
+            case Notice():
+                return render.notice(view), view.text
+        raise AssertionError(f"no rendering for {view!r}")
+
+    # -- answering ------------------------------------------------------------------------
+
+    async def on_choice(self, ack: AsyncAck, body: Body, action: Body, respond: AsyncRespond) -> None:
+        await ack()
+        try:
+            if not await self._first(body, f"act:{body['trigger_id']}"):
+                return
+            ref, _, index = action["value"].rpartition("|")
+            fb = await self.answer(_member(body), action["action_id"].startswith("daily"), ref, int(index), None)
+            await self._reply(respond, render.feedback(fb), render.feedback_text(fb))
+        except UserError as exc:
+            await self._reply(respond, render.notice(Notice(str(exc), ok=False)), str(exc))
+        except Exception:
+            await self._fail(respond)
+
+    async def answer(self, member: Member, daily: bool, ref: str, choice: int | None, text: str | None) -> Feedback:
+        if daily:
+            round_id = int(ref)
+            fb = await self.engine.answer_round(member, round_id, choice=choice, text=text)
+            self.service.answered(round_id)  # the post's live count, throttled
+            return fb
+        return await self.engine.answer_practice(member, ref, choice=choice, text=text)
+
+    async def on_open(self, ack: AsyncAck, body: Body, action: Body, client: AsyncWebClient,
+                      respond: AsyncRespond) -> None:
+        await ack()
+        try:
+            if not await self._first(body, f"act:{body['trigger_id']}"):
+                return
+            daily = action["action_id"].startswith("daily")
+            prompt = await self._prompt(daily, action["value"])
+            meta = {"mode": "daily" if daily else "practice", "ref": action["value"],
+                    "url": body.get("response_url", ""), "channel": (body.get("channel") or {}).get("id", "")}
+            await client.views_open(trigger_id=body["trigger_id"], view=render.answer_modal(prompt, meta))
+        except UserError as exc:
+            await self._reply(respond, render.notice(Notice(str(exc), ok=False)), str(exc))
+        except Exception:
+            await self._fail(respond)
+
+    async def _prompt(self, daily: bool, ref: str) -> str:
+        qid = (await self.engine.round_card(int(ref)))[2].question_id if daily else ref
+        lq = self.engine.library.get(qid)
+        if lq is None:
+            raise UserError(wording.QUESTION_GONE)
+        return lq.q.prompt
+
+    async def on_modal(self, ack: AsyncAck, body: Body, view: Body, client: AsyncWebClient) -> None:
+        text = (view["state"]["values"].get(render.ANSWER_BLOCK, {}).get(render.ANSWER_INPUT, {})
+                .get("value") or "").strip()
+        if not text:
+            await ack(response_action="errors", errors={render.ANSWER_BLOCK: wording.TYPE_ANSWER})
+            return
+        await ack()  # closes the modal; the feedback arrives as an ephemeral message
+        meta = json.loads(view.get("private_metadata") or "{}")
+        member = _member(body)
+        try:
+            if not await self._first(body, f"view:{view['id']}:{view.get('hash', '')}"):
+                return
+            fb = await self.answer(member, meta.get("mode") == "daily", meta["ref"], None, text)
+            blocks, fallback = render.feedback(fb), render.feedback_text(fb)
+        except UserError as exc:
+            blocks, fallback = render.notice(Notice(str(exc), ok=False)), str(exc)
+        except Exception:
+            log.exception("answer from the modal failed")
+            blocks, fallback = render.notice(Notice("Something went wrong; please try again.", ok=False)), "Error"
+        try:
+            if meta.get("url"):
+                await AsyncWebhookClient(meta["url"]).send(text=fallback, blocks=blocks, response_type="ephemeral",
+                                                           replace_original=False)
+            elif meta.get("channel"):
+                await client.chat_postEphemeral(channel=meta["channel"], user=member.user, text=fallback,
+                                                blocks=blocks)
+        except Exception:
+            log.exception("could not deliver modal feedback to %s", member.user)
+
+    # -- App Home -------------------------------------------------------------------------
+
+    async def on_home_opened(self, event: Body, body: Body, client: AsyncWebClient,
+                             context: AsyncBoltContext) -> None:
+        # Bolt acknowledges events before calling this; refreshing twice is harmless, so no claim.
+        if event.get("tab") != "home":
+            return
+        try:
+            member = Member(PLATFORM, context.team_id or body.get("team_id", ""), event["user"])
+            await client.views_publish(user_id=member.user, view=render.home(await self.engine.stats(member)))
+        except Exception:
+            log.exception("publishing the Home tab failed")
+
+    async def on_home_practice(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+        # Home tab clicks have no response_url: the question goes to the app's direct messages.
+        await ack()
+        try:
+            if not await self._first(body, f"act:{body['trigger_id']}"):
+                return
+            member = _member(body)
+            card = await self.engine.practice(member)
+            await client.chat_postMessage(channel=member.user, text=render.question_text(card),
+                                          blocks=render.question(card))
+        except Exception:
+            log.exception("practice from the Home tab failed")
+
+    async def _fail(self, respond: AsyncRespond) -> None:
+        log.exception("handling a Slack request failed")
+        try:
+            await respond(text="Something went wrong; please try again.", response_type="ephemeral",
+                          replace_original=False)
+        except Exception:
+            log.exception("could not tell the member about the failure")

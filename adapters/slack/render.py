@@ -1,0 +1,237 @@
+"""Views as Block Kit: messages, the answer modal and the App Home tab.
+
+Sentences come from ``bot.wording``; only Slack labels (button texts, headings)
+live here.  Every text member posts is escaped, since ``&``, ``<`` and ``>``
+are Slack markup.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from bot import wording
+from bot.views import (
+    Feedback,
+    Help,
+    Leaderboard,
+    Notice,
+    QuestionCard,
+    ScheduleView,
+    Stats,
+    Summary,
+)
+
+Block = dict[str, Any]
+
+# Labels (Slack-specific; sentences live in bot.wording)
+ANSWER = "Answer"
+SUBMIT = "Submit"
+CANCEL = "Cancel"
+PRACTISE = "Practise now"
+MODAL_TITLE = "Your answer"
+POSTED = "Posted the daily question in this channel."
+HOME_TITLE = "Flask interview drill"
+ANSWER_BLOCK = "answer"
+ANSWER_INPUT = "text"
+MODAL = "answer_modal"
+LETTERS = "ABCDE"
+TEXT_LIMIT = 2900  # a section's text may hold 3,000 characters
+
+
+def esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _cut(text: str, limit: int = TEXT_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def md(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _cut(text)}}
+
+
+def context(*texts: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(t)} for t in texts]}
+
+
+def local_time(dt: datetime, fmt: str = "{date_short_pretty} at {time}") -> str:
+    """A time every reader sees in their own time zone (Slack date formatting)."""
+    fallback = dt.strftime("%a %d %b %H:%M UTC")
+    return f"<!date^{int(dt.timestamp())}^{fmt}|{fallback}>"
+
+
+def button(text: str, action_id: str, value: str, *, style: str | None = None) -> Block:
+    b: Block = {"type": "button", "text": {"type": "plain_text", "text": text[:75]}, "action_id": action_id,
+                "value": value}
+    if style:
+        b["style"] = style
+    return b
+
+
+# -- questions ------------------------------------------------------------------------------
+
+def _question_body(card: QuestionCard, *, with_options: bool = True) -> list[Block]:
+    head = (f"*Daily question* · {esc(card.topic_title)} · {card.level}" if card.mode == "daily"
+            else f"*Practice* · {esc(card.topic_title)} · {card.level} · _{esc(card.reason)}_")
+    blocks = [context(f"{head} · `{card.question_id}`"), md(esc(card.prompt))]
+    if card.code:
+        blocks.append(md("```" + esc(card.code.strip("\n")) + "```"))
+    if with_options and card.options:
+        blocks.append(md("\n".join(f"*{LETTERS[i]}.* {esc(opt)}" for i, opt in enumerate(card.options))))
+    return blocks
+
+
+def question(card: QuestionCard) -> list[Block]:
+    """A question with its answer buttons (choices) or its Answer button (open questions)."""
+    blocks = _question_body(card)
+    prefix = "daily" if card.mode == "daily" else "practice"
+    ref = str(card.round_id) if card.mode == "daily" else card.question_id
+    if card.kind == "open":
+        elements = [button(ANSWER, f"{prefix}_open", ref, style="primary")]
+    else:
+        elements = [button(LETTERS[i], f"{prefix}_choice_{i}", f"{ref}|{i}") for i in range(len(card.options))]
+    blocks.append({"type": "actions", "block_id": f"{prefix}_answer", "elements": elements})
+    if card.mode == "daily" and card.closes_at is not None:
+        blocks.append(context(f"Closes {local_time(card.closes_at)} · {card.answered} answered"))
+    if card.warning:
+        blocks.append(context(f":warning: {esc(card.warning)}"))
+    return blocks
+
+
+def question_text(card: QuestionCard) -> str:
+    """The notification text (and the fallback where blocks cannot be shown)."""
+    return _cut(("Daily question: " if card.mode == "daily" else "Practice: ") + card.prompt, 300)
+
+
+def closed(summary: Summary) -> list[Block]:
+    """The daily post after the round closed: no buttons, the answer revealed."""
+    blocks = _question_body(summary.question)
+    blocks.append(md(_answer_line(summary)))
+    blocks.append(context(f"Closed · {summary.answered} answered, {summary.percent_correct}% correct · "
+                          "the explanation is in the thread"))
+    return blocks
+
+
+def _answer_line(summary: Summary) -> str:
+    if summary.right is not None:
+        return f":white_check_mark: *Answer:* {esc(summary.right)}"
+    return f":white_check_mark: *Model answer:* {esc(summary.model_answer or '')}"
+
+
+def summary(sm: Summary) -> list[Block]:
+    blocks = [md(_answer_line(sm)), md(esc(sm.explanation))]
+    if sm.model_answer and sm.right is not None:
+        blocks.append(md(f"*Model answer:* {esc(sm.model_answer)}"))
+    lines = [f"*{sm.answered}* answered, *{sm.percent_correct}%* correct."]
+    if sm.first_correct:
+        lines.append("First correct: " + ", ".join(esc(n) for n in sm.first_correct))
+    lines += [f"Streak {esc(ch.name)}: {ch.before} → {ch.after}" for ch in sm.streaks]
+    blocks.append(md("\n".join(lines)))
+    if sm.references:
+        blocks.append(context(" · ".join(f"<{r}|Docs>" for r in sm.references)))
+    return blocks
+
+
+def summary_text(sm: Summary) -> str:
+    return f"Answer revealed: {sm.answered} answered, {sm.percent_correct}% correct."
+
+
+# -- the answer modal -----------------------------------------------------------------------
+
+def answer_modal(card_prompt: str, meta: dict[str, str]) -> Block:
+    """The modal an open question's Answer button opens; ``meta`` says what is answered and where to reply."""
+    return {
+        "type": "modal", "callback_id": MODAL, "private_metadata": json.dumps(meta),
+        "title": {"type": "plain_text", "text": MODAL_TITLE},
+        "submit": {"type": "plain_text", "text": SUBMIT}, "close": {"type": "plain_text", "text": CANCEL},
+        "blocks": [
+            md(esc(card_prompt)),
+            {"type": "input", "block_id": ANSWER_BLOCK, "label": {"type": "plain_text", "text": ANSWER},
+             "hint": {"type": "plain_text", "text": wording.OPEN_PROMPT},
+             "element": {"type": "plain_text_input", "action_id": ANSWER_INPUT, "multiline": True,
+                         "max_length": 3000}},
+        ],
+    }
+
+
+# -- feedback and the other views -----------------------------------------------------------
+
+def feedback(fb: Feedback) -> list[Block]:
+    lines = [f"*{wording.CORRECT if fb.correct else wording.WRONG}*"]
+    if fb.right is not None:
+        if not fb.correct and fb.chosen is not None:
+            lines.append(f"You chose: {esc(fb.chosen)}")
+        lines.append(f"Right answer: *{esc(fb.right)}*")
+    lines += [f":white_check_mark: {esc(p)}" for p in fb.covered]
+    lines += [f":x: missed: {esc(p)}" for p in fb.missed]
+    if fb.points:
+        lines.append(wording.POINTS.format(n=fb.points))
+    blocks = [md("\n".join(lines)), md(esc(fb.explanation))]
+    if fb.model_answer:
+        blocks.append(md(f"*Model answer:* {esc(fb.model_answer)}"))
+    notes = [" · ".join(f"<{r}|Docs: {esc(r)}>" for r in fb.references)] if fb.references else []
+    if fb.next_review is not None:
+        notes.append(wording.NEXT_REVIEW.format(when=local_time(fb.next_review, "{date_short_pretty}")))
+    if notes:
+        blocks.append(context(*notes))
+    return blocks
+
+
+def feedback_text(fb: Feedback) -> str:
+    return wording.CORRECT if fb.correct else wording.WRONG
+
+
+def board(lb: Leaderboard) -> list[Block]:
+    lines = [f"*Leaderboard · {esc(lb.label)}*"]
+    for r in lb.rows:
+        me = " ←" if r.is_me else ""
+        lines.append(f"`{r.rank:>3}.` {esc(r.name)} — *{r.points}* pts ({r.correct}/{r.answered}){me}")
+    if lb.me is not None and not any(r.is_me for r in lb.rows):
+        lines += ["…", f"`{lb.me.rank:>3}.` {esc(lb.me.name)} — *{lb.me.points}* pts ←"]
+    if lb.me is None:
+        lines.append(wording.NOT_ON_BOARD)
+    return [md("\n".join(lines))]
+
+
+def _stats_lines(st: Stats) -> list[str]:
+    lines = [f"Answered *{st.answered}* ({st.daily_answered} daily, {st.practice_answered} practice), "
+             f"*{st.accuracy}%* correct, *{st.points}* points",
+             f"Streak *{st.current_streak}* (best {st.best_streak}) · reviews due: *{st.reviews_due}*"]
+    lines += [f"• {esc(t.topic)}: {t.correct}/{t.answered} ({t.accuracy}%)" for t in st.topics]
+    return lines
+
+
+def stats(st: Stats) -> list[Block]:
+    return [md("\n".join([f"*Stats for {esc(st.name)}*", *_stats_lines(st)]))]
+
+
+def schedule(sv: ScheduleView) -> list[Block]:
+    state = "paused" if sv.paused else (f"next post {local_time(sv.next_post)}" if sv.next_post else "no next post")
+    filt = f"topics {', '.join(sv.topics) or 'all'} · levels {', '.join(sv.levels) or 'all'}"
+    return [md(f"*Schedule for #{esc(sv.channel)}*: {sv.time_of_day} {sv.timezone} on {', '.join(sv.days)}, "
+               f"answers open {sv.window_minutes} min · {filt}\n{state} · {sv.remaining} unseen question(s) left")]
+
+
+def help_blocks(h: Help, unknown: str = "") -> list[Block]:
+    head = wording.UNKNOWN_COMMAND.format(text=esc(unknown)) if unknown else "*Commands*"
+    lines = [head, *(f"`{esc(e.usage)}` — {esc(e.description)}" for e in h.entries)]
+    lines += [f"Topics: {', '.join(h.topics)}", f"Levels: {', '.join(h.levels)}"]
+    return [md("\n".join(lines))]
+
+
+def notice(n: Notice) -> list[Block]:
+    return [md(esc(n.text))]
+
+
+def home(st: Stats) -> Block:
+    """The App Home tab: the member's progress and a way to practise."""
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": HOME_TITLE}},
+        md("\n".join(_stats_lines(st))),
+        {"type": "actions", "block_id": "home", "elements": [button(PRACTISE, "home_practice", "go",
+                                                                      style="primary")]},
+        context(f"Type `{wording.COMMAND} help` in any channel for every command."),
+    ]
+    return {"type": "home", "blocks": blocks}

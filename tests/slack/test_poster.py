@@ -1,0 +1,103 @@
+"""Daily posts over the Web API: rate limits, server errors, a lost channel, per-channel pacing."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import AsyncIterator
+
+import pytest
+
+from adapters.slack import Secrets, SlackRunner
+from adapters.slack.poster import Pacer
+from bot.app import App
+from bot.clock import FakeClock
+from bot.identity import Place
+from tests.conftest import make_app
+from tests.slack.conftest import SECRET, settings
+from tests.slack.fake_slack import TEAM, FakeSlack, blocks_text
+
+
+async def _runner(app: App) -> AsyncIterator[SlackRunner]:
+    runner = SlackRunner(app, Secrets(bot_token="xoxb-test", signing_secret=SECRET))
+    await runner.start()
+    await app.service.start()
+    yield runner
+    await app.service.stop()
+    await runner.stop()
+
+
+@pytest.fixture
+async def runner(slack_app: App) -> AsyncIterator[SlackRunner]:
+    async for r in _runner(slack_app):
+        yield r
+
+
+def place(channel: str = "C0DAILY") -> Place:
+    return Place("slack", TEAM, channel, channel.lower())
+
+
+async def test_429_with_retry_after_is_retried_and_nothing_is_lost(runner: SlackRunner, slack_app: App,
+                                                                  fake: FakeSlack) -> None:
+    fake.fail_next["chat.postMessage"] = [429]
+    opened = await slack_app.service.post_now(place())
+    calls = fake.called("chat.postMessage")
+    assert len(calls) == 2 and fake.rate_limited == 1
+    assert len(fake.messages("C0DAILY")) == 1
+    _place, ref, _card = await slack_app.engine.round_card(opened.round_id)
+    assert ref == fake.messages("C0DAILY")[0]["ts"]
+
+
+async def test_server_errors_are_retried(runner: SlackRunner, slack_app: App, fake: FakeSlack) -> None:
+    fake.fail_next["chat.postMessage"] = [500, 503]
+    await slack_app.service.post_now(place())
+    assert len(fake.called("chat.postMessage")) == 3 and len(fake.messages("C0DAILY")) == 1
+
+
+@pytest.mark.parametrize("error", ["not_in_channel", "channel_not_found", "is_archived"])
+async def test_a_lost_channel_pauses_its_schedule_and_is_reported(
+        runner: SlackRunner, slack_app: App, fake: FakeSlack, error: str, caplog: pytest.LogCaptureFixture) -> None:
+    await slack_app.engine.set_schedule(place("C0GONE"), time_of_day="09:00", timezone="UTC")
+    fake.lost_channels["C0GONE"] = error
+    with caplog.at_level(logging.WARNING):
+        await slack_app.service.post_now(place("C0GONE"))
+    assert len(fake.called("chat.postMessage")) == 1  # no retries against a refusal
+    view = await slack_app.engine.get_schedule(place("C0GONE"))
+    assert view is not None and view.paused
+    assert await slack_app.engine.current_round(place("C0GONE")) is None
+    assert any("paused" in r.getMessage() and error in r.getMessage() for r in caplog.records)
+
+
+async def test_writes_to_one_channel_are_paced_and_other_channels_are_not(
+        db_url: str, clock: FakeClock, fake: FakeSlack) -> None:
+    app = make_app(db_url, clock, settings=settings(fake, post_interval=0.3))
+    try:
+        async for _r in _runner(app):
+            fake.channel_interval = 0.25  # the fake answers 429 to anything faster
+            opened = await app.service.post_now(place("C0ONE"))
+            await app.service.post_now(place("C0TWO"))
+            await app.service.close(opened.round_id)  # update + thread summary in C0ONE
+            one = [c.at for c in fake.calls if c.args.get("channel") == "C0ONE"]
+            two = [c.at for c in fake.calls if c.args.get("channel") == "C0TWO"]
+            assert len(one) == 3 and all(b - a >= 0.28 for a, b in itertools.pairwise(one))
+            assert two[0] - one[0] < 0.2  # the second channel did not wait for the first
+            assert fake.rate_limited == 0
+            assert "Closed" in blocks_text(fake.messages("C0ONE")[0])
+    finally:
+        app.close()
+
+
+async def test_pacer_reserves_slots_for_concurrent_writers() -> None:
+    import asyncio
+    import time
+
+    pacer = Pacer(0.05)
+    t0 = time.monotonic()
+    done: list[float] = []
+
+    async def write() -> None:
+        await pacer.wait("C1")
+        done.append(time.monotonic() - t0)
+
+    await asyncio.gather(*(write() for _ in range(4)))
+    assert sorted(done)[-1] >= 0.15 and sorted(done)[0] < 0.04
