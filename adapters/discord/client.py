@@ -1,0 +1,98 @@
+"""The discord.py client: default intents only, sharded or not, pointed at the configured URLs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+import discord
+import yarl
+from discord import app_commands
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from adapters.discord import commands, components, sync
+from adapters.discord.handlers import Handlers
+from bot.config import DiscordSection
+
+log = logging.getLogger(__name__)
+
+
+def point_at(settings: DiscordSection) -> None:
+    """Send REST and gateway traffic where bot.toml says (a rate-limit proxy, a gateway proxy, a test fake).
+
+    discord.py reads both from class attributes, so this is per process: one Discord
+    configuration per process, which is how the bot runs anyway.
+    """
+    Route.BASE = settings.api_base_url.rstrip("/")
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url.rstrip("/") + "/")
+
+
+class _Drill:
+    """What both client classes add: the command tree, the buttons, the form handler."""
+
+    drill: Handlers
+    tree: app_commands.CommandTree[Any]
+    dev_guilds: list[int]
+    state_dir: Path
+    synced: list[str]
+
+    identify_interval: float
+
+    def _setup(self, handlers: Handlers, *, dev_guilds: list[int], state_dir: Path,
+               identify_interval: float) -> None:
+        self.drill = handlers
+        self.identify_interval = identify_interval
+        self.tree = app_commands.CommandTree(self)
+        commands.install(self.tree)
+        self.dev_guilds = dev_guilds
+        self.state_dir = state_dir
+        self.synced = []
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(*components.DYNAMIC_ITEMS)  # type: ignore[attr-defined]
+        app_id = self.application_id  # type: ignore[attr-defined]
+        self.synced = await sync.sync_if_changed(self.tree, application_id=app_id or 0,
+                                                 dev_guilds=self.dev_guilds, state_dir=self.state_dir)
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # Discord allows one IDENTIFY per 5 s per bucket (max_concurrency 1); a test gateway allows any.
+        if not initial:
+            await asyncio.sleep(self.identify_interval)
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        if interaction.type is discord.InteractionType.modal_submit:
+            await self.drill.on_form(interaction)
+
+
+class DrillClient(_Drill, discord.Client):
+    def __init__(self, handlers: Handlers, *, dev_guilds: list[int], state_dir: Path, identify_interval: float,
+                 **options: Any) -> None:
+        super().__init__(intents=discord.Intents.default(), **options)
+        self._setup(handlers, dev_guilds=dev_guilds, state_dir=state_dir, identify_interval=identify_interval)
+
+
+class ShardedDrillClient(_Drill, discord.AutoShardedClient):
+    def __init__(self, handlers: Handlers, *, dev_guilds: list[int], state_dir: Path, identify_interval: float,
+                 **options: Any) -> None:
+        super().__init__(intents=discord.Intents.default(), **options)
+        self._setup(handlers, dev_guilds=dev_guilds, state_dir=state_dir, identify_interval=identify_interval)
+
+
+def make_client(handlers: Handlers, settings: DiscordSection, *, state_dir: Path,
+                identify_interval: float = 5.0, **options: Any) -> discord.Client:
+    """Unsharded when ``shard_count`` is 0; else an AutoShardedClient running ``shard_ids`` (or all)."""
+    point_at(settings)
+    # Members and presences are never needed: keep memory flat however many guilds there are.
+    options.setdefault("member_cache_flags", discord.MemberCacheFlags.none())
+    options.setdefault("chunk_guilds_at_startup", False)
+    options.setdefault("max_messages", None)
+    if settings.shard_count > 0:
+        return ShardedDrillClient(handlers, dev_guilds=list(settings.dev_guilds), state_dir=state_dir,
+                                  identify_interval=identify_interval,
+                                  shard_count=settings.shard_count, shard_ids=list(settings.shard_ids) or None,
+                                  **options)
+    return DrillClient(handlers, dev_guilds=list(settings.dev_guilds), state_dir=state_dir,
+                       identify_interval=identify_interval, **options)

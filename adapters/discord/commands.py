@@ -1,0 +1,228 @@
+"""The slash commands.
+
+Discord cannot invoke a command that has subcommands bare, so ``/flask-quiz`` is a plain
+command (practice, with optional topic and level) and every other feature is a sibling
+top-level command; the admin ones are grouped under ``/flask-admin``, which Discord hides
+from members without Manage Server (and ``Handlers.command`` checks again at run time).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+from zoneinfo import available_timezones
+
+import discord
+from discord import app_commands
+from discord.app_commands import Choice
+
+from adapters.discord.components import handlers
+from adapters.discord.handlers import Interaction, View, member_of, place_of
+from bot import wording
+from bot.config import DAYS
+from bot.content import LEVELS
+from bot.errors import UserError
+from bot.views import Notice
+
+LEVEL_CHOICES = [Choice(name=lv, value=lv) for lv in LEVELS]
+LEVEL_SETS = [Choice(name="all levels", value="all"), *LEVEL_CHOICES,
+              Choice(name="junior and mid", value="junior,mid"), Choice(name="mid and senior", value="mid,senior")]
+PERIODS = [Choice(name="this week", value="week"), Choice(name="this month", value="month"),
+           Choice(name="all time", value="all")]
+DAY_PRESETS = {"every day": ",".join(DAYS), "weekdays": "mon,tue,wed,thu,fri", "weekends": "sat,sun"}
+
+
+@cache
+def _zones() -> tuple[str, ...]:
+    return tuple(sorted(z for z in available_timezones() if "/" in z or z == "UTC"))
+
+
+def _split(value: str | None) -> list[str]:
+    return [v for v in re.split(r"[,\s]+", (value or "").strip().lower()) if v]
+
+
+# -- members ---------------------------------------------------------------------------------
+
+@app_commands.command(name="flask-quiz", description="A private Flask practice question, picked by spaced "
+                      "repetition.")
+@app_commands.describe(topic="Only questions on this topic", level="Only questions of this level")
+@app_commands.choices(level=LEVEL_CHOICES)
+@app_commands.guild_only()
+async def quiz(interaction: Interaction, topic: str | None = None, level: Choice[str] | None = None) -> None:
+    h, m = handlers(interaction), member_of(interaction)
+    await h.command(interaction, lambda: h.engine.practice(m, topic=topic, level=level.value if level else None))
+
+
+@quiz.autocomplete("topic")
+async def _topic(interaction: Interaction, current: str) -> list[Choice[str]]:
+    titles = handlers(interaction).engine.library.topics()  # id -> title
+    cur = current.lower()
+    return [Choice(name=f"{title} ({t})"[:100], value=t) for t, title in sorted(titles.items())
+            if cur in t.lower() or cur in title.lower()][:25]
+
+
+@app_commands.command(name="flask-leaderboard", description="The top members and your own rank.")
+@app_commands.describe(period="Which board (default: this week)")
+@app_commands.choices(period=PERIODS)
+@app_commands.guild_only()
+async def leaderboard(interaction: Interaction, period: Choice[str] | None = None) -> None:
+    h, m = handlers(interaction), member_of(interaction)
+    p = period.value if period else "week"
+    await h.command(interaction, lambda: h.engine.leaderboard(m, "month" if p == "month" else "all" if p == "all"
+                                                              else "week"))
+
+
+@app_commands.command(name="flask-stats", description="Your answers, accuracy per topic, streaks and reviews due.")
+@app_commands.guild_only()
+async def stats(interaction: Interaction) -> None:
+    h, m = handlers(interaction), member_of(interaction)
+    await h.command(interaction, lambda: h.engine.stats(m))
+
+
+@app_commands.command(name="flask-help", description="What drillbot can do, with the topics and levels.")
+@app_commands.guild_only()
+async def help_(interaction: Interaction) -> None:
+    h = handlers(interaction)
+
+    async def show() -> View:
+        return h.engine.help()
+    await h.command(interaction, show)
+
+
+@app_commands.command(name="flask-forget-me", description="Delete everything drillbot stores about you.")
+@app_commands.guild_only()
+async def forget_me(interaction: Interaction) -> None:
+    h, m = handlers(interaction), member_of(interaction)
+    await h.command(interaction, lambda: h.engine.forget(m), once=True)
+
+
+@app_commands.command(name="flask-report", description="Tell the maintainers a question is wrong.")
+@app_commands.describe(question="The question id (shown under every question)", reason="What is wrong with it")
+@app_commands.guild_only()
+async def report(interaction: Interaction, question: str, reason: app_commands.Range[str, 1, 1500]) -> None:
+    await handlers(interaction).report(interaction, question.strip(), reason)
+
+
+# -- admins ----------------------------------------------------------------------------------
+
+admin = app_commands.Group(name="flask-admin", description="The daily question in this channel (Manage Server).",
+                           default_permissions=discord.Permissions(manage_guild=True), guild_only=True)
+
+
+@admin.command(name="schedule", description="Post a daily question in this channel at a local time.")
+@app_commands.describe(time="24-hour local time, e.g. 09:30", timezone="IANA time zone, e.g. Europe/Berlin",
+                       days="Days, e.g. mon,tue,wed,thu,fri (default: every day)",
+                       window="Minutes the question takes answers (default 480)",
+                       topics="Only these topics, comma-separated (default: all)", levels="Only these levels")
+@app_commands.choices(levels=LEVEL_SETS)
+async def schedule(interaction: Interaction, time: str, timezone: str, days: str | None = None,
+                   window: app_commands.Range[int, 5, 7 * 24 * 60] | None = None, topics: str | None = None,
+                   levels: Choice[str] | None = None) -> None:
+    h, place = handlers(interaction), place_of(interaction)
+
+    async def work() -> View:
+        day_list = _split(DAY_PRESETS.get((days or "").strip().lower(), days)) or list(DAYS)
+        level_list = _split(levels.value) if levels and levels.value != "all" else []
+        view = await h.engine.set_schedule(place, time_of_day=time, timezone=timezone.strip(), days=day_list,
+                                           window_minutes=window, topics=tuple(_split(topics)),
+                                           levels=tuple(level_list))
+        await h.service.rebuild()
+        return view
+    await h.command(interaction, work, admin=True)
+
+
+@schedule.autocomplete("timezone")
+async def _timezone(interaction: Interaction, current: str) -> list[Choice[str]]:
+    cur = current.strip().lower().replace(" ", "_")
+    starts = [z for z in _zones() if z.lower().startswith(cur) or z.lower().split("/")[-1].startswith(cur)]
+    contains = [z for z in _zones() if cur in z.lower() and z not in starts]
+    return [Choice(name=z, value=z) for z in (starts + contains)[:25]]
+
+
+@schedule.autocomplete("days")
+async def _days(interaction: Interaction, current: str) -> list[Choice[str]]:
+    return [Choice(name=f"{k} ({v})", value=v) for k, v in DAY_PRESETS.items() if current.lower() in f"{k} {v}"]
+
+
+@schedule.autocomplete("topics")
+async def _topics(interaction: Interaction, current: str) -> list[Choice[str]]:
+    *done, last = current.split(",") if current else [""]
+    prefix = ",".join(t.strip() for t in done)
+    topics = sorted(handlers(interaction).engine.library.topics())
+    return [Choice(name=v, value=v) for v in
+            ((f"{prefix},{t}" if prefix else t) for t in topics if t.startswith(last.strip().lower()))][:25]
+
+
+@admin.command(name="show", description="This channel's schedule and next post.")
+async def show(interaction: Interaction) -> None:
+    h, place = handlers(interaction), place_of(interaction)
+
+    async def work() -> View:
+        view = await h.engine.get_schedule(place)
+        return view if view is not None else Notice(wording.NO_SCHEDULE, ok=False)
+    await h.command(interaction, work, admin=True)
+
+
+async def _pause(interaction: Interaction, paused: bool) -> None:
+    h, place = handlers(interaction), place_of(interaction)
+
+    async def work() -> View:
+        notice = await h.engine.pause_schedule(place, paused)
+        await h.service.rebuild()
+        return notice
+    await h.command(interaction, work, admin=True)
+
+
+@admin.command(name="pause", description="Stop posting the daily question here until resumed.")
+async def pause(interaction: Interaction) -> None:
+    await _pause(interaction, True)
+
+
+@admin.command(name="resume", description="Post the daily question here again.")
+async def resume(interaction: Interaction) -> None:
+    await _pause(interaction, False)
+
+
+@admin.command(name="remove", description="Remove this channel's schedule.")
+async def remove(interaction: Interaction) -> None:
+    h, place = handlers(interaction), place_of(interaction)
+
+    async def work() -> View:
+        notice = await h.engine.remove_schedule(place)
+        await h.service.rebuild()
+        return notice
+    await h.command(interaction, work, admin=True)
+
+
+@admin.command(name="post-now", description="Post a daily question in this channel now.")
+async def post_now(interaction: Interaction) -> None:
+    h, place = handlers(interaction), place_of(interaction)
+
+    async def work() -> View:
+        return (await h.service.post_now(place)).card
+    # Posting waits its turn under the global rate limit: defer so the 3-second deadline holds.
+    await h.command(interaction, work, admin=True, once=True, card_buttons=False, defer=True)
+
+
+@admin.command(name="close", description="Close this channel's open question now and reveal the answer.")
+async def close(interaction: Interaction) -> None:
+    h, place = handlers(interaction), place_of(interaction)
+
+    async def work() -> View:
+        round_id = await h.engine.current_round(place)
+        if round_id is None:
+            raise UserError(wording.NO_OPEN_ROUND_HERE)
+        closed = await h.service.close(round_id)
+        if closed is None:
+            raise UserError(wording.ROUND_ALREADY_CLOSED)
+        return closed.summary
+    await h.command(interaction, work, admin=True, once=True, defer=True)
+
+
+COMMANDS: tuple[Any, ...] = (quiz, leaderboard, stats, help_, forget_me, report, admin)
+
+
+def install(tree: app_commands.CommandTree[Any]) -> None:
+    for cmd in COMMANDS:
+        tree.add_command(cmd)

@@ -1,0 +1,129 @@
+"""Buttons and forms.  Every custom id carries what it needs (round id or question id), so
+buttons keep working after a restart: they are ``DynamicItem``s, matched by pattern, never
+looked up by message.
+
+Custom ids (Discord allows 100 characters):
+  drill:a:r:<round>:<n>     answer a daily round with option n
+  drill:a:p:<question>:<n>  answer a practice question with option n
+  drill:o:r:<round>         open question: the "Answer" button that opens a form
+  drill:o:p:<question>
+  drill:rep:<question>      report a problem with the question
+Forms (modals) are submitted with ``drill:f:...`` ids; see ``handlers.on_form``.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from adapters.discord import render
+from bot.views import QuestionCard
+
+if TYPE_CHECKING:
+    from adapters.discord.handlers import Handlers
+
+Button = discord.ui.Button[Any]
+TEXT_ID = "text"
+
+
+def handlers(interaction: discord.Interaction[Any]) -> Handlers:
+    h: Handlers = interaction.client.drill  # set on the client by adapters.discord.client
+    return h
+
+
+def _ref(card: QuestionCard) -> tuple[str, str]:
+    if card.mode == "daily" and card.round_id is not None:
+        return "r", str(card.round_id)
+    return "p", card.question_id
+
+
+class AnswerButton(discord.ui.DynamicItem[Button], template=r"drill:a:(?P<mode>[rp]):(?P<ref>[^:]+):(?P<n>\d)"):
+    def __init__(self, mode: str, ref: str, n: int, label: str = "") -> None:
+        super().__init__(discord.ui.Button(label=label or render.letter(n), style=discord.ButtonStyle.primary,
+                                           custom_id=f"drill:a:{mode}:{ref}:{n}"))
+        self.mode, self.ref, self.n = mode, ref, n
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
+                             match: re.Match[str], /) -> AnswerButton:
+        return cls(match["mode"], match["ref"], int(match["n"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await handlers(interaction).answer(interaction, self.mode, self.ref, choice=self.n)
+
+
+class OpenButton(discord.ui.DynamicItem[Button], template=r"drill:o:(?P<mode>[rp]):(?P<ref>[^:]+)"):
+    def __init__(self, mode: str, ref: str) -> None:
+        super().__init__(discord.ui.Button(label=render.ANSWER, style=discord.ButtonStyle.primary,
+                                           custom_id=f"drill:o:{mode}:{ref}"))
+        self.mode, self.ref = mode, ref
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
+                             match: re.Match[str], /) -> OpenButton:
+        return cls(match["mode"], match["ref"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.send_modal(Form(f"o:{self.mode}:{self.ref}", render.FORM_TITLE,
+                                                   render.FORM_LABEL))
+
+
+class ReportButton(discord.ui.DynamicItem[Button], template=r"drill:rep:(?P<qid>[^:]+)"):
+    def __init__(self, qid: str) -> None:
+        super().__init__(discord.ui.Button(label=render.REPORT, style=discord.ButtonStyle.secondary,
+                                           custom_id=f"drill:rep:{qid}"))
+        self.qid = qid
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
+                             match: re.Match[str], /) -> ReportButton:
+        return cls(match["qid"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.send_modal(Form(f"rep:{self.qid}", render.REPORT_TITLE, render.REPORT_LABEL))
+
+
+class Form(discord.ui.Modal):
+    """A one-box form.  Its submission is handled by custom id in ``Handlers.on_form`` (not in
+    ``on_submit``), so a form opened before a restart still counts when it is sent after it."""
+
+    def __init__(self, what: str, title: str, label: str) -> None:
+        # The nonce keeps two members' open forms apart: discord.py keys forms by custom id alone.
+        super().__init__(title=title, custom_id=f"drill:f:{what}:{uuid.uuid4().hex[:8]}", timeout=15 * 60)
+        self.add_item(discord.ui.TextInput(label=label, custom_id=TEXT_ID, style=discord.TextStyle.paragraph,
+                                           max_length=1500))
+
+
+FORM_ID = re.compile(r"drill:f:(?:(?P<open>o):(?P<mode>[rp]):(?P<ref>[^:]+)|rep:(?P<qid>[^:]+)):[0-9a-f]+")
+
+DYNAMIC_ITEMS = (AnswerButton, OpenButton, ReportButton)
+
+
+def question_view(card: QuestionCard, *, closed: bool = False) -> discord.ui.View:
+    """The buttons under a question: one per option (or "Answer"), and "Report a problem"."""
+    view = discord.ui.View(timeout=None)
+    mode, ref = _ref(card)
+    if not closed:
+        if card.kind == "open":
+            view.add_item(OpenButton(mode, ref))
+        else:
+            for i, opt in enumerate(card.options):
+                view.add_item(AnswerButton(mode, ref, i, label=opt if card.kind == "truefalse" else ""))
+    view.add_item(ReportButton(card.question_id))
+    return view
+
+
+def form_text(data: dict[str, Any]) -> str:
+    """The text box's value in a form submission (rows, or the newer Label wrapping)."""
+    stack: list[Any] = list(data.get("components") or [])
+    while stack:
+        c = stack.pop()
+        if c.get("custom_id") == TEXT_ID and "value" in c:
+            return str(c["value"])
+        stack += c.get("components") or []
+        if "component" in c:
+            stack.append(c["component"])
+    return ""

@@ -1,0 +1,86 @@
+"""The platform runner `drillbot run` drives: log in, connect, serve, stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+from typing import Any
+
+import discord
+from sqlalchemy.engine import make_url
+
+from adapters.discord.client import make_client
+from adapters.discord.handlers import Handlers
+from adapters.discord.poster import DiscordPoster
+from bot.app import App
+from bot.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+def data_dir(app: App) -> Path:
+    """Where small state files go: beside the SQLite database, else beside bot.toml, else here."""
+    url = make_url(app.config.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).resolve().parent
+    if app.config.path is not None:
+        return app.config.path.resolve().parent
+    return Path.cwd()
+
+
+class DiscordRunner:
+    platform = "discord"
+
+    def __init__(self, app: App, *, token: str, state_dir: Path | None = None, count_delay: float = 2.0,
+                 **client_options: Any) -> None:
+        settings = app.config.settings.discord
+        self.token = token
+        self.handlers = Handlers(app.service, count_delay=count_delay)
+        self.client = make_client(self.handlers, settings, state_dir=state_dir or data_dir(app), **client_options)
+        rate = settings.broadcast_rate
+        if settings.shard_count and settings.shard_ids:
+            # Several processes share one bot token (and its global limit): each takes its share.
+            rate *= len(set(settings.shard_ids)) / settings.shard_count
+        self.poster = DiscordPoster(self.client, rate=rate, threads=settings.threads)
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Log in (and sync commands if they changed), connect, and wait until every shard is ready."""
+        try:
+            await self.client.login(self.token)
+        except discord.LoginFailure as exc:
+            await self.client.close()
+            raise ConfigError(f"DISCORD_TOKEN was refused by Discord ({exc})") from None
+        self._task = asyncio.create_task(self.client.connect(reconnect=True))
+        ready = asyncio.create_task(self.client.wait_until_ready())
+        try:
+            await asyncio.wait((self._task, ready), return_when=asyncio.FIRST_COMPLETED)
+            if not ready.done():
+                await self._task  # connecting failed: raise its error
+        except BaseException:
+            # `drillbot run` starts runners before its own cleanup is armed: never leak a session.
+            ready.cancel()
+            await self.stop()
+            raise
+        log.info("discord: connected as %s to %d guild(s)", self.client.user, len(self.client.guilds))
+
+    async def serve(self) -> None:
+        if self._task is not None:
+            await self._task
+
+    async def stop(self) -> None:
+        await self.client.close()
+        if self._task is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await self._task
+
+
+def create(app: App) -> DiscordRunner:
+    token = app.config.secret("DISCORD_TOKEN")
+    if token is None:
+        raise ConfigError("DISCORD_TOKEN is not set")
+    runner = DiscordRunner(app, token=token)
+    app.service.add_poster(runner.poster)
+    return runner

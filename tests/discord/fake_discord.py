@@ -1,0 +1,479 @@
+"""A fake Discord for the tests: the REST endpoints and the gateway websocket discord.py uses.
+
+One aiohttp server on 127.0.0.1 (port 0).  The real discord.py client connects to it
+through the adapter's ``api_base_url`` and ``gateway_url`` settings.  Every REST request
+is recorded (``requests``) so tests assert on what crossed the wire; 429s and 403s can be
+injected; the gateway speaks HELLO, heartbeat ACK, IDENTIFY → READY → GUILD_CREATE,
+RESUME → replay → RESUMED, and can ask the client to reconnect (op 7).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import re
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+API = "/api/v10"
+APP_ID = 900_000_000_000_000_001
+BOT_ID = APP_ID
+JSON = dict[str, Any]
+
+
+def _json(data: object, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    # discord.py parses a body only when Content-Type is exactly application/json (no charset).
+    return web.Response(body=json.dumps(data).encode(), status=status, content_type="application/json",
+                        headers=headers)
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    at: float
+    status: int = 200
+    response: Any = None
+
+
+@dataclass
+class Injection:
+    status: int
+    method: str
+    pattern: re.Pattern[str]
+    times: int
+    retry_after: float = 0.05
+    is_global: bool = False
+
+
+@dataclass
+class Session:
+    session_id: str
+    shard: tuple[int, int]
+    seq: int = 0
+    ws: web.WebSocketResponse | None = None
+    buffer: deque[JSON] = field(default_factory=lambda: deque(maxlen=10_000))
+    identifies: int = 0
+
+
+@dataclass
+class Sent:
+    """An interaction the fake delivered, to wait for its callback."""
+
+    id: str
+    token: str
+    payload: JSON
+    sent_at: float = 0.0  # when the gateway frame went out (time.monotonic)
+
+
+def user(uid: int, name: str) -> JSON:
+    return {"id": str(uid), "username": name, "discriminator": "0", "global_name": name, "avatar": None,
+            "bot": False, "public_flags": 0}
+
+
+class FakeDiscord:
+    def __init__(self, *, guilds: int = 1, channels_per_guild: int = 2, global_limit: int | None = 50) -> None:
+        self.ids = itertools.count(1_100_000_000_000_000_000)
+        self.guilds: list[JSON] = []
+        for g in range(guilds):
+            gid = (1000 + g) << 22
+            chans = [{"id": str(((5000 + g) << 22) + c), "type": 0, "name": f"chan-{g}-{c}", "position": c,
+                      "guild_id": str(gid), "permission_overwrites": [], "nsfw": False, "topic": None,
+                      "rate_limit_per_user": 0, "parent_id": None}
+                     for c in range(channels_per_guild)]
+            self.guilds.append({"id": str(gid), "name": f"guild-{g}", "channels": chans})
+        self.global_limit = global_limit
+        self.requests: list[Recorded] = []
+        self.injections: list[Injection] = []
+        self.forbidden: set[str] = set()
+        self.messages: dict[str, JSON] = {}
+        self.commands: dict[str, list[JSON]] = {}  # "global" or guild id -> commands
+        self.sessions: dict[str, Session] = {}
+        self.callbacks: dict[str, list[Recorded]] = {}
+        self.responses: dict[str, JSON] = {}  # interaction id -> the message its callback created
+        self.global_429s = 0
+        self._window: deque[float] = deque()
+        self._changed = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- server ---------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{API}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/gateway/", self._gateway)
+        app.router.add_route("*", API + "/{path:.*}", self._rest)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def close(self) -> None:
+        for s in self.sessions.values():
+            if s.ws is not None and not s.ws.closed:
+                await s.ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # -- injection ------------------------------------------------------------------------
+
+    def inject(self, status: int, method: str, path: str, *, times: int = 1, retry_after: float = 0.05,
+               is_global: bool = False) -> None:
+        """Answer the next ``times`` requests matching ``method path`` (a regex) with ``status``."""
+        self.injections.append(Injection(status, method, re.compile(path), times, retry_after, is_global))
+
+    def forbid(self, channel_id: str) -> None:
+        """The bot loses access to a channel: posting there answers 403 Missing Access."""
+        self.forbidden.add(channel_id)
+
+    # -- REST -----------------------------------------------------------------------------
+
+    def _global_limited(self, path: str) -> bool:
+        # Interaction callbacks are exempt from the global limit; everything else counts.
+        if self.global_limit is None or path.startswith("/interactions/"):
+            return False
+        now = time.monotonic()
+        while self._window and now - self._window[0] >= 1.0:
+            self._window.popleft()
+        if len(self._window) >= self.global_limit:
+            return True
+        self._window.append(now)
+        return False
+
+    async def _rest(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["path"]
+        body: Any = None
+        if request.can_read_body:
+            if request.content_type.startswith("multipart/"):
+                form = await request.post()
+                body = json.loads(str(form.get("payload_json", "null")))
+            else:
+                raw = await request.read()
+                body = json.loads(raw) if raw else None
+        rec = Recorded(request.method, path, dict(request.query), body, time.monotonic())
+        self.requests.append(rec)
+        resp = self._injected(request.method, path)
+        if resp is None and self._global_limited(path):
+            self.global_429s += 1
+            resp = _json({"message": "You are being rate limited.", "retry_after": 0.1, "global": True}, 429,
+                         {"X-RateLimit-Global": "true", "X-RateLimit-Scope": "global", "Retry-After": "1"})
+        if resp is None:
+            resp = self._route(request.method, path, dict(request.query), body)
+        rec.status = resp.status
+        if isinstance(resp.body, bytes) and resp.content_type == "application/json":
+            rec.response = json.loads(resp.body)
+        self._changed.set()
+        return resp
+
+    def _injected(self, method: str, path: str) -> web.Response | None:
+        for inj in self.injections:
+            if inj.times > 0 and inj.method == method and inj.pattern.fullmatch(path):
+                inj.times -= 1
+                if inj.status == 429:
+                    headers = {"X-RateLimit-Scope": "global" if inj.is_global else "user",
+                               "Retry-After": str(inj.retry_after)}
+                    if inj.is_global:
+                        headers["X-RateLimit-Global"] = "true"
+                    return _json({"message": "You are being rate limited.", "retry_after": inj.retry_after,
+                                  "global": inj.is_global}, 429, headers)
+                return _json({"message": "Missing Access", "code": 50001}, inj.status)
+        return None
+
+    def _route(self, method: str, path: str, query: dict[str, str], body: Any) -> web.Response:
+        p = path.split("/")[1:]
+        match method, p:
+            case "GET", ["users", "@me"]:
+                return _json({**user(BOT_ID, "drillbot"), "bot": True, "verified": True, "mfa_enabled": False,
+                              "flags": 0})
+            case "GET", ["oauth2", "applications", "@me"]:
+                return _json({"id": str(APP_ID), "name": "drillbot", "description": "", "icon": None,
+                              "bot_public": True, "bot_require_code_grant": False, "verify_key": "00",
+                              "owner": user(42, "owner"), "flags": 0, "team": None,
+                              "interactions_endpoint_url": None})
+            case "GET", ["gateway", "bot"]:
+                return _json({"url": self.gateway_url, "shards": 1,
+                              "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0,
+                                                      "max_concurrency": 1}})
+            case "GET", ["applications", _, "commands"]:
+                return _json(self.commands.get("global", []))
+            case "PUT", ["applications", _, "commands"]:
+                return _json(self._store_commands("global", body))
+            case "GET", ["applications", _, "guilds", gid, "commands"]:
+                return _json(self.commands.get(gid, []))
+            case "PUT", ["applications", _, "guilds", gid, "commands"]:
+                return _json(self._store_commands(gid, body))
+            case "POST", ["interactions", iid, _token, "callback"]:
+                return self._callback(iid, query, body)
+            case "POST", ["webhooks", _, _token]:
+                return _json(self._new_message(None, body))
+            case "PATCH", ["webhooks", _, _token, "messages", mid]:
+                msg = self.messages.setdefault(mid, self._message_shape(None, {}))
+                msg.update({k: v for k, v in (body or {}).items() if k in ("content", "embeds", "components")})
+                return _json(msg)
+            case "POST", ["channels", cid, "messages"]:
+                if cid in self.forbidden:
+                    return _json({"message": "Missing Access", "code": 50001}, 403)
+                return _json(self._new_message(cid, body))
+            case "PATCH", ["channels", cid, "messages", mid]:
+                if cid in self.forbidden:
+                    return _json({"message": "Missing Access", "code": 50001}, 403)
+                msg = self.messages.get(mid)
+                if msg is None:
+                    return _json({"message": "Unknown Message", "code": 10008}, 404)
+                msg.update({k: v for k, v in (body or {}).items() if k in ("content", "embeds", "components")})
+                msg["edited_timestamp"] = "2026-11-16T08:00:00+00:00"
+                return _json(msg)
+            case "POST", ["channels", cid, "messages", mid, "threads"]:
+                tid = str(next(self.ids))
+                return _json({"id": tid, "guild_id": self._guild_of(cid), "parent_id": cid, "owner_id": str(BOT_ID),
+                              "name": body["name"], "type": 11, "message_count": 0, "member_count": 1,
+                              "rate_limit_per_user": 0, "flags": 0, "last_message_id": None,
+                              "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
+                                                  "archive_timestamp": "2026-11-16T08:00:00+00:00",
+                                                  "locked": False}}, 201)
+        return _json({"message": f"fake Discord does not implement {method} {path}", "code": 0}, 404)
+
+    def _store_commands(self, scope: str, body: list[JSON]) -> list[JSON]:
+        stored = [{**c, "id": str(next(self.ids)), "application_id": str(APP_ID), "version": "1"} for c in body]
+        self.commands[scope] = stored
+        return stored
+
+    def _guild_of(self, channel_id: str) -> str | None:
+        for g in self.guilds:
+            if any(c["id"] == channel_id for c in g["channels"]):
+                return str(g["id"])
+        return None
+
+    def _message_shape(self, channel_id: str | None, body: JSON) -> JSON:
+        mid = str(next(self.ids))
+        return {"id": mid, "channel_id": channel_id or "0", "type": 0, "content": body.get("content") or "",
+                "author": {**user(BOT_ID, "drillbot"), "bot": True}, "embeds": body.get("embeds") or [],
+                "components": body.get("components") or [], "attachments": [], "mentions": [],
+                "mention_roles": [], "mention_everyone": False, "pinned": False, "tts": False,
+                "timestamp": "2026-11-16T08:00:00+00:00", "edited_timestamp": None,
+                "flags": body.get("flags", 0), "allowed_mentions": body.get("allowed_mentions")}
+
+    def _new_message(self, channel_id: str | None, body: JSON) -> JSON:
+        msg = self._message_shape(channel_id, body or {})
+        self.messages[msg["id"]] = msg
+        return msg
+
+    def _callback(self, iid: str, query: dict[str, str], body: JSON) -> web.Response:
+        rec = self.requests[-1]
+        done = self.callbacks.setdefault(iid, [])
+        done.append(rec)
+        if len(done) > 1:
+            return _json({"message": "Interaction has already been acknowledged.", "code": 40060}, 400)
+        data = body.get("data") or {}
+        resource: JSON = {"type": body["type"]}
+        if body["type"] in (4, 7):
+            msg = self._new_message(None, data)
+            resource["message"] = self.responses[iid] = msg
+        if query.get("with_response") in ("1", "true", "True"):
+            return _json({"interaction": {"id": iid, "type": 2, "response_message_ephemeral":
+                                          bool(data.get("flags", 0) & 64)}, "resource": resource})
+        return web.Response(status=204)
+
+    # -- waiting on what crossed the wire ---------------------------------------------------
+
+    async def wait_for(self, pred: Callable[[], Any], timeout: float = 5.0) -> Any:
+        """Poll ``pred`` after every request until it returns something truthy."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = pred()
+            if value:
+                return value
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("condition not met in time")
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout=min(left, 0.05))
+
+    async def callback(self, sent: Sent, timeout: float = 5.0) -> JSON:
+        """The body of the (first) callback the bot sent for ``sent``."""
+        recs: list[Recorded] = await self.wait_for(lambda: self.callbacks.get(sent.id), timeout)
+        body: JSON = recs[0].body
+        return body
+
+    def sent(self, method: str, pattern: str) -> list[Recorded]:
+        rx = re.compile(pattern)
+        return [r for r in self.requests if r.method == method and rx.fullmatch(r.path)]
+
+    # -- the gateway ----------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True, max_msg_size=0)
+        await ws.prepare(request)
+        await ws.send_json({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
+        session: Session | None = None
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                continue
+            frame = json.loads(msg.data)
+            op, d = frame["op"], frame.get("d")
+            if op == 1:
+                await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
+            elif op == 2:
+                shard = tuple(d.get("shard") or (0, 1))
+                session = Session(uuid.uuid4().hex, (int(shard[0]), int(shard[1])), ws=ws)
+                self.sessions[session.session_id] = session
+                await self._identify(session, d)
+            elif op == 6:
+                old = self.sessions.get(d["session_id"])
+                if old is None:
+                    await ws.send_json({"op": 9, "d": False, "s": None, "t": None})
+                    continue
+                session = old
+                session.ws = ws
+                for frame_ in list(session.buffer):
+                    if frame_["s"] > int(d.get("seq") or 0):
+                        await ws.send_json(frame_)
+                await self._dispatch(session, "RESUMED", {})
+        if session is not None and session.ws is ws:
+            session.ws = None
+        return ws
+
+    async def _identify(self, session: Session, d: JSON) -> None:
+        shard_id, count = session.shard
+        mine = [g for g in self.guilds if (int(g["id"]) >> 22) % count == shard_id]
+        await self._dispatch(session, "READY", {
+            "v": 10, "user": {**user(BOT_ID, "drillbot"), "bot": True, "verified": True, "mfa_enabled": False,
+                              "flags": 0},
+            "guilds": [{"id": g["id"], "unavailable": True} for g in mine], "session_id": session.session_id,
+            "resume_gateway_url": self.gateway_url, "shard": [shard_id, count],
+            "application": {"id": str(APP_ID), "flags": 0}, "private_channels": [], "relationships": []})
+        for g in mine:
+            await self._dispatch(session, "GUILD_CREATE", self._guild_create(g))
+
+    def _guild_create(self, g: JSON) -> JSON:
+        return {"id": g["id"], "name": g["name"], "unavailable": False, "owner_id": "42", "member_count": 2,
+                "large": False, "features": [], "emojis": [], "stickers": [], "threads": [], "members": [],
+                "voice_states": [], "presences": [], "stage_instances": [], "guild_scheduled_events": [],
+                "channels": g["channels"], "joined_at": "2026-01-01T00:00:00+00:00", "icon": None,
+                "roles": [{"id": g["id"], "name": "@everyone", "permissions": "2048", "position": 0, "color": 0,
+                           "hoist": False, "managed": False, "mentionable": False, "flags": 0}],
+                "verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0,
+                "mfa_level": 0, "nsfw_level": 0, "premium_tier": 0, "preferred_locale": "en-US",
+                "system_channel_flags": 0, "afk_timeout": 300}
+
+    async def _dispatch(self, session: Session, event: str, data: JSON) -> None:
+        session.seq += 1
+        frame = {"op": 0, "t": event, "s": session.seq, "d": data}
+        session.buffer.append(frame)
+        if session.ws is not None and not session.ws.closed:
+            try:
+                await session.ws.send_json(frame)
+            except ConnectionResetError:
+                session.ws = None  # kept in the buffer; replayed on RESUME
+
+    def session_for(self, guild_id: str | None) -> Session:
+        live = [s for s in self.sessions.values()]
+        if not live:
+            raise AssertionError("no gateway session: the bot never identified")
+        if guild_id is None:
+            return [s for s in live if s.shard[0] == 0][-1]
+        for s in reversed(live):
+            if (int(guild_id) >> 22) % s.shard[1] == s.shard[0]:
+                return s
+        raise AssertionError(f"no session serves guild {guild_id}")
+
+    async def request_reconnect(self, session: Session | None = None) -> None:
+        """Op 7: the client must close and RESUME; events sent meanwhile are replayed."""
+        s = session or self.session_for(None)
+        if s.ws is not None:
+            ws, s.ws = s.ws, None  # from now on events are buffered only
+            await ws.send_json({"op": 7, "d": None, "s": None, "t": None})
+
+    # -- driving the bot: interactions --------------------------------------------------------
+
+    async def interact(self, kind: int, data: JSON, *, who: JSON, guild: int = 0, channel: int = 0,
+                       admin: bool = False, message: JSON | None = None, iid: str | None = None,
+                       token: str | None = None) -> Sent:
+        g = self.guilds[guild]
+        ch = g["channels"][channel]
+        sent = Sent(iid or str(next(self.ids)), token or uuid.uuid4().hex, {})
+        perms = str(0x20 | 0x8 if admin else 0x800)  # MANAGE_GUILD|ADMINISTRATOR, or SEND_MESSAGES
+        payload: JSON = {
+            "id": sent.id, "application_id": str(APP_ID), "type": kind, "token": sent.token, "version": 1,
+            "guild_id": g["id"], "channel_id": ch["id"], "channel": ch, "locale": "en-US", "guild_locale": "en-US",
+            "member": {"user": who, "roles": [], "flags": 0, "joined_at": "2026-01-01T00:00:00+00:00",
+                       "permissions": perms, "deaf": False, "mute": False, "nick": None, "avatar": None},
+            "app_permissions": "2251799813685247", "attachment_size_limit": 8 * 1024 * 1024, "entitlements": [],
+            "authorizing_integration_owners": {"0": g["id"]}, "context": 0, "data": data}
+        if message is not None:
+            payload["message"] = message
+        sent.payload = payload
+        sent.sent_at = time.monotonic()
+        await self._dispatch(self.session_for(g["id"]), "INTERACTION_CREATE", payload)
+        return sent
+
+    async def slash(self, name: str, *options: JSON, who: JSON, **kw: Any) -> Sent:
+        scope = self.commands.get("global", []) + self.commands.get(self.guilds[kw.get("guild", 0)]["id"], [])
+        cmd = next((c for c in scope if c["name"] == name), None)
+        if cmd is None:
+            raise AssertionError(f"/{name} was never registered with Discord")
+        data = {"id": cmd["id"], "name": name, "type": 1, "options": list(options)}
+        return await self.interact(2, data, who=who, **kw)
+
+    async def autocomplete(self, name: str, *options: JSON, who: JSON, **kw: Any) -> Sent:
+        scope = self.commands.get("global", [])
+        cmd = next(c for c in scope if c["name"] == name)
+        return await self.interact(4, {"id": cmd["id"], "name": name, "type": 1, "options": list(options)},
+                                   who=who, **kw)
+
+    async def click(self, message: JSON, custom_id: str, *, who: JSON, **kw: Any) -> Sent:
+        return await self.interact(3, {"custom_id": custom_id, "component_type": 2}, who=who, message=message,
+                                   **kw)
+
+    async def submit(self, modal: JSON, values: dict[str, str], *, who: JSON, **kw: Any) -> Sent:
+        """Submit a modal the bot opened (callback type 9), filling text inputs by custom id."""
+        def fill(c: JSON) -> JSON:
+            if c.get("type") == 4:
+                return {"type": 4, "custom_id": c["custom_id"], "value": values.get(c["custom_id"], "")}
+            out = {"type": c["type"]}
+            if "component" in c:
+                out["component"] = fill(c["component"])
+            if "components" in c:
+                out["components"] = [fill(x) for x in c["components"]]
+            return out
+        data = {"custom_id": modal["custom_id"], "components": [fill(c) for c in modal["components"]]}
+        return await self.interact(5, data, who=who, **kw)
+
+
+def opt(name: str, value: Any, kind: int = 3, **extra: Any) -> JSON:
+    return {"name": name, "type": kind, "value": value, **extra}
+
+
+def sub(name: str, *options: JSON) -> JSON:
+    return {"name": name, "type": 1, "options": list(options)}
+
+
+def buttons(message: JSON) -> dict[str, str]:
+    """Label -> custom id of every button in a message payload."""
+    out: dict[str, str] = {}
+    for row in message.get("components") or []:
+        for c in row.get("components", []):
+            if c.get("type") == 2 and "custom_id" in c:
+                out[c.get("label") or c.get("emoji", {}).get("name", "")] = c["custom_id"]
+    return out
