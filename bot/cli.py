@@ -100,11 +100,11 @@ async def _run(app: App, user: str) -> int:
                               f"install it with `pip install '.[{name}]'`") from None
         runner = mod.create(app)  # registers itself as the platform's Poster
         runners.append(runner)
-    for runner in runners:
-        await runner.start()  # logged in and ready to post
-    await seed_schedules(app)
-    await app.service.start()
     try:
+        for runner in runners:
+            await runner.start()  # logged in and ready to post
+        await seed_schedules(app)
+        await app.service.start()
         await asyncio.gather(*(runner.serve() for runner in runners))
     finally:
         await app.service.stop()

@@ -117,7 +117,7 @@ class DiscordSection(_Section):
     shard_count: Annotated[int, Field(ge=0)] = 0  # 0: one shard, or Discord's recommendation when sharded
     shard_ids: list[Annotated[int, Field(ge=0)]] = []  # shards this process runs (empty: all)
     threads: bool = True  # open a discussion thread under each daily question
-    broadcast_rate: Annotated[float, Field(gt=0, le=50)] = 40.0  # requests/s, under the global 50/s
+    broadcast_rate: Annotated[float, Field(gt=0, le=50)] = 48.0  # requests/s, under the global 50/s
 
 
 class SlackSection(_Section):

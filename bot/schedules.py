@@ -121,6 +121,15 @@ class ScheduleAdmin(EngineBase):
             raise UserError(wording.NO_SCHEDULE)
         return Notice(wording.REMOVED)
 
+    async def active_schedule(self, channel_id: int) -> ActiveSchedule | None:
+        """One channel's schedule, if it is active (what a firing job needs; no full scan)."""
+        def work(s: Session) -> ActiveSchedule | None:
+            sc = s.get(Schedule, channel_id)
+            if sc is None or sc.paused:
+                return None
+            return ActiveSchedule(sc.channel_id, Timing(sc.time_of_day, sc.timezone, _uncsv(sc.days)))
+        return await self._tx(work)
+
     async def active_schedules(self, platforms: tuple[str, ...] | None = None) -> list[ActiveSchedule]:
         def work(s: Session) -> list[ActiveSchedule]:
             q = (select(Schedule, Community.platform).join(Channel, Channel.id == Schedule.channel_id)

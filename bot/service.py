@@ -125,8 +125,7 @@ class Service:
 
     async def post_due(self, channel_id: int) -> OpenedRound | None:
         """Post the channel's latest scheduled slot if it has no round yet and is not too late."""
-        active = {a.channel_id: a for a in await self.engine.active_schedules()}
-        sched = active.get(channel_id)
+        sched = await self.engine.active_schedule(channel_id)
         if sched is None:
             return None
         now = self.engine.clock.now()
