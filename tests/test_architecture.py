@@ -63,3 +63,23 @@ def test_sqlite_pragmas(tmp_path: Path) -> None:
             assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 30000
     finally:
         db.close()
+
+
+def test_head_revision_matches_alembic_and_upgrade_is_skipped_when_current(db_url: str) -> None:
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+
+    from bot.storage.db import MIGRATIONS, current_revision, head_revision
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert head_revision() == ScriptDirectory.from_config(cfg).get_current_head()
+    db = Database(db_url)
+    try:
+        assert current_revision(db.engine) is None
+        db.upgrade()
+        assert current_revision(db.engine) == head_revision()
+        db.upgrade()  # already current: returns without touching Alembic
+        assert current_revision(db.engine) == head_revision()
+    finally:
+        db.close()
