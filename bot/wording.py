@@ -47,6 +47,12 @@ NO_OPEN_ROUND = "There is no open question to answer right now. Type `{cmd}` to 
 OPEN_PROMPT = "Type your answer in a few sentences."
 CHOICE_PROMPT = "Answer with a letter ({letters})."
 POINTS = "+{n} points"
+# Labels every renderer uses (each platform adds its own bold/italics around them).
+YOU_CHOSE = "You chose"
+RIGHT_ANSWER = "Right answer"
+MISSED = "missed"
+MODEL_ANSWER = "Model answer"
+DOCS = "Docs"
 NEXT_REVIEW = "Next review of this question: {when}"
 NOT_ON_BOARD = "You are not on this board yet: answer a daily question to join."
 

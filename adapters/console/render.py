@@ -60,17 +60,17 @@ def feedback(fb: Feedback) -> str:
     out = [wording.CORRECT if fb.correct else wording.WRONG]
     if fb.right is not None:
         if not fb.correct and fb.chosen is not None:
-            out.append(f"You chose: {fb.chosen}")
-        out.append(f"Right answer: {fb.right}")
+            out.append(f"{wording.YOU_CHOSE}: {fb.chosen}")
+        out.append(f"{wording.RIGHT_ANSWER}: {fb.right}")
     if fb.covered or fb.missed:
         out += [f"  ✓ {p}" for p in fb.covered]
-        out += [f"  ✗ missed: {p}" for p in fb.missed]
+        out += [f"  ✗ {wording.MISSED}: {p}" for p in fb.missed]
     if fb.points:
         out.append(wording.POINTS.format(n=fb.points))
     out.append(_wrap(fb.explanation))
     if fb.model_answer:
-        out.append("Model answer:\n" + _wrap(fb.model_answer, "  "))
-    out += [f"Docs: {r}" for r in fb.references]
+        out.append(f"{wording.MODEL_ANSWER}:\n" + _wrap(fb.model_answer, "  "))
+    out += [f"{wording.DOCS}: {r}" for r in fb.references]
     if fb.next_review is not None:
         out.append(wording.NEXT_REVIEW.format(when=_when(fb.next_review)))
     return "\n".join(out)
@@ -82,13 +82,13 @@ def summary(sm: Summary) -> str:
         out.append(f"Answer: {sm.right}")
     out.append(_wrap(sm.explanation))
     if sm.model_answer:
-        out.append("Model answer:\n" + _wrap(sm.model_answer, "  "))
+        out.append(f"{wording.MODEL_ANSWER}:\n" + _wrap(sm.model_answer, "  "))
     out.append(f"{sm.answered} answered, {sm.percent_correct}% correct.")
     if sm.first_correct:
         out.append("First correct: " + ", ".join(sm.first_correct))
     for ch in sm.streaks:
         out.append(f"  streak {ch.name}: {ch.before} → {ch.after}")
-    out += [f"Docs: {r}" for r in sm.references]
+    out += [f"{wording.DOCS}: {r}" for r in sm.references]
     return "\n".join(out)
 
 

@@ -67,16 +67,16 @@ def feedback(fb: Feedback) -> discord.Embed:
     lines: list[str] = []
     if fb.right is not None:
         if not fb.correct and fb.chosen is not None:
-            lines.append(f"You chose: {fb.chosen}")
-        lines.append(f"Right answer: **{fb.right}**")
+            lines.append(f"{wording.YOU_CHOSE}: {fb.chosen}")
+        lines.append(f"{wording.RIGHT_ANSWER}: **{fb.right}**")
     lines += [f"✓ {p}" for p in fb.covered]
-    lines += [f"✗ missed: {p}" for p in fb.missed]
+    lines += [f"✗ {wording.MISSED}: {p}" for p in fb.missed]
     if fb.points:
         lines.append(wording.POINTS.format(n=fb.points))
     lines.append(fb.explanation.strip())
     if fb.model_answer:
-        lines.append("**Model answer:** " + fb.model_answer.strip())
-    lines += [f"Docs: {r}" for r in fb.references]
+        lines.append(f"**{wording.MODEL_ANSWER}:** " + fb.model_answer.strip())
+    lines += [f"{wording.DOCS}: {r}" for r in fb.references]
     if fb.next_review is not None:
         lines.append(wording.NEXT_REVIEW.format(when=ts(fb.next_review)))
     return discord.Embed(title=wording.CORRECT if fb.correct else wording.WRONG,
@@ -100,12 +100,12 @@ def summary(sm: Summary) -> discord.Embed:
         lines.append(f"Answer: **{sm.right}**")
     lines.append(sm.explanation.strip())
     if sm.model_answer:
-        lines.append("**Model answer:** " + sm.model_answer.strip())
+        lines.append(f"**{wording.MODEL_ANSWER}:** " + sm.model_answer.strip())
     lines.append(f"{sm.answered} answered, {sm.percent_correct}% correct.")
     if sm.first_correct:
         lines.append("First correct: " + ", ".join(sm.first_correct))
     lines += [f"Streak {c.name}: {c.before} → {c.after}" for c in sm.streaks]
-    lines += [f"Docs: {r}" for r in sm.references]
+    lines += [f"{wording.DOCS}: {r}" for r in sm.references]
     return discord.Embed(title=f"Round #{sm.round_id} closed · {sm.question.question_id}",
                          description=_clip("\n\n".join(lines)), colour=GREEN)
 

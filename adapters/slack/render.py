@@ -117,13 +117,13 @@ def closed(summary: Summary) -> list[Block]:
 def _answer_line(summary: Summary) -> str:
     if summary.right is not None:
         return f":white_check_mark: *Answer:* {esc(summary.right)}"
-    return f":white_check_mark: *Model answer:* {esc(summary.model_answer or '')}"
+    return f":white_check_mark: *{wording.MODEL_ANSWER}:* {esc(summary.model_answer or '')}"
 
 
 def summary(sm: Summary) -> list[Block]:
     blocks = [md(_answer_line(sm)), md(esc(sm.explanation))]
     if sm.model_answer and sm.right is not None:
-        blocks.append(md(f"*Model answer:* {esc(sm.model_answer)}"))
+        blocks.append(md(f"*{wording.MODEL_ANSWER}:* {esc(sm.model_answer)}"))
     lines = [f"*{sm.answered}* answered, *{sm.percent_correct}%* correct."]
     if sm.first_correct:
         lines.append("First correct: " + ", ".join(esc(n) for n in sm.first_correct))
@@ -162,16 +162,16 @@ def feedback(fb: Feedback) -> list[Block]:
     lines = [f"*{wording.CORRECT if fb.correct else wording.WRONG}*"]
     if fb.right is not None:
         if not fb.correct and fb.chosen is not None:
-            lines.append(f"You chose: {esc(fb.chosen)}")
-        lines.append(f"Right answer: *{esc(fb.right)}*")
+            lines.append(f"{wording.YOU_CHOSE}: {esc(fb.chosen)}")
+        lines.append(f"{wording.RIGHT_ANSWER}: *{esc(fb.right)}*")
     lines += [f":white_check_mark: {esc(p)}" for p in fb.covered]
-    lines += [f":x: missed: {esc(p)}" for p in fb.missed]
+    lines += [f":x: {wording.MISSED}: {esc(p)}" for p in fb.missed]
     if fb.points:
         lines.append(wording.POINTS.format(n=fb.points))
     blocks = [md("\n".join(lines)), md(esc(fb.explanation))]
     if fb.model_answer:
-        blocks.append(md(f"*Model answer:* {esc(fb.model_answer)}"))
-    notes = [" · ".join(f"<{r}|Docs: {esc(r)}>" for r in fb.references)] if fb.references else []
+        blocks.append(md(f"*{wording.MODEL_ANSWER}:* {esc(fb.model_answer)}"))
+    notes = [" · ".join(f"<{r}|{wording.DOCS}: {esc(r)}>" for r in fb.references)] if fb.references else []
     if fb.next_review is not None:
         notes.append(wording.NEXT_REVIEW.format(when=local_time(fb.next_review, "{date_short_pretty}")))
     if notes:
