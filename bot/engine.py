@@ -171,7 +171,12 @@ class Engine(ScheduleAdmin):
                             warning=warning)
             return OpenedRound(rnd.id, place, card, rnd.closes_at, ch.id)
 
-        return await self._tx(work)
+        opened = await self._tx(work)
+        if opened is not None:  # answers to it will not need to look its question up
+            known: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+            known.set_result(opened.card.question_id)
+            self._round_questions[opened.round_id] = known
+        return opened
 
     async def open_scheduled(self, channel_id: int, slot: str) -> OpenedRound | None:
         """Open the round for a schedule's slot (None if it exists, or the schedule is paused)."""

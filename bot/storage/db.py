@@ -7,7 +7,9 @@ The adapters are asyncio programs, so every query runs on a small thread pool
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import re
 import threading
 from collections.abc import Callable
@@ -42,10 +44,11 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA foreign_keys=ON")
             # Boards and answers touch a few hot indexes: keep them in memory (64 MiB page cache).
+            # No mmap: with the checkpointer writing the file, mapped reads stalled answers (p99 +8 ms).
             cur.execute("PRAGMA cache_size=-65536")
-            cur.execute("PRAGMA mmap_size=268435456")
             cur.execute("PRAGMA temp_store=MEMORY")
             cur.execute("PRAGMA wal_autocheckpoint=0")  # see Checkpointer
+            cur.execute("PRAGMA journal_size_limit=67108864")  # a reset WAL shrinks back to 64 MiB
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -102,16 +105,21 @@ class Checkpointer(threading.Thread):
 
     With SQLite's automatic checkpoints the commit that crosses the threshold
     does the copying, which stalls every answer queued behind it; here a
-    background thread does it with PASSIVE checkpoints, which never block writers.
+    background thread does it with PASSIVE checkpoints, which never block writers,
+    at the lowest CPU priority, every 2 s (a page rewritten many times in between
+    is copied once; at 0.5 s the p99 of answers was ~10 ms worse).
     """
 
-    def __init__(self, engine: Engine, interval: float = 0.5) -> None:
+    def __init__(self, engine: Engine, interval: float = 2.0) -> None:
         super().__init__(name="drillbot-checkpoint", daemon=True)
         self.engine = engine
         self.interval = interval
         self._stop_event = threading.Event()
 
     def run(self) -> None:
+        # Lowest CPU priority: on a small machine the copying must not delay answers.
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
         while not self._stop_event.wait(self.interval):
             self.checkpoint("PASSIVE")
 
