@@ -41,6 +41,8 @@ class GroupCommit(Generic[I, R]):
         return await fut
 
     async def _drain(self) -> None:
+        # One turn of the event loop first, so answers already in flight join this batch.
+        await asyncio.sleep(0)
         while self._queue:
             batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch:]
             try:
