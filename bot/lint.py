@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 from rapidfuzz import fuzz
 
 from bot.content import LETTERS, Library, Problem
-from bot.grading import phrase_in, words
+from bot.grading import Answer, words
 
 # Official documentation of Flask, the Pallets projects, the extensions and the
 # tools the pack names.  Extension docs are hosted on Read the Docs.
@@ -52,9 +52,9 @@ def lint(library: Library) -> list[Problem]:
                 problems.append(Problem(lq.file, q.id, f"references[{i}]",
                                         f"{url} is not official documentation (see bot/lint.py)"))
         if q.kind == "open" and q.key_points and q.model_answer:
-            model = words(q.model_answer)
+            model = Answer(q.model_answer)  # prepared once for all its phrases
             for i, kp in enumerate(q.key_points):
-                if not any(phrase_in(p, model) for p in kp.phrases):
+                if not any(model.has(p) for p in kp.phrases):
                     problems.append(Problem(lq.file, q.id, f"key_points[{i}]",
                                             "no phrase of this key point appears in the model answer"))
         if q.check is not None and not q.code:

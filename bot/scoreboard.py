@@ -11,9 +11,8 @@ import functools
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Connection, case, delete, select
+from sqlalchemy import Connection, case, delete, func, select
 from sqlalchemy.sql.expression import Executable
 
 from bot.storage.models import Score, ScoreBucket
@@ -98,7 +97,6 @@ def forget(conn: Connection, account_id: int) -> None:
 
 def members_above(conn: Connection, community_id: int, period: str, points: int) -> int:
     """How many members of a board have more than ``points``."""
-    total: Any = conn.execute(select(ScoreBucket.members).where(
+    return int(conn.execute(select(func.coalesce(func.sum(ScoreBucket.members), 0)).where(
         ScoreBucket.community_id == community_id, ScoreBucket.period == period,
-        ScoreBucket.points > points)).scalars().all()
-    return int(sum(total))
+        ScoreBucket.points > points)).scalar_one())

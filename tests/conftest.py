@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from bot.app import App, build
 from bot.clock import FakeClock
@@ -109,7 +109,3 @@ async def running(app: App, poster: FakePoster) -> AsyncIterator[App]:
     await app.service.start()
     yield app
     await app.service.stop()
-
-
-def raw_engine(url: str):  # type: ignore[no-untyped-def]
-    return create_engine(url)
