@@ -5,7 +5,7 @@ gateway at the fake); the yardstick is bench/discord_minimal_bot.py, run in the 
 against the same fake in the same run, because on a shared 2-core machine absolute latency
 says more about the machine than about the bot.
 
-    python bench/discord_bench.py latency   [--members 200] [--rounds 3]
+    python bench/discord_bench.py latency   [--members 200] [--rounds 10]
     python bench/discord_bench.py broadcast [--channels 1000] [--rate 48] [--threads]
     python bench/discord_bench.py memory    [--guilds 1000]
 """
@@ -85,6 +85,24 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError("no VmRSS")
 
 
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def settle(*procs: subprocess.Popen[bytes], quiet: float = 0.3, limit: float = 5.0) -> None:
+    """Wait until none of ``procs`` used CPU for ``quiet`` seconds (deferred work done), or ``limit``."""
+    end = time.monotonic() + limit
+    last = [cpu_s(p.pid) for p in procs]
+    while time.monotonic() < end:
+        await asyncio.sleep(quiet)
+        now = [cpu_s(p.pid) for p in procs]
+        if now == last:
+            return
+        last = now
+
+
 def pct(values: list[float], p: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
@@ -107,16 +125,26 @@ async def _burst(fake: FakeDiscord, make: Any, n: int, base: int) -> list[float]
 
 # -- latency ---------------------------------------------------------------------------------
 
+Click = tuple[dict[str, Any], str]  # a daily post and one of its answer buttons
+
+
 async def latency(args: argparse.Namespace) -> None:
-    fake = FakeDiscord(guilds=1, channels_per_guild=1)
-    await fake.start()
+    """Both bots run at once, each on its own fake Discord, and take turns: a burst of clicks
+    on drillbot's new daily post, then the same burst on the minimal bot, round after round.
+    A slow spell of this shared machine then lands on both, and each round gives a ratio."""
+    fakes = FakeDiscord(guilds=1, channels_per_guild=1), FakeDiscord(guilds=1, channels_per_guild=1)
+    for f in fakes:
+        await f.start()
+    fake, yard = fakes
+    seen: set[str] = set()
+    rounds: list[tuple[list[float], list[float]]] = []
+    cpu = {"drillbot": 0.0, "minimal": 0.0}
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        proc = drillbot(tmp, fake)
-        seen: set[str] = set()
-        clicked: list[tuple[dict[str, Any], str]] = []  # the same clicks go to the minimal bot
+        bot, mini = drillbot(tmp, fake), minimal(tmp, yard)
         try:
             await fake.wait_for(lambda: fake.commands.get("global") and fake.sessions, timeout=60)
+            await yard.wait_for(lambda: yard.sessions, timeout=60)  # it matches commands by name: no sync
             while not await _answered(fake, await fake.slash("flask-admin", sub("show"), who=ADMIN, admin=True),
                                       timeout=2):
                 pass  # ready
@@ -126,8 +154,8 @@ async def latency(args: argparse.Namespace) -> None:
                 sent = await fake.slash("flask-admin", sub(what), who=ADMIN, admin=True)
                 await fake.wait_for(lambda: fake.sent("POST", rf"/webhooks/\d+/{sent.token}"))  # deferred: done
 
-            async def new_post() -> str:
-                """Close the open round, post a new multiple-choice one (open ones take a form); its button."""
+            async def new_post() -> Click:
+                """Close the open round, post a new multiple-choice one (open ones take a form)."""
                 while True:
                     await admin_says("close")
                     await admin_says("post-now")
@@ -136,53 +164,47 @@ async def latency(args: argparse.Namespace) -> None:
                         and any(v.startswith(("drill:a:r", "drill:o:r")) for v in buttons(m).values())]))[0])
                     seen.add(post["id"])
                     if "Answer" not in buttons(post):
-                        return next(v for v in buttons(post).values() if v.startswith("drill:a:r"))
+                        return post, next(v for v in buttons(post).values() if v.startswith("drill:a:r"))
 
-            async def round_of(base: int) -> list[float]:
-                cid, post = await new_post(), dict(fake.messages[max(seen, key=int)])
-                clicked.append((post, cid))
+            async def burst(on: FakeDiscord, proc: subprocess.Popen[bytes], click: Click) -> tuple[list[float], float]:
+                async def one(who: dict[str, Any]) -> Sent:
+                    return await on.click(click[0], click[1], who=who)
+                await settle(bot, mini)  # the other bot's deferred work (live counts) must not interfere
+                before = cpu_s(proc.pid)
+                lat = await _burst(on, one, args.members, 20_000)
+                return lat, cpu_s(proc.pid) - before
 
-                async def click(who: dict[str, Any]) -> Sent:
-                    return await fake.click(post, cid, who=who)
-                return await _burst(fake, click, args.members, base)
-
-            cold = await round_of(20_000)  # members never seen: each account is created on its first answer
-            bot_runs = [await round_of(20_000) for _ in range(args.rounds)]  # the same members, new questions
+            first = await new_post()
+            cold, _ = await burst(fake, bot, first)  # members never seen: accounts created on first answers
+            await burst(yard, mini, first)  # the minimal bot's warm-up
+            for _ in range(args.rounds):  # the same members, a new question each round
+                click = await new_post()
+                b, b_cpu = await burst(fake, bot, click)
+                m, m_cpu = await burst(yard, mini, click)
+                rounds.append((b, m))
+                cpu["drillbot"] += b_cpu
+                cpu["minimal"] += m_cpu
             titles = [(cb[0].body["data"].get("embeds") or [{}])[0].get("title") for cb in fake.callbacks.values()]
             graded = sum(t in ("Correct!", "Not quite.") for t in titles)
         finally:
-            stop(proc)
-        proc = minimal(tmp, fake)
-        try:
-            fake.sessions.clear()
-            await fake.wait_for(lambda: fake.sessions, timeout=60)  # it matches commands by name: no sync needed
-
-            async def quiz(who: dict[str, Any]) -> Sent:
-                return await fake.interact(2, {"id": "1", "name": "quiz", "type": 1, "options": []}, who=who)
-            while not await _answered(fake, await quiz(ADMIN), timeout=2):
-                pass
-
-            async def same_click(post: dict[str, Any], cid: str, base: int) -> list[float]:
-                async def click(who: dict[str, Any]) -> Sent:
-                    return await fake.click(post, cid, who=who)
-                return await _burst(fake, click, args.members, base)
-            await same_click(*clicked[0], 10_000)  # warm-up
-            min_runs = [await same_click(post, cid, 20_000) for post, cid in clicked[1:]]
-            slash_runs = [await _burst(fake, quiz, args.members, 30_000) for _ in range(2)]
-        finally:
-            stop(proc)
-    await fake.close()
-    print(f"INTERACTION_CREATE -> callback, {args.members} at once, {args.rounds} rounds (ms); "
+            stop(bot)
+            stop(mini)
+    for f in fakes:
+        await f.close()
+    print(f"INTERACTION_CREATE -> callback, {args.members} at once, {args.rounds} rounds taking turns (ms); "
           f"{graded} daily answers graded and acknowledged:")
     print(f"  {'drillbot, new members':<24} p50 {pct(cold, 50):6.1f}  p99 {pct(cold, 99):6.1f}  (first answers)")
-    for name, runs in (("drillbot daily answer", bot_runs), ("minimal discord.py bot", min_runs)):
-        for r in runs:
-            print(f"  {name:<24} p50 {pct(r, 50):6.1f}  p99 {pct(r, 99):6.1f}  max {max(r):6.1f}")
-    for r in slash_runs:
-        print(f"  {'minimal, slash command':<24} p50 {pct(r, 50):6.1f}  p99 {pct(r, 99):6.1f}  max {max(r):6.1f}")
-    ratios = [pct(b, 99) / pct(m, 99) for b, m in zip(bot_runs, min_runs, strict=True)]
-    print(f"  p99 ratio per round: {', '.join(f'{x:.2f}' for x in ratios)}; "
-          f"median {statistics.median(ratios):.2f} (target <= 1.3)")
+    ratios = []
+    for b, m in rounds:
+        ratios.append(pct(b, 99) / pct(m, 99))
+        print(f"  drillbot p50 {pct(b, 50):6.1f} p99 {pct(b, 99):6.1f} | minimal p50 {pct(m, 50):6.1f} "
+              f"p99 {pct(m, 99):6.1f} | p99 ratio {ratios[-1]:.2f}")
+    n = args.members * args.rounds
+    per = {k: 1000 * v / n for k, v in cpu.items()}
+    print(f"  CPU per answer: drillbot {per['drillbot']:.2f} ms, minimal {per['minimal']:.2f} ms, "
+          f"ratio {per['drillbot'] / per['minimal']:.2f}")
+    print(f"  p99 ratio: median {statistics.median(ratios):.2f} over {len(ratios)} rounds "
+          f"(quartiles {pct(ratios, 25):.2f}-{pct(ratios, 75):.2f}; target <= 1.3)")
 
 
 # -- broadcast -------------------------------------------------------------------------------
@@ -253,7 +275,7 @@ def main() -> None:
     s = p.add_subparsers(dest="what", required=True)
     lat = s.add_parser("latency")
     lat.add_argument("--members", type=int, default=200)
-    lat.add_argument("--rounds", type=int, default=3)
+    lat.add_argument("--rounds", type=int, default=10)
     b = s.add_parser("broadcast")
     b.add_argument("--channels", type=int, default=1000)
     b.add_argument("--rate", type=float, default=48.0)

@@ -12,7 +12,9 @@ from bot import identity
 from bot.clock import Clock
 from bot.config import Settings
 from bot.content import Library
+from bot.errors import DrillError
 from bot.identity import IdCache, Ids, Member, Place
+from bot.storage.batch import GroupCommit
 from bot.storage.db import Database
 from bot.storage.models import Channel, Community
 
@@ -36,6 +38,7 @@ class EngineBase:
         self.settings = settings
         self.clock = clock
         self._ids = IdCache()
+        self._resolver: GroupCommit[Member, Ids] = GroupCommit(db, self._resolve_many)
 
     async def _tx(self, fn: Callable[[Session], T]) -> T:
         def work() -> T:
@@ -43,15 +46,22 @@ class EngineBase:
                 return fn(s)
         return await self.db.run(work)
 
-    def _resolve(self, member: Member) -> Ids:
-        # Committed on its own so a failed answer never leaves a cached id for a rolled-back row.
-        with self.db.session() as s, s.begin():
-            return self._ids.resolve(s, member, timezone=self.settings.leaderboard.timezone)
+    def _resolve_many(self, s: Session, members: list[Member]) -> list[Ids | DrillError]:
+        return list(identity.resolve_many(s, members, timezone=self.settings.leaderboard.timezone))
 
     async def resolve(self, member: Member) -> Ids:
-        """Database ids for a member; from memory when already known."""
+        """Database ids for a member; from memory when already known.
+
+        Members not yet in memory (new, or after a restart) are looked up together: when a
+        daily post is answered by hundreds at once, that is one transaction, not hundreds.
+        Committed on its own, so a failed answer never leaves a cached id for a rolled-back row.
+        """
         known = self._ids.peek(member)
-        return known if known is not None else await self.db.run(self._resolve, member)
+        if known is not None:
+            return known
+        ids = await self._resolver.submit(member)
+        self._ids.remember(member, ids)
+        return ids
 
     def _place_of(self, s: Session, channel_id: int) -> Place:
         ch, comm = s.execute(select(Channel, Community).join(Community, Community.id == Channel.community_id)

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Account, Channel, Community
+from bot.storage.upsert import insert_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,25 +79,54 @@ def account(s: Session, member: Member) -> Account:
     return row
 
 
+def resolve_many(s: Session, members: list[Member], *, timezone: str) -> list[Ids]:
+    """Ids for many members in one transaction: a query for the accounts already known, one
+    insert for the new ones (a row another process added meanwhile is kept), an update per
+    changed display name."""
+    comms = {(m.platform, m.community): community(s, m.platform, m.community, timezone=timezone)
+             for m in members}
+    wanted = {(m.platform, m.user): m for m in members}
+
+    def known() -> dict[tuple[str, str], Account]:
+        found: dict[tuple[str, str], Account] = {}
+        for platform in sorted({p for p, _ in wanted}):
+            users = sorted(u for p, u in wanted if p == platform)
+            found.update(((platform, a.external_id), a) for a in s.execute(
+                select(Account).where(Account.platform == platform, Account.external_id.in_(users))).scalars())
+        return found
+
+    accounts = known()
+    missing = [m for key, m in wanted.items() if key not in accounts]
+    if missing:
+        s.execute(insert_for(s.get_bind().dialect.name, Account.__table__).on_conflict_do_nothing(), [
+            {"platform": m.platform, "external_id": m.user, "display_name": m.name or m.user} for m in missing])
+        accounts = known()
+    for key, m in wanted.items():
+        if m.name and accounts[key].display_name != m.name:
+            accounts[key].display_name = m.name
+    s.flush()
+    out = []
+    for m in members:
+        comm = comms[(m.platform, m.community)]
+        out.append(Ids(community_id=comm.id, timezone=comm.timezone, account_id=accounts[(m.platform, m.user)].id))
+    return out
+
+
 class IdCache:
-    """Database ids of known communities and accounts, so the answer path skips lookups."""
+    """Database ids of known communities and accounts, so the answer path skips lookups.
+
+    Filled only with ids from committed transactions (``remember``), never from one that
+    might still roll back.
+    """
 
     def __init__(self) -> None:
         self._communities: dict[tuple[str, str], tuple[int, str]] = {}
         self._accounts: dict[tuple[str, str], tuple[int, str]] = {}
 
-    def resolve(self, s: Session, member: Member, *, timezone: str) -> Ids:
-        ckey = (member.platform, member.community)
-        cached_c = self._communities.get(ckey)
-        if cached_c is None:
-            comm = community(s, member.platform, member.community, timezone=timezone)
-            cached_c = self._communities[ckey] = (comm.id, comm.timezone)
-        akey = (member.platform, member.user)
-        cached_a = self._accounts.get(akey)
-        if cached_a is None or (member.name and cached_a[1] != member.name):
-            acc = account(s, member)
-            cached_a = self._accounts[akey] = (acc.id, acc.display_name)
-        return Ids(community_id=cached_c[0], timezone=cached_c[1], account_id=cached_a[0])
+    def remember(self, member: Member, ids: Ids) -> None:
+        self._communities[(member.platform, member.community)] = (ids.community_id, ids.timezone)
+        if ids.account_id is not None:
+            self._accounts[(member.platform, member.user)] = (ids.account_id, member.name or member.user)
 
     def peek(self, member: Member) -> Ids | None:
         """Ids from memory only; None when the member (or a changed display name) needs the database."""

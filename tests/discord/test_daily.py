@@ -158,7 +158,11 @@ async def test_broadcast_stays_under_the_global_limit(make_bot: BotFactory) -> N
     await asyncio.gather(*(post_job(bot.app.service.key, s.channel_id) for s in scheds))
     sent = fake.sent("POST", r"/channels/\d+/messages(/\d+/threads)?")
     assert len(sent) == 60 and fake.global_429s == 0  # 30 posts + 30 threads, none refused
-    assert sent[-1].at - sent[0].at >= 59 / 48 * 0.95  # paced, not burst
+    # Paced, not burst: no one-second window, as the server sees it, holds more than Discord's 50
+    # (the pacer grants 48/s and may catch up after the event loop was busy; 48 leaves room for
+    # jitter between a grant and its arrival).
+    times = [r.at for r in sent]
+    assert max(sum(t <= u < t + 1.0 for u in times) for t in times) <= 50
 
 
 async def test_buttons_still_work_after_a_restart(make_bot: BotFactory) -> None:
