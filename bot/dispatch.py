@@ -41,7 +41,7 @@ async def run(service: Service, cmd: c.Command, *, member: Member, place: Place,
             _admin(is_admin)
             view = await engine.set_schedule(place, time_of_day=cmd.time_of_day, timezone=cmd.timezone,
                                              days=cmd.days, window_minutes=cmd.window_minutes,
-                                             topics=cmd.topics, levels=cmd.levels)
+                                             topics=cmd.topics, levels=cmd.levels, by=member)
             await service.rebuild()
             return view
         case c.PauseSchedule(paused=paused):

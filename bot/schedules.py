@@ -8,14 +8,14 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot import wording
+from bot import identity, wording
 from bot.config import DAYS, check_days, check_time, check_timezone
 from bot.content import LEVELS
 from bot.engine_base import EngineBase, _csv, _uncsv
 from bot.errors import UserError
-from bot.identity import Place
+from bot.identity import Member, Place
 from bot.schedule import Timing, next_slot
-from bot.storage.models import Channel, Community, Round, Schedule
+from bot.storage.models import Account, Channel, Community, Round, Schedule
 from bot.views import Notice, ScheduleView
 
 
@@ -23,6 +23,14 @@ from bot.views import Notice, ScheduleView
 class ActiveSchedule:
     channel_id: int
     timing: Timing
+
+
+@dataclass(frozen=True, slots=True)
+class LostChannel:
+    """A channel whose schedule the bot paused because it can no longer post there."""
+
+    place: Place
+    admin: str | None  # the platform user id of the admin who set the schedule, if known
 
 
 class ScheduleAdmin(EngineBase):
@@ -48,14 +56,17 @@ class ScheduleAdmin(EngineBase):
         return ScheduleView(channel=ch.name or ch.external_id, time_of_day=sched.time_of_day,
                             timezone=sched.timezone, days=timing.days, window_minutes=sched.window_minutes,
                             topics=_uncsv(sched.topics), levels=_uncsv(sched.levels), paused=sched.paused,
-                            next_post=nxt.at if nxt else None,
+                            paused_reason=sched.paused_reason, next_post=nxt.at if nxt else None,
                             remaining=sum(1 for q in pool if q.id not in asked))
 
     async def set_schedule(self, place: Place, *, time_of_day: str, timezone: str,
                            days: list[str] | tuple[str, ...] = DAYS, window_minutes: int | None = None,
                            topics: tuple[str, ...] = (), levels: tuple[str, ...] = (),
-                           only_if_missing: bool = False) -> ScheduleView:
-        """Create or replace a channel's schedule; bad values raise UserError naming the value."""
+                           only_if_missing: bool = False, by: Member | None = None) -> ScheduleView:
+        """Create or replace a channel's schedule; bad values raise UserError naming the value.
+
+        ``by``: the admin setting it, who is told privately if the bot later loses the channel.
+        """
         try:
             t = check_time(time_of_day)
             tz = check_timezone(timezone)
@@ -85,19 +96,24 @@ class ScheduleAdmin(EngineBase):
                 s.add(sched)
             sched.time_of_day, sched.timezone, sched.days = t, tz, _csv(d)
             sched.window_minutes, sched.topics, sched.levels = window, _csv(topics), _csv(levels)
-            sched.packs, sched.paused, sched.updated_at = "", False, now
+            sched.packs, sched.paused, sched.paused_reason, sched.updated_at = "", False, "", now
+            sched.set_by = identity.account(s, by).id if by is not None else None
             s.flush()
             return self._schedule_view(s, ch, sched, now)
         return await self._tx(work)
 
-    async def pause_channel(self, channel_id: int) -> Place:
-        """Pause a channel's schedule (the bot lost access); returns where it was."""
-        def work(s: Session) -> Place:
+    async def pause_channel(self, channel_id: int, reason: str) -> LostChannel:
+        """Pause a channel's schedule because the bot lost access; where it was and whom to tell."""
+        def work(s: Session) -> LostChannel:
             sched = s.get(Schedule, channel_id)
+            admin = None
             if sched is not None:
                 sched.paused = True
+                sched.paused_reason = reason
                 sched.updated_at = self.clock.now()
-            return self._place_of(s, channel_id)
+                if sched.set_by is not None:
+                    admin = s.execute(select(Account.external_id).where(Account.id == sched.set_by)).scalar()
+            return LostChannel(self._place_of(s, channel_id), admin)
         return await self._tx(work)
 
     async def pause_schedule(self, place: Place, paused: bool) -> Notice:
@@ -107,6 +123,7 @@ class ScheduleAdmin(EngineBase):
             if sched is None:
                 return False
             sched.paused = paused
+            sched.paused_reason = ""
             sched.updated_at = self.clock.now()
             return True
         if not await self._tx(work):

@@ -9,6 +9,7 @@ in the community's time zone.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -39,4 +40,11 @@ def period_key(period: Period, when: datetime, tz: str) -> str:
 
 def period_keys(when: datetime, tz: str) -> tuple[str, str, str]:
     """The week, month and all-time keys an answer given at ``when`` counts towards."""
+    # Every UTC offset is a whole number of seconds, so answers given within the same second
+    # share their keys: a burst of answers converts the time zone once, not once each.
+    return _period_keys(when.replace(microsecond=0), tz)
+
+
+@functools.lru_cache(maxsize=1024)
+def _period_keys(when: datetime, tz: str) -> tuple[str, str, str]:
     return period_key("week", when, tz), period_key("month", when, tz), "all"

@@ -16,10 +16,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
+from bot import wording
 from bot.engine import ClosedRound, Engine, OpenedRound
 from bot.errors import ChannelUnavailable, DrillError
 from bot.identity import Place
 from bot.schedule import last_slot
+from bot.schedules import LostChannel
 from bot.views import QuestionCard, Summary
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,11 @@ class Poster(Protocol):
 
     async def post_summary(self, place: Place, message_ref: str | None, summary: Summary) -> None:
         """Post the round's summary (in the question's thread where the platform has one)."""
+        ...
+
+    async def channel_lost(self, place: Place, user: str) -> None:
+        """Tell ``user`` (an admin) privately that the bot can no longer post in ``place`` and
+        has paused its schedule (``wording.CHANNEL_LOST``, with the platform's channel link)."""
         ...
 
 
@@ -103,18 +110,30 @@ class Service:
         except ChannelUnavailable as exc:
             # Retrying would only collect more refusals (Discord bans IPs for too many 403s).
             channel_id = opened.channel_id or await self.engine.channel_of(opened.round_id)
-            await self.engine.pause_channel(channel_id)
+            lost = await self.engine.pause_channel(
+                channel_id, wording.LOST_REASON.format(when=f"{self.engine.clock.now():%Y-%m-%d %H:%M} UTC",
+                                                       error=exc))
             await self.engine.set_post_state(opened.round_id, "unavailable")
             await self.engine.close_round(opened.round_id)
             log.warning("round %s: %s refused the post (%s); the channel's schedule is paused until an "
                         "admin resumes it", opened.round_id, opened.place, exc)
             await self.rebuild()
+            await self._report_lost(poster, lost)
             return
         except Exception:
             log.exception("round %s: posting to %s failed", opened.round_id, opened.place)
             await self.engine.set_post_state(opened.round_id, "failed")
             return
         await self.engine.set_post_state(opened.round_id, "posted", ref)
+
+    async def _report_lost(self, poster: Poster, lost: LostChannel) -> None:
+        """Tell the admin who set the schedule, privately; the log line above is the fallback."""
+        if lost.admin is None:
+            return
+        try:
+            await poster.channel_lost(lost.place, lost.admin)
+        except Exception as exc:  # they may not take direct messages: the log still has it
+            log.warning("could not tell admin %s that %s was lost: %s", lost.admin, lost.place, exc)
 
     async def post_now(self, place: Place) -> OpenedRound:
         """Open and post a round right away (the "post now" command)."""

@@ -130,6 +130,7 @@ class ScheduleView:
     paused: bool
     next_post: datetime | None
     remaining: int  # questions this channel has not seen yet
+    paused_reason: str = ""  # set when the bot paused it: it could not post here
 
 
 @dataclass(frozen=True, slots=True)

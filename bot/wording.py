@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.views import HelpEntry
+from bot.views import HelpEntry, ScheduleView
 
 COMMAND = "/flask-quiz"
 
@@ -41,6 +41,16 @@ SCHEDULE_SAVED = "Saved: {when}."
 PAUSED = "The daily question is paused in this channel."
 RESUMED = "The daily question is back on in this channel."
 REMOVED = "The schedule for this channel is removed."
+LOST_REASON = "the bot could not post here on {when} ({error})"
+CHANNEL_LOST = ("I could not post today's question in {channel}: I no longer have access there. Its daily "
+                "schedule is paused. Give me back permission to view the channel and send messages, then "
+                "resume the schedule from that channel.")
+PAUSED_BECAUSE = "paused: {reason}"
+
+
+def paused_state(sv: ScheduleView) -> str:
+    """How a paused schedule describes itself: why, when the bot paused it."""
+    return PAUSED_BECAUSE.format(reason=sv.paused_reason) if sv.paused_reason else "paused"
 ROUND_OPEN = "A round is already open in this channel; it closes {when}."
 NOT_ADMIN = "Only admins can do that."
 NO_OPEN_ROUND = "There is no open question to answer right now. Type `{cmd}` to practise."

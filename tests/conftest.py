@@ -83,6 +83,7 @@ class FakePoster:
         self.posts: list[tuple[str, object]] = []
         self.updates: list[tuple[str, object]] = []
         self.summaries: list[tuple[str, object]] = []
+        self.told: list[tuple[str, str]] = []  # (channel, admin) told privately the channel was lost
 
     async def post_round(self, place: Place, card: object) -> str:
         if place.channel in self.fail_channels:
@@ -95,6 +96,9 @@ class FakePoster:
 
     async def post_summary(self, place: Place, message_ref: str | None, summary: object) -> None:
         self.summaries.append((place.channel, summary))
+
+    async def channel_lost(self, place: Place, user: str) -> None:
+        self.told.append((place.channel, user))
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from bot.clock import FakeClock
 from bot.errors import UserError
 from bot.identity import Place
 from bot.schedule import Timing, last_slot, next_slot, slot_on
-from tests.conftest import PLACE, FakePoster, make_app
+from tests.conftest import PLACE, FakePoster, make_app, member
 
 EVERY_DAY = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -172,24 +172,32 @@ async def test_a_channel_the_bot_lost_is_paused_not_retried(app: App, clock: Fak
 
     class Gone(FakePoster):
         async def post_round(self, place: Place, card: object) -> str:
-            if place.channel == "lost":
+            if place.channel in ("lost", "lost-too"):
                 raise ChannelUnavailable("403 Missing Access")
             return await super().post_round(place, card)
 
     poster = Gone()
     app.service.add_poster(poster)
-    for ch in ("lost", "fine"):
+    for ch, by in (("lost", member("ann")), ("fine", member("ann")), ("lost-too", member("bob"))):
         await app.engine.set_schedule(Place("console", "local", ch, ch), time_of_day="08:00", timezone="UTC",
-                                      days=EVERY_DAY)
+                                      days=EVERY_DAY, by=by)
+    await app.engine.forget(member("bob"))  # forget-me: bob is no longer someone to tell
     await app.service.start()
     await app.service.stop()
     lost = await app.engine.get_schedule(Place("console", "local", "lost"))
     fine = await app.engine.get_schedule(Place("console", "local", "fine"))
     assert lost is not None and lost.paused and fine is not None and not fine.paused
+    assert lost.paused_reason.startswith("the bot could not post here on 2026-")
+    assert "403 Missing Access" in lost.paused_reason
     assert await app.engine.current_round(Place("console", "local", "lost")) is None  # closed, not left open
+    assert sorted(poster.told) == [("lost", "ann")]  # the admin who set it, once; bob was forgotten
     await app.service.start()  # a restart does not try again
     await app.service.stop()
     assert [c for c, _ in poster.posts] == ["fine"]
+    assert len(poster.told) == 1
+    await app.engine.pause_schedule(Place("console", "local", "lost"), False)  # an admin resumes it
+    resumed = await app.engine.get_schedule(Place("console", "local", "lost"))
+    assert resumed is not None and not resumed.paused and resumed.paused_reason == ""
 
 
 async def test_live_count_refresh_is_throttled(app: App, poster: FakePoster) -> None:

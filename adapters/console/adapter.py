@@ -73,6 +73,9 @@ class ConsoleAdapter:
     async def post_summary(self, place: Place, message_ref: str | None, summary: Summary) -> None:
         self.say(f"#{place.channel} · answer revealed\n" + render.summary(summary))
 
+    async def channel_lost(self, place: Place, user: str) -> None:
+        self.say(f"(to {user}, privately) " + wording.CHANNEL_LOST.format(channel=f"#{place.channel}"))
+
     # -- input ----------------------------------------------------------------------------
 
     async def handle(self, line: str) -> bool:

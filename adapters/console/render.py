@@ -116,7 +116,7 @@ def stats(st: Stats) -> str:
 
 
 def schedule(sv: ScheduleView) -> str:
-    state = "paused" if sv.paused else f"next post {_when(sv.next_post, sv.timezone)}"
+    state = wording.paused_state(sv) if sv.paused else f"next post {_when(sv.next_post, sv.timezone)}"
     filt = ""
     if sv.topics or sv.levels:
         filt = f" · topics {','.join(sv.topics) or 'all'} · levels {','.join(sv.levels) or 'all'}"

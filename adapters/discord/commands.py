@@ -126,7 +126,7 @@ async def schedule(interaction: Interaction, time: str, timezone: str, days: str
         level_list = _split(levels.value) if levels and levels.value != "all" else []
         view = await h.engine.set_schedule(place, time_of_day=time, timezone=timezone.strip(), days=day_list,
                                            window_minutes=window, topics=tuple(_split(topics)),
-                                           levels=tuple(level_list))
+                                           levels=tuple(level_list), by=member_of(interaction))
         await h.service.rebuild()
         return view
     await h.command(interaction, work, admin=True)

@@ -17,6 +17,7 @@ from typing import Any
 import discord
 
 from adapters.discord import components, render
+from bot import wording
 from bot.errors import ChannelUnavailable
 from bot.identity import Place
 from bot.views import QuestionCard, Summary
@@ -138,3 +139,12 @@ class DiscordPoster:
         channel = self.client.get_partial_messageable(target)
         # First-correct names and streaks are member-chosen text: never let them ping anyone.
         await self._call(place, lambda: channel.send(embed=render.summary(summary), allowed_mentions=NONE))
+
+    async def channel_lost(self, place: Place, user: str) -> None:
+        # A direct message (POST /users/@me/channels, then the message); it fails when the admin
+        # does not take DMs from server members, and the service logs that.
+        await self.pacer.take()
+        dm = await self.client.create_dm(discord.Object(int(user)))
+        await self.pacer.take()
+        await dm.send(wording.CHANNEL_LOST.format(channel=f"<#{place.channel}>"), allowed_mentions=NONE)
+

@@ -131,7 +131,8 @@ def stats(st: Stats) -> discord.Embed:
 
 
 def schedule(sv: ScheduleView) -> discord.Embed:
-    state = "paused" if sv.paused else (f"next post {ts(sv.next_post, 'F')}" if sv.next_post else "no post due")
+    state = wording.paused_state(sv) if sv.paused else (
+        f"next post {ts(sv.next_post, 'F')}" if sv.next_post else "no post due")
     lines = [f"{sv.time_of_day} {sv.timezone} on {', '.join(sv.days)}",
              f"Answers open for {sv.window_minutes} min", state,
              f"Topics: {', '.join(sv.topics) or 'all'} · levels: {', '.join(sv.levels) or 'all'}",

@@ -22,6 +22,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import render
+from bot import wording
 from bot.errors import ChannelUnavailable
 from bot.identity import Place
 from bot.views import QuestionCard, Summary
@@ -94,3 +95,10 @@ class SlackPoster:
         extra = {"thread_ts": message_ref} if message_ref else {}
         await self._call(place, "chat.postMessage", text=render.summary_text(summary),
                          blocks=render.summary(summary), unfurl_links=False, **extra)
+
+    async def channel_lost(self, place: Place, user: str) -> None:
+        # Posting to a user id lands in the app's direct messages with them (chat:write).
+        client = await self.client_for(place.community)
+        await client.api_call("chat.postMessage", json={
+            "channel": user, "text": wording.CHANNEL_LOST.format(channel=f"<#{place.channel}>")})
+

@@ -208,7 +208,8 @@ def stats(st: Stats) -> list[Block]:
 
 
 def schedule(sv: ScheduleView) -> list[Block]:
-    state = "paused" if sv.paused else (f"next post {local_time(sv.next_post)}" if sv.next_post else "no next post")
+    state = esc(wording.paused_state(sv)) if sv.paused else (
+        f"next post {local_time(sv.next_post)}" if sv.next_post else "no next post")
     filt = f"topics {', '.join(sv.topics) or 'all'} · levels {', '.join(sv.levels) or 'all'}"
     return [md(f"*Schedule for #{esc(sv.channel)}*: {sv.time_of_day} {sv.timezone} on {', '.join(sv.days)}, "
                f"answers open {sv.window_minutes} min · {filt}\n{state} · {sv.remaining} unseen question(s) left")]

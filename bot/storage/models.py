@@ -104,6 +104,10 @@ class Schedule(Base):
     topics: Mapped[str] = mapped_column(Text, default="")
     levels: Mapped[str] = mapped_column(Text, default="")
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Why it is paused when the bot paused it (it lost the channel); empty when an admin did.
+    paused_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The admin who set it, told privately if the bot loses the channel; gone with forget-me.
+    set_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTC_DT)
 
 

@@ -96,6 +96,8 @@ class FakeDiscord:
         self.requests: list[Recorded] = []
         self.injections: list[Injection] = []
         self.forbidden: set[str] = set()
+        self.dms: dict[str, str] = {}  # DM channel id -> the user it is with
+        self.no_dms: set[str] = set()  # users who do not take direct messages from the bot
         self.messages: dict[str, JSON] = {}
         self.commands: dict[str, list[JSON]] = {}  # "global" or guild id -> commands
         self.sessions: dict[str, Session] = {}
@@ -230,9 +232,17 @@ class FakeDiscord:
                 msg = self.messages.setdefault(mid, self._message_shape(None, {}))
                 msg.update({k: v for k, v in (body or {}).items() if k in ("content", "embeds", "components")})
                 return _json(msg)
+            case "POST", ["users", "@me", "channels"]:  # open (or find) a DM channel with a user
+                uid = str(body["recipient_id"])
+                cid = next((c for c, u in self.dms.items() if u == uid), None) or str(next(self.ids))
+                self.dms[cid] = uid
+                return _json({"id": cid, "type": 1, "last_message_id": None, "flags": 0,
+                              "recipients": [user(int(uid), f"user{uid}")]})
             case "POST", ["channels", cid, "messages"]:
                 if cid in self.forbidden:
                     return _json({"message": "Missing Access", "code": 50001}, 403)
+                if self.dms.get(cid) in self.no_dms:
+                    return _json({"message": "Cannot send messages to this user", "code": 50007}, 403)
                 return _json(self._new_message(cid, body))
             case "PATCH", ["channels", cid, "messages", mid]:
                 if cid in self.forbidden:

@@ -129,6 +129,37 @@ async def test_lost_access_pauses_the_schedule_instead_of_retrying(bot: Bot, clo
         assert s.execute(select(Round.post_state)).scalar_one() == "unavailable"
 
 
+async def test_the_admin_who_set_the_schedule_is_told_privately_when_access_is_lost(bot: Bot) -> None:
+    await bot.say("flask-admin", sub("schedule", opt("time", "08:00"), opt("timezone", "UTC")), who=BOB, admin=True)
+    [sched] = await bot.app.engine.active_schedules()
+    bot.fake.forbid(channel(bot.fake))
+    await post_job(bot.app.service.key, sched.channel_id)
+    [dm] = bot.fake.sent("POST", r"/users/@me/channels")
+    assert str(dm.body["recipient_id"]) == BOB["id"]
+    [note] = bot.fake.sent("POST", rf"/channels/{dm.response['id']}/messages")
+    assert f"<#{channel(bot.fake)}>" in note.body["content"] and "paused" in note.body["content"]
+    assert note.body["allowed_mentions"] == {"parse": []}
+    shown = await bot.say("flask-admin", sub("show"), who=BOB, admin=True)
+    assert "paused: the bot could not post here on" in shown["data"]["embeds"][0]["description"]
+    await bot.say("flask-admin", sub("resume"), who=BOB, admin=True)  # access given back: back on
+    shown = await bot.say("flask-admin", sub("show"), who=BOB, admin=True)
+    assert "next post" in shown["data"]["embeds"][0]["description"]
+    assert len(await bot.app.engine.active_schedules()) == 1
+
+
+async def test_an_admin_who_takes_no_direct_messages_still_finds_the_pause(bot: Bot) -> None:
+    await bot.say("flask-admin", sub("schedule", opt("time", "08:00"), opt("timezone", "UTC")), who=BOB, admin=True)
+    [sched] = await bot.app.engine.active_schedules()
+    bot.fake.forbid(channel(bot.fake))
+    bot.fake.no_dms.add(BOB["id"])
+    await post_job(bot.app.service.key, sched.channel_id)
+    [note] = bot.fake.sent("POST", r"/channels/\d+/messages")[1:]  # after the refused post: the refused DM
+    assert note.status == 403
+    assert await bot.app.engine.active_schedules() == []
+    shown = await bot.say("flask-admin", sub("show"), who=BOB, admin=True)
+    assert "paused: the bot could not post here" in shown["data"]["embeds"][0]["description"]
+
+
 async def test_a_429_storm_during_a_broadcast_delays_posts_but_loses_none(make_bot: BotFactory) -> None:
     bot = await make_bot(threads=False, broadcast_rate=45.0)
     fake = bot.fake

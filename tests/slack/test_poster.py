@@ -12,7 +12,7 @@ from adapters.slack import Secrets, SlackRunner
 from adapters.slack.poster import Pacer
 from bot.app import App
 from bot.clock import FakeClock
-from bot.identity import Place
+from bot.identity import Member, Place
 from tests.conftest import make_app
 from tests.slack.conftest import SECRET, settings
 from tests.slack.fake_slack import TEAM, FakeSlack, blocks_text
@@ -57,15 +57,19 @@ async def test_server_errors_are_retried(runner: SlackRunner, slack_app: App, fa
 @pytest.mark.parametrize("error", ["not_in_channel", "channel_not_found", "is_archived"])
 async def test_a_lost_channel_pauses_its_schedule_and_is_reported(
         runner: SlackRunner, slack_app: App, fake: FakeSlack, error: str, caplog: pytest.LogCaptureFixture) -> None:
-    await slack_app.engine.set_schedule(place("C0GONE"), time_of_day="09:00", timezone="UTC")
+    admin = Member("slack", TEAM, "U0ADMIN", "Admin")
+    await slack_app.engine.set_schedule(place("C0GONE"), time_of_day="09:00", timezone="UTC", by=admin)
     fake.lost_channels["C0GONE"] = error
     with caplog.at_level(logging.WARNING):
         await slack_app.service.post_now(place("C0GONE"))
-    assert len(fake.called("chat.postMessage")) == 1  # no retries against a refusal
+    tried = [c for c in fake.called("chat.postMessage") if c.args["channel"] == "C0GONE"]
+    assert len(tried) == 1  # no retries against a refusal
     view = await slack_app.engine.get_schedule(place("C0GONE"))
-    assert view is not None and view.paused
+    assert view is not None and view.paused and error in view.paused_reason
     assert await slack_app.engine.current_round(place("C0GONE")) is None
     assert any("paused" in r.getMessage() and error in r.getMessage() for r in caplog.records)
+    [told] = fake.messages("U0ADMIN")  # the admin who set the schedule, in a direct message
+    assert "<#C0GONE>" in told["text"] and "paused" in told["text"]
 
 
 async def test_writes_to_one_channel_are_paced_and_other_channels_are_not(
