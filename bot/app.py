@@ -32,12 +32,15 @@ class App:
         self.db.close()
 
 
-def build(config: Config, *, clock: Clock | None = None, key: str = "main") -> App:
-    """Load content, open and migrate the database, wire engine and service."""
+def build(config: Config, *, clock: Clock | None = None, key: str = "main", migrate_in_child: bool = False) -> App:
+    """Load content, open and migrate the database, wire engine and service.
+
+    ``migrate_in_child``: for a long-running bot, keep Alembic out of the process.
+    """
     started = time.perf_counter()
     library, _ = load_library(config.content_dir)
     db = Database(config.database_url)
-    db.upgrade()
+    db.upgrade(in_child=migrate_in_child)
     engine = Engine(db=db, library=library, settings=config.settings, clock=clock or SystemClock())
     service = Service(engine, grace=timedelta(minutes=config.settings.rounds.grace_minutes), key=key)
     log.info("ready in %.0f ms: %d questions, database %s", 1000 * (time.perf_counter() - started),

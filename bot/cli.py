@@ -58,7 +58,7 @@ def _app(args: argparse.Namespace) -> App:
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
         logging.getLogger("alembic").setLevel(logging.WARNING)
         logging.getLogger("bot").setLevel(logging.WARNING if args.command == "console" else logging.INFO)
-    app = build(config)
+    app = build(config, migrate_in_child=True)
     tune_runtime()
     return app
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -83,3 +84,21 @@ def test_head_revision_matches_alembic_and_upgrade_is_skipped_when_current(db_ur
         assert current_revision(db.engine) == head_revision()
     finally:
         db.close()
+
+
+def test_a_long_running_bot_migrates_in_a_child_and_never_imports_alembic(db_url: str) -> None:
+    code = ("import sys\n"
+            "from bot.storage.db import Database, current_revision, head_revision\n"
+            f"db = Database({db_url!r})\n"
+            "db.upgrade(in_child=True)\n"
+            "print(current_revision(db.engine) == head_revision(), 'alembic' in sys.modules)\n"
+            "db.close()\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.split() == ["True", "False"]
+
+
+def test_a_failed_migration_in_the_child_is_reported() -> None:
+    from bot.storage.db import upgrade_in_child
+
+    with pytest.raises(RuntimeError, match=r"database migration failed \(exit 1\):\n.*"):
+        upgrade_in_child("postgresql://nobody@127.0.0.1:1/none")  # nothing listens on port 1

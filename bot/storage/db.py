@@ -1,7 +1,7 @@
-"""Database set-up: engine with the right pragmas, migrations, and a worker thread.
+"""Database set-up: engine with the right pragmas, migrations, and where queries run.
 
-The adapters are asyncio programs, so every query runs on a small thread pool
-(one thread for SQLite, where writers queue anyway; several for PostgreSQL).
+The adapters are asyncio programs.  On PostgreSQL queries run on a small thread pool (they
+wait on the network); on SQLite they run on the event loop itself (see ``Database.run``).
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import contextlib
 import logging
 import os
 import re
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATE_URL_VAR = "DRILLBOT_MIGRATE_URL"
 
 
 def make_engine(url: str) -> Engine:
@@ -83,6 +86,21 @@ def current_revision(engine: Engine) -> str | None:
         if not inspect(conn).has_table("alembic_version"):
             return None
         return conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
+
+
+def upgrade_in_child(url: str) -> None:
+    """Migrate in a short-lived child process (``python -m bot.storage.migrate``).
+
+    A bot runs for weeks: the ~10 MB that importing Alembic and Mako costs would stay with
+    it to the end, though it migrates once.  The URL goes through the environment, not the
+    command line, where other users could read a password.
+    """
+    env = {**os.environ, MIGRATE_URL_VAR: url}
+    done = subprocess.run([sys.executable, "-m", "bot.storage.migrate"], env=env, capture_output=True, text=True,
+                          check=False)
+    if done.returncode != 0:
+        tail = "\n".join(done.stderr.strip().splitlines()[-5:])
+        raise RuntimeError(f"database migration failed (exit {done.returncode}):\n{tail}")
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
@@ -153,7 +171,17 @@ class Database:
             self._checkpointer = Checkpointer(self.engine)
             self._checkpointer.start()
 
-    def upgrade(self) -> None:
+    def upgrade(self, *, in_child: bool = False) -> None:
+        """Migrate to the newest revision (nothing to do, and nothing imported, when already there).
+
+        ``in_child``: migrate in a child process, for a long-running bot (an in-memory
+        database, which no other process can see, is migrated here regardless).
+        """
+        if current_revision(self.engine) == head_revision():
+            return
+        if in_child and self.engine.url.database not in (None, "", ":memory:"):
+            upgrade_in_child(self.url)
+            return
         upgrade(self.engine)
 
     def session(self) -> Session:
