@@ -24,6 +24,7 @@ from bot.content import Library, LoadedQuestion
 from bot.errors import AlreadyAnswered, DrillError, NotFound, RoundClosed, UserError
 from bot.grading import Grade, grade_choice, grade_open
 from bot.scoring import period_keys, points_for
+from bot.storage.bulk import Bulk
 from bot.storage.models import Answer, Round
 
 
@@ -60,8 +61,8 @@ def grade(question: LoadedQuestion, choice: int | None, text: str | None) -> Gra
     return grade_choice(question.q, choice)
 
 
-# The table, not the mapped class: a Core insert skips the ORM's bulk-insert machinery.
-_INSERT_ANSWER = insert(cast(Table, Answer.__table__))
+# The table, not the mapped class, and SQLAlchemy's per-row work skipped (see bot.storage.bulk).
+_INSERT_ANSWER = Bulk(lambda _dialect: insert(cast(Table, Answer.__table__)))
 
 
 def store_answers(s: Session, items: list[DailyAnswer], *, library: Library,
@@ -98,7 +99,7 @@ def store_answers(s: Session, items: list[DailyAnswer], *, library: Library,
         results.append((question, g, pts))
     if answer_rows:
         try:
-            conn.execute(_INSERT_ANSWER, answer_rows)
+            _INSERT_ANSWER.execute(conn, answer_rows)
         except IntegrityError:
             # Another process stored one of these first.  The batch is replayed one answer
             # at a time (each in a savepoint), and there the loser learns it was too late.

@@ -9,7 +9,6 @@ anyone farm the board.
 
 from __future__ import annotations
 
-import functools
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from sqlalchemy import case, func, select, union_all
 from sqlalchemy.orm import Session
 
 from bot.content import Library, LoadedQuestion
+from bot.storage.bulk import Bulk
 from bot.storage.models import Answer, Card, PracticeAnswer
 from bot.storage.upsert import insert_for
 
@@ -86,12 +86,14 @@ def choose(s: Session, library: Library, *, account_id: int, now: datetime,
     return Choice(lq, "ahead")
 
 
-@functools.cache
 def _card_upsert(dialect: str) -> Any:
     t = Card.__table__
     stmt = insert_for(dialect, t)
     return stmt.on_conflict_do_update(index_elements=[t.c.account_id, t.c.question_id],
                                       set_={"due": stmt.excluded.due, "state": stmt.excluded.state})
+
+
+_CARD_UPSERT = Bulk(_card_upsert)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +123,7 @@ def review_many(s: Session, reviews: list[Review]) -> list[datetime]:
         cards[key] = card
         dues.append(card.due)
     touched = {(r.account_id, r.question_id) for r in reviews}
-    conn.execute(_card_upsert(conn.dialect.name), [
+    _CARD_UPSERT.execute(conn, [
         {"account_id": a, "question_id": q, "due": cards[(a, q)].due, "state": cards[(a, q)].to_json()}
         for a, q in sorted(touched)])
     return dues

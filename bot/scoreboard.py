@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import Connection, case, delete, func, select
 from sqlalchemy.sql.expression import Executable
 
+from bot.storage.bulk import Bulk
 from bot.storage.models import Score, ScoreBucket
 from bot.storage.upsert import insert_for
 
@@ -29,7 +30,6 @@ class Entry:
     when: datetime
 
 
-@functools.cache
 def _score_upsert(dialect: str) -> Executable:
     t = Score.__table__
     stmt = insert_for(dialect, t)
@@ -40,6 +40,9 @@ def _score_upsert(dialect: str) -> Executable:
               "correct": t.c.correct + ex.correct,
               # A wrong answer does not move the moment the member reached their points.
               "reached_at": case((ex.points > 0, ex.reached_at), else_=t.c.reached_at)})
+
+
+_SCORE_UPSERT = Bulk(_score_upsert)
 
 
 @functools.cache
@@ -79,7 +82,7 @@ def record(conn: Connection, entries: list[Entry]) -> None:
             deltas[(e.community_id, e.period, old)] -= 1
         deltas[(e.community_id, e.period, new)] += 1
         current[key] = new
-    conn.execute(_score_upsert(conn.dialect.name), [
+    _SCORE_UPSERT.execute(conn, [
         {"community_id": e.community_id, "period": e.period, "account_id": e.account_id, "points": e.points,
          "answered": 1, "correct": int(e.correct), "reached_at": e.when} for e in entries])
     _apply_buckets(conn, deltas)
