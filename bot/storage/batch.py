@@ -46,7 +46,7 @@ class GroupCommit(Generic[I, R]):
         while self._queue:
             batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch:]
             try:
-                results = await self.db.run(self._write, [item for item, _ in batch])
+                results = await self.db.run_batch(self._write, [item for item, _ in batch])
             except Exception as exc:  # the commit failed: nobody's write is acknowledged
                 for _, fut in batch:
                     if not fut.done():

@@ -1,7 +1,8 @@
 """Database set-up: engine with the right pragmas, migrations, and where queries run.
 
-The adapters are asyncio programs.  On PostgreSQL queries run on a small thread pool (they
-wait on the network); on SQLite they run on the event loop itself (see ``Database.run``).
+The adapters are asyncio programs, so queries run on a small thread pool (one thread for
+SQLite, where writers queue anyway; several for PostgreSQL), except the group-commit
+batches of answers on SQLite, which run on the event loop (see ``Database.run_batch``).
 """
 
 from __future__ import annotations
@@ -158,14 +159,15 @@ class Checkpointer(threading.Thread):
 
 
 class Database:
-    """An engine, a session factory, and (on PostgreSQL) the threads that run its queries."""
+    """An engine, a session factory and the threads that run queries off the event loop."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._pool = None if self.is_sqlite else ThreadPoolExecutor(max_workers=8, thread_name_prefix="drillbot-db")
+        workers = 1 if self.is_sqlite else 8  # SQLite writers queue anyway
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="drillbot-db")
         self._checkpointer: Checkpointer | None = None
         if self.is_sqlite and self.engine.url.database not in (None, "", ":memory:"):
             self._checkpointer = Checkpointer(self.engine)
@@ -188,23 +190,26 @@ class Database:
         return self.sessions()
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn(*args)``: on PostgreSQL on a database thread, on SQLite right here.
-
-        SQLite is a library in this process, and its transactions here take microseconds to a
-        few milliseconds.  On a thread they were slower, not faster: the sqlite3 module lets go
-        of the GIL around every step of every statement, and under load the event loop holds
-        it, so each step waited for a switch (with 200 members answering at once, a batch of
-        one answer took 55-75 ms instead of ~1 ms).  Called inline, a batch costs just its
-        own time.  (PostgreSQL waits on the network, which a thread does overlap.)
-        """
-        if self._pool is None:
-            return fn(*args)
+        """Run ``fn(*args)`` on a database thread and await its result."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, fn, *args)
 
+    async def run_batch(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a group-commit batch: on SQLite right here on the event loop, else as ``run``.
+
+        Under a burst (200 members answering a daily post at once) the event loop is busy
+        for a long stretch, and the sqlite3 module lets go of the GIL at every step of every
+        statement: a batch on a thread then waited for a switch at each row it wrote (a
+        batch of one answer took 55-75 ms).  Called inline, a batch of 200 costs its own
+        ~16 ms.  Everything else stays on the thread, so that, say, Slack's acks are never
+        held up behind a practice question being chosen.
+        """
+        if self.is_sqlite:
+            return fn(*args)
+        return await self.run(fn, *args)
+
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
+        self._pool.shutdown(wait=True)
         if self._checkpointer is not None:
             self._checkpointer.stop()
         self.engine.dispose()
