@@ -48,7 +48,7 @@ def _db_url(arg: str | None) -> str | None:
     return arg if "://" in arg else f"sqlite:///{Path(arg).resolve()}"
 
 
-def _app(args: argparse.Namespace) -> App:
+def _app(args: argparse.Namespace, *, migrate_in_child: bool = False) -> App:
     from bot.app import build, tune_runtime
 
     config = load_config(_config_path(args.config), database_url=_db_url(getattr(args, "db", None)))
@@ -58,7 +58,7 @@ def _app(args: argparse.Namespace) -> App:
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
         logging.getLogger("alembic").setLevel(logging.WARNING)
         logging.getLogger("bot").setLevel(logging.WARNING if args.command == "console" else logging.INFO)
-    app = build(config, migrate_in_child=True)
+    app = build(config, migrate_in_child=migrate_in_child)
     tune_runtime()
     return app
 
@@ -84,8 +84,7 @@ async def _run(app: App, user: str) -> int:
     """Start every platform with credentials (the console when none), on one engine and database."""
     from bot.app import seed_schedules
 
-    wanted = [name for name, (_mod, options) in PLATFORMS.items()
-              if any(all(os.environ.get(v) for v in env) for env in options)]
+    wanted = _platforms()
     if not wanted:
         log.info("no platform credentials set (%s): starting the local console", ", ".join(SECRET_VARS))
         await _console(app, user)
@@ -113,8 +112,16 @@ async def _run(app: App, user: str) -> int:
     return 0
 
 
+def _platforms() -> list[str]:
+    """The chat platforms whose credentials are set."""
+    return [name for name, (_mod, options) in PLATFORMS.items()
+            if any(all(os.environ.get(v) for v in env) for env in options)]
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    app = _app(args)
+    # A chat bot runs for weeks: it migrates in a child so Alembic never stays in its memory.
+    # The console is short-lived and interactive: it migrates in-process, which starts faster.
+    app = _app(args, migrate_in_child=bool(_platforms()))
     try:
         return asyncio.run(_run(app, args.user))
     finally:

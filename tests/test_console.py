@@ -140,3 +140,24 @@ def test_run_without_tokens_starts_the_console(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "#daily · daily question" in done.stdout
     assert "starting the local console" in done.stderr
+
+
+def test_a_chat_bot_migrates_a_new_database_without_loading_alembic(tmp_path: Path) -> None:
+    """`drillbot run` with a platform token migrates in a child process; the console does not."""
+    import sqlite3
+
+    cfg = tmp_path / "bot.toml"
+    cfg.write_text(f'[bot]\ncontent = "{ROOT / "content"}"\n'
+                   '[discord]\napi_base_url = "http://127.0.0.1:9/api/v10"\n'  # nothing listens: login fails
+                   'gateway_url = "ws://127.0.0.1:9/gateway"\n')
+    db = tmp_path / "bot.db"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DISCORD_TOKEN": "x", "PYTHONPROFILEIMPORTTIME": ""}
+    env.pop("DRILLBOT_DATABASE_URL", None)
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "bot.cli", "run", "--config", str(cfg),
+                           "--db", str(db)], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60)
+    assert done.returncode != 0  # nothing answered the login, after start-up
+    assert "cannot reach Discord at http://127.0.0.1:9/api/v10" in done.stderr
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "sqlalchemy" in imported and "alembic" not in imported
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() is not None

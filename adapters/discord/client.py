@@ -81,10 +81,15 @@ class ShardedDrillClient(_Drill, discord.AutoShardedClient):
         self._setup(handlers, dev_guilds=dev_guilds, state_dir=state_dir, identify_interval=identify_interval)
 
 
+def _not_about_voice(record: logging.LogRecord) -> bool:
+    return "voice will NOT be supported" not in record.getMessage()  # the bot never uses voice
+
+
 def make_client(handlers: Handlers, settings: DiscordSection, *, state_dir: Path,
                 identify_interval: float = 5.0, **options: Any) -> discord.Client:
     """Unsharded when ``shard_count`` is 0; else an AutoShardedClient running ``shard_ids`` (or all)."""
     point_at(settings)
+    logging.getLogger("discord.client").addFilter(_not_about_voice)
     # Members and presences are never needed: keep memory flat however many guilds there are.
     options.setdefault("member_cache_flags", discord.MemberCacheFlags.none())
     options.setdefault("chunk_guilds_at_startup", False)

@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import discord
 from sqlalchemy.engine import make_url
 
@@ -37,6 +38,7 @@ class DiscordRunner:
                  **client_options: Any) -> None:
         settings = app.config.settings.discord
         self.token = token
+        self.api_url = settings.api_base_url
         self.handlers = Handlers(app.service, count_delay=count_delay)
         self.client = make_client(self.handlers, settings, state_dir=state_dir or data_dir(app), **client_options)
         rate = settings.broadcast_rate
@@ -53,6 +55,10 @@ class DiscordRunner:
         except discord.LoginFailure as exc:
             await self.client.close()
             raise ConfigError(f"DISCORD_TOKEN was refused by Discord ({exc})") from None
+        except (aiohttp.ClientError, OSError) as exc:
+            await self.client.close()
+            raise ConfigError(f"cannot reach Discord at {self.api_url} ({exc}); check the network, "
+                              "or [discord] api_base_url in bot.toml") from None
         self._task = asyncio.create_task(self.client.connect(reconnect=True))
         ready = asyncio.create_task(self.client.wait_until_ready())
         try:
