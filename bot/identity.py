@@ -83,8 +83,7 @@ def resolve_many(s: Session, members: list[Member], *, timezone: str) -> list[Id
     """Ids for many members in one transaction: a query for the accounts already known, one
     insert for the new ones (a row another process added meanwhile is kept), an update per
     changed display name."""
-    comms = {(m.platform, m.community): community(s, m.platform, m.community, timezone=timezone)
-             for m in members}
+    comms = {key: community(s, *key, timezone=timezone) for key in {(m.platform, m.community) for m in members}}
     wanted = {(m.platform, m.user): m for m in members}
 
     def known() -> dict[tuple[str, str], Account]:

@@ -147,4 +147,3 @@ class DiscordPoster:
         dm = await self.client.create_dm(discord.Object(int(user)))
         await self.pacer.take()
         await dm.send(wording.CHANNEL_LOST.format(channel=f"<#{place.channel}>"), allowed_mentions=NONE)
-

@@ -101,4 +101,3 @@ class SlackPoster:
         client = await self.client_for(place.community)
         await client.api_call("chat.postMessage", json={
             "channel": user, "text": wording.CHANNEL_LOST.format(channel=f"<#{place.channel}>")})
-
