@@ -37,10 +37,17 @@ class _Strict(BaseModel):
 
 
 class KeyPoint(_Strict):
-    """One idea an open answer should cover, and the phrases that show it."""
+    """One idea an open answer should cover, and the phrases that show it.
+
+    ``required``: an interviewer would not accept an answer without this point.
+    ``contradicts``: phrases of the classic wrong claims about it (removed APIs,
+    unsafe advice); an answer that makes one fails the point and the question.
+    """
 
     point: Text
     phrases: list[Text] = Field(min_length=1)
+    required: bool = False
+    contradicts: list[Text] = Field(default_factory=list)
 
 
 class Check(_Strict):
