@@ -28,11 +28,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.app import App, build, tune_runtime  # noqa: E402
+from bot.boards.points import period_keys  # noqa: E402
 from bot.clock import FakeClock  # noqa: E402
 from bot.config import Config, Settings  # noqa: E402
-from bot.identity import Member, Place  # noqa: E402
-from bot.scoring import period_keys  # noqa: E402
+from bot.members.identity import Member, Place  # noqa: E402
+from bot.runtime.builder import App, build, tune_runtime  # noqa: E402
 
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 PER_ROUND = 50
@@ -114,12 +114,12 @@ def make(db: Path, clock: FakeClock) -> App:
 async def bench_answers(app: App, members: int, concurrency: int, rounds_n: int,
                         warmup: int = 5) -> tuple[float, list[float]]:
     places = [Place("bench", "guild", f"live{i}") for i in range(rounds_n + warmup)]
-    opened = [await app.engine.open_round(p) for p in places]
+    opened = [await app.engine.rounds.open(p) for p in places]
     cards = [(o.round_id, app.engine.library.get(o.card.question_id)) for o in opened if o is not None]
     people = [Member("bench", "guild", f"u{i}", f"member {i}")
               for i in random.Random(2).sample(range(1, members + 1), concurrency)]
     for m in people:  # warm the id cache as a live bot would have
-        await app.engine.resolve(m)
+        await app.engine.members.resolve(m)
     latencies: list[float] = []
     warm = cards[:warmup]
     measured = cards[warmup:]
@@ -129,9 +129,9 @@ async def bench_answers(app: App, members: int, concurrency: int, rounds_n: int,
             assert lq is not None
             t0 = time.perf_counter()
             if lq.q.kind == "open":
-                await app.engine.answer_round(m, round_id, text=lq.q.model_answer or "x")
+                await app.engine.rounds.answer(m, round_id, text=lq.q.model_answer or "x")
             else:
-                await app.engine.answer_round(m, round_id, choice=0)
+                await app.engine.rounds.answer(m, round_id, choice=0)
             if record:
                 latencies.append(time.perf_counter() - t0)
 
@@ -146,20 +146,20 @@ async def bench_offered(app: App, members: int, concurrency: int, rounds_n: int,
                         rate: float) -> tuple[float, list[float]]:
     """Open loop: answers arrive at ``rate`` per second from ``concurrency`` members, whatever the latency."""
     places = [Place("bench", "guild", f"paced{i}") for i in range(rounds_n)]
-    opened = [await app.engine.open_round(p) for p in places]
+    opened = [await app.engine.rounds.open(p) for p in places]
     cards = [(o.round_id, app.engine.library.get(o.card.question_id)) for o in opened if o is not None]
     people = [Member("bench", "guild", f"u{i}", f"member {i}")
               for i in random.Random(4).sample(range(1, members + 1), concurrency)]
     for m in people:
-        await app.engine.resolve(m)
+        await app.engine.members.resolve(m)
     latencies: list[float] = []
 
     async def one(m: Member, round_id: int, lq: Any) -> None:
         t0 = time.perf_counter()
         if lq.q.kind == "open":
-            await app.engine.answer_round(m, round_id, text=lq.q.model_answer or "x")
+            await app.engine.rounds.answer(m, round_id, text=lq.q.model_answer or "x")
         else:
-            await app.engine.answer_round(m, round_id, choice=0)
+            await app.engine.rounds.answer(m, round_id, choice=0)
         latencies.append(time.perf_counter() - t0)
 
     jobs = [(m, rid, lq) for rid, lq in cards for m in people]
@@ -180,7 +180,7 @@ async def bench_board(app: App, members: int, n: int = 200) -> list[float]:
     for _ in range(n):
         who = Member("bench", "guild", f"u{rng.randint(1, members)}")
         t0 = time.perf_counter()
-        board = await app.engine.leaderboard(who, "all")
+        board = await app.engine.boards.leaderboard(who, "all")
         times.append(time.perf_counter() - t0)
         assert len(board.rows) == 10 and board.me is not None
     return times

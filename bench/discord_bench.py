@@ -60,7 +60,7 @@ broadcast_rate = {rate}
 
 def drillbot(tmp: Path, fake: FakeDiscord, **config: Any) -> subprocess.Popen[bytes]:
     cfg = _config(tmp, fake, **config)
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--config", str(cfg)], env=_env(fake),
+    return subprocess.Popen([sys.executable, "-m", "bot.runtime.cli", "run", "--config", str(cfg)], env=_env(fake),
                             cwd=tmp, stdout=subprocess.DEVNULL, stderr=open(tmp / "bot.log", "wb"))
 
 

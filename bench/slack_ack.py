@@ -41,8 +41,8 @@ async def serve(api: str, db: str) -> None:
 
     from adapters.slack import Secrets, SlackRunner
     from adapters.slack.poster import make_client
-    from bot.app import build, tune_runtime
     from bot.config import Config, Settings, SlackSection, bundled_content
+    from bot.runtime.builder import build, tune_runtime
 
     # The minimal app: a few lines answering the same command with an ephemeral message and buttons.
     minimal = AsyncApp(client=make_client("xoxb-min", api), signing_secret=SECRET)

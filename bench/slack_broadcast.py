@@ -25,12 +25,12 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 
 from adapters.slack import Secrets, SlackRunner  # noqa: E402
-from bot import service as svc  # noqa: E402
-from bot.app import build  # noqa: E402
 from bot.clock import FakeClock  # noqa: E402
 from bot.config import Config, Settings, SlackSection, bundled_content  # noqa: E402
-from bot.identity import Place  # noqa: E402
-from bot.service import post_job  # noqa: E402
+from bot.members.identity import Place  # noqa: E402
+from bot.runtime import service as svc  # noqa: E402
+from bot.runtime.builder import build  # noqa: E402
+from bot.runtime.service import post_job  # noqa: E402
 from tests.slack.fake_slack import TEAM, FakeSlack  # noqa: E402
 
 
@@ -47,25 +47,25 @@ async def main(channels: int, workspace_rate: float, interval: float) -> None:
         runner = SlackRunner(app, Secrets(bot_token="xoxb-bot", signing_secret="s"))
         await runner.start()
         for i in range(channels):
-            await app.engine.set_schedule(Place("slack", TEAM, f"C{i:05d}"), time_of_day="09:00", timezone="UTC",
+            await app.engine.schedules.set(Place("slack", TEAM, f"C{i:05d}"), time_of_day="09:00", timezone="UTC",
                                           window_minutes=60)
         clock.set(datetime(2026, 11, 16, 9, 0, tzinfo=UTC))
-        ids = [s.channel_id for s in await app.engine.active_schedules()]
+        ids = [s.channel_id for s in await app.engine.schedules.active()]
         t0 = time.perf_counter()
         svc._SERVICES[app.service.key] = app.service  # what service.start() does, without its serial catch-up
         await asyncio.gather(*(post_job(app.service.key, cid) for cid in ids))
         posted = time.perf_counter() - t0
-        open_rounds = [rid for rid, _ in await app.engine.open_rounds()]
+        open_rounds = [rid for rid, _ in await app.engine.rounds.open_ids()]
         clock.set(datetime(2026, 11, 16, 10, 1, tzinfo=UTC))
         t1 = time.perf_counter()
-        await asyncio.gather(*(app.service.close(rid) for rid in open_rounds))
+        await asyncio.gather(*(app.engine.rounds.close(rid) for rid in open_rounds))
         closed = time.perf_counter() - t1
         held = [m for i in range(channels) for m in fake.messages(f"C{i:05d}")]
         ok_posts = sum(1 for m in held if not m.get("thread_ts"))
         thread = sum(1 for m in held if m.get("thread_ts"))
         revealed = sum(1 for i in range(channels) for m in fake.messages(f"C{i:05d}")
                        if "Closed" in str(m.get("blocks")))
-        states = await app.engine._tx(lambda s: {state: n for state, n in s.execute(
+        states = await app.engine.core.tx(lambda s: {state: n for state, n in s.execute(
             text("SELECT post_state, COUNT(*) FROM rounds GROUP BY post_state"))})
         svc._SERVICES.pop(app.service.key, None)
         await runner.stop()

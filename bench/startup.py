@@ -29,7 +29,7 @@ def env() -> dict[str, str]:
 
 def content_check() -> float:
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "bot.cli", "content", "check", str(ROOT / "content")],
+    subprocess.run([sys.executable, "-m", "bot.runtime.cli", "content", "check", str(ROOT / "content")],
                    check=True, capture_output=True, env=env())
     return time.perf_counter() - t0
 
@@ -37,7 +37,7 @@ def content_check() -> float:
 def console_ready(db: Path) -> float:
     """From process start until the console has answered its first command."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "console", "--user", "bench", "--db", str(db)],
+    proc = subprocess.Popen([sys.executable, "-m", "bot.runtime.cli", "console", "--user", "bench", "--db", str(db)],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             env=env(), text=True, cwd=ROOT)
     assert proc.stdin is not None and proc.stdout is not None

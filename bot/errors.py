@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
-if TYPE_CHECKING:
-    from bot.content import Problem
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A content error located by file, question id and field."""
+
+    file: str
+    question: str | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.question:
+            where += f": question {self.question!r}"
+        if self.field:
+            where += f", field {self.field!r}"
+        return f"{where}: {self.message}"
 
 
 class DrillError(Exception):

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.app import App, build
 from bot.clock import FakeClock
 from bot.config import Config, Settings
-from bot.identity import Member, Place
+from bot.members.identity import Member, Place
+from bot.runtime.builder import App, build
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"

@@ -102,3 +102,80 @@ def test_a_failed_migration_in_the_child_is_reported() -> None:
 
     with pytest.raises(RuntimeError, match=r"database migration failed \(exit 1\):\n.*"):
         upgrade_in_child("postgresql://nobody@127.0.0.1:1/none")  # nothing listens on port 1
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for top in ("bot", "adapters"):
+        for path in (ROOT / top).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            found[".".join(parts)] = path
+    return found
+
+
+def _imports(name: str, path: Path, known: dict[str, Path]) -> set[str]:
+    """The project modules ``name`` imports (TYPE_CHECKING imports included: a circle is a circle)."""
+    out: set[str] = set()
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text())):
+        targets: list[str] = []
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, base] if base else parts)
+            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names]
+        for t in targets:
+            while t and t not in known:
+                t = t.rpartition(".")[0]
+            if t and t != name:
+                out.add(t)
+    return out
+
+
+def test_no_import_circles() -> None:
+    known = _modules()
+    graph = {name: _imports(name, path, known) for name, path in known.items()}
+    circles: list[list[str]] = []
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                circles.append([*trail[trail.index(nxt):], nxt] if nxt in trail else [node, nxt])
+            elif nxt not in state:
+                visit(nxt, [*trail, nxt])
+        state[node] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+    assert circles == []
+
+
+def test_every_package_says_what_it_holds() -> None:
+    missing = [str(p.relative_to(ROOT)) for top in ("bot", "adapters") for p in (ROOT / top).rglob("__init__.py")
+               if "migrations" not in p.parts and not ast.get_docstring(ast.parse(p.read_text()))]
+    assert missing == []
+
+
+def test_components_reach_each_other_only_through_public_modules() -> None:
+    """A component may use another concern's package or named modules, never its private names."""
+    offenders = []
+    for name, path in _modules().items():
+        if not name.startswith("bot."):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("bot."):
+                other = node.module.split(".")[1]
+                mine = name.split(".")[1]
+                offenders += [f"{name}: {node.module}.{a.name}" for a in node.names
+                              if other != mine and a.name.startswith("_")]
+    assert offenders == []

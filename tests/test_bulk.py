@@ -49,7 +49,7 @@ def test_rows_match_sqlalchemys_executemany(db_url: str) -> None:
 
 def test_an_upsert_with_literals_in_its_update_clause(db_url: str) -> None:
     """The board's upsert: ``excluded`` columns and a literal (``points > 0``) in the SET clause."""
-    from bot.scoreboard import _SCORE_UPSERT
+    from bot.boards.scoreboard import _SCORE_UPSERT
 
     db = Database(db_url)
     db.upgrade()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot import __version__
-from bot.cli import main
+from bot.runtime.cli import main
 from tests.conftest import CONTENT, SAMPLE
 
 

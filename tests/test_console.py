@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from adapters.console import ConsoleAdapter
-from bot.app import App
+from bot.runtime.builder import App
 from tests.conftest import ROOT
 
 
@@ -116,7 +116,7 @@ def run_cli(args: list[str], stdin: str, cwd: Path) -> subprocess.CompletedProce
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for var in ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "DRILLBOT_CONFIG", "DRILLBOT_DATABASE_URL"):
         env.pop(var, None)
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "bot.runtime.cli", *args], input=stdin, capture_output=True,
                           text=True, cwd=cwd, env=env, timeout=60)
 
 
@@ -153,7 +153,7 @@ def test_a_chat_bot_migrates_a_new_database_without_loading_alembic(tmp_path: Pa
     db = tmp_path / "bot.db"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DISCORD_TOKEN": "x", "PYTHONPROFILEIMPORTTIME": ""}
     env.pop("DRILLBOT_DATABASE_URL", None)
-    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "bot.cli", "run", "--config", str(cfg),
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "bot.runtime.cli", "run", "--config", str(cfg),
                            "--db", str(db)], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60)
     assert done.returncode != 0  # nothing answered the login, after start-up
     assert "cannot reach Discord at http://127.0.0.1:9/api/v10" in done.stderr

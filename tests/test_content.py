@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.content import LEVELS, count, json_schema, load_library
+from bot.content.lint import lint
 from bot.errors import ContentError
-from bot.lint import lint
 from tests.conftest import CONTENT, SAMPLE
 
 EXAMPLE = SAMPLE / "sample" / "example.toml"

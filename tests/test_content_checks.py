@@ -7,8 +7,8 @@ from importlib.metadata import version
 
 import pytest
 
-from bot.checks import run_check
 from bot.content import LoadedQuestion, load_library
+from bot.content.checks import run_check
 from tests.conftest import CONTENT, SAMPLE
 
 LIBRARY, _ = load_library(CONTENT, strict=False)

@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.app import App
 from bot.clock import FakeClock
 from bot.errors import AlreadyAnswered, BadAnswer, RoundClosed, UserError
-from bot.identity import Place
+from bot.members.identity import Place
+from bot.runtime.builder import App
 from bot.storage.models import Answer, Score
 from tests.conftest import PG_URL, PLACE, FakePoster, member
 
@@ -27,22 +27,22 @@ async def answer_right(app: App, who: str, round_id: int, question_id: str) -> N
     assert lq is not None
     if lq.q.kind == "open":
         assert lq.q.model_answer
-        await app.engine.answer_round(member(who), round_id, text=lq.q.model_answer)
+        await app.engine.rounds.answer(member(who), round_id, text=lq.q.model_answer)
     else:
-        await app.engine.answer_round(member(who), round_id, choice=right_choice(app, question_id))
+        await app.engine.rounds.answer(member(who), round_id, choice=right_choice(app, question_id))
 
 
 async def answer_wrong(app: App, who: str, round_id: int, question_id: str) -> None:
     lq = app.engine.library.get(question_id)
     assert lq is not None
     if lq.q.kind == "open":
-        await app.engine.answer_round(member(who), round_id, text="no idea")
+        await app.engine.rounds.answer(member(who), round_id, text="no idea")
     else:
-        await app.engine.answer_round(member(who), round_id, choice=(right_choice(app, question_id) + 1) % 2)
+        await app.engine.rounds.answer(member(who), round_id, choice=(right_choice(app, question_id) + 1) % 2)
 
 
 async def test_one_answer_per_member_and_answers_are_final(app: App, poster: FakePoster) -> None:
-    opened = await app.service.post_now(PLACE)
+    opened = await app.engine.rounds.post_now(PLACE)
     await answer_right(app, "ann", opened.round_id, opened.card.question_id)
     with pytest.raises(AlreadyAnswered):
         await answer_wrong(app, "ann", opened.round_id, opened.card.question_id)
@@ -54,7 +54,7 @@ async def test_one_answer_per_member_and_answers_are_final(app: App, poster: Fak
 async def test_database_rejects_a_second_answer_even_without_the_engine(app: App, poster: FakePoster) -> None:
     from sqlalchemy.exc import IntegrityError
 
-    opened = await app.service.post_now(PLACE)
+    opened = await app.engine.rounds.post_now(PLACE)
     await answer_right(app, "ann", opened.round_id, opened.card.question_id)
     with app.db.session() as s:
         first = s.execute(select(Answer)).scalar_one()
@@ -65,56 +65,56 @@ async def test_database_rejects_a_second_answer_even_without_the_engine(app: App
 
 
 async def test_closed_or_expired_round_refuses_answers(app: App, poster: FakePoster, clock: FakeClock) -> None:
-    opened = await app.service.post_now(PLACE)
+    opened = await app.engine.rounds.post_now(PLACE)
     clock.advance(minutes=app.config.settings.rounds.window_minutes)
     with pytest.raises(RoundClosed):
         await answer_right(app, "ann", opened.round_id, opened.card.question_id)
-    await app.service.close(opened.round_id)
+    await app.engine.rounds.close(opened.round_id)
     with pytest.raises(RoundClosed):
         await answer_right(app, "bob", opened.round_id, opened.card.question_id)
 
 
 async def test_bad_choice_is_a_clear_error(app: App, poster: FakePoster) -> None:
-    opened = await app.service.post_now(PLACE)
+    opened = await app.engine.rounds.post_now(PLACE)
     lq = app.engine.library.get(opened.card.question_id)
     assert lq is not None
     if lq.q.kind == "open":
         with pytest.raises(UserError, match="Type your answer"):
-            await app.engine.answer_round(member("ann"), opened.round_id, text="  ")
+            await app.engine.rounds.answer(member("ann"), opened.round_id, text="  ")
     else:
         with pytest.raises(BadAnswer, match="choose one of"):
-            await app.engine.answer_round(member("ann"), opened.round_id, choice=7)
+            await app.engine.rounds.answer(member("ann"), opened.round_id, choice=7)
 
 
 async def test_summary_counts_first_correct_and_streaks(app: App, poster: FakePoster, clock: FakeClock) -> None:
-    opened = await app.service.post_now(PLACE)
+    opened = await app.engine.rounds.post_now(PLACE)
     qid = opened.card.question_id
     await answer_right(app, "ann", opened.round_id, qid)
     clock.advance(seconds=5)
     await answer_wrong(app, "bob", opened.round_id, qid)
     clock.advance(seconds=5)
     await answer_right(app, "cy", opened.round_id, qid)
-    closed = await app.service.close(opened.round_id)
+    closed = await app.engine.rounds.close(opened.round_id)
     assert closed is not None
     sm = closed.summary
     assert (sm.answered, sm.correct, sm.percent_correct) == (3, 2, 67)
     assert sm.first_correct == ("ann", "cy")
     assert {(c.name, c.before, c.after) for c in sm.streaks} == {("ann", 0, 1), ("cy", 0, 1)}
     assert poster.summaries and poster.summaries[-1][1] == sm
-    assert await app.service.close(opened.round_id) is None  # closing twice does nothing
+    assert await app.engine.rounds.close(opened.round_id) is None  # closing twice does nothing
 
 
 async def test_missed_round_breaks_streak_best_is_kept(app: App, poster: FakePoster, clock: FakeClock) -> None:
     for _ in range(2):
-        opened = await app.service.post_now(PLACE)
+        opened = await app.engine.rounds.post_now(PLACE)
         await answer_right(app, "ann", opened.round_id, opened.card.question_id)
-        await app.service.close(opened.round_id)
+        await app.engine.rounds.close(opened.round_id)
         clock.advance(days=1)
-    opened = await app.service.post_now(PLACE)  # ann misses this one
-    closed = await app.service.close(opened.round_id)
+    opened = await app.engine.rounds.post_now(PLACE)  # ann misses this one
+    closed = await app.engine.rounds.close(opened.round_id)
     assert closed is not None
     assert [(c.name, c.before, c.after) for c in closed.summary.streaks] == [("ann", 2, 0)]
-    st = await app.engine.stats(member("ann"))
+    st = await app.engine.boards.stats(member("ann"))
     assert (st.current_streak, st.best_streak) == (0, 2)
 
 
@@ -125,17 +125,17 @@ async def test_leaderboard_ties_and_own_rank_outside_top(db_url: str, clock: Fak
     app = make_app(db_url, clock, settings=Settings(leaderboard=LeaderboardSection(size=2)))
     try:
         app.service.add_poster(FakePoster())
-        opened = await app.service.post_now(PLACE)
+        opened = await app.engine.rounds.post_now(PLACE)
         qid = opened.card.question_id
         for who in ("dee", "ann", "bob"):  # all right: the earliest reaches the points first
             await answer_right(app, who, opened.round_id, qid)
             clock.advance(seconds=1)
         await answer_wrong(app, "zed", opened.round_id, qid)
-        board = await app.engine.leaderboard(member("zed"), "week")
+        board = await app.engine.boards.leaderboard(member("zed"), "week")
         assert [r.name for r in board.rows] == ["dee", "ann"]
         assert board.rows[0].points == board.rows[1].points > 0
         assert board.me is not None and (board.me.rank, board.me.name, board.me.points) == (4, "zed", 0)
-        bob = await app.engine.leaderboard(member("bob"), "all")
+        bob = await app.engine.boards.leaderboard(member("bob"), "all")
         assert bob.me is not None and bob.me.rank == 3
     finally:
         app.close()
@@ -143,47 +143,47 @@ async def test_leaderboard_ties_and_own_rank_outside_top(db_url: str, clock: Fak
 
 async def test_week_board_resets_on_monday_in_community_timezone(app: App, poster: FakePoster,
                                                                  clock: FakeClock) -> None:
-    opened = await app.service.post_now(PLACE)
+    opened = await app.engine.rounds.post_now(PLACE)
     await answer_right(app, "ann", opened.round_id, opened.card.question_id)
-    await app.service.close(opened.round_id)
+    await app.engine.rounds.close(opened.round_id)
     clock.advance(days=7)
-    week = await app.engine.leaderboard(member("ann"), "week")
-    month = await app.engine.leaderboard(member("ann"), "month")
-    alltime = await app.engine.leaderboard(member("ann"), "all")
+    week = await app.engine.boards.leaderboard(member("ann"), "week")
+    month = await app.engine.boards.leaderboard(member("ann"), "month")
+    alltime = await app.engine.boards.leaderboard(member("ann"), "all")
     assert week.rows == () and week.me is None
     assert [r.name for r in month.rows] == ["ann"] and [r.name for r in alltime.rows] == ["ann"]
 
 
 async def test_practice_earns_no_points_and_due_reviews_come_first(app: App, clock: FakeClock) -> None:
     ann = member("ann")
-    first = await app.engine.practice(ann)
+    first = await app.engine.practice.ask(ann)
     assert first.reason == "New question"
     lq = app.engine.library.get(first.question_id)
     assert lq is not None
     if lq.q.kind == "open":
-        fb = await app.engine.answer_practice(ann, first.question_id, text="nothing useful")
+        fb = await app.engine.practice.answer(ann, first.question_id, text="nothing useful")
     else:
         wrong = ((lq.q.correct_index or 0) + 1) % len(lq.q.options)
-        fb = await app.engine.answer_practice(ann, first.question_id, choice=wrong)
+        fb = await app.engine.practice.answer(ann, first.question_id, choice=wrong)
     assert not fb.correct and fb.points == 0 and fb.next_review is not None
     clock.set(fb.next_review + timedelta(seconds=1))
-    again = await app.engine.practice(ann)
+    again = await app.engine.practice.ask(ann)
     assert (again.question_id, again.reason) == (first.question_id, "Due for review")
     with app.db.session() as s:
         assert s.execute(select(Score)).first() is None
-    st = await app.engine.stats(ann)
+    st = await app.engine.boards.stats(ann)
     assert (st.practice_answered, st.points, st.reviews_due) == (1, 0, 1)
 
 
 async def test_practice_filters_and_unknown_topic(app: App) -> None:
-    card = await app.engine.practice(member("ann"), topic="more", level="senior")
+    card = await app.engine.practice.ask(member("ann"), topic="more", level="senior")
     assert card.question_id == "more-senior-choice"
     with pytest.raises(UserError, match="Unknown topic"):
-        await app.engine.practice(member("ann"), topic="nope")
+        await app.engine.practice.ask(member("ann"), topic="nope")
 
 
 async def test_weak_topics_come_back_more_often() -> None:
-    from bot.practice import weight
+    from bot.practice.cards import weight
 
     assert weight(10, 2) > weight(10, 9) > 1.0
     assert weight(0, 0) == 1.5
@@ -194,13 +194,13 @@ async def test_no_repeats_until_pool_used_and_low_pool_warning(app: App, poster:
     seen = []
     pool = len(app.engine.library.questions)
     for _ in range(pool):
-        opened = await app.service.post_now(PLACE)
+        opened = await app.engine.rounds.post_now(PLACE)
         seen.append(opened.card.question_id)
         assert "unseen question" in opened.card.warning  # the sample pack is far below 10
-        await app.service.close(opened.round_id)
+        await app.engine.rounds.close(opened.round_id)
         clock.advance(days=1)
     assert sorted(seen) == sorted(q.id for q in app.engine.library.questions)
-    opened = await app.service.post_now(PLACE)  # pool used up: questions start again
+    opened = await app.engine.rounds.post_now(PLACE)  # pool used up: questions start again
     assert opened.card.question_id in seen
 
 
@@ -208,76 +208,76 @@ async def test_topics_rotate(full_app: App, clock: FakeClock) -> None:
     full_app.service.add_poster(FakePoster())
     topics = []
     for _ in range(6):
-        opened = await full_app.service.post_now(PLACE)
+        opened = await full_app.service.engine.rounds.post_now(PLACE)
         topics.append(opened.card.topic)
-        await full_app.service.close(opened.round_id)
+        await full_app.service.engine.rounds.close(opened.round_id)
         clock.advance(days=1)
     assert len(set(topics)) == 6
 
 
 async def test_forget_me_deletes_everything(app: App, poster: FakePoster) -> None:
-    opened = await app.service.post_now(PLACE)
+    opened = await app.engine.rounds.post_now(PLACE)
     await answer_right(app, "ann", opened.round_id, opened.card.question_id)
     await answer_right(app, "bob", opened.round_id, opened.card.question_id)
-    card = await app.engine.practice(member("ann"))
-    await app.engine.answer_practice(member("ann"), card.question_id, text="x", choice=0)
-    await app.engine.report(member("ann"), card.question_id, "typo in option B")
-    await app.service.close(opened.round_id)
-    notice = await app.engine.forget(member("ann"))
+    card = await app.engine.practice.ask(member("ann"))
+    await app.engine.practice.answer(member("ann"), card.question_id, text="x", choice=0)
+    await app.engine.reports.add(member("ann"), card.question_id, "typo in option B")
+    await app.engine.rounds.close(opened.round_id)
+    notice = await app.engine.members.forget(member("ann"))
     assert "deleted" in notice.text
-    board = await app.engine.leaderboard(member("bob"), "all")
+    board = await app.engine.boards.leaderboard(member("bob"), "all")
     assert [r.name for r in board.rows] == ["bob"]
     from bot.storage.models import ScoreBucket
     with app.db.session() as s:
         on_boards = sum(b.members for b in s.execute(select(ScoreBucket)).scalars())
     assert on_boards == 3  # bob on the week, month and all-time boards; ann gone from all three
-    st = await app.engine.stats(member("ann"))  # a fresh, empty account
+    st = await app.engine.boards.stats(member("ann"))  # a fresh, empty account
     assert (st.answered, st.points, st.best_streak, st.reviews_due) == (0, 0, 0, 0)
-    assert "nothing" in (await app.engine.forget(member("carl"))).text
+    assert "nothing" in (await app.engine.members.forget(member("carl"))).text
 
 
 async def test_report_is_stored(app: App) -> None:
     from bot.storage.models import Report
 
-    notice = await app.engine.report(member("ann"), "more-junior-choice", "option B is misleading")
+    notice = await app.engine.reports.add(member("ann"), "more-junior-choice", "option B is misleading")
     assert "more-junior-choice" in notice.text
     with app.db.session() as s:
         r = s.execute(select(Report)).scalar_one()
     assert (r.question_id, r.reason) == ("more-junior-choice", "option B is misleading")
     with pytest.raises(UserError):
-        await app.engine.report(member("ann"), "no-such-question", "x")
+        await app.engine.reports.add(member("ann"), "no-such-question", "x")
 
 
 async def test_one_open_round_per_channel(app: App, poster: FakePoster) -> None:
-    await app.service.post_now(PLACE)
+    await app.engine.rounds.post_now(PLACE)
     with pytest.raises(UserError, match="already open"):
-        await app.service.post_now(PLACE)
-    other = await app.service.post_now(Place("console", "local", "other"))
+        await app.engine.rounds.post_now(PLACE)
+    other = await app.engine.rounds.post_now(Place("console", "local", "other"))
     assert other.card.round_id is not None
 
 
 async def test_communities_keep_separate_boards(app: App, poster: FakePoster) -> None:
     a = Place("console", "team-a", "c")
     b = Place("console", "team-b", "c")
-    ra = await app.service.post_now(a)
-    await app.service.post_now(b)
+    ra = await app.engine.rounds.post_now(a)
+    await app.engine.rounds.post_now(b)
     lq = app.engine.library.get(ra.card.question_id)
     assert lq is not None
     ann_a = member("ann", community="team-a")
     if lq.q.kind == "open":
-        await app.engine.answer_round(ann_a, ra.round_id, text=lq.q.model_answer)
+        await app.engine.rounds.answer(ann_a, ra.round_id, text=lq.q.model_answer)
     else:
-        await app.engine.answer_round(ann_a, ra.round_id, choice=lq.q.correct_index)
-    board_b = await app.engine.leaderboard(member("ann", community="team-b"), "all")
+        await app.engine.rounds.answer(ann_a, ra.round_id, choice=lq.q.correct_index)
+    board_b = await app.engine.boards.leaderboard(member("ann", community="team-b"), "all")
     assert board_b.rows == ()
-    board_a = await app.engine.leaderboard(ann_a, "all")
+    board_a = await app.engine.boards.leaderboard(ann_a, "all")
     assert [r.name for r in board_a.rows] == ["ann"]
 
 
 async def test_a_platform_delivery_is_claimed_once(app: App) -> None:
-    assert await app.engine.claim("discord", "interaction-1")
-    assert not await app.engine.claim("discord", "interaction-1")
-    assert await app.engine.claim("slack", "interaction-1")  # ids are per platform
+    assert await app.engine.members.claim("discord", "interaction-1")
+    assert not await app.engine.members.claim("discord", "interaction-1")
+    assert await app.engine.members.claim("slack", "interaction-1")  # ids are per platform
 
 
 @pytest.mark.skipif(not PG_URL, reason="SQLite writers are serialised: the race needs PostgreSQL")
@@ -285,11 +285,11 @@ async def test_an_answer_stored_by_another_process_first_is_refused_cleanly(app:
     """Another process inserts between this batch's duplicate check and its insert."""
     from sqlalchemy import event
 
-    opened = await app.service.post_now(PLACE)
+    opened = await app.engine.rounds.post_now(PLACE)
     lq = app.engine.library.get(opened.card.question_id)
     assert lq is not None
-    ann = await app.engine.resolve(member("ann"))
-    await app.engine.resolve(member("bob"))
+    ann = await app.engine.members.resolve(member("ann"))
+    await app.engine.members.resolve(member("bob"))
     fired = []
 
     def other_process_first(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
@@ -306,8 +306,8 @@ async def test_an_answer_stored_by_another_process_first_is_refused_cleanly(app:
         choice = 0 if lq.q.kind != "open" else None
         text = None if lq.q.kind != "open" else "anything"
         results = await asyncio.gather(
-            app.engine.answer_round(member("ann"), opened.round_id, choice=choice, text=text),
-            app.engine.answer_round(member("bob"), opened.round_id, choice=choice, text=text),
+            app.engine.rounds.answer(member("ann"), opened.round_id, choice=choice, text=text),
+            app.engine.rounds.answer(member("bob"), opened.round_id, choice=choice, text=text),
             return_exceptions=True)
     finally:
         event.remove(app.db.engine, "before_cursor_execute", other_process_first)

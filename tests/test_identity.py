@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
-from bot.app import App
-from bot.identity import Member
+from bot.members.identity import Member
+from bot.runtime.builder import App
 from bot.storage.models import Account
 from tests.conftest import PG_URL, make_app, member
 
@@ -23,24 +23,24 @@ def count_commits(app: App) -> list[int]:
 async def test_members_seen_together_are_created_in_one_transaction(app: App) -> None:
     commits = count_commits(app)
     people = [member(f"m{i}") for i in range(120)]
-    ids = await asyncio.gather(*(app.engine.resolve(m) for m in people))
+    ids = await asyncio.gather(*(app.engine.members.resolve(m) for m in people))
     assert len({i.account_id for i in ids}) == 120
     assert len(commits) == 1
     with app.db.session() as s:
         rows = {e: i for e, i in s.execute(select(Account.external_id, Account.id))}
     assert [rows[m.user] for m in people] == [i.account_id for i in ids]  # each got its own row back
-    again = await asyncio.gather(*(app.engine.resolve(m) for m in people))
+    again = await asyncio.gather(*(app.engine.members.resolve(m) for m in people))
     assert again == ids and len(commits) == 1  # known now: from memory, no transaction
 
 
 async def test_a_restart_finds_existing_accounts_and_takes_new_names(app: App, db_url: str, clock: Any) -> None:
-    first = await asyncio.gather(*(app.engine.resolve(member(n)) for n in ("ann", "bob")))
+    first = await asyncio.gather(*(app.engine.members.resolve(member(n)) for n in ("ann", "bob")))
     app.close()
     restarted = make_app(db_url, clock)
     try:
         renamed = Member("console", "local", "ann", "Ann B.")
-        again = await asyncio.gather(restarted.engine.resolve(renamed), restarted.engine.resolve(member("bob")),
-                                     restarted.engine.resolve(member("cid")))
+        resolve = restarted.engine.members.resolve
+        again = await asyncio.gather(resolve(renamed), resolve(member("bob")), resolve(member("cid")))
         assert [i.account_id for i in again[:2]] == [i.account_id for i in first]
         assert again[2].account_id not in {i.account_id for i in first}
         with restarted.db.session() as s:
@@ -51,7 +51,7 @@ async def test_a_restart_finds_existing_accounts_and_takes_new_names(app: App, d
 
 
 async def test_the_same_member_twice_in_one_batch_is_one_account(app: App) -> None:
-    a, b = await asyncio.gather(app.engine.resolve(member("ann")), app.engine.resolve(member("ann")))
+    a, b = await asyncio.gather(app.engine.members.resolve(member("ann")), app.engine.members.resolve(member("ann")))
     assert a == b
 
 
@@ -69,7 +69,8 @@ async def test_an_account_created_by_another_process_meanwhile_is_reused(app: Ap
 
     event.listen(app.db.engine, "before_cursor_execute", other_process_first)
     try:
-        ann, bob = await asyncio.gather(app.engine.resolve(member("ann")), app.engine.resolve(member("bob")))
+        resolve = app.engine.members.resolve
+        ann, bob = await asyncio.gather(resolve(member("ann")), resolve(member("bob")))
     finally:
         event.remove(app.db.engine, "before_cursor_execute", other_process_first)
     assert fired and ann.account_id == fired[0]

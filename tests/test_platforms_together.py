@@ -11,7 +11,7 @@ from adapters.discord import DiscordRunner
 from adapters.slack import Secrets, SlackRunner
 from bot.clock import FakeClock
 from bot.config import DiscordSection, Settings, SlackSection
-from bot.identity import Place
+from bot.members.identity import Place
 from bot.storage.models import Account, Round
 from tests.conftest import make_app
 from tests.discord import conftest as dc
@@ -38,7 +38,7 @@ async def test_one_process_serves_discord_and_slack(db_url: str, clock: FakeCloc
         await discord_runner.start()
         await slack_runner.start()
         await app.service.start()
-        assert set(app.service.posters) == {"discord", "slack"}
+        assert set(app.engine.rounds.posters) == {"discord", "slack"}
 
         # A practice question on each platform.
         discord_bot = dc.Bot(discord_fake, app, discord_runner)
@@ -53,8 +53,8 @@ async def test_one_process_serves_discord_and_slack(db_url: str, clock: FakeCloc
         guild = discord_fake.guilds[0]
         discord_place = Place("discord", str(guild["id"]), str(guild["channels"][0]["id"]))
         slack_place = Place("slack", sc.TEAM, sc.CHANNEL)
-        await app.service.post_now(discord_place)
-        await app.service.post_now(slack_place)
+        await app.engine.rounds.post_now(discord_place)
+        await app.engine.rounds.post_now(slack_place)
         # (channel "0" holds the fake's record of interaction replies)
         assert [m["channel_id"] for m in discord_fake.messages.values() if m["channel_id"] != "0"] == \
             [discord_place.channel]

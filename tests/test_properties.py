@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from bot.clock import FakeClock
 from bot.errors import UserError
-from bot.identity import Place
+from bot.members.identity import Place
 from bot.storage.models import Answer, Score, ScoreBucket
 from tests.conftest import PG_URL, START, FakePoster, _reset_postgres, make_app, member
 
@@ -41,28 +41,28 @@ async def play(ops: list[tuple[object, ...]], url: str) -> None:
             kind = step[0]
             if kind == "open":
                 with contextlib.suppress(UserError):  # a round may already be open there
-                    await app.service.post_now(Place("console", "local", str(step[1])))
+                    await app.engine.rounds.post_now(Place("console", "local", str(step[1])))
             elif kind == "answer":
                 _, ch, who, pick = step
-                rid = await engine.current_round(Place("console", "local", str(ch)))
+                rid = await engine.rounds.current(Place("console", "local", str(ch)))
                 if rid is None:
                     continue
-                _p, _r, card = await engine.round_card(rid)
+                _p, _r, card = await engine.rounds.card(rid)
                 try:
                     if card.kind == "open":
-                        await engine.answer_round(member(str(who)), rid, text="create_app init_app" if pick else "")
+                        await engine.rounds.answer(member(str(who)), rid, text="create_app init_app" if pick else "")
                     else:
-                        await engine.answer_round(member(str(who)), rid, choice=int(str(pick)) % len(card.options))
+                        await engine.rounds.answer(member(str(who)), rid, choice=int(str(pick)) % len(card.options))
                 except UserError:
                     pass
             elif kind == "close":
-                rid = await engine.current_round(Place("console", "local", str(step[1])))
+                rid = await engine.rounds.current(Place("console", "local", str(step[1])))
                 if rid is not None:
-                    await app.service.close(rid)
+                    await app.engine.rounds.close(rid)
             else:
                 clock.advance(seconds=int(str(step[1])))
-                for rid in await engine.overdue_rounds():
-                    await app.service.close(rid)
+                for rid in await engine.rounds.overdue():
+                    await app.engine.rounds.close(rid)
         check_invariants(app)
         await check_boards(app)
     finally:
@@ -99,12 +99,12 @@ def check_invariants(app) -> None:  # type: ignore[no-untyped-def]
 async def check_boards(app) -> None:  # type: ignore[no-untyped-def]
     for who in PEOPLE:
         for period in ("week", "month", "all"):
-            board = await app.engine.leaderboard(member(who), period)
+            board = await app.engine.boards.leaderboard(member(who), period)
             keys = [(-r.points, r.rank) for r in board.rows]
             assert keys == sorted(keys)
             assert [r.rank for r in board.rows] == list(range(1, len(board.rows) + 1))
             if period == "all":
-                stats = await app.engine.stats(member(who))
+                stats = await app.engine.boards.stats(member(who))
                 mine = board.me.points if board.me else 0
                 assert stats.points == mine
                 assert stats.daily_answered == (board.me.answered if board.me else 0)

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.boards.points import period_key, period_keys, points_for
 from bot.config import ScoringSection
-from bot.scoring import period_key, period_keys, points_for
 
 
 @pytest.mark.parametrize(("level", "correct", "points"), [

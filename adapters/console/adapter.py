@@ -13,11 +13,12 @@ import sys
 from typing import TextIO
 
 from adapters.console import render
-from bot import commands, dispatch, wording
+from bot import wording
 from bot.errors import DrillError, UserError
 from bot.grading import parse_choice
-from bot.identity import Member, Place
-from bot.service import Service
+from bot.members.identity import Member, Place
+from bot.runtime import commands, dispatch
+from bot.runtime.service import Service
 from bot.views import (
     Feedback,
     Help,
@@ -132,9 +133,9 @@ class ConsoleAdapter:
         answer_text = text if card.kind == "open" else None
         fb: Feedback
         if card.mode == "daily" and card.round_id is not None:
-            fb = await self.engine.answer_round(self.member, card.round_id, choice=choice, text=answer_text)
+            fb = await self.engine.rounds.answer(self.member, card.round_id, choice=choice, text=answer_text)
         else:
-            fb = await self.engine.answer_practice(self.member, card.question_id, choice=choice,
+            fb = await self.engine.practice.answer(self.member, card.question_id, choice=choice,
                                                    text=answer_text)
             self.current = None
         self.say(render.feedback(fb))

@@ -17,8 +17,7 @@ import discord
 from discord import app_commands
 from discord.app_commands import Choice
 
-from adapters.discord.components import handlers
-from adapters.discord.handlers import Interaction, View, member_of, place_of
+from adapters.discord.handlers import Interaction, View, handlers, member_of, place_of
 from bot import wording
 from bot.config import DAYS
 from bot.content import LEVELS
@@ -51,7 +50,7 @@ def _split(value: str | None) -> list[str]:
 @app_commands.guild_only()
 async def quiz(interaction: Interaction, topic: str | None = None, level: Choice[str] | None = None) -> None:
     h, m = handlers(interaction), member_of(interaction)
-    await h.command(interaction, lambda: h.engine.practice(m, topic=topic, level=level.value if level else None))
+    await h.command(interaction, lambda: h.engine.practice.ask(m, topic=topic, level=level.value if level else None))
 
 
 @quiz.autocomplete("topic")
@@ -69,7 +68,7 @@ async def _topic(interaction: Interaction, current: str) -> list[Choice[str]]:
 async def leaderboard(interaction: Interaction, period: Choice[str] | None = None) -> None:
     h, m = handlers(interaction), member_of(interaction)
     p = period.value if period else "week"
-    await h.command(interaction, lambda: h.engine.leaderboard(m, "month" if p == "month" else "all" if p == "all"
+    await h.command(interaction, lambda: h.engine.boards.leaderboard(m, "month" if p == "month" else "all" if p == "all"
                                                               else "week"))
 
 
@@ -77,7 +76,7 @@ async def leaderboard(interaction: Interaction, period: Choice[str] | None = Non
 @app_commands.guild_only()
 async def stats(interaction: Interaction) -> None:
     h, m = handlers(interaction), member_of(interaction)
-    await h.command(interaction, lambda: h.engine.stats(m))
+    await h.command(interaction, lambda: h.engine.boards.stats(m))
 
 
 @app_commands.command(name="flask-help", description="What drillbot can do, with the topics and levels.")
@@ -94,7 +93,7 @@ async def help_(interaction: Interaction) -> None:
 @app_commands.guild_only()
 async def forget_me(interaction: Interaction) -> None:
     h, m = handlers(interaction), member_of(interaction)
-    await h.command(interaction, lambda: h.engine.forget(m), once=True)
+    await h.command(interaction, lambda: h.engine.members.forget(m), once=True)
 
 
 @app_commands.command(name="flask-report", description="Tell the maintainers a question is wrong.")
@@ -124,7 +123,7 @@ async def schedule(interaction: Interaction, time: str, timezone: str, days: str
     async def work() -> View:
         day_list = _split(DAY_PRESETS.get((days or "").strip().lower(), days)) or list(DAYS)
         level_list = _split(levels.value) if levels and levels.value != "all" else []
-        view = await h.engine.set_schedule(place, time_of_day=time, timezone=timezone.strip(), days=day_list,
+        view = await h.engine.schedules.set(place, time_of_day=time, timezone=timezone.strip(), days=day_list,
                                            window_minutes=window, topics=tuple(_split(topics)),
                                            levels=tuple(level_list), by=member_of(interaction))
         await h.service.rebuild()
@@ -159,7 +158,7 @@ async def show(interaction: Interaction) -> None:
     h, place = handlers(interaction), place_of(interaction)
 
     async def work() -> View:
-        view = await h.engine.get_schedule(place)
+        view = await h.engine.schedules.get(place)
         return view if view is not None else Notice(wording.NO_SCHEDULE, ok=False)
     await h.command(interaction, work, admin=True)
 
@@ -168,7 +167,7 @@ async def _pause(interaction: Interaction, paused: bool) -> None:
     h, place = handlers(interaction), place_of(interaction)
 
     async def work() -> View:
-        notice = await h.engine.pause_schedule(place, paused)
+        notice = await h.engine.schedules.pause(place, paused)
         await h.service.rebuild()
         return notice
     await h.command(interaction, work, admin=True)
@@ -189,7 +188,7 @@ async def remove(interaction: Interaction) -> None:
     h, place = handlers(interaction), place_of(interaction)
 
     async def work() -> View:
-        notice = await h.engine.remove_schedule(place)
+        notice = await h.engine.schedules.remove(place)
         await h.service.rebuild()
         return notice
     await h.command(interaction, work, admin=True)
@@ -200,7 +199,7 @@ async def post_now(interaction: Interaction) -> None:
     h, place = handlers(interaction), place_of(interaction)
 
     async def work() -> View:
-        return (await h.service.post_now(place)).card
+        return (await h.service.engine.rounds.post_now(place)).card
     # Posting waits its turn under the global rate limit: defer so the 3-second deadline holds.
     await h.command(interaction, work, admin=True, once=True, card_buttons=False, defer=True)
 
@@ -210,10 +209,10 @@ async def close(interaction: Interaction) -> None:
     h, place = handlers(interaction), place_of(interaction)
 
     async def work() -> View:
-        round_id = await h.engine.current_round(place)
+        round_id = await h.engine.rounds.current(place)
         if round_id is None:
             raise UserError(wording.NO_OPEN_ROUND_HERE)
-        closed = await h.service.close(round_id)
+        closed = await h.service.engine.rounds.close(round_id)
         if closed is None:
             raise UserError(wording.ROUND_ALREADY_CLOSED)
         return closed.summary

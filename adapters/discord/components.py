@@ -15,22 +15,26 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import discord
 
 from adapters.discord import render
 from bot.views import QuestionCard
 
-if TYPE_CHECKING:
-    from adapters.discord.handlers import Handlers
-
 Button = discord.ui.Button[Any]
 TEXT_ID = "text"
 
 
-def handlers(interaction: discord.Interaction[Any]) -> Handlers:
-    h: Handlers = interaction.client.drill  # set on the client by adapters.discord.client
+class Answerer(Protocol):
+    """What a button needs from the handlers (``adapters.discord.handlers.Handlers``)."""
+
+    async def answer(self, interaction: discord.Interaction[Any], mode: str, ref: str, *,
+                     choice: int | None = None, text: str | None = None) -> None: ...
+
+
+def _answerer(interaction: discord.Interaction[Any]) -> Answerer:
+    h: Answerer = interaction.client.drill  # set on the client by adapters.discord.client
     return h
 
 
@@ -52,7 +56,7 @@ class AnswerButton(discord.ui.DynamicItem[Button], template=r"drill:a:(?P<mode>[
         return cls(match["mode"], match["ref"], int(match["n"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await handlers(interaction).answer(interaction, self.mode, self.ref, choice=self.n)
+        await _answerer(interaction).answer(interaction, self.mode, self.ref, choice=self.n)
 
 
 class OpenButton(discord.ui.DynamicItem[Button], template=r"drill:o:(?P<mode>[rp]):(?P<ref>[^:]+)"):

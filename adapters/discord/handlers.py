@@ -17,8 +17,8 @@ import discord
 from adapters.discord import components, render
 from bot import wording
 from bot.errors import NotAllowed, UserError
-from bot.identity import Member, Place
-from bot.service import Service
+from bot.members.identity import Member, Place
+from bot.runtime.service import Service
 from bot.views import Feedback, Help, Leaderboard, Notice, QuestionCard, ScheduleView, Stats, Summary
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ class Handlers:
         self.count_delay = count_delay  # at most one live-count edit per round this often
         self.engine = service.engine
         # Interactions seen lately, so a replayed delivery (resume) is answered once without a
-        # database round trip; engine.claim() covers what must also hold across processes.
+        # database round trip; engine.members.claim() covers what must also hold across processes.
         self._seen: OrderedDict[int, None] = OrderedDict()
 
     def first_delivery(self, interaction: Interaction) -> bool:
@@ -67,7 +67,7 @@ class Handlers:
 
     async def claim(self, interaction: Interaction) -> bool:
         """True for the first delivery of a non-idempotent interaction, in any process."""
-        return await self.engine.claim(PLATFORM, str(interaction.id))
+        return await self.engine.members.claim(PLATFORM, str(interaction.id))
 
     # -- replies --------------------------------------------------------------------------
 
@@ -128,13 +128,13 @@ class Handlers:
         if mode == "r":
             # No claim: the database allows one answer per member and round, so a replay is refused.
             round_id = int(ref)
-            fb = await self.engine.answer_round(member, round_id, choice=choice, text=text)
+            fb = await self.engine.rounds.answer(member, round_id, choice=choice, text=text)
             await self.reply(interaction, fb)
-            self.service.answered(round_id, delay=self.count_delay)
+            self.service.engine.rounds.answered(round_id, delay=self.count_delay)
             return
         if not await self.claim(interaction):
             return
-        fb = await self.engine.answer_practice(member, ref, choice=choice, text=text)
+        fb = await self.engine.practice.answer(member, ref, choice=choice, text=text)
         await self.reply(interaction, fb)
 
     async def on_form(self, interaction: Interaction) -> None:
@@ -155,7 +155,8 @@ class Handlers:
 
         async def work() -> None:
             if await self.claim(interaction):
-                await self.reply(interaction, await self.engine.report(member_of(interaction), question_id, reason))
+                notice = await self.engine.reports.add(member_of(interaction), question_id, reason)
+                await self.reply(interaction, notice)
         await self.guarded(interaction, work())
 
     # -- commands -------------------------------------------------------------------------
@@ -182,3 +183,9 @@ class Handlers:
             await self.reply(interaction, await work(), card_buttons=card_buttons)
 
         await self.guarded(interaction, run())
+
+
+def handlers(interaction: Interaction) -> Handlers:
+    """The handlers serving this interaction's client."""
+    h: Handlers = interaction.client.drill  # set on the client by adapters.discord.client
+    return h

@@ -19,7 +19,7 @@ import discord
 from adapters.discord import components, render
 from bot import wording
 from bot.errors import ChannelUnavailable
-from bot.identity import Place
+from bot.members.identity import Place
 from bot.views import QuestionCard, Summary
 
 log = logging.getLogger(__name__)

@@ -15,8 +15,8 @@ from sqlalchemy.engine import make_url
 from adapters.discord.client import make_client
 from adapters.discord.handlers import Handlers
 from adapters.discord.poster import DiscordPoster
-from bot.app import App
 from bot.errors import ConfigError
+from bot.runtime.builder import App
 
 log = logging.getLogger(__name__)
 

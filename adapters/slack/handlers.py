@@ -24,10 +24,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import render
-from bot import commands, dispatch, wording
+from bot import wording
 from bot.errors import DrillError, UserError
-from bot.identity import Member, Place
-from bot.service import Service
+from bot.members.identity import Member, Place
+from bot.runtime import commands, dispatch
+from bot.runtime.service import Service
 from bot.views import Feedback, Help, Leaderboard, Notice, QuestionCard, ScheduleView, Stats, Summary
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ class Handlers:
     async def _first(self, body: Body, key: str) -> bool:
         """After the ack has gone out, claim the delivery: False when it was already handled (a retry)."""
         await asyncio.sleep(AFTER_ACK)
-        return await self.engine.claim(PLATFORM, key)
+        return await self.engine.members.claim(PLATFORM, key)
 
     async def is_admin(self, client: AsyncWebClient, member: Member) -> bool:
         """Listed in bot.toml, or a workspace admin or owner (users.info, cached for a few minutes)."""
@@ -171,10 +172,10 @@ class Handlers:
     async def answer(self, member: Member, daily: bool, ref: str, choice: int | None, text: str | None) -> Feedback:
         if daily:
             round_id = int(ref)
-            fb = await self.engine.answer_round(member, round_id, choice=choice, text=text)
-            self.service.answered(round_id)  # the post's live count, throttled
+            fb = await self.engine.rounds.answer(member, round_id, choice=choice, text=text)
+            self.service.engine.rounds.answered(round_id)  # the post's live count, throttled
             return fb
-        return await self.engine.answer_practice(member, ref, choice=choice, text=text)
+        return await self.engine.practice.answer(member, ref, choice=choice, text=text)
 
     async def on_open(self, ack: AsyncAck, body: Body, action: Body, client: AsyncWebClient,
                       respond: AsyncRespond) -> None:
@@ -193,7 +194,7 @@ class Handlers:
             await self._fail(respond)
 
     async def _prompt(self, daily: bool, ref: str) -> str:
-        qid = (await self.engine.round_card(int(ref)))[2].question_id if daily else ref
+        qid = (await self.engine.rounds.card(int(ref)))[2].question_id if daily else ref
         lq = self.engine.library.get(qid)
         if lq is None:
             raise UserError(wording.QUESTION_GONE)
@@ -237,7 +238,7 @@ class Handlers:
             return
         try:
             member = Member(PLATFORM, context.team_id or body.get("team_id", ""), event["user"])
-            await client.views_publish(user_id=member.user, view=render.home(await self.engine.stats(member)))
+            await client.views_publish(user_id=member.user, view=render.home(await self.engine.boards.stats(member)))
         except Exception:
             log.exception("publishing the Home tab failed")
 
@@ -248,7 +249,7 @@ class Handlers:
             if not await self._first(body, f"act:{body['trigger_id']}"):
                 return
             member = _member(body)
-            card = await self.engine.practice(member)
+            card = await self.engine.practice.ask(member)
             await client.chat_postMessage(channel=member.user, text=render.question_text(card),
                                           blocks=render.question(card))
         except Exception:

@@ -24,7 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import render
 from bot import wording
 from bot.errors import ChannelUnavailable
-from bot.identity import Place
+from bot.members.identity import Place
 from bot.views import QuestionCard, Summary
 
 log = logging.getLogger(__name__)

@@ -17,9 +17,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.handlers import Handlers
 from adapters.slack.poster import PLATFORM, SlackPoster, make_client
-from bot.app import App
 from bot.config import SlackSection
 from bot.errors import ChannelUnavailable, ConfigError
+from bot.runtime.builder import App
 
 if TYPE_CHECKING:
     from adapters.slack.oauth import ThreadedInstallationStore

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from adapters.discord import DiscordRunner
-from bot.app import App
 from bot.clock import FakeClock
 from bot.config import DiscordSection, Settings
+from bot.runtime.builder import App
 from tests.conftest import SAMPLE, make_app
 from tests.discord.fake_discord import JSON, FakeDiscord, Sent, buttons, user
 

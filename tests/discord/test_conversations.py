@@ -87,7 +87,7 @@ async def test_a_non_admin_is_refused_admin_commands(bot: Bot) -> None:
         reply = await bot.say("flask-admin", command, who=BOB, admin=False)
         assert reply["data"]["content"] == "Only admins can do that." and reply["data"]["flags"] & EPHEMERAL
     assert bot.fake.sent("POST", r"/channels/\d+/messages") == []
-    assert await bot.app.engine.active_schedules() == []
+    assert await bot.app.engine.schedules.active() == []
 
 
 async def test_bad_schedule_values_get_a_clear_private_reply(bot: Bot) -> None:
@@ -145,10 +145,10 @@ async def test_an_admin_shows_pauses_resumes_and_removes_the_schedule(bot: Bot) 
     assert "07:05 America/New_York" in text and "90 min" in text and "levels: mid, senior" in text
     assert (await bot.say("flask-admin", sub("pause"), admin=True))["data"]["content"] == (
         "The daily question is paused in this channel.")
-    assert await bot.app.engine.active_schedules() == []
+    assert await bot.app.engine.schedules.active() == []
     assert (await bot.say("flask-admin", sub("resume"), admin=True))["data"]["content"] == (
         "The daily question is back on in this channel.")
-    assert len(await bot.app.engine.active_schedules()) == 1
+    assert len(await bot.app.engine.schedules.active()) == 1
     assert (await bot.say("flask-admin", sub("remove"), admin=True))["data"]["content"] == (
         "The schedule for this channel is removed.")
     assert bot.app.service.scheduler.get_jobs() == []  # type: ignore[union-attr]

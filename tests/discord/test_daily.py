@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from bot.clock import FakeClock
-from bot.identity import Place
-from bot.service import close_job, post_job
+from bot.members.identity import Place
+from bot.runtime.service import close_job, post_job
 from bot.storage.models import Answer, Round
 from tests.discord.conftest import ANN, BOB, Bot, BotFactory, stop_bot
 from tests.discord.fake_discord import JSON, FakeDiscord, buttons, opt, sub, user
@@ -33,7 +33,7 @@ def posts(fake: FakeDiscord, channel_id: str) -> list[JSON]:
 
 async def post_now(bot: Bot) -> JSON:
     """An admin posts a daily question now (multiple choice: the channel asks topic "more" only)."""
-    await bot.app.engine.set_schedule(place(bot.fake), time_of_day="23:00", timezone="UTC", topics=("more",))
+    await bot.app.engine.schedules.set(place(bot.fake), time_of_day="23:00", timezone="UTC", topics=("more",))
     reply = await bot.say("flask-admin", sub("post-now"), admin=True)
     assert reply["data"]["flags"] & EPHEMERAL
     [post] = posts(bot.fake, channel(bot.fake))
@@ -55,7 +55,7 @@ async def test_a_scheduled_day_from_setup_to_reveal(make_bot: BotFactory, clock:
                                              opt("days", "weekdays"), opt("topics", "more")), admin=True)
     assert reply["data"]["flags"] & EPHEMERAL
     assert reply["data"]["embeds"][0]["description"].startswith("09:30 Europe/Berlin on mon, tue, wed, thu, fri")
-    [sched] = await bot.app.engine.active_schedules()
+    [sched] = await bot.app.engine.schedules.active()
     job = bot.app.service.scheduler.get_job(f"post:{sched.channel_id}")  # type: ignore[union-attr]
     assert str(job.trigger.timezone) == "Europe/Berlin" and "hour='9', minute='30'" in str(job.trigger)
 
@@ -84,7 +84,7 @@ async def test_a_scheduled_day_from_setup_to_reveal(make_bot: BotFactory, clock:
     assert "Ann" not in str(edit[-1].body) and "Correct" not in str(edit[-1].body)
 
     clock.advance(minutes=481)
-    [(round_id, _)] = await bot.app.engine.open_rounds()
+    [(round_id, _)] = await bot.app.engine.rounds.open_ids()
     await close_job(bot.app.service.key, round_id)
     reveal = fake.sent("PATCH", rf"/channels/{ch}/messages/{post['id']}")[-1].body
     assert reveal["embeds"][0]["fields"][0]["name"] == "Answer"
@@ -116,14 +116,14 @@ async def test_a_daily_answer_delivered_twice_counts_once(bot: Bot) -> None:
 
 
 async def test_lost_access_pauses_the_schedule_instead_of_retrying(bot: Bot, clock: FakeClock) -> None:
-    await bot.app.engine.set_schedule(place(bot.fake), time_of_day="08:00", timezone="UTC")
+    await bot.app.engine.schedules.set(place(bot.fake), time_of_day="08:00", timezone="UTC")
     await bot.app.service.rebuild()
-    [sched] = await bot.app.engine.active_schedules()
+    [sched] = await bot.app.engine.schedules.active()
     bot.fake.forbid(channel(bot.fake))
     await post_job(bot.app.service.key, sched.channel_id)
     assert len(bot.fake.sent("POST", rf"/channels/{channel(bot.fake)}/messages")) == 1  # tried once
-    assert await bot.app.engine.active_schedules() == []
-    view = await bot.app.engine.get_schedule(place(bot.fake))
+    assert await bot.app.engine.schedules.active() == []
+    view = await bot.app.engine.schedules.get(place(bot.fake))
     assert view is not None and view.paused
     with bot.app.db.session() as s:
         assert s.execute(select(Round.post_state)).scalar_one() == "unavailable"
@@ -131,7 +131,7 @@ async def test_lost_access_pauses_the_schedule_instead_of_retrying(bot: Bot, clo
 
 async def test_the_admin_who_set_the_schedule_is_told_privately_when_access_is_lost(bot: Bot) -> None:
     await bot.say("flask-admin", sub("schedule", opt("time", "08:00"), opt("timezone", "UTC")), who=BOB, admin=True)
-    [sched] = await bot.app.engine.active_schedules()
+    [sched] = await bot.app.engine.schedules.active()
     bot.fake.forbid(channel(bot.fake))
     await post_job(bot.app.service.key, sched.channel_id)
     [dm] = bot.fake.sent("POST", r"/users/@me/channels")
@@ -144,18 +144,18 @@ async def test_the_admin_who_set_the_schedule_is_told_privately_when_access_is_l
     await bot.say("flask-admin", sub("resume"), who=BOB, admin=True)  # access given back: back on
     shown = await bot.say("flask-admin", sub("show"), who=BOB, admin=True)
     assert "next post" in shown["data"]["embeds"][0]["description"]
-    assert len(await bot.app.engine.active_schedules()) == 1
+    assert len(await bot.app.engine.schedules.active()) == 1
 
 
 async def test_an_admin_who_takes_no_direct_messages_still_finds_the_pause(bot: Bot) -> None:
     await bot.say("flask-admin", sub("schedule", opt("time", "08:00"), opt("timezone", "UTC")), who=BOB, admin=True)
-    [sched] = await bot.app.engine.active_schedules()
+    [sched] = await bot.app.engine.schedules.active()
     bot.fake.forbid(channel(bot.fake))
     bot.fake.no_dms.add(BOB["id"])
     await post_job(bot.app.service.key, sched.channel_id)
     [note] = bot.fake.sent("POST", r"/channels/\d+/messages")[1:]  # after the refused post: the refused DM
     assert note.status == 403
-    assert await bot.app.engine.active_schedules() == []
+    assert await bot.app.engine.schedules.active() == []
     shown = await bot.say("flask-admin", sub("show"), who=BOB, admin=True)
     assert "paused: the bot could not post here" in shown["data"]["embeds"][0]["description"]
 
@@ -165,8 +165,8 @@ async def test_a_429_storm_during_a_broadcast_delays_posts_but_loses_none(make_b
     fake = bot.fake
     places = [place(fake, g, c) for g in range(2) for c in range(2)]
     for p in places:
-        await bot.app.engine.set_schedule(p, time_of_day="08:00", timezone="UTC")
-    scheds = await bot.app.engine.active_schedules()
+        await bot.app.engine.schedules.set(p, time_of_day="08:00", timezone="UTC")
+    scheds = await bot.app.engine.schedules.active()
     # Per-route 429s beyond discord.py's five tries, then global ones.
     fake.inject(429, "POST", r"/channels/\d+/messages", times=14, retry_after=0.01)
     fake.inject(429, "POST", r"/channels/\d+/messages", times=4, retry_after=0.05, is_global=True)
@@ -184,8 +184,8 @@ async def test_broadcast_stays_under_the_global_limit(make_bot: BotFactory) -> N
     fake.guilds[0]["channels"] += [{**fake.guilds[0]["channels"][0], "id": str(10**17 + i)} for i in range(28)]
     places = [Place("discord", str(fake.guilds[0]["id"]), c["id"]) for c in fake.guilds[0]["channels"]]
     for p in places:
-        await bot.app.engine.set_schedule(p, time_of_day="08:00", timezone="UTC")
-    scheds = await bot.app.engine.active_schedules()
+        await bot.app.engine.schedules.set(p, time_of_day="08:00", timezone="UTC")
+    scheds = await bot.app.engine.schedules.active()
     await asyncio.gather(*(post_job(bot.app.service.key, s.channel_id) for s in scheds))
     sent = fake.sent("POST", r"/channels/\d+/messages(/\d+/threads)?")
     assert len(sent) == 60 and fake.global_429s == 0  # 30 posts + 30 threads, none refused
@@ -239,7 +239,7 @@ async def test_a_reconnect_in_the_middle_loses_nothing(bot: Bot) -> None:
 
 async def test_a_daily_open_question_is_answered_in_a_form(bot: Bot) -> None:
     fake = bot.fake
-    await bot.app.engine.set_schedule(place(fake), time_of_day="23:00", timezone="UTC", topics=("example",),
+    await bot.app.engine.schedules.set(place(fake), time_of_day="23:00", timezone="UTC", topics=("example",),
                                       levels=("mid",))
     for _ in range(2):  # two mid questions in the pool (true/false and open); the channel sees each once
         await bot.say("flask-admin", sub("post-now"), admin=True)
@@ -263,7 +263,8 @@ async def test_two_processes_on_one_database_never_double_post(make_bot: BotFact
     """Each process runs its shards but every schedule's job; the database lets one open the round."""
     one = await make_bot(shard_count=2, shard_ids=[0])
     two = await make_bot(shard_count=2, shard_ids=[1])
-    await one.app.engine.set_schedule(place(one.fake), time_of_day="08:00", timezone="UTC")
-    [sched] = await one.app.engine.active_schedules()
-    await asyncio.gather(one.app.service.post_due(sched.channel_id), two.app.service.post_due(sched.channel_id))
+    await one.app.engine.schedules.set(place(one.fake), time_of_day="08:00", timezone="UTC")
+    [sched] = await one.app.engine.schedules.active()
+    await asyncio.gather(one.app.engine.rounds.post_due(sched.channel_id),
+                         two.app.engine.rounds.post_due(sched.channel_id))
     assert len(posts(one.fake, channel(one.fake))) == 1

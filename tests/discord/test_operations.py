@@ -11,8 +11,8 @@ import discord
 import pytest
 
 from adapters.discord.poster import Pacer
-from bot import cli
 from bot.clock import FakeClock
+from bot.runtime import cli
 from tests.conftest import make_app
 from tests.discord.conftest import ANN, BotFactory, settings_for
 from tests.discord.fake_discord import FakeDiscord, opt
@@ -26,7 +26,7 @@ async def test_drillbot_run_connects_when_the_token_is_set(fake: FakeDiscord, db
     task = asyncio.create_task(cli._run(app, ""))
     try:
         await fake.wait_for(lambda: app.service.scheduler is not None, timeout=10)  # fully started
-        assert "discord" in app.service.posters
+        assert "discord" in app.engine.rounds.posters
         [login] = fake.sent("GET", "/users/@me")
         sent = await fake.slash("flask-quiz", opt("topic", "more"), who=ANN)
         assert (await fake.callback(sent))["type"] == 4

@@ -12,9 +12,9 @@ import aiohttp
 import pytest
 
 from adapters.slack import Secrets, SlackRunner
-from bot.app import App
 from bot.clock import FakeClock
 from bot.config import Settings, SlackSection
+from bot.runtime.builder import App
 from tests.conftest import make_app
 from tests.slack.fake_slack import (
     TEAM,

@@ -6,10 +6,10 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.app import App
 from bot.clock import FakeClock
-from bot.identity import Place
-from bot.service import post_job
+from bot.members.identity import Place
+from bot.runtime.builder import App
+from bot.runtime.service import post_job
 from tests.slack.conftest import ADMIN, CHANNEL, Workspace, new_user
 from tests.slack.fake_slack import TEAM, blocks_text
 
@@ -107,7 +107,7 @@ async def test_scheduled_daily_round_from_post_to_reveal(workspace: Workspace, s
     saved = await workspace.say(ADMIN, "schedule set 09:30 Europe/Berlin mon,tue,wed,thu,fri window=60")
     assert "09:30 Europe/Berlin" in saved.text
     assert "Europe/Berlin" in (await workspace.say(new_user(), "schedule")).text
-    (sched,) = await slack_app.engine.active_schedules()
+    (sched,) = await slack_app.engine.schedules.active()
     clock.set(datetime(2026, 11, 16, 9, 30, tzinfo=ZoneInfo("Europe/Berlin")))  # Monday, local time
     await post_job(slack_app.service.key, sched.channel_id)
     (post,) = await fake.wait_calls("chat.postMessage")
@@ -128,9 +128,9 @@ async def test_scheduled_daily_round_from_post_to_reveal(workspace: Workspace, s
     update = (await fake.wait_calls("chat.update"))[-1]
     assert "2 answered" in blocks_text(update.args) and "Answer:" not in blocks_text(update.args)
     clock.advance(minutes=61)
-    round_id = await slack_app.engine.current_round(Place("slack", TEAM, CHANNEL))
+    round_id = await slack_app.engine.rounds.current(Place("slack", TEAM, CHANNEL))
     assert round_id is not None
-    await slack_app.service.close(round_id, only_if_due=True)
+    await slack_app.service.engine.rounds.close(round_id, only_if_due=True)
     closed = (await fake.wait_calls("chat.update", 2))[-1]
     assert "Answer:" in blocks_text(closed.args) and "2 answered" in blocks_text(closed.args)
     assert not any(b["type"] == "actions" for b in closed.args["blocks"])  # no more answers

@@ -13,10 +13,10 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack import Secrets, SlackRunner
-from bot.app import App
 from bot.clock import FakeClock
 from bot.errors import ChannelUnavailable
-from bot.identity import Place
+from bot.members.identity import Place
+from bot.runtime.builder import App
 from tests.conftest import make_app
 from tests.slack.conftest import SECRET, Http, settings
 from tests.slack.fake_slack import FakeSlack, command_body, event_body, form, sign
@@ -87,10 +87,10 @@ async def test_oauth_install_then_requests_use_the_installed_token_until_uninsta
         (publish,) = await fake.wait_calls("views.publish")
         assert publish.token == "xoxb-installed"
         # the daily post to that workspace uses its own token too
-        opened = await app.service.post_now(Place("slack", team, "C0OTHER"))
+        opened = await app.engine.rounds.post_now(Place("slack", team, "C0OTHER"))
         post = (await fake.wait_calls("chat.postMessage"))[-1]
         assert post.token == "xoxb-installed" and post.args["channel"] == "C0OTHER"
-        await app.service.close(opened.round_id)
+        await app.engine.rounds.close(opened.round_id)
         await http.event(event_body({"type": "app_uninstalled"}, team=team))
         assert runner.installs is not None
         for _ in range(200):  # the event is acknowledged before the clean-up runs

@@ -10,9 +10,9 @@ import pytest
 
 from adapters.slack import Secrets, SlackRunner
 from adapters.slack.poster import Pacer
-from bot.app import App
 from bot.clock import FakeClock
-from bot.identity import Member, Place
+from bot.members.identity import Member, Place
+from bot.runtime.builder import App
 from tests.conftest import make_app
 from tests.slack.conftest import SECRET, settings
 from tests.slack.fake_slack import TEAM, FakeSlack, blocks_text
@@ -40,17 +40,17 @@ def place(channel: str = "C0DAILY") -> Place:
 async def test_429_with_retry_after_is_retried_and_nothing_is_lost(runner: SlackRunner, slack_app: App,
                                                                   fake: FakeSlack) -> None:
     fake.fail_next["chat.postMessage"] = [429]
-    opened = await slack_app.service.post_now(place())
+    opened = await slack_app.service.engine.rounds.post_now(place())
     calls = fake.called("chat.postMessage")
     assert len(calls) == 2 and fake.rate_limited == 1
     assert len(fake.messages("C0DAILY")) == 1
-    _place, ref, _card = await slack_app.engine.round_card(opened.round_id)
+    _place, ref, _card = await slack_app.engine.rounds.card(opened.round_id)
     assert ref == fake.messages("C0DAILY")[0]["ts"]
 
 
 async def test_server_errors_are_retried(runner: SlackRunner, slack_app: App, fake: FakeSlack) -> None:
     fake.fail_next["chat.postMessage"] = [500, 503]
-    await slack_app.service.post_now(place())
+    await slack_app.service.engine.rounds.post_now(place())
     assert len(fake.called("chat.postMessage")) == 3 and len(fake.messages("C0DAILY")) == 1
 
 
@@ -58,15 +58,15 @@ async def test_server_errors_are_retried(runner: SlackRunner, slack_app: App, fa
 async def test_a_lost_channel_pauses_its_schedule_and_is_reported(
         runner: SlackRunner, slack_app: App, fake: FakeSlack, error: str, caplog: pytest.LogCaptureFixture) -> None:
     admin = Member("slack", TEAM, "U0ADMIN", "Admin")
-    await slack_app.engine.set_schedule(place("C0GONE"), time_of_day="09:00", timezone="UTC", by=admin)
+    await slack_app.engine.schedules.set(place("C0GONE"), time_of_day="09:00", timezone="UTC", by=admin)
     fake.lost_channels["C0GONE"] = error
     with caplog.at_level(logging.WARNING):
-        await slack_app.service.post_now(place("C0GONE"))
+        await slack_app.service.engine.rounds.post_now(place("C0GONE"))
     tried = [c for c in fake.called("chat.postMessage") if c.args["channel"] == "C0GONE"]
     assert len(tried) == 1  # no retries against a refusal
-    view = await slack_app.engine.get_schedule(place("C0GONE"))
+    view = await slack_app.engine.schedules.get(place("C0GONE"))
     assert view is not None and view.paused and error in view.paused_reason
-    assert await slack_app.engine.current_round(place("C0GONE")) is None
+    assert await slack_app.engine.rounds.current(place("C0GONE")) is None
     assert any("paused" in r.getMessage() and error in r.getMessage() for r in caplog.records)
     [told] = fake.messages("U0ADMIN")  # the admin who set the schedule, in a direct message
     assert "<#C0GONE>" in told["text"] and "paused" in told["text"]
@@ -78,9 +78,9 @@ async def test_writes_to_one_channel_are_paced_and_other_channels_are_not(
     try:
         async for _r in _runner(app):
             fake.channel_interval = 0.25  # the fake answers 429 to anything faster
-            opened = await app.service.post_now(place("C0ONE"))
-            await app.service.post_now(place("C0TWO"))
-            await app.service.close(opened.round_id)  # update + thread summary in C0ONE
+            opened = await app.engine.rounds.post_now(place("C0ONE"))
+            await app.engine.rounds.post_now(place("C0TWO"))
+            await app.engine.rounds.close(opened.round_id)  # update + thread summary in C0ONE
             one = [c.at for c in fake.calls if c.args.get("channel") == "C0ONE"]
             two = [c.at for c in fake.calls if c.args.get("channel") == "C0TWO"]
             assert len(one) == 3 and all(b - a >= 0.28 for a, b in itertools.pairwise(one))

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import scoreboard
-from bot.scoring import Period, period_key
+from bot.boards import scoreboard
+from bot.boards.points import Period, period_key
 from bot.storage.models import Account, Score
 from bot.views import BoardRow, Leaderboard
 

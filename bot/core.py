@@ -1,4 +1,8 @@
-"""What every part of the engine shares: the database, the content, the clock, ids."""
+"""What every engine component shares: the database, the content, the settings, the clock, member ids.
+
+Components (``bot.practice``, ``bot.rounds``, ``bot.boards``, ``bot.members``, ...) each hold one
+``Core`` and never reach into one another's internals; ``bot.engine.Engine`` holds them all.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,12 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import identity
 from bot.clock import Clock
 from bot.config import Settings
 from bot.content import Library
 from bot.errors import DrillError
-from bot.identity import IdCache, Ids, Member, Place
+from bot.members import identity
+from bot.members.identity import IdCache, Ids, Member, Place
 from bot.storage.batch import GroupCommit
 from bot.storage.db import Database
 from bot.storage.models import Channel, Community
@@ -21,15 +25,7 @@ from bot.storage.models import Channel, Community
 T = TypeVar("T")
 
 
-def _csv(values: tuple[str, ...] | list[str]) -> str:
-    return ",".join(values)
-
-
-def _uncsv(value: str) -> tuple[str, ...]:
-    return tuple(v for v in value.split(",") if v)
-
-
-class EngineBase:
+class Core:
     """One database, one content library, one clock; transactions run off the event loop."""
 
     def __init__(self, *, db: Database, library: Library, settings: Settings, clock: Clock) -> None:
@@ -40,7 +36,8 @@ class EngineBase:
         self._ids = IdCache()
         self._resolver: GroupCommit[Member, Ids] = GroupCommit(db, self._resolve_many)
 
-    async def _tx(self, fn: Callable[[Session], T]) -> T:
+    async def tx(self, fn: Callable[[Session], T]) -> T:
+        """Run ``fn`` in one transaction on the database thread."""
         def work() -> T:
             with self.db.session() as s, s.begin():
                 return fn(s)
@@ -63,10 +60,16 @@ class EngineBase:
         self._ids.remember(member, ids)
         return ids
 
-    def _place_of(self, s: Session, channel_id: int) -> Place:
+    def forget_ids(self, member: Member) -> None:
+        """Drop a member's cached ids (their account is gone)."""
+        self._ids.forget(member)
+
+    def place_of(self, s: Session, channel_id: int) -> Place:
+        """The platform's view of a channel, from its database id."""
         ch, comm = s.execute(select(Channel, Community).join(Community, Community.id == Channel.community_id)
                              .where(Channel.id == channel_id)).one()
         return Place(comm.platform, comm.external_id, ch.external_id, ch.name)
 
-    def _channel(self, s: Session, place: Place) -> tuple[Community, Channel]:
+    def channel(self, s: Session, place: Place) -> tuple[Community, Channel]:
+        """The community and channel rows of a place, created on first sight."""
         return identity.channel(s, place, timezone=self.settings.leaderboard.timezone)

@@ -1,7 +1,7 @@
-"""Daily rounds: pick a question, open, close with a summary (answers: ``bot.answering``).
+"""Daily rounds: pick a question, open, close with a summary (answers: ``bot.rounds.answers``).
 
 All functions here are synchronous and run inside one database transaction
-on a database thread; ``bot.engine`` calls them off the event loop.
+on a database thread; ``bot.rounds.lifecycle`` calls them off the event loop.
 
 Answers are final: feedback (with the right answer) is shown as soon as a
 member answers, so letting them change it afterwards would let everyone
@@ -25,6 +25,8 @@ from bot.storage.models import Account, Answer, Round, Streak
 
 @dataclass(frozen=True, slots=True)
 class Filters:
+    """Which questions a channel's rounds may ask."""
+
     packs: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     levels: tuple[str, ...] = ()
@@ -138,3 +140,9 @@ def overdue_rounds(s: Session, now: datetime) -> list[int]:
 def open_round_in(s: Session, channel_id: int) -> Round | None:
     return s.execute(select(Round).where(Round.channel_id == channel_id, Round.closed_at.is_(None))
                      ).scalar_one_or_none()
+
+
+def retryable_rounds(s: Session) -> list[int]:
+    """Open rounds whose post definitely failed (never those left 'posting' by a crash)."""
+    return list(s.execute(select(Round.id).where(Round.closed_at.is_(None),
+                                                 Round.post_state.in_(("pending", "failed")))).scalars())

@@ -7,15 +7,14 @@ import logging
 import sys
 import time
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config, load_config
 from bot.content import load_library
 from bot.engine import Engine
-from bot.identity import Place
-from bot.service import Service
+from bot.members.identity import Place
+from bot.runtime.service import Service
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -42,7 +41,7 @@ def build(config: Config, *, clock: Clock | None = None, key: str = "main", migr
     db = Database(config.database_url)
     db.upgrade(in_child=migrate_in_child)
     engine = Engine(db=db, library=library, settings=config.settings, clock=clock or SystemClock())
-    service = Service(engine, grace=timedelta(minutes=config.settings.rounds.grace_minutes), key=key)
+    service = Service(engine, key=key)
     log.info("ready in %.0f ms: %d questions, database %s", 1000 * (time.perf_counter() - started),
              len(library.questions), db.engine.url.render_as_string(hide_password=True))
     return App(config, db, engine, service)
@@ -51,7 +50,7 @@ def build(config: Config, *, clock: Clock | None = None, key: str = "main", migr
 async def seed_schedules(app: App) -> None:
     """Create the schedules listed in bot.toml for channels that have none yet."""
     for sc in app.config.settings.schedules:
-        await app.engine.set_schedule(
+        await app.engine.schedules.set(
             Place(sc.platform, sc.community, sc.channel), time_of_day=sc.time, timezone=sc.timezone,
             days=sc.days, window_minutes=sc.window_minutes, topics=tuple(sc.topics),
             levels=tuple(sc.levels), only_if_missing=True)

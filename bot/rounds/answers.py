@@ -18,12 +18,14 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import practice, scoreboard, wording
+from bot import wording
+from bot.boards import scoreboard
+from bot.boards.points import period_keys, points_for
 from bot.config import ScoringSection
 from bot.content import Library, LoadedQuestion
-from bot.errors import AlreadyAnswered, DrillError, NotFound, RoundClosed, UserError
-from bot.grading import Grade, grade_choice, grade_open
-from bot.scoring import period_keys, points_for
+from bot.errors import AlreadyAnswered, DrillError, NotFound, RoundClosed
+from bot.grading import Grade
+from bot.practice import cards
 from bot.storage.bulk import Bulk
 from bot.storage.models import Answer, Round
 
@@ -50,17 +52,6 @@ class Stored:
     next_review: datetime
 
 
-def grade(question: LoadedQuestion, choice: int | None, text: str | None) -> Grade:
-    """Grade an answer of the right shape for the question's kind."""
-    if question.q.kind == "open":
-        if not text or not text.strip():
-            raise UserError(wording.TYPE_ANSWER)
-        return grade_open(question.q, text)
-    if choice is None:
-        raise UserError(wording.PICK_OPTION)
-    return grade_choice(question.q, choice)
-
-
 # The table, not the mapped class, and SQLAlchemy's per-row work skipped (see bot.storage.bulk).
 _INSERT_ANSWER = Bulk(lambda _dialect: insert(cast(Table, Answer.__table__)))
 
@@ -81,7 +72,7 @@ def store_answers(s: Session, items: list[DailyAnswer], *, library: Library,
     results: list[tuple[LoadedQuestion, Grade, int] | DrillError] = []
     answer_rows: list[dict[str, Any]] = []
     score_rows: list[scoreboard.Entry] = []
-    reviews: list[practice.Review] = []
+    reviews: list[cards.Review] = []
     for a in items:
         try:
             question, g = _check(a, rounds.get(a.round_id), taken, library)
@@ -95,7 +86,7 @@ def store_answers(s: Session, items: list[DailyAnswer], *, library: Library,
                             "correct": g.correct, "points": pts, "answered_at": a.now})
         score_rows += [scoreboard.Entry(a.community_id, key, a.account_id, pts, g.correct, a.now)
                        for key in period_keys(a.now, a.timezone)]
-        reviews.append(practice.Review(a.account_id, question.id, g.correct, a.now))
+        reviews.append(cards.Review(a.account_id, question.id, g.correct, a.now))
         results.append((question, g, pts))
     if answer_rows:
         try:
@@ -107,7 +98,7 @@ def store_answers(s: Session, items: list[DailyAnswer], *, library: Library,
                 raise AlreadyAnswered(wording.ALREADY_ANSWERED) from None
             raise
         scoreboard.record(conn, score_rows)
-    dues = iter(practice.review_many(s, reviews))
+    dues = iter(cards.review_many(s, reviews))
     return [r if isinstance(r, DrillError) else Stored(r[0], r[1], r[2], next(dues)) for r in results]
 
 

@@ -17,7 +17,7 @@ from bot.config import SECRET_VARS, load_config
 from bot.errors import ConfigError, ContentError, DrillError
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.runtime.builder import App
 
 # Heavy modules (SQLAlchemy, Alembic, APScheduler) are imported by the commands
 # that need them, so `drillbot content check` and `--help` start fast.
@@ -49,7 +49,7 @@ def _db_url(arg: str | None) -> str | None:
 
 
 def _app(args: argparse.Namespace, *, migrate_in_child: bool = False) -> App:
-    from bot.app import build, tune_runtime
+    from bot.runtime.builder import build, tune_runtime
 
     config = load_config(_config_path(args.config), database_url=_db_url(getattr(args, "db", None)))
     logging.basicConfig(level=getattr(logging, config.settings.bot.log_level),
@@ -65,12 +65,12 @@ def _app(args: argparse.Namespace, *, migrate_in_child: bool = False) -> App:
 
 async def _console(app: App, user: str) -> None:
     from adapters.console import ConsoleAdapter
-    from bot.app import seed_schedules
+    from bot.runtime.builder import seed_schedules
 
     s = app.config.settings.console
     adapter = ConsoleAdapter(app.service, user=user or s.user, channel=s.channel)
     app.service.add_poster(adapter)
-    await app.engine.set_schedule(adapter.place, time_of_day=s.time, timezone=s.timezone, days=s.days,
+    await app.engine.schedules.set(adapter.place, time_of_day=s.time, timezone=s.timezone, days=s.days,
                                   only_if_missing=True)
     await seed_schedules(app)
     await app.service.start()
@@ -82,7 +82,7 @@ async def _console(app: App, user: str) -> None:
 
 async def _run(app: App, user: str) -> int:
     """Start every platform with credentials (the console when none), on one engine and database."""
-    from bot.app import seed_schedules
+    from bot.runtime.builder import seed_schedules
 
     wanted = _platforms()
     if not wanted:
@@ -139,7 +139,7 @@ def cmd_console(args: argparse.Namespace) -> int:
 
 def cmd_content_check(args: argparse.Namespace) -> int:
     from bot.content import count, load_library
-    from bot.lint import lint
+    from bot.content.lint import lint
 
     started = time.perf_counter()
     content = Path(args.content) if args.content else load_config(_config_path(args.config)).content_dir

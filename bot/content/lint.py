@@ -50,7 +50,7 @@ def lint(library: Library) -> list[Problem]:
         for i, url in enumerate(q.references):
             if not _official(url):
                 problems.append(Problem(lq.file, q.id, f"references[{i}]",
-                                        f"{url} is not official documentation (see bot/lint.py)"))
+                                        f"{url} is not official documentation (see bot/content/lint.py)"))
         if q.kind == "open" and q.key_points and q.model_answer:
             model = Answer(q.model_answer)  # prepared once for all its phrases
             for i, kp in enumerate(q.key_points):

@@ -1,6 +1,6 @@
 """The text form of every command, shared by the console and Slack's `/flask-quiz <text>`.
 
-Parsing only: turns a line into a typed command; ``bot.dispatch`` runs it.
+Parsing only: turns a line into a typed command; ``bot.runtime.dispatch`` runs it.
 """
 
 from __future__ import annotations

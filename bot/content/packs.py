@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from bot.errors import ContentError
+from bot.errors import ContentError, Problem
 
 Level = Literal["junior", "mid", "senior"]
 Kind = Literal["choice", "truefalse", "open"]
@@ -145,24 +145,6 @@ class PackMeta(_Strict):
     version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$")]
     description: str = ""
     language: str = "en"
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """A content error located by file, question id and field."""
-
-    file: str
-    question: str | None
-    field: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file
-        if self.question:
-            where += f": question {self.question!r}"
-        if self.field:
-            where += f", field {self.field!r}"
-        return f"{where}: {self.message}"
 
 
 @dataclass(frozen=True, slots=True)

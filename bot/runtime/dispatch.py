@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot import commands as c
 from bot import wording
+from bot.boards.points import Period
 from bot.errors import NotAllowed, UserError
-from bot.identity import Member, Place
-from bot.scoring import Period
-from bot.service import Service
+from bot.members.identity import Member, Place
+from bot.runtime import commands as c
+from bot.runtime.service import Service
 from bot.views import Help, Leaderboard, Notice, QuestionCard, ScheduleView, Stats, Summary
 
 View = QuestionCard | Leaderboard | Stats | Help | ScheduleView | Notice | Summary
@@ -22,49 +22,49 @@ async def run(service: Service, cmd: c.Command, *, member: Member, place: Place,
     engine = service.engine
     match cmd:
         case c.Practice(topic=topic, level=level):
-            return await engine.practice(member, topic=topic, level=level)
+            return await engine.practice.ask(member, topic=topic, level=level)
         case c.Daily():
             _admin(is_admin)
-            opened = await service.post_now(place)
+            opened = await service.engine.rounds.post_now(place)
             return opened.card
         case c.Board(period=period):
             p: Period = "month" if period == "month" else "all" if period == "all" else "week"
-            return await engine.leaderboard(member, p)
+            return await engine.boards.leaderboard(member, p)
         case c.ShowStats():
-            return await engine.stats(member)
+            return await engine.boards.stats(member)
         case c.ShowHelp():
             return engine.help()
         case c.ShowSchedule():
-            view = await engine.get_schedule(place)
+            view = await engine.schedules.get(place)
             return view if view is not None else Notice(wording.NO_SCHEDULE, ok=False)
         case c.SetSchedule():
             _admin(is_admin)
-            view = await engine.set_schedule(place, time_of_day=cmd.time_of_day, timezone=cmd.timezone,
+            view = await engine.schedules.set(place, time_of_day=cmd.time_of_day, timezone=cmd.timezone,
                                              days=cmd.days, window_minutes=cmd.window_minutes,
                                              topics=cmd.topics, levels=cmd.levels, by=member)
             await service.rebuild()
             return view
         case c.PauseSchedule(paused=paused):
             _admin(is_admin)
-            notice = await engine.pause_schedule(place, paused)
+            notice = await engine.schedules.pause(place, paused)
             await service.rebuild()
             return notice
         case c.RemoveSchedule():
             _admin(is_admin)
-            notice = await engine.remove_schedule(place)
+            notice = await engine.schedules.remove(place)
             await service.rebuild()
             return notice
         case c.CloseRound():
             _admin(is_admin)
-            round_id = await engine.current_round(place)
+            round_id = await engine.rounds.current(place)
             if round_id is None:
                 raise UserError(wording.NO_OPEN_ROUND_HERE)
-            closed = await service.close(round_id)
+            closed = await service.engine.rounds.close(round_id)
             if closed is None:
                 raise UserError(wording.ROUND_ALREADY_CLOSED)
             return closed.summary
         case c.ForgetMe():
-            return await engine.forget(member)
+            return await engine.members.forget(member)
         case c.ReportQuestion(question_id=qid, reason=reason):
-            return await engine.report(member, qid, reason)
+            return await engine.reports.add(member, qid, reason)
     raise UserError(wording.UNKNOWN_COMMAND_SHORT)

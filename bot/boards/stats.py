@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.practice import reviews_due, topic_accuracy
+from bot.practice.cards import reviews_due, topic_accuracy
 from bot.storage.models import Account, Answer, Channel, PracticeAnswer, Score, Streak
 from bot.views import Stats, TopicStat
 

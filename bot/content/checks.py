@@ -1,7 +1,7 @@
 """Run the machine checks that pin a question's answer key to real Flask behaviour.
 
 Used by the test suite (``tests/test_content_checks.py``) and by content
-authors: ``python -m bot.checks [content-dir]``.  Flask is needed only here.
+authors: ``python -m bot.content.checks [content-dir]``.  Flask is needed only here.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.content import LoadedQuestion, load_library
-from bot.lint import lint
+from bot.content.lint import lint
 
 
 def raises(fn: Any) -> str | None:

@@ -1,0 +1,1 @@
+"""Points (``points``), the boards' running totals (``scoreboard``), leaderboards and member stats."""

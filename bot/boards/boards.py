@@ -1,0 +1,31 @@
+"""The boards component: leaderboards and a member's stats, read in the community's time zone."""
+
+from __future__ import annotations
+
+from bot.boards import leaderboard, stats
+from bot.boards.points import Period
+from bot.core import Core
+from bot.members.identity import Member
+from bot.views import Leaderboard, Stats
+
+
+class Boards:
+    """Read-only views of points, streaks and accuracy."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    async def leaderboard(self, member: Member, period: Period = "week") -> Leaderboard:
+        """Top N of the member's community for ``period``, plus the member's own row."""
+        ids = await self.core.resolve(member)
+        now = self.core.clock.now()
+        return await self.core.tx(lambda s: leaderboard.board(
+            s, community_id=ids.community_id, account_id=ids.account_id, period=period, now=now,
+            tz=ids.timezone, size=self.core.settings.leaderboard.size))
+
+    async def stats(self, member: Member) -> Stats:
+        """What the member answered, how well, per topic; streaks and reviews due."""
+        ids = await self.core.resolve(member)
+        now = self.core.clock.now()
+        return await self.core.tx(lambda s: stats.member_stats(
+            s, account_id=ids.account_id or 0, community_id=ids.community_id, now=now))

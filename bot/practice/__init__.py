@@ -1,0 +1,1 @@
+"""Private practice chosen by spaced repetition (FSRS): the cards (``cards``) and the component (``drills``)."""

@@ -1,0 +1,111 @@
+"""The scheduler: APScheduler jobs that tell the rounds component when a channel is due or a round is over.
+
+Schedules live in our tables; jobs are rebuilt from them at start and after
+every schedule change.  Job functions are module-level and take plain ids, so
+nothing platform- or object-specific is ever pickled.  What happens when a job
+fires (posting, retrying, closing, revealing) belongs to ``bot.rounds.lifecycle``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+
+from bot.engine import Engine
+from bot.rounds.lifecycle import Poster
+
+
+class PlatformRunner(Protocol):
+    """What an adapter module's ``create(app)`` returns, for `drillbot run`."""
+
+    platform: str
+
+    async def start(self) -> None:
+        """Connect and return once the platform is ready to post."""
+        ...
+
+    async def serve(self) -> None:
+        """Handle the platform's events until stopped."""
+        ...
+
+    async def stop(self) -> None:
+        ...
+
+
+_SERVICES: dict[str, Service] = {}
+
+
+async def post_job(service_key: str, channel_id: int) -> None:
+    """APScheduler job: post a channel's daily round if it is due."""
+    await _SERVICES[service_key].engine.rounds.post_due(channel_id)
+
+
+async def close_job(service_key: str, round_id: int) -> None:
+    """APScheduler job: close a round at the end of its window."""
+    await _SERVICES[service_key].engine.rounds.close(round_id, only_if_due=True)
+
+
+class Service:
+    """Runs the scheduler for one engine; the rounds component's ``Timers``."""
+
+    def __init__(self, engine: Engine, *, key: str = "main") -> None:
+        self.engine = engine
+        self.key = key
+        self.scheduler: AsyncIOScheduler | None = None
+        engine.rounds.timers = self
+
+    def add_poster(self, poster: Poster) -> None:
+        """A platform is running: post its channels' rounds (and schedule them at the next rebuild)."""
+        self.engine.rounds.add_poster(poster)
+
+    async def start(self) -> None:
+        """Catch up, then run the scheduler on the running event loop."""
+        _SERVICES[self.key] = self
+        await self.engine.rounds.catch_up()
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        await self.rebuild()
+        self.scheduler.start()
+
+    async def schedules_changed(self) -> None:
+        await self.rebuild()
+
+    async def rebuild(self) -> None:
+        """(Re)create every job from the schedules and open rounds in the database."""
+        if self.scheduler is None:
+            return
+        for job in self.scheduler.get_jobs():
+            job.remove()
+        rounds = self.engine.rounds
+        grace = int(rounds.grace.total_seconds()) or 1
+        for sched in await self.engine.schedules.active(tuple(rounds.posters)):
+            t = sched.timing
+            hh, mm = t.time_of_day.split(":")
+            self.scheduler.add_job(
+                post_job, CronTrigger(day_of_week=",".join(t.days), hour=int(hh), minute=int(mm),
+                                      timezone=t.timezone),
+                args=(self.key, sched.channel_id), id=f"post:{sched.channel_id}",
+                misfire_grace_time=grace, coalesce=True, replace_existing=True)
+        for round_id, closes_at in await rounds.open_ids():
+            self.arm_close(round_id, closes_at)
+
+    def arm_close(self, round_id: int, closes_at: datetime) -> None:
+        if self.scheduler is None:
+            return
+        # APScheduler runs on wall time; the engine's clock may be injected, so arm by delay.
+        delay = max(closes_at - self.engine.clock.now(), timedelta(0))
+        self.scheduler.add_job(close_job, DateTrigger(run_date=datetime.now(UTC) + delay),
+                               args=(self.key, round_id), id=f"close:{round_id}",
+                               misfire_grace_time=None, replace_existing=True)
+
+    async def stop(self) -> None:
+        await self.engine.rounds.stop()
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
+        _SERVICES.pop(self.key, None)
+        await asyncio.sleep(0)
