@@ -41,6 +41,7 @@ class Feedback:
     missed: tuple[str, ...] = ()
     model_answer: str | None = None
     points: int = 0
+    contradicted: tuple[str, ...] = ()  # key points the answer denied or got wrong, with its words
     next_review: datetime | None = None
 
 

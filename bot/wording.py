@@ -54,7 +54,7 @@ def paused_state(sv: ScheduleView) -> str:
 ROUND_OPEN = "A round is already open in this channel; it closes {when}."
 NOT_ADMIN = "Only admins can do that."
 NO_OPEN_ROUND = "There is no open question to answer right now. Type `{cmd}` to practise."
-OPEN_PROMPT = "Type your answer in a few sentences."
+OPEN_PROMPT = "Type your answer in a few sentences (up to 1,500 characters)."
 CHOICE_PROMPT = "Answer with a letter ({letters})."
 POINTS = "+{n} points"
 # Labels every renderer uses (each platform adds its own bold/italics around them).
@@ -84,3 +84,11 @@ UNKNOWN_LEVEL = "Unknown level {level!r}. Levels: {levels}."
 NO_SUCH_QUESTION = "There is no question {qid!r}."
 UNKNOWN_TOPICS = "Unknown topic(s) {bad}. Topics: {topics}."
 LEVELS_ARE = "Levels are {levels}."
+
+# Guards on open answers (bot.grading.guards): nothing is recorded.
+ANSWER_TOO_LONG = "Answers can be up to {limit} characters; yours has {length}. Keep to the heart of it."
+OPEN_WANTS_SENTENCES = "This one wants a few sentences, not a letter: say it as you would in the interview."
+ENGLISH_ONLY = "Answers are graded in English, so this one was not graded. Try it in English?"
+KEYWORDS_ONLY = ("That reads like a list of keywords. Explain it in a sentence or two, as you would to an "
+                 "interviewer.")
+CONTRADICTED = "contradicted"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.content import load_library
-from bot.errors import BadAnswer
-from bot.grading import grade_choice, grade_open, open_threshold, parse_choice, phrase_in, words
+from bot import wording
+from bot.content import LoadedQuestion, Question, load_library
+from bot.errors import BadAnswer, UserError
+from bot.grading import Answer, grade, grade_choice, grade_open, open_threshold, parse_choice, phrase_in, words
 from tests.conftest import SAMPLE
 
 LIB, _ = load_library(SAMPLE)
@@ -43,9 +44,10 @@ def test_parse_true_false(typed: str, index: int) -> None:
     ("create_app", "a createapp function", True),
     ("signed", "the cookie is sigend", True),  # swapped letters
     ("signed", "the cookie is signd", True),  # one letter missing
-    ("sign", "it is signed", True),  # prefix of a longer word
+    ("sign", "it is signed", True),  # the same stem
     ("test config", "a separate test configuration", True),
-    ("test config", "config for the test", False),  # order matters
+    ("test config", "config for the test", True),  # two words in either order
+    ("create test config", "config for the test create", False),  # three keep their order
     ("app", "happy", False),  # short words must match whole
     ("secret key", "the secret is key", False),
 ])
@@ -74,3 +76,119 @@ def test_model_answer_gets_full_marks() -> None:
 @pytest.mark.parametrize(("points", "needed"), [(2, 2), (3, 2), (4, 3), (5, 4), (6, 4)])
 def test_open_threshold(points: int, needed: int) -> None:
     assert open_threshold(points) == needed
+
+
+@pytest.mark.parametrize(("phrase", "text", "hit"), [
+    # Normalised alike on both sides: contractions, possessives, compounds, abbreviations, stems.
+    ("i would", "I'd use a factory", True),
+    ("server fault", "it is the server's fault", True),
+    ("clean up", "the cleanup runs at the end", True),
+    ("cleanup", "it will clean up after the request", True),
+    ("set up", "the setup happens once", True),
+    ("database session", "the db session is scoped", True),
+    ("production", "only in prod", True),
+    ("blueprint", "register the bp", True),
+    ("configuration", "read it from the cfg", True),
+    ("revoked", "the token is revoke-able: you revoke it", True),
+    ("multiple workers", "several workers share it", True),
+    ("once per session", "once per test session", True),  # one extra word inside
+    ("check constraint", "a constraint check on stock", True),
+    # Never collapsed to one of the phrase's own words, never across a clause.
+    ("flask.g", "Flask handles it", False),
+    ("flask.g", "put it on flask.g", True),
+    ("request id", "read the request", False),
+    ("g object", "any object will do", False),
+    ("no secrets", "store secrets in it", False),
+    ("secret key", "keep it secret. key rotation is separate", False),
+    ("secret key", "the secret is key", False),
+    # Typos yes, but a word that merely starts another is a different word.
+    ("https", "cookies over http", False),
+    ("exception", "an exeption in the view", True),
+    (".env", "FLASK_ENV is set", False),
+    (".env", "values from the .env file", True),
+])
+def test_phrases_match_what_an_interviewer_would_hear(phrase: str, text: str, hit: bool) -> None:
+    assert Answer(text).has(phrase) is hit
+
+
+@pytest.mark.parametrize(("phrase", "text", "negated"), [
+    ("commit", "you do not need to commit", True),
+    ("commit", "you don't need to commit", True),
+    ("association table", "there's no need for an association table", True),
+    ("association table", "use an association table", False),
+    ("copy the data", "there is no need for copy_current_request_context or to copy the data", True),
+    ("proxy", "request isn't a proxy", True),
+    ("proxy", "request is not only a proxy, it is context-local", False),
+    ("csrf token", "a CSRF token is not needed", True),
+    ("csrf token", "a CSRF token is unnecessary", True),
+    ("csrf token", "you need a CSRF token, but not on GET", False),  # the negation is in another clause
+    ("teardown", "teardown runs even without a request", False),
+    ("ProxyFix", "without ProxyFix the scheme is wrong", True),
+])
+def test_negation_in_the_phrase_clause(phrase: str, text: str, negated: bool) -> None:
+    m = Answer(text).find(phrase)
+    assert m is not None
+    assert m.negated is negated
+
+
+def _open(points: list[dict[str, object]]) -> Question:
+    return Question.model_validate({
+        "id": "t-open", "level": "mid", "kind": "open", "prompt": "Explain.", "model_answer": "Model.",
+        "explanation": "Why.", "references": ["https://flask.palletsprojects.com/"], "key_points": points})
+
+
+DEBUGGER = _open([
+    {"point": "Enable it with --debug or FLASK_DEBUG", "phrases": ["--debug", "flask_debug"], "required": True,
+     "contradicts": ["flask_env", "debug=True in production"]},
+    {"point": "The debugger runs arbitrary code", "phrases": ["arbitrary code", "run code", "execute code"]},
+    {"point": "Never in production", "phrases": ["not in production", "never in production", "only locally"]},
+])
+
+
+def test_a_contradiction_fails_the_answer_and_says_which_words() -> None:
+    g = grade_open(DEBUGGER, "Set FLASK_ENV=development and FLASK_DEBUG=1; it lets anyone run code, so never in "
+                             "production.")
+    assert not g.correct
+    assert g.contradicted == ("Enable it with --debug or FLASK_DEBUG (you wrote: 'flask env')",)
+
+
+def test_a_wrong_claim_named_to_dismiss_it_is_no_contradiction() -> None:
+    g = grade_open(DEBUGGER, "FLASK_ENV was removed in 2.3; use flask run --debug. The debugger lets a visitor "
+                             "run code, so never in production.")
+    assert g.correct and g.contradicted == ()
+
+
+def test_a_required_point_is_required() -> None:
+    g = grade_open(DEBUGGER, "It can run code on the server, so never in production.")
+    assert not g.correct and g.covered == ("The debugger runs arbitrary code", "Never in production")
+
+
+def test_negated_answers_cover_nothing() -> None:
+    g = grade_open(DEBUGGER, "You don't need --debug or FLASK_DEBUG; it can't run code, and it's fine in production.")
+    assert not g.correct and "Enable it with --debug or FLASK_DEBUG" in g.missed
+
+
+@pytest.mark.parametrize(("text", "reply"), [
+    ("B", wording.OPEN_WANTS_SENTENCES),
+    ("true", wording.OPEN_WANTS_SENTENCES),
+    ("--debug, FLASK_DEBUG, arbitrary code, run code, never in production, werkzeug, pin", wording.KEYWORDS_ONLY),
+    ("Man aktiviert den Debugger mit --debug und er ist nicht für die Produktion, weil man damit Code ausführen "
+     "kann.", wording.ENGLISH_ONLY),
+    ("Se activa con --debug y no es para producción, porque permite ejecutar código en el servidor.",
+     wording.ENGLISH_ONLY),
+    ("x" * 1501, wording.ANSWER_TOO_LONG.format(limit=1500, length=1501)),
+])
+def test_guards_answer_instead_of_grading(text: str, reply: str) -> None:
+    lq = LoadedQuestion("flask", "t", "T", "t.toml", DEBUGGER)
+    with pytest.raises(UserError) as err:
+        grade(lq, None, text)
+    assert str(err.value) == reply
+
+
+@pytest.mark.parametrize("text", [
+    "--debug (or FLASK_DEBUG=1) turns it on; it runs arbitrary code, so never in production.",
+    "Turn it on w/ --debug; it'd let anyone execute code -> only locally, never in prod.",
+])
+def test_terse_sentences_are_not_keyword_lists(text: str) -> None:
+    lq = LoadedQuestion("flask", "t", "T", "t.toml", DEBUGGER)
+    assert grade(lq, None, text).correct

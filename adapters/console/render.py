@@ -62,9 +62,10 @@ def feedback(fb: Feedback) -> str:
         if not fb.correct and fb.chosen is not None:
             out.append(f"{wording.YOU_CHOSE}: {fb.chosen}")
         out.append(f"{wording.RIGHT_ANSWER}: {fb.right}")
-    if fb.covered or fb.missed:
+    if fb.covered or fb.missed or fb.contradicted:
         out += [f"  ✓ {p}" for p in fb.covered]
         out += [f"  ✗ {wording.MISSED}: {p}" for p in fb.missed]
+        out += [f"  ✗ {wording.CONTRADICTED}: {p}" for p in fb.contradicted]
     if fb.points:
         out.append(wording.POINTS.format(n=fb.points))
     out.append(_wrap(fb.explanation))

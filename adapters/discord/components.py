@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import discord
 
 from adapters.discord import render
+from bot.grading.guards import MAX_ANSWER
 from bot.views import QuestionCard
 
 Button = discord.ui.Button[Any]
@@ -98,7 +99,7 @@ class Form(discord.ui.Modal):
         # The nonce keeps two members' open forms apart: discord.py keys forms by custom id alone.
         super().__init__(title=title, custom_id=f"drill:f:{what}:{uuid.uuid4().hex[:8]}", timeout=15 * 60)
         self.add_item(discord.ui.TextInput(label=label, custom_id=TEXT_ID, style=discord.TextStyle.paragraph,
-                                           max_length=1500))
+                                           max_length=MAX_ANSWER))
 
 
 FORM_ID = re.compile(r"drill:f:(?:(?P<open>o):(?P<mode>[rp]):(?P<ref>[^:]+)|rep:(?P<qid>[^:]+)):[0-9a-f]+")

@@ -71,6 +71,7 @@ def feedback(fb: Feedback) -> discord.Embed:
         lines.append(f"{wording.RIGHT_ANSWER}: **{fb.right}**")
     lines += [f"✓ {p}" for p in fb.covered]
     lines += [f"✗ {wording.MISSED}: {p}" for p in fb.missed]
+    lines += [f"✗ {wording.CONTRADICTED}: {p}" for p in fb.contradicted]
     if fb.points:
         lines.append(wording.POINTS.format(n=fb.points))
     lines.append(fb.explanation.strip())

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from bot import wording
+from bot.grading.guards import MAX_ANSWER
 from bot.views import (
     Feedback,
     Help,
@@ -151,7 +152,7 @@ def answer_modal(card_prompt: str, meta: dict[str, str]) -> Block:
             {"type": "input", "block_id": ANSWER_BLOCK, "label": {"type": "plain_text", "text": ANSWER},
              "hint": {"type": "plain_text", "text": wording.OPEN_PROMPT},
              "element": {"type": "plain_text_input", "action_id": ANSWER_INPUT, "multiline": True,
-                         "max_length": 3000}},
+                         "max_length": MAX_ANSWER}},
         ],
     }
 
@@ -166,6 +167,7 @@ def feedback(fb: Feedback) -> list[Block]:
         lines.append(f"{wording.RIGHT_ANSWER}: *{esc(fb.right)}*")
     lines += [f":white_check_mark: {esc(p)}" for p in fb.covered]
     lines += [f":x: {wording.MISSED}: {esc(p)}" for p in fb.missed]
+    lines += [f":x: {wording.CONTRADICTED}: {esc(p)}" for p in fb.contradicted]
     if fb.points:
         lines.append(wording.POINTS.format(n=fb.points))
     blocks = [md("\n".join(lines)), md(esc(fb.explanation))]

@@ -19,5 +19,5 @@ def feedback(lq: LoadedQuestion, g: Grade, *, mode: str, points: int = 0,
         chosen=q.options[g.choice] if g.choice is not None else None,
         right=q.options[idx] if idx is not None else None,
         explanation=q.explanation, references=tuple(q.references),
-        covered=g.covered, missed=g.missed, model_answer=q.model_answer,
+        covered=g.covered, missed=g.missed, contradicted=g.contradicted, model_answer=q.model_answer,
         points=points, next_review=next_review)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot import wording
 from bot.content import LoadedQuestion
 from bot.errors import UserError
+from bot.grading import guards
 from bot.grading.lexical import Grade, grade_choice, grade_open
 
 
@@ -13,7 +14,7 @@ def grade(question: LoadedQuestion, choice: int | None, text: str | None) -> Gra
     if question.q.kind == "open":
         if not text or not text.strip():
             raise UserError(wording.TYPE_ANSWER)
-        return grade_open(question.q, text)
+        return grade_open(question.q, guards.check("open", text))
     if choice is None:
         raise UserError(wording.PICK_OPTION)
     return grade_choice(question.q, choice)

@@ -1,76 +1,29 @@
 """Grading: exact for choice and true/false, key-point matching for open answers.
 
-Open answers are compared word by word after normalisation (case and
-punctuation ignored).  A key point is covered when one of its phrases appears
-in the answer as consecutive words, where each word may carry a small typo
-(one edit or swap of neighbours for words of 5+ letters, two for 9+) and a phrase word of 4+
-letters also matches longer words it starts (``sign`` matches ``signed``).
+An open answer is compared with each key point's phrases (``bot.grading.match``:
+stems, small typos, compounds, one extra word, negation).  A point is covered
+when a phrase occurs and is not negated; it is *contradicted* when the answer
+denies it, or makes one of the point's ``contradicts`` claims (the classic
+wrong answers) without dismissing it.  An answer is correct when nothing is
+contradicted, every ``required`` point is covered, and at least two thirds of
+all points are.
 """
 
 from __future__ import annotations
 
-import bisect
-import re
 from dataclasses import dataclass
-
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 
 from bot.content import Question
 from bot.errors import BadAnswer
+from bot.grading.match import Answer
+from bot.grading.text import words
 
-_WORD = re.compile(r"[a-z0-9]+")
-
-
-def words(text: str) -> list[str]:
-    """Lower-case alphanumeric words; punctuation and underscores separate words."""
-    return _WORD.findall(text.casefold())
-
-
-class Answer:
-    """A typed answer prepared for matching many phrases against it."""
-
-    def __init__(self, text: str) -> None:
-        self.words = words(text)
-        self._vocab = sorted(set(self.words))
-        self._known = set(self._vocab)
-        self._cache: dict[str, frozenset[str]] = {}
-
-    def matches(self, want: str) -> frozenset[str]:
-        """The answer's distinct words that ``want`` matches (exact, prefix or small typo)."""
-        hit = self._cache.get(want)
-        if hit is not None:
-            return hit
-        found = {want} if want in self._known else set()
-        if len(want) >= 4:
-            i = bisect.bisect_left(self._vocab, want)
-            while i < len(self._vocab) and self._vocab[i].startswith(want):
-                found.add(self._vocab[i])
-                i += 1
-        if len(want) >= 5:
-            allowed = 2 if len(want) >= 9 else 1
-            found.update(w for w, _score, _i in process.extract(
-                want, self._vocab, scorer=OSA.distance, score_cutoff=allowed, limit=None))
-        result = self._cache[want] = frozenset(found)
-        return result
-
-    def has(self, phrase: str) -> bool:
-        """True when ``phrase`` occurs as consecutive (fuzzy) words."""
-        want = words(phrase)
-        if not want:
-            return False
-        if len(want) > 1 and self.matches("".join(want)):  # "create_app" typed as "createapp"
-            return True
-        sets = [self.matches(w) for w in want]
-        if not all(sets):
-            return False
-        n = len(want)
-        return any(all(self.words[i + k] in sets[k] for k in range(n))
-                   for i in range(len(self.words) - n + 1) if self.words[i] in sets[0])
+__all__ = ["Answer", "Grade", "grade_choice", "grade_open", "letters", "open_threshold", "parse_choice",
+           "phrase_in", "words"]
 
 
 def phrase_in(phrase: str, answer_words: list[str]) -> bool:
-    """True when ``phrase`` occurs in ``answer_words`` as consecutive (fuzzy) words."""
+    """True when ``phrase`` occurs in ``answer_words`` (and is not negated there)."""
     return Answer(" ".join(answer_words)).has(phrase)
 
 
@@ -82,6 +35,7 @@ class Grade:
     choice: int | None = None
     covered: tuple[str, ...] = ()
     missed: tuple[str, ...] = ()
+    contradicted: tuple[str, ...] = ()  # "point (you wrote: '...')"
 
 
 def open_threshold(total_points: int) -> int:
@@ -102,11 +56,23 @@ def grade_open(question: Question, text: str) -> Grade:
     answer = Answer(text)
     covered: list[str] = []
     missed: list[str] = []
+    contradicted: list[str] = []
+    required_missing = False
     for kp in question.key_points:
-        hit = any(answer.has(p) for p in kp.phrases)
-        (covered if hit else missed).append(kp.point)
-    ok = len(covered) >= open_threshold(len(question.key_points))
-    return Grade(correct=ok, covered=tuple(covered), missed=tuple(missed))
+        found = [m for m in (answer.find(p) for p in kp.phrases) if m is not None]
+        wrong = next((m for m in (answer.find(p) for p in kp.contradicts)
+                      if m is not None and not answer.dismissed(m)), None)
+        if wrong is not None:
+            contradicted.append(f"{kp.point} (you wrote: '{wrong.words}')")
+            required_missing |= kp.required
+        elif any(not m.negated for m in found):
+            covered.append(kp.point)
+        else:
+            missed.append(kp.point)
+            required_missing |= kp.required
+    ok = (not contradicted and not required_missing
+          and len(covered) >= open_threshold(len(question.key_points)))
+    return Grade(correct=ok, covered=tuple(covered), missed=tuple(missed), contradicted=tuple(contradicted))
 
 
 def letters(question: Question) -> list[str]:

@@ -1,0 +1,108 @@
+"""Benchmark: how well open answers are graded, on the blind labelled set, and how fast.
+
+The set (tests/fixtures/grading/answers.jsonl) holds 462 answers to 66 open questions,
+written by writers who saw only the prompts, in seven kinds (paraphrase, terse, casual,
+partial, wrong, negated, keywords), each labelled correct / not_correct by a second reader.
+A third of the questions (all their answers) is held out: tune on "tune", report "holdout".
+
+    python bench/grading.py                 # the tune split: accuracy per kind, and grading time
+    python bench/grading.py --show          # ... and every misgraded answer of the tune split
+    python bench/grading.py --holdout       # also the held-out split (for reporting, never for tuning)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.content import load_library  # noqa: E402
+from bot.errors import UserError  # noqa: E402
+from bot.grading import grade  # noqa: E402
+
+SET = ROOT / "tests" / "fixtures" / "grading" / "answers.jsonl"
+KINDS = ("paraphrase", "terse", "casual", "partial", "wrong", "negated", "keywords")
+
+
+def verdict(lq, text: str) -> tuple[str, object]:  # type: ignore[no-untyped-def]
+    """'accepted', 'rejected' or 'refused' (a guard answered instead of grading)."""
+    try:
+        g = grade(lq, None, text)
+    except UserError as exc:
+        return "refused", str(exc)
+    return ("accepted" if g.correct else "rejected"), g
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--show", action="store_true", help="print the tune split's misgraded answers")
+    ap.add_argument("--holdout", action="store_true", help="report the held-out split too")
+    args = ap.parse_args()
+    library, _ = load_library(ROOT / "content")
+    rows = [json.loads(line) for line in SET.read_text().splitlines() if line.strip()]
+    table: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])  # (split, kind) -> [n, accepted]
+    errors = {"tune": [0, 0, 0, 0], "holdout": [0, 0, 0, 0]}  # false accepts, not-correct, false rejects, correct
+    for r in rows:
+        lq = library.get(r["question_id"])
+        if lq is None:
+            print(f"question {r['question_id']} is gone from the pack", file=sys.stderr)
+            continue
+        v, detail = verdict(lq, r["text"])
+        accepted = v == "accepted"
+        cell = table[(r["split"], r["kind"])]
+        cell[0] += 1
+        cell[1] += accepted
+        e = errors[r["split"]]
+        if r["label"] == "correct":
+            e[3] += 1
+            e[2] += not accepted
+        else:
+            e[1] += 1
+            e[0] += accepted
+        wrong = accepted != (r["label"] == "correct")
+        if args.show and wrong and r["split"] == "tune":
+            print(f"--- {r['question_id']} [{r['kind']}, label {r['label']}] -> {v}")
+            print("   ", r["text"][:600])
+            if v != "refused":
+                print("    covered:", [p for p in detail.covered], "missed:", [p for p in detail.missed],  # type: ignore[attr-defined]
+                      "contradicted:", list(getattr(detail, "contradicted", ())))
+            else:
+                print("    refused:", detail)
+    print(f"{'split':8} {'kind':11} {'n':>4} {'accepted':>9}")
+    splits = ("tune", "holdout") if args.holdout else ("tune",)
+    for split in splits:
+        for kind in KINDS:
+            n, acc = table[(split, kind)]
+            if n:
+                print(f"{split:8} {kind:11} {n:4} {acc:5} ({100 * acc / n:5.1f} %)")
+    for split in splits:
+        fa, neg, fr, pos = errors[split]
+        print(f"{split}: false accepts {fa}/{neg} = {100 * fa / max(neg, 1):.1f} % of not-correct; "
+              f"false rejects {fr}/{pos} = {100 * fr / max(pos, 1):.1f} % of correct")
+    # Speed: the longest key-point sets, each graded against every answer in the set.
+    longest = sorted((lq for lq in library.questions if lq.q.kind == "open"),
+                     key=lambda lq: -sum(len(kp.phrases) + len(kp.contradicts) for kp in lq.q.key_points or []))[:5]
+    texts = [r["text"] for r in rows]
+    wall, cpu = [], []  # CPU time per answer is what the grader costs; wall time adds the machine's noise
+    for lq in longest:
+        for t in texts:
+            w0, c0 = time.perf_counter(), time.thread_time()
+            verdict(lq, t)
+            cpu.append(time.thread_time() - c0)
+            wall.append(time.perf_counter() - w0)
+    for name, times in (("CPU", cpu), ("wall", wall)):
+        times.sort()
+        print(f"grading {name} time, 5 longest key-point sets x {len(texts)} answers: "
+              f"p50 {1000 * statistics.median(times):.3f} ms, p99 {1000 * times[int(0.99 * len(times))]:.3f} ms, "
+              f"max {1000 * times[-1]:.3f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""Typed text made comparable: words, their stems, clauses and negation.
+
+Answers and key-point phrases go through the same steps, so whatever is done
+to one is done to the other:
+
+- Unicode folded (NFKC, case), curly quotes made straight;
+- contractions expanded (``don't`` → ``do not``, ``I'd`` → ``i would``), the
+  possessive ``'s`` dropped (``server's fault`` → ``server fault``);
+- a small table of abbreviations written out (``db``, ``bp``, ``prod``, ``ctx``,
+  ``cfg``/``config``, ``req``, ``resp``, ``deps``, ...), and ``.env`` kept apart
+  from ``FLASK_ENV`` (it becomes ``dotenv``);
+- words stemmed with the Snowball English stemmer (``revoked`` ~ ``revoke``);
+- the text cut into clauses at sentence punctuation, commas and words such as
+  "but" or "whereas": a phrase never matches across a clause, and a negation
+  reaches only the clause it is in.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import Stemmer
+
+_STEMMER = Stemmer.Stemmer("english")
+
+# Whole-text rewrites, applied before words are split.
+_REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), r) for p, r in (
+    (r"[\u2018\u2019\u02bc\u0060\u00b4]", "'"),
+    (r"\bcan't\b", "can not"), (r"\bcannot\b", "can not"), (r"\bwon't\b", "will not"),
+    (r"\bshan't\b", "shall not"), (r"\bain't\b", "is not"), (r"n't\b", " not"),
+    (r"'re\b", " are"), (r"'ve\b", " have"), (r"'ll\b", " will"), (r"'d\b", " would"), (r"'m\b", " am"),
+    (r"\b(it|that|there|here|what|who|he|she|this)'s\b", r"\1 is"),
+    (r"'s\b", ""), (r"s'(?=\s|$)", "s"),
+    (r"\bw/o\b", " without "), (r"\bw/(?=\s|\w)", " with "), (r"\bb/c\b", " because "),
+    (r"\benv\s*vars?\b", " environment variables "),
+    (r"(?:(?<=\s)|^)\.(?=[a-z])", "dot"),  # ".env" (a file), never the "env" of FLASK_ENV
+))
+
+ABBREVIATIONS: dict[str, str] = {
+    "db": "database", "dbs": "databases", "bp": "blueprint", "bps": "blueprints", "prod": "production",
+    "ctx": "context", "cfg": "configuration", "config": "configuration", "configs": "configurations",
+    "req": "request", "reqs": "requests", "resp": "response", "resps": "responses", "deps": "dependencies",
+    "dep": "dependency", "conn": "connection", "conns": "connections", "tx": "transaction",
+    "txn": "transaction", "txns": "transactions", "param": "parameter", "params": "parameters",
+    "arg": "argument", "args": "arguments", "msg": "message", "msgs": "messages", "info": "information",
+    "dir": "directory", "dirs": "directories", "tmp": "temporary", "temp": "temporary",
+    "dev": "development", "repo": "repository", "k8s": "kubernetes", "pw": "password", "pwd": "password",
+    "u": "you", "ur": "your", "thru": "through", "w": "with", "approx": "approximately",
+    # Words a phrase and an answer use for the same idea.
+    "several": "multiple", "many": "multiple", "numerous": "multiple", "every": "each",
+    "isnt": "is not", "dont": "do not", "doesnt": "does not", "cant": "can not",
+}
+
+# Left out of matching on both sides: they carry no meaning a key point needs.
+GLUE = frozenset({"a", "an", "the"})
+
+# Words ending a clause (besides punctuation): a negation before them stops there.
+CLAUSE_WORDS = frozenset({"but", "however", "whereas", "although", "though", "while", "yet", "otherwise", "so",
+                          "because", "since", "which", "then", "thus", "hence", "therefore", "unless", "until",
+                          "except", "instead", "plus", "also", "if", "when", "whenever", "unlike"})
+
+_CLAUSE_PUNCT = re.compile(r"[.!?;:,](?=\s|$)|[\n()\[\]{}]|\s[-\u2013\u2014]+\s")
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def fold(text: str) -> str:
+    """Unicode-fold, lower-case and rewrite contractions and abbreviations-with-symbols."""
+    t = unicodedata.normalize("NFKC", text).casefold()
+    for pattern, repl in _REWRITES:
+        t = pattern.sub(repl, t)
+    return t
+
+
+@functools.lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return str(_STEMMER.stemWord(word))
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    raw: str      # as typed (folded), after the abbreviation table
+    stem: str
+    clause: int   # which clause of the text it is in
+
+
+def tokens(text: str) -> list[Word]:
+    """The text's words, in order, each with its stem and clause number."""
+    out: list[Word] = []
+    clause = 0
+    for part in _CLAUSE_PUNCT.split(fold(text)):
+        for raw in _WORD.findall(part):
+            if raw in CLAUSE_WORDS:
+                clause += 1
+                continue
+            for w in ABBREVIATIONS.get(raw, raw).split():
+                if w not in GLUE:
+                    out.append(Word(w, stem(w), clause))
+        clause += 1
+    return out
+
+
+def words(text: str) -> list[str]:
+    """The folded words of a text (no stemming), for callers that only need to compare words."""
+    return [w.raw for w in tokens(text)]
