@@ -104,7 +104,7 @@ def test_pack_size_and_mix(pack) -> None:  # type: ignore[no-untyped-def]
 def test_every_checklist_section_has_a_topic_with_all_levels(pack) -> None:  # type: ignore[no-untyped-def]
     expected = {"basics", "routing", "requests", "contexts", "templates", "blueprints", "errors", "rest",
                 "databases", "security", "extensions", "testing", "performance", "deployment", "scenarios",
-                "upgrades", "settings", "incidents"}
+                "upgrades", "settings", "incidents", "design"}
     assert set(pack.topics()) == expected
     for topic in expected:
         levels = {q.q.level for q in pack.questions if q.topic == topic}
