@@ -128,3 +128,21 @@ def test_code_questions_asking_behaviour_are_checked(pack) -> None:  # type: ign
     """Every choice or true/false question that shows code carries a machine check."""
     unchecked = [q.id for q in pack.questions if q.q.code and q.q.kind != "open" and q.q.check is None]
     assert unchecked == []
+
+
+def test_model_answers_make_no_claim_their_key_points_contradict(pack) -> None:  # type: ignore[no-untyped-def]
+    """A model answer covers every required point and contains none of the wrong claims it lists."""
+    from bot.grading import Answer
+
+    bad = []
+    for lq in pack.questions:
+        q = lq.q
+        if q.kind != "open" or not q.key_points or not q.model_answer:
+            continue
+        model = Answer(q.model_answer)
+        for i, kp in enumerate(q.key_points):
+            if kp.required and not any(model.has(p) for p in kp.phrases):
+                bad.append((q.id, i, "required point missing"))
+            bad += [(q.id, i, f"contradicts {c!r}") for c in kp.contradicts if model.has(c)]
+            bad += [(q.id, i, f"backtick in {p!r}") for p in kp.phrases + kp.contradicts if "`" in p]
+    assert bad == []
