@@ -103,7 +103,8 @@ def test_pack_size_and_mix(pack) -> None:  # type: ignore[no-untyped-def]
 
 def test_every_checklist_section_has_a_topic_with_all_levels(pack) -> None:  # type: ignore[no-untyped-def]
     expected = {"basics", "routing", "requests", "contexts", "templates", "blueprints", "errors", "rest",
-                "databases", "security", "extensions", "testing", "performance", "deployment", "scenarios"}
+                "databases", "security", "extensions", "testing", "performance", "deployment", "scenarios",
+                "upgrades", "settings", "incidents", "design"}
     assert set(pack.topics()) == expected
     for topic in expected:
         levels = {q.q.level for q in pack.questions if q.topic == topic}
@@ -127,3 +128,21 @@ def test_code_questions_asking_behaviour_are_checked(pack) -> None:  # type: ign
     """Every choice or true/false question that shows code carries a machine check."""
     unchecked = [q.id for q in pack.questions if q.q.code and q.q.kind != "open" and q.q.check is None]
     assert unchecked == []
+
+
+def test_model_answers_make_no_claim_their_key_points_contradict(pack) -> None:  # type: ignore[no-untyped-def]
+    """A model answer covers every required point and contains none of the wrong claims it lists."""
+    from bot.grading import Answer
+
+    bad = []
+    for lq in pack.questions:
+        q = lq.q
+        if q.kind != "open" or not q.key_points or not q.model_answer:
+            continue
+        model = Answer(q.model_answer)
+        for i, kp in enumerate(q.key_points):
+            if kp.required and not any(model.has(p) for p in kp.phrases):
+                bad.append((q.id, i, "required point missing"))
+            bad += [(q.id, i, f"contradicts {c!r}") for c in kp.contradicts if model.has(c)]
+            bad += [(q.id, i, f"backtick in {p!r}") for p in kp.phrases + kp.contradicts if "`" in p]
+    assert bad == []
