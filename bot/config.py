@@ -10,6 +10,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -53,7 +54,25 @@ def check_days(days: list[str]) -> list[str]:
     return sorted(out, key=DAYS.index)
 
 
+_DURATION = re.compile(r"(?:(?P<d>[0-9]+)\s*d)?\s*(?:(?P<h>[0-9]+)\s*h)?\s*(?:(?P<m>[0-9]+)\s*m(?:in)?)?")
+
+
+def parse_duration(value: str) -> timedelta:
+    """'90m', '8h', '1d', '1h30m' (ASCII digits only) as a timedelta; ValueError otherwise."""
+    m = _DURATION.fullmatch(value.strip().casefold())
+    if m is None or not any(m.groupdict().values()):
+        raise ValueError(f"{value!r} is not a duration; write it like 90m, 8h, 1d or 1h30m")
+    d, h, mi = (int(m[k] or 0) for k in ("d", "h", "m"))
+    return timedelta(days=d, hours=h, minutes=mi)
+
+
+def check_duration(value: str) -> str:
+    parse_duration(value)
+    return value
+
+
 TimeZone = Annotated[str, AfterValidator(check_timezone)]
+Duration = Annotated[str, AfterValidator(check_duration)]
 TimeOfDay = Annotated[str, AfterValidator(check_time)]
 Days = Annotated[list[str], AfterValidator(check_days)]
 Level = Literal["junior", "mid", "senior"]
@@ -79,6 +98,15 @@ class ScoringSection(_Section):
     junior: Annotated[int, Field(ge=0, le=1000)] = 10
     mid: Annotated[int, Field(ge=0, le=1000)] = 20
     senior: Annotated[int, Field(ge=0, le=1000)] = 30
+
+
+class PracticeSection(_Section):
+    """Spaced repetition for a once-a-day habit: learning steps of hours and days, not minutes."""
+
+    learning_steps: Annotated[tuple[Duration, ...], Field(min_length=1, max_length=5)] = ("4h", "1d")
+    relearning_steps: Annotated[tuple[Duration, ...], Field(max_length=5)] = ("1d",)
+    desired_retention: Annotated[float, Field(ge=0.7, le=0.99)] = 0.9
+    maximum_interval_days: Annotated[int, Field(ge=1, le=36500)] = 365
 
 
 class LeaderboardSection(_Section):
@@ -136,6 +164,7 @@ class Settings(_Section):
     bot: BotSection = BotSection()
     rounds: RoundsSection = RoundsSection()
     scoring: ScoringSection = ScoringSection()
+    practice: PracticeSection = PracticeSection()
     leaderboard: LeaderboardSection = LeaderboardSection()
     console: ConsoleSection = ConsoleSection()
     discord: DiscordSection = DiscordSection()

@@ -153,3 +153,4 @@ class Notice:
 
     text: str
     ok: bool = True
+    next_review: datetime | None = None  # shown as wording.NEXT_REVIEW in the reader's time

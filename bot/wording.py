@@ -92,3 +92,12 @@ ENGLISH_ONLY = "Answers are graded in English, so this one was not graded. Try i
 KEYWORDS_ONLY = ("That reads like a list of keywords. Explain it in a sentence or two, as you would to an "
                  "interviewer.")
 CONTRADICTED = "contradicted"
+
+# Rating one's own practice answer (spaced repetition), and overruling the grader.
+RATE_PROMPT = "How well did you know it? Again, Hard, Good or Easy sets when it comes back."
+RATED = "Noted: {rating}."
+BAD_RATING = "Rate it with again, hard, good or easy."
+NOTHING_TO_RATE = "There is no practice answer of yours to rate for that question."
+OVERRULED = ("Noted: you were right. It counts as Good for your reviews, and your answer goes to the "
+             "maintainers so the grader can learn from it.")
+NOTHING_TO_OVERRULE = "There is no typed practice answer of yours to that question to overrule."

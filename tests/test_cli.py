@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 
 from bot import __version__
+from bot.clock import FakeClock
 from bot.runtime.cli import main
 from tests.conftest import CONTENT, SAMPLE
 
 
 @pytest.mark.parametrize("argv", [[], ["run"], ["console"], ["content"], ["content", "check"],
-                                  ["content", "schema"], ["db"], ["db", "upgrade"], ["health"]])
+                                  ["content", "schema"], ["db"], ["db", "upgrade"], ["health"], ["reports"]])
 def test_help_on_every_command(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         main([*argv, "--help"])
@@ -56,3 +57,29 @@ def test_bad_config_exits_with_a_clear_message(tmp_path: Path, capsys: pytest.Ca
     cfg.write_text("[rounds]\ngrace = 3\n")
     assert main(["db", "upgrade", "--config", str(cfg), "--db", str(tmp_path / "y.db")]) == 2
     assert f"{cfg}: [rounds] grace: unknown key" in capsys.readouterr().err
+
+
+async def test_reports_lists_the_queue_and_marks_an_entry_fixed(tmp_path: Path, clock: FakeClock,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.conftest import make_app, member
+
+    db = tmp_path / "r.db"
+    app = make_app(f"sqlite:///{db}", clock)
+    try:
+        await app.engine.reports.add(member("ann"), "more-junior-choice", "Option B is misleading")
+        await app.engine.practice.answer(member("bob"), "example-open-factory", text="A function makes the app.")
+        await app.engine.practice.overrule(member("bob"), "example-open-factory")
+    finally:
+        app.close()
+    assert main(["reports", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "#1 question [open] more-junior-choice · ann (console)" in out and "Option B is misleading" in out
+    assert "#2 overrule [open] example-open-factory · bob (console)" in out
+    assert "answer: A function makes the app." in out and "2 open report(s)" in out
+    assert main(["reports", "--fix", "1", "--db", str(db)]) == 0
+    assert main(["reports", "--fix", "1", "--db", str(db)]) == 1  # no longer open
+    capsys.readouterr()
+    assert main(["reports", "--db", str(db)]) == 0
+    assert "1 open report(s)" in capsys.readouterr().out
+    assert main(["reports", "--all", "--kind", "question", "--db", str(db)]) == 0
+    assert "#1 question [fixed]" in capsys.readouterr().out

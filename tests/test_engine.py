@@ -6,13 +6,14 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.clock import FakeClock
-from bot.errors import AlreadyAnswered, BadAnswer, RoundClosed, UserError
-from bot.members.identity import Place
+from bot.errors import AlreadyAnswered, BadAnswer, NotFound, RoundClosed, UserError
+from bot.members.identity import Member, Place
 from bot.runtime.builder import App
-from bot.storage.models import Answer, Score
+from bot.storage.models import Answer, Report, Score
+from bot.views import Feedback
 from tests.conftest import PG_URL, PLACE, FakePoster, member
 
 
@@ -314,3 +315,61 @@ async def test_an_answer_stored_by_another_process_first_is_refused_cleanly(app:
     assert fired
     assert isinstance(results[0], AlreadyAnswered)
     assert not isinstance(results[1], BaseException)
+
+
+async def _practise(app: App, who: Member, qid: str, *, right: bool) -> Feedback:
+    lq = app.engine.library.get(qid)
+    assert lq is not None
+    if lq.q.kind == "open":
+        text = lq.q.model_answer if right else "No idea, sorry."
+        return await app.engine.practice.answer(who, qid, text=text)
+    assert lq.q.correct_index is not None
+    pick = lq.q.correct_index if right else (lq.q.correct_index + 1) % len(lq.q.options)
+    return await app.engine.practice.answer(who, qid, choice=pick)
+
+
+async def test_a_correct_practice_answer_comes_back_in_hours_not_minutes(app: App, clock: FakeClock) -> None:
+    fb = await _practise(app, member("ann"), "example-trailing-slash", right=True)
+    assert fb.next_review is not None
+    assert fb.next_review - clock.now() >= timedelta(hours=4)  # [practice] learning_steps = ["4h", "1d"]
+
+
+async def test_the_members_own_rating_replaces_the_graders(app: App, clock: FakeClock) -> None:
+    ann = member("ann")
+    fb = await _practise(app, ann, "example-trailing-slash", right=True)
+    assert fb.next_review is not None
+    easy = await app.engine.practice.rate(ann, "example-trailing-slash", "Easy")
+    again = await app.engine.practice.rate(ann, "example-trailing-slash", "again")  # replaces, not stacks
+    assert easy.next_review is not None and again.next_review is not None
+    assert easy.next_review > fb.next_review > again.next_review >= clock.now() + timedelta(hours=4)
+    clock.set(again.next_review + timedelta(seconds=1))
+    card = await app.engine.practice.ask(ann)
+    assert (card.question_id, card.reason) == ("example-trailing-slash", "Due for review")
+
+
+async def test_rating_needs_an_answer_and_a_real_rating(app: App) -> None:
+    with pytest.raises(NotFound):
+        await app.engine.practice.rate(member("ann"), "example-trailing-slash", "good")
+    await _practise(app, member("ann"), "example-trailing-slash", right=False)
+    with pytest.raises(UserError, match="again, hard, good or easy"):
+        await app.engine.practice.rate(member("ann"), "example-trailing-slash", "meh")
+
+
+async def test_i_was_right_counts_as_good_and_reaches_the_maintainers(app: App, clock: FakeClock) -> None:
+    ann = member("ann")
+    qid = "example-open-factory"
+    typed = "A create_app function builds it; that's all I'd say."
+    fb = await app.engine.practice.answer(ann, qid, text=typed)
+    assert not fb.correct and fb.next_review is not None
+    notice = await app.engine.practice.overrule(ann, qid)
+    assert notice.next_review is not None and notice.next_review > fb.next_review
+    with app.db.session() as s:
+        report = s.execute(select(Report)).scalar_one()
+        assert (report.kind, report.question_id, report.answer_text, report.status) == ("overrule", qid, typed, "open")
+        assert s.execute(select(func.sum(Score.points))).scalar() is None  # never points
+
+
+async def test_only_a_typed_answer_can_be_overruled(app: App) -> None:
+    await _practise(app, member("ann"), "example-trailing-slash", right=False)
+    with pytest.raises(NotFound):
+        await app.engine.practice.overrule(member("ann"), "example-trailing-slash")

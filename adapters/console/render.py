@@ -136,4 +136,6 @@ def help_text(h: Help, unknown: str = "") -> str:
 
 
 def notice(n: Notice) -> str:
-    return n.text
+    if n.next_review is None:
+        return n.text
+    return f"{n.text}\n{wording.NEXT_REVIEW.format(when=_when(n.next_review))}"

@@ -21,7 +21,7 @@ import discord
 
 from adapters.discord import render
 from bot.grading.guards import MAX_ANSWER
-from bot.views import QuestionCard
+from bot.views import Feedback, QuestionCard
 
 Button = discord.ui.Button[Any]
 TEXT_ID = "text"
@@ -32,6 +32,8 @@ class Answerer(Protocol):
 
     async def answer(self, interaction: discord.Interaction[Any], mode: str, ref: str, *,
                      choice: int | None = None, text: str | None = None) -> None: ...
+
+    async def rate(self, interaction: discord.Interaction[Any], question_id: str, rating: str) -> None: ...
 
 
 def _answerer(interaction: discord.Interaction[Any]) -> Answerer:
@@ -91,6 +93,25 @@ class ReportButton(discord.ui.DynamicItem[Button], template=r"drill:rep:(?P<qid>
         await interaction.response.send_modal(Form(f"rep:{self.qid}", render.REPORT_TITLE, render.REPORT_LABEL))
 
 
+class RateButton(discord.ui.DynamicItem[Button],
+                 template=r"drill:rt:(?P<qid>[^:]+):(?P<rating>again|hard|good|easy|right)"):
+    """After practice feedback: the member's own rating for spaced repetition, or "I was right"."""
+
+    def __init__(self, qid: str, rating: str) -> None:
+        style = discord.ButtonStyle.success if rating == "right" else discord.ButtonStyle.secondary
+        super().__init__(discord.ui.Button(label=render.RATING_LABELS[rating], style=style,
+                                           custom_id=f"drill:rt:{qid}:{rating}"))
+        self.qid, self.rating = qid, rating
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
+                             match: re.Match[str], /) -> RateButton:
+        return cls(match["qid"], match["rating"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await _answerer(interaction).rate(interaction, self.qid, self.rating)
+
+
 class Form(discord.ui.Modal):
     """A one-box form.  Its submission is handled by custom id in ``Handlers.on_form`` (not in
     ``on_submit``), so a form opened before a restart still counts when it is sent after it."""
@@ -104,7 +125,7 @@ class Form(discord.ui.Modal):
 
 FORM_ID = re.compile(r"drill:f:(?:(?P<open>o):(?P<mode>[rp]):(?P<ref>[^:]+)|rep:(?P<qid>[^:]+)):[0-9a-f]+")
 
-DYNAMIC_ITEMS = (AnswerButton, OpenButton, ReportButton)
+DYNAMIC_ITEMS = (AnswerButton, OpenButton, ReportButton, RateButton)
 
 
 def question_view(card: QuestionCard, *, closed: bool = False) -> discord.ui.View:
@@ -118,6 +139,18 @@ def question_view(card: QuestionCard, *, closed: bool = False) -> discord.ui.Vie
             for i, opt in enumerate(card.options):
                 view.add_item(AnswerButton(mode, ref, i, label=opt if card.kind == "truefalse" else ""))
     view.add_item(ReportButton(card.question_id))
+    return view
+
+
+def feedback_view(fb: Feedback) -> discord.ui.View | None:
+    """Under practice feedback: Again / Hard / Good / Easy, and "I was right" for a missed open answer."""
+    if fb.mode != "practice":
+        return None
+    view = discord.ui.View(timeout=None)
+    for rating in ("again", "hard", "good", "easy"):
+        view.add_item(RateButton(fb.question_id, rating))
+    if not fb.correct and fb.model_answer is not None:
+        view.add_item(RateButton(fb.question_id, "right"))
     return view
 
 

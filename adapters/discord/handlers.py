@@ -81,6 +81,9 @@ class Handlers:
                     kw["view"] = components.question_view(view)
             case Feedback():
                 kw["embed"] = render.feedback(view)
+                rating = components.feedback_view(view)
+                if rating is not None:
+                    kw["view"] = rating
             case Leaderboard():
                 kw["embed"] = render.board(view)
             case Stats():
@@ -92,7 +95,7 @@ class Handlers:
             case Summary():
                 kw["embed"] = render.summary(view)
             case Notice():
-                kw["content"] = view.text
+                kw["content"] = render.notice(view)
         await self.send(interaction, **kw)
 
     async def send(self, interaction: Interaction, **kw: Any) -> None:
@@ -136,6 +139,21 @@ class Handlers:
             return
         fb = await self.engine.practice.answer(member, ref, choice=choice, text=text)
         await self.reply(interaction, fb)
+
+    async def rate(self, interaction: Interaction, question_id: str, rating: str) -> None:
+        """A rating button under practice feedback (or "I was right")."""
+        if not self.first_delivery(interaction):
+            return
+
+        async def work() -> None:
+            if not await self.claim(interaction):
+                return
+            member = member_of(interaction)
+            practice = self.engine.practice
+            notice = (await practice.overrule(member, question_id) if rating == "right"
+                      else await practice.rate(member, question_id, rating))
+            await self.reply(interaction, notice)
+        await self.guarded(interaction, work())
 
     async def on_form(self, interaction: Interaction) -> None:
         """A submitted form (modal): an open answer or a report."""

@@ -7,7 +7,7 @@ from datetime import datetime
 import discord
 
 from bot import wording
-from bot.views import Feedback, Help, Leaderboard, QuestionCard, ScheduleView, Stats, Summary
+from bot.views import Feedback, Help, Leaderboard, Notice, QuestionCard, ScheduleView, Stats, Summary
 
 BLURPLE = discord.Colour.blurple()
 GREEN = discord.Colour.green()
@@ -19,6 +19,7 @@ ANSWER = "Answer"
 REPORT = "Report a problem"
 FORM_TITLE = "Your answer"
 FORM_LABEL = "Answer in a sentence or two"
+RATING_LABELS = {"again": "Again", "hard": "Hard", "good": "Good", "easy": "Easy", "right": "I was right"}
 REPORT_TITLE = "Report this question"
 REPORT_LABEL = "What is wrong with it?"
 TRUE_FALSE = {"true": "True", "false": "False"}
@@ -158,3 +159,10 @@ def help_embed(h: Help) -> discord.Embed:
     lines = [f"`{usage}` {text}" for usage, text in HELP]
     lines += ["", f"Topics: {', '.join(h.topics)}", f"Levels: {', '.join(h.levels)}"]
     return discord.Embed(title="drillbot", description="\n".join(lines), colour=BLURPLE)
+
+
+def notice(n: Notice) -> str:
+    """A confirmation or refusal, with the next review as a timestamp each member reads in their own zone."""
+    if n.next_review is None:
+        return n.text
+    return f"{n.text}\n{wording.NEXT_REVIEW.format(when=ts(n.next_review))}"

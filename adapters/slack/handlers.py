@@ -65,6 +65,7 @@ class Handlers:
         app.action(re.compile(r"^(practice|daily)_choice_\d$"))(self.on_choice)
         app.action(re.compile(r"^(practice|daily)_open$"))(self.on_open)
         app.action("home_practice")(self.on_home_practice)
+        app.action(re.compile(r"^practice_rate_(again|hard|good|easy|right)$"))(self.on_rate)
         app.view(render.MODAL)(self.on_modal)
         app.event("app_home_opened")(self.on_home_opened)
 
@@ -164,6 +165,22 @@ class Handlers:
             ref, _, index = action["value"].rpartition("|")
             fb = await self.answer(_member(body), action["action_id"].startswith("daily"), ref, int(index), None)
             await self._reply(respond, render.feedback(fb), render.feedback_text(fb))
+        except UserError as exc:
+            await self._reply(respond, render.notice(Notice(str(exc), ok=False)), str(exc))
+        except Exception:
+            await self._fail(respond)
+
+    async def on_rate(self, ack: AsyncAck, body: Body, action: Body, respond: AsyncRespond) -> None:
+        """A rating button under practice feedback (or "I was right")."""
+        await ack()
+        try:
+            if not await self._first(body, f"act:{body['trigger_id']}"):
+                return
+            rating = action["action_id"].removeprefix("practice_rate_")
+            member, practice = _member(body), self.engine.practice
+            notice = (await practice.overrule(member, action["value"]) if rating == "right"
+                      else await practice.rate(member, action["value"], rating))
+            await self._reply(respond, render.notice(notice), notice.text)
         except UserError as exc:
             await self._reply(respond, render.notice(Notice(str(exc), ok=False)), str(exc))
         except Exception:

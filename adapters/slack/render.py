@@ -27,6 +27,7 @@ from bot.views import (
 Block = dict[str, Any]
 
 # Labels (Slack-specific; sentences live in bot.wording)
+RATING_LABELS = {"again": "Again", "hard": "Hard", "good": "Good", "easy": "Easy", "right": "I was right"}
 ANSWER = "Answer"
 SUBMIT = "Submit"
 CANCEL = "Cancel"
@@ -178,6 +179,11 @@ def feedback(fb: Feedback) -> list[Block]:
         notes.append(wording.NEXT_REVIEW.format(when=local_time(fb.next_review, "{date_short_pretty}")))
     if notes:
         blocks.append(context(*notes))
+    if fb.mode == "practice":
+        rates = ["again", "hard", "good", "easy"] + (["right"] if not fb.correct and fb.model_answer else [])
+        blocks.append({"type": "actions", "block_id": "rate", "elements": [
+            {"type": "button", "action_id": f"practice_rate_{r}", "value": fb.question_id,
+             "text": {"type": "plain_text", "text": RATING_LABELS[r]}} for r in rates]})
     return blocks
 
 
@@ -225,7 +231,10 @@ def help_blocks(h: Help, unknown: str = "") -> list[Block]:
 
 
 def notice(n: Notice) -> list[Block]:
-    return [md(esc(n.text))]
+    text = esc(n.text)
+    if n.next_review is not None:
+        text += "\n" + wording.NEXT_REVIEW.format(when=local_time(n.next_review, "{date_short_pretty}"))
+    return [md(text)]
 
 
 def home(st: Stats) -> Block:

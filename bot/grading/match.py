@@ -45,7 +45,8 @@ _NO_GAP = _AUX | NEGATIONS | {"and", "or", "nor", "to", "it", "they", "this", "t
 RETIRED = frozenset(stem(w) for w in (
     "removed", "deprecated", "obsolete", "legacy", "gone", "dropped", "replaced", "replacement", "old",
     "older", "outdated", "longer", "ancient", "prior", "abandoned", "unmaintained", "dead", "wrong",
-    "mistake", "myth", "bad", "dangerous", "unsafe", "never", "instead"))
+    "mistake", "myth", "bad", "dangerous", "unsafe", "never", "instead", "formerly", "previously", "renamed",
+    "earlier", "pre", "before", "removal"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,17 +119,18 @@ class Answer:
         if not want or not self.words:
             return None
         if len(want) >= 2 and want[0][0] in NEGATIONS:
-            rest = self._find(want[1:])
+            rest = self._find(want[1:], loose=True)
             if rest is None:
                 return None
             return Match(rest.start, rest.end, rest.words, negated=not rest.negated)
-        return self._find(want)
+        # One identifier ("attachment_filename", "flask.g") is matched as written: no extra word, no reordering.
+        return self._find(want, loose=any(c.isspace() for c in phrase.strip()))
 
-    def _find(self, want: tuple[_PhraseWord, ...]) -> Match | None:
+    def _find(self, want: tuple[_PhraseWord, ...], *, loose: bool) -> Match | None:
         orders = [want]
-        if len(want) == 2:
+        if len(want) == 2 and loose:
             orders.append((want[1], want[0]))
-        gaps = 1 if len(want) >= 2 else 0
+        gaps = 1 if len(want) >= 2 and loose else 0
         first: Match | None = None
         self_negating = any(raw in NEGATIONS for raw, _stem in want)
         for order in orders:

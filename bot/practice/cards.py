@@ -9,6 +9,7 @@ anyone farm the board.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,12 +20,23 @@ import fsrs
 from sqlalchemy import case, func, select, union_all
 from sqlalchemy.orm import Session
 
+from bot.config import PracticeSection, parse_duration
 from bot.content import Library, LoadedQuestion
 from bot.storage.bulk import Bulk
 from bot.storage.models import Answer, Card, PracticeAnswer
 from bot.storage.upsert import insert_for
 
-SCHEDULER = fsrs.Scheduler(enable_fuzzing=False)
+RATINGS: dict[str, fsrs.Rating] = {"again": fsrs.Rating.Again, "hard": fsrs.Rating.Hard,
+                                    "good": fsrs.Rating.Good, "easy": fsrs.Rating.Easy}
+
+
+@functools.lru_cache(maxsize=8)
+def scheduler_for(section: PracticeSection) -> fsrs.Scheduler:
+    """FSRS with the community's steps: hours and days for a daily habit, not FSRS's default minutes."""
+    return fsrs.Scheduler(desired_retention=section.desired_retention,
+                          learning_steps=tuple(parse_duration(v) for v in section.learning_steps),
+                          relearning_steps=tuple(parse_duration(v) for v in section.relearning_steps),
+                          maximum_interval=section.maximum_interval_days, enable_fuzzing=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +102,9 @@ def _card_upsert(dialect: str) -> Any:
     t = Card.__table__
     stmt = insert_for(dialect, t)
     return stmt.on_conflict_do_update(index_elements=[t.c.account_id, t.c.question_id],
-                                      set_={"due": stmt.excluded.due, "state": stmt.excluded.state})
+                                      set_={"due": stmt.excluded.due, "state": stmt.excluded.state,
+                                            "previous": stmt.excluded.previous,
+                                            "reviewed_at": stmt.excluded.reviewed_at})
 
 
 _CARD_UPSERT = Bulk(_card_upsert)
@@ -102,10 +116,15 @@ class Review:
     question_id: str
     correct: bool
     when: datetime
+    rating: fsrs.Rating | None = None  # the member's own; else Good when correct, Again when not
 
 
-def review_many(s: Session, reviews: list[Review]) -> list[datetime]:
-    """Feed graded attempts to FSRS (one read, one write for all); returns when each is due again."""
+def review_many(s: Session, reviews: list[Review], scheduler: fsrs.Scheduler) -> list[datetime]:
+    """Feed graded attempts to FSRS (one read, one write for all); returns when each is due again.
+
+    Each card keeps its state from before this review, so the member's own rating can replace
+    the grader's afterwards (``rate``).
+    """
     if not reviews:
         return []
     conn = s.connection()
@@ -115,29 +134,42 @@ def review_many(s: Session, reviews: list[Review]) -> list[datetime]:
             .where(Card.account_id.in_(sorted({r.account_id for r in reviews})),
                    Card.question_id.in_(sorted({r.question_id for r in reviews}))))}
     dues = []
+    before: dict[tuple[int, str], str | None] = {}
     for r in reviews:
         key = (r.account_id, r.question_id)
+        old = cards.get(key)
+        before[key] = old.to_json() if old is not None else None
         # An explicit card_id: fsrs otherwise derives one from the clock and sleeps 1 ms to keep it unique.
-        card = cards.get(key) or fsrs.Card(card_id=r.account_id)
-        card, _log = SCHEDULER.review_card(card, fsrs.Rating.Good if r.correct else fsrs.Rating.Again, r.when)
+        rating = r.rating or (fsrs.Rating.Good if r.correct else fsrs.Rating.Again)
+        card, _log = scheduler.review_card(old or fsrs.Card(card_id=r.account_id), rating, r.when)
         cards[key] = card
         dues.append(card.due)
-    touched = {(r.account_id, r.question_id) for r in reviews}
+    when = {(r.account_id, r.question_id): r.when for r in reviews}
     _CARD_UPSERT.execute(conn, [
-        {"account_id": a, "question_id": q, "due": cards[(a, q)].due, "state": cards[(a, q)].to_json()}
-        for a, q in sorted(touched)])
+        {"account_id": a, "question_id": q, "due": cards[(a, q)].due, "state": cards[(a, q)].to_json(),
+         "previous": before[(a, q)], "reviewed_at": when[(a, q)]}
+        for a, q in sorted(when)])
     return dues
 
 
-def review(s: Session, *, account_id: int, question_id: str, correct: bool, now: datetime) -> datetime:
-    """Feed one graded attempt to FSRS; returns when the question is due again."""
-    return review_many(s, [Review(account_id, question_id, correct, now)])[0]
+def rate(s: Session, *, account_id: int, question_id: str, rating: fsrs.Rating,
+         scheduler: fsrs.Scheduler) -> datetime | None:
+    """Replace the last review's rating with the member's own; when the card is due now (None: no review)."""
+    row = s.get(Card, (account_id, question_id))
+    if row is None or row.reviewed_at is None:
+        return None
+    base = fsrs.Card.from_json(row.previous) if row.previous else fsrs.Card(card_id=account_id)
+    card, _log = scheduler.review_card(base, rating, row.reviewed_at)
+    row.state, row.due = card.to_json(), card.due
+    return card.due
 
 
-def record(s: Session, *, account_id: int, question: LoadedQuestion, correct: bool, now: datetime) -> datetime:
+def record(s: Session, *, account_id: int, question: LoadedQuestion, correct: bool, now: datetime,
+           scheduler: fsrs.Scheduler, text: str | None = None) -> datetime:
+    """Store a practice attempt and review its card; returns when the question is due again."""
     s.add(PracticeAnswer(account_id=account_id, question_id=question.id, topic=question.topic,
-                         correct=correct, answered_at=now))
-    return review(s, account_id=account_id, question_id=question.id, correct=correct, now=now)
+                         correct=correct, answered_at=now, text=text))
+    return review_many(s, [Review(account_id, question.id, correct, now)], scheduler)[0]
 
 
 def reviews_due(s: Session, account_id: int, now: datetime) -> int:

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import random
+from datetime import datetime
+
+import fsrs
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot import wording
 from bot.content import LEVELS
@@ -11,9 +16,11 @@ from bot.core import Core
 from bot.errors import NotFound, UserError
 from bot.grading import grade
 from bot.grading.feedback import feedback
+from bot.grading.guards import MAX_ANSWER
 from bot.members.identity import Member
 from bot.practice import cards
-from bot.views import Feedback, QuestionCard
+from bot.storage.models import PracticeAnswer, Report
+from bot.views import Feedback, Notice, QuestionCard
 
 
 class Practice:
@@ -48,6 +55,48 @@ class Practice:
         g = grade(lq, choice, text)
         ids = await self.core.resolve(member)
         now = self.core.clock.now()
+        scheduler = cards.scheduler_for(self.core.settings.practice)
         due = await self.core.tx(lambda s: cards.record(
-            s, account_id=ids.account_id or 0, question=lq, correct=g.correct, now=now))
+            s, account_id=ids.account_id or 0, question=lq, correct=g.correct, now=now, scheduler=scheduler,
+            text=text[:MAX_ANSWER] if lq.q.kind == "open" and text else None))
         return feedback(lq, g, mode="practice", next_review=due)
+
+    async def rate(self, member: Member, question_id: str, rating: str) -> Notice:
+        """The member's own rating of their last practice answer (again/hard/good/easy) replaces the grader's."""
+        want = cards.RATINGS.get(rating.strip().casefold())
+        if want is None:
+            raise UserError(wording.BAD_RATING)
+        ids = await self.core.resolve(member)
+        scheduler = cards.scheduler_for(self.core.settings.practice)
+        due = await self.core.tx(lambda s: cards.rate(s, account_id=ids.account_id or 0, question_id=question_id,
+                                                      rating=want, scheduler=scheduler))
+        if due is None:
+            raise NotFound(wording.NOTHING_TO_RATE)
+        return Notice(wording.RATED.format(rating=rating.casefold()), next_review=due)
+
+    async def overrule(self, member: Member, question_id: str) -> Notice:
+        """"I was right": the member overrules the grader on their last open practice answer.
+
+        It counts as Good for spaced repetition (never for points), and the answer goes to the
+        maintainers' queue with the question, so they see where the grader is weak.
+        """
+        ids = await self.core.resolve(member)
+        account_id = ids.account_id or 0
+        scheduler = cards.scheduler_for(self.core.settings.practice)
+        now = self.core.clock.now()
+
+        def work(s: Session) -> datetime | None:
+            last = s.execute(select(PracticeAnswer).where(
+                PracticeAnswer.account_id == account_id, PracticeAnswer.question_id == question_id)
+                .order_by(PracticeAnswer.answered_at.desc(), PracticeAnswer.id.desc()).limit(1)).scalar_one_or_none()
+            if last is None or last.text is None:
+                return None
+            due = cards.rate(s, account_id=account_id, question_id=question_id, rating=fsrs.Rating.Good,
+                             scheduler=scheduler)
+            s.add(Report(account_id=account_id, question_id=question_id, kind="overrule", reason="I was right",
+                         answer_text=last.text, created_at=now, community_id=ids.community_id))
+            return due
+        due = await self.core.tx(work)
+        if due is None:
+            raise NotFound(wording.NOTHING_TO_OVERRULE)
+        return Notice(wording.OVERRULED, next_review=due)

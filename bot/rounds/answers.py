@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from bot import wording
 from bot.boards import scoreboard
 from bot.boards.points import period_keys, points_for
-from bot.config import ScoringSection
+from bot.config import PracticeSection, ScoringSection
 from bot.content import Library, LoadedQuestion
 from bot.errors import AlreadyAnswered, DrillError, NotFound, RoundClosed
 from bot.grading import Grade
@@ -56,8 +56,8 @@ class Stored:
 _INSERT_ANSWER = Bulk(lambda _dialect: insert(cast(Table, Answer.__table__)))
 
 
-def store_answers(s: Session, items: list[DailyAnswer], *, library: Library,
-                  scoring: ScoringSection) -> list[Stored | DrillError]:
+def store_answers(s: Session, items: list[DailyAnswer], *, library: Library, scoring: ScoringSection,
+                  practice: PracticeSection) -> list[Stored | DrillError]:
     """Grade and store daily answers in the session's transaction; one result per item, in order."""
     conn = s.connection()
     round_ids = sorted({a.round_id for a in items})
@@ -98,7 +98,7 @@ def store_answers(s: Session, items: list[DailyAnswer], *, library: Library,
                 raise AlreadyAnswered(wording.ALREADY_ANSWERED) from None
             raise
         scoreboard.record(conn, score_rows)
-    dues = iter(cards.review_many(s, reviews))
+    dues = iter(cards.review_many(s, reviews, cards.scheduler_for(practice)))
     return [r if isinstance(r, DrillError) else Stored(r[0], r[1], r[2], next(dues)) for r in results]
 
 

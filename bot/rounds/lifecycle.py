@@ -285,7 +285,9 @@ class Rounds:
         return qid
 
     def _store_answers(self, s: Session, items: list[answers.DailyAnswer]) -> list[answers.Stored | DrillError]:
-        return answers.store_answers(s, items, library=self.core.library, scoring=self.core.settings.scoring)
+        settings = self.core.settings
+        return answers.store_answers(s, items, library=self.core.library, scoring=settings.scoring,
+                                     practice=settings.practice)
 
     def answered(self, round_id: int, *, delay: float = 2.0) -> None:
         """Note an answer: the post's live count is refreshed once per ``delay`` seconds at most."""

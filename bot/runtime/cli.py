@@ -179,6 +179,36 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reports(args: argparse.Namespace) -> int:
+    """The maintainers' queue: question reports, "I was right" overrules and disputed grades."""
+    from datetime import UTC, datetime
+
+    from bot.content import reports
+    from bot.storage.db import Database
+
+    config = load_config(_config_path(args.config), database_url=_db_url(args.db))
+    db = Database(config.database_url)
+    try:
+        db.upgrade()
+        with db.session() as s, s.begin():
+            if args.fix is not None:
+                if not reports.resolve(s, args.fix, status="fixed", now=datetime.now(UTC)):
+                    print(f"drillbot: there is no open report {args.fix}", file=sys.stderr)
+                    return 1
+                print(f"report {args.fix} marked fixed")
+                return 0
+            rows = reports.queue(s, everything=args.all, kind=args.kind)
+    finally:
+        db.close()
+    for r in rows:
+        print(f"#{r.id} {r.kind} [{r.status}] {r.question_id} · {r.reporter} · {r.created_at:%Y-%m-%d %H:%M} UTC")
+        print(f"    {r.reason}")
+        if r.answer_text:
+            print("    answer: " + r.answer_text.replace("\n", "\n            "))
+    print(f"{len(rows)} {'report(s)' if args.all else 'open report(s)'}")
+    return 0
+
+
 def cmd_health(args: argparse.Namespace) -> int:
     """Exit 0 when the config is valid and the database answers (used by the Docker HEALTHCHECK)."""
     from sqlalchemy import text
@@ -230,6 +260,13 @@ def parser() -> argparse.ArgumentParser:
     up = dsub.add_parser("upgrade", parents=[common], help="apply migrations")
     up.add_argument("--db", metavar="PATH", help="SQLite file or SQLAlchemy URL")
     up.set_defaults(fn=cmd_db_upgrade)
+
+    rep = sub.add_parser("reports", parents=[common], help="the maintainers' queue: reports, overrules, disputes")
+    rep.add_argument("--all", action="store_true", help="also the ones already fixed or decided")
+    rep.add_argument("--kind", choices=("question", "overrule", "dispute"), help="only this kind")
+    rep.add_argument("--fix", type=int, metavar="ID", help="mark report ID fixed")
+    rep.add_argument("--db", metavar="PATH", help="SQLite file or SQLAlchemy URL")
+    rep.set_defaults(fn=cmd_reports)
 
     h = sub.add_parser("health", parents=[common], help="check config and database (for HEALTHCHECK)")
     h.add_argument("--db", metavar="PATH", help="SQLite file or SQLAlchemy URL")

@@ -167,6 +167,7 @@ class PracticeAnswer(Base):
     topic: Mapped[str] = mapped_column(String(64))
     correct: Mapped[bool] = mapped_column(Boolean)
     answered_at: Mapped[datetime] = mapped_column(UTC_DT)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)  # an open answer, for "I was right"
     __table_args__ = (Index("ix_practice_account", "account_id", "topic"),)
 
 
@@ -179,6 +180,9 @@ class Card(Base):
     question_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     due: Mapped[datetime] = mapped_column(UTC_DT)
     state: Mapped[str] = mapped_column(Text)  # fsrs Card.to_json()
+    # The state before the last review and when it happened: a member's own rating replaces the grader's.
+    previous: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTC_DT, nullable=True)
     __table_args__ = (Index("ix_cards_account_due", "account_id", "due"), {"sqlite_with_rowid": False})
 
 
@@ -240,6 +244,16 @@ class Report(Base):
     question_id: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTC_DT)
+    # "question": something is wrong with it; "overrule": a member says the grader was wrong in
+    # practice; "dispute": a member asks the community's admins to regrade a daily answer.
+    kind: Mapped[str] = mapped_column(String(16), default="question", server_default="question")
+    answer_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answer_id: Mapped[int | None] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), nullable=True)
+    community_id: Mapped[int | None] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), nullable=True)
+    # open, then fixed (a question or the grader was mended), granted or declined (a dispute).
+    status: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
+    resolved_at: Mapped[datetime | None] = mapped_column(UTC_DT, nullable=True)
 
 
 class ProcessedEvent(Base):

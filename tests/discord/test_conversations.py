@@ -152,3 +152,31 @@ async def test_an_admin_shows_pauses_resumes_and_removes_the_schedule(bot: Bot) 
     assert (await bot.say("flask-admin", sub("remove"), admin=True))["data"]["content"] == (
         "The schedule for this channel is removed.")
     assert bot.app.service.scheduler.get_jobs() == []  # type: ignore[union-attr]
+
+
+async def test_practice_feedback_lets_the_member_rate_it(bot: Bot) -> None:
+    q = await bot.say("flask-quiz", opt("topic", "more"), opt("level", "junior"))
+    fb = await bot.click(q, "A")  # wrong
+    assert list(buttons(fb["data"])) == ["Again", "Hard", "Good", "Easy"]  # no "I was right" on a choice
+    rated = await bot.click(fb, "Easy")
+    assert rated["data"]["flags"] & EPHEMERAL
+    assert rated["data"]["content"].startswith("Noted: easy.") and "Next review of this question: <t:" in \
+        rated["data"]["content"]
+
+
+async def test_a_missed_open_practice_answer_can_be_overruled(bot: Bot) -> None:
+    q = await bot.say("flask-quiz", opt("topic", "example"), opt("level", "mid"))
+    while embed(q)["footer"]["text"] != "example-open-factory":
+        await bot.click(q, "False")
+        q = await bot.say("flask-quiz", opt("topic", "example"), opt("level", "mid"))
+    opened = await bot.fake.click(q["message"], buttons(q["data"])["Answer"], who=ANN)
+    modal = await bot.fake.callback(opened)
+    fb = await bot.reply_to(await bot.fake.submit(modal["data"], {"text": "You make the app in a function."},
+                                                  who=ANN))
+    assert embed(fb)["title"] == "Not quite."
+    assert list(buttons(fb["data"])) == ["Again", "Hard", "Good", "Easy", "I was right"]
+    overruled = await bot.click(fb, "I was right")
+    assert overruled["data"]["content"].startswith("Noted: you were right.")
+    with bot.app.db.session() as s:
+        rows = s.execute(select(Report.kind, Report.answer_text)).all()
+    assert rows == [("overrule", "You make the app in a function.")]

@@ -144,3 +144,34 @@ async def test_admin_posts_now_and_the_button_answers_count(workspace: Workspace
     post = (await workspace.fake.wait_calls("chat.postMessage"))[-1]
     assert post.args["channel"] == "C0GENERAL"
     assert "Only admins" in (await workspace.say(new_user(), "daily")).text
+
+
+async def test_practice_feedback_has_rating_buttons_that_set_the_next_review(workspace: Workspace,
+                                                                             slack_app: App) -> None:
+    user = new_user()
+    fb = await workspace.click(user, (await workspace.say(user, "more junior")).body, "A")
+    assert fb is not None and "Not quite." in fb.text
+    rated = await workspace.click(user, fb.body, "Hard")
+    assert rated is not None and rated.body["response_type"] == "ephemeral"
+    assert "Noted: hard." in rated.text and "Next review of this question" in rated.text
+
+
+async def test_i_was_right_on_an_open_answer_reaches_the_maintainers(workspace: Workspace,
+                                                                     slack_app: App) -> None:
+    from sqlalchemy import select
+
+    from bot.storage.models import Report
+
+    user = new_user()
+    q = await workspace.say(user, "example mid")
+    if "example-open-factory" not in q.text:
+        await workspace.click(user, q.body, "A")
+        q = await workspace.say(user, "example mid")
+    view = await workspace.open_answer_modal(user, q.body)
+    await workspace.submit(user, view, "Put the app in a function.")
+    fb = await workspace.reply(json.loads(view["private_metadata"])["url"])
+    assert "Not quite." in fb.text
+    overruled = await workspace.click(user, fb.body, "I was right")
+    assert overruled is not None and "Noted: you were right." in overruled.text
+    with slack_app.db.session() as s:
+        assert s.execute(select(Report.kind, Report.answer_text)).all() == [("overrule", "Put the app in a function.")]
