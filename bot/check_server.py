@@ -22,11 +22,17 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
 SERVERS = ("gunicorn", "waitress")
+# Every response carries the pid of the worker that served it, and this path answers
+# with that pid without reaching the app, so checks can tell Gunicorn's workers apart.
+WORKER_HEADER = "X-Drill-Check-Worker"
+WORKER_PROBE = "/__drill_check_worker__"
 _SPEC_ENV = "DRILLBOT_CHECK_SERVER_SPEC"
 # Generous for a loaded 2-core CI machine; a normal start takes well under a second.
 READY_TIMEOUT = 15.0
@@ -67,6 +73,12 @@ class HttpResponse:
 
     def json(self) -> Any:
         return json.loads(self.body)
+
+    @property
+    def worker(self) -> int | None:
+        """The pid of the server process that answered."""
+        value = self.header(WORKER_HEADER)
+        return int(value) if value else None
 
 
 class Server:
@@ -119,13 +131,21 @@ class Server:
             # The child holds its own copies; keeping ours would hide the child's death from the pipe.
             listener.close()
             os.close(ready_w)
+        # Each worker writes one byte once it has loaded the app; wait for all of them.
+        workers = int(self._spec["options"].get("workers", 1)) if self.kind == "gunicorn" else 1
+        deadline = time.monotonic() + READY_TIMEOUT
+        got = b""
         try:
-            readable, _, _ = select.select([ready_r], [], [], READY_TIMEOUT)
-            signalled = bool(readable) and os.read(ready_r, 1) == b"1"
+            while len(got) < workers:
+                readable, _, _ = select.select([ready_r], [], [], max(0.0, deadline - time.monotonic()))
+                chunk = os.read(ready_r, workers) if readable else b""
+                if not chunk:
+                    break
+                got += chunk
         finally:
             os.close(ready_r)
-        if not signalled:
-            why = f"did not start within {READY_TIMEOUT:.0f} s" if not readable else "failed to start"
+        if len(got) < workers:
+            why = "failed to start" if time.monotonic() < deadline else f"did not start within {READY_TIMEOUT:.0f} s"
             raise ServerFailed(f"{self.kind} {why}: {self.errors()}")
 
     def errors(self) -> str:
@@ -161,8 +181,16 @@ class Server:
             self._stderr = None
 
     def http(self, method: str, path: str, headers: dict[str, str] | None = None,
-             body: bytes | str | None = None, json_body: Any = None) -> HttpResponse:
-        """Send one real HTTP/1.1 request exactly as given; a given Host header replaces the default."""
+             body: bytes | str | None = None, json_body: Any = None,
+             other_than: int | None = None) -> HttpResponse:
+        """Send one real HTTP/1.1 request exactly as given; a given Host header replaces the default.
+
+        ``other_than``: a worker pid; the request is then served by another worker
+        (meant for Gunicorn with two workers, see ``_free_worker_other_than``).
+        """
+        if other_than is not None:
+            with self._free_worker_other_than(other_than):
+                return self.http(method, path, headers, body, json_body)
         if self._proc is None or self._proc.poll() is not None:
             raise ServerFailed(f"{self.kind} is not running: {self.errors()}")
         sent = dict(headers or {})
@@ -187,6 +215,27 @@ class Server:
             conn.close()
 
 
+    @contextlib.contextmanager
+    def _free_worker_other_than(self, pid: int) -> Iterator[None]:
+        """Keep worker ``pid`` busy so that, with two sync workers, the next request goes to the other.
+
+        A connection that has sent half a request holds the sync worker that accepted
+        it; a probe then shows which worker is still free.  If the held one is not
+        ``pid``, let it go and try again.
+        """
+        for _ in range(50):
+            holder = socket.create_connection(("127.0.0.1", self.port), timeout=REQUEST_TIMEOUT)
+            try:
+                holder.sendall(b"GET " + WORKER_PROBE.encode() + b" HTTP/1.1\r\n")
+                free = self.http("GET", WORKER_PROBE).worker
+                if free is not None and free != pid:
+                    yield
+                    return
+            finally:
+                holder.close()
+        raise ServerFailed(f"{self.kind}: could not reach a worker other than {pid}")
+
+
 def _child_env(spec: dict[str, Any]) -> dict[str, str]:
     # Gunicorn reads FORWARDED_ALLOW_IPS as the default of forwarded_allow_ips; a check pins
     # the documented default, so a value in the caller's environment must not leak in.
@@ -208,12 +257,27 @@ def _load_app(spec: dict[str, Any]) -> Any:
     exec(compile(spec["code"], "<question code>", "exec"), ns)
     if "app" not in ns:
         raise RuntimeError("the question's code does not define `app`")
-    return ns["app"]
+    return _tag_worker(ns["app"])
+
+
+def _tag_worker(app: Any) -> Any:
+    """Wrap the WSGI app: add the worker header, and answer the probe path without the app."""
+    def tagged(environ: dict[str, Any], start_response: Any) -> Any:
+        tag = (WORKER_HEADER, str(os.getpid()))
+        if environ.get("PATH_INFO") == WORKER_PROBE:
+            start_response("200 OK", [("Content-Length", "0"), tag])
+            return [b""]
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            return start_response(status, [*headers, tag], exc_info)
+        return app(environ, start)
+    return tagged
 
 
 def _signal_ready(fd: int) -> None:
-    os.write(fd, b"1")
-    os.close(fd)
+    with contextlib.suppress(OSError):  # the parent may have stopped waiting
+        os.write(fd, b"1")
+        os.close(fd)
 
 
 def _stop_when_parent_goes(kind: str) -> None:
