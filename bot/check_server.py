@@ -215,6 +215,12 @@ class Server:
             conn.close()
 
 
+    def other_worker(self, pid: int) -> int:
+        """The pid of a worker other than ``pid`` (Gunicorn with two workers)."""
+        worker = self.http("GET", WORKER_PROBE, other_than=pid).worker
+        assert worker is not None
+        return worker
+
     @contextlib.contextmanager
     def _free_worker_other_than(self, pid: int) -> Iterator[None]:
         """Keep worker ``pid`` busy so that, with two sync workers, the next request goes to the other.

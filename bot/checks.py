@@ -78,7 +78,7 @@ def _run_server_check(lq: LoadedQuestion, ns: dict[str, Any], module: str) -> Ch
     try:
         with Server(check.server, code=q.code or "", setup=check.setup, module=module,
                     options=dict(check.server_options)) as server:
-            ns.update(http=server.http, base_url=server.base_url)
+            ns.update(http=server.http, base_url=server.base_url, other_worker=server.other_worker)
             exec(compile(check.run, f"<{q.id} run>", "exec"), ns)
     except Exception as exc:
         return CheckResult(lq, False, f"{check.server} check raised {type(exc).__name__}: {exc}")
