@@ -46,8 +46,9 @@ _GUNICORN_BASE: dict[str, Any] = {"workers": 1, "worker_class": "sync", "gracefu
                                   "control_socket_disable": True}
 
 
-# Gunicorn's quick shutdown (SIGINT) stops workers at once instead of waiting out the graceful timeout.
-_STOP_SIGNAL = {"gunicorn": signal.SIGINT, "waitress": signal.SIGTERM}
+# Gunicorn's quick shutdown (SIGQUIT, sent to the whole group) stops the workers at once instead
+# of waiting out the graceful timeout.
+_STOP_SIGNAL = {"gunicorn": signal.SIGQUIT, "waitress": signal.SIGTERM}
 
 
 class ServerFailed(Exception):
@@ -89,7 +90,9 @@ class Server:
         if kind not in SERVERS:
             raise ValueError(f"unknown server {kind!r}; use one of {', '.join(SERVERS)}")
         self.kind = kind
-        self._spec = {"kind": kind, "code": code, "setup": setup, "module": module, "options": options or {}}
+        self._options: dict[str, Any] = dict(options or {})
+        self._spec: dict[str, Any] = {"kind": kind, "code": code, "setup": setup, "module": module,
+                                      "options": self._options}
         self._proc: subprocess.Popen[bytes] | None = None
         self._stderr: Any = None
         self.port = 0
@@ -132,7 +135,7 @@ class Server:
             listener.close()
             os.close(ready_w)
         # Each worker writes one byte once it has loaded the app; wait for all of them.
-        workers = int(self._spec["options"].get("workers", 1)) if self.kind == "gunicorn" else 1
+        workers = int(self._options.get("workers", 1)) if self.kind == "gunicorn" else 1
         deadline = time.monotonic() + READY_TIMEOUT
         got = b""
         try:
