@@ -2,6 +2,8 @@
 
 Used by the test suite (``tests/test_content_checks.py``) and by content
 authors: ``python -m bot.content.checks [content-dir]``.  Flask is needed only here.
+A check with ``server = "gunicorn"`` or ``"waitress"`` runs the app under that
+server instead of the test client (``bot/content/check_server.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.content.check_server import Server
 from bot.content import LoadedQuestion, load_library
 from bot.content.lint import lint
 
@@ -53,7 +56,10 @@ def run_check(lq: LoadedQuestion) -> CheckResult:
 def _run_check(lq: LoadedQuestion) -> CheckResult:
     q, check = lq.q, lq.q.check
     assert check is not None
-    ns: dict[str, Any] = {"__name__": f"drill_check_{q.id.replace('-', '_')}", "raises": raises}
+    module = f"drill_check_{q.id.replace('-', '_')}"
+    ns: dict[str, Any] = {"__name__": module, "raises": raises}
+    if check.server is not None:
+        return _run_server_check(lq, ns, module)
     try:
         exec(compile(check.setup, f"<{q.id} setup>", "exec"), ns)
         exec(compile(q.code or "", f"<{q.id} code>", "exec"), ns)
@@ -62,6 +68,26 @@ def _run_check(lq: LoadedQuestion) -> CheckResult:
         exec(compile(check.run, f"<{q.id} run>", "exec"), ns)
     except Exception as exc:
         return CheckResult(lq, False, f"check raised {type(exc).__name__}: {exc}")
+    return _compare(lq, ns, "Flask")
+
+
+def _run_server_check(lq: LoadedQuestion, ns: dict[str, Any], module: str) -> CheckResult:
+    """Serve the app under the check's server (setup and code run there) and run ``run`` against it."""
+    q, check = lq.q, lq.q.check
+    assert check is not None and check.server is not None
+    try:
+        with Server(check.server, code=q.code or "", setup=check.setup, module=module,
+                    options=dict(check.server_options)) as server:
+            ns.update(http=server.http, base_url=server.base_url, other_worker=server.other_worker)
+            exec(compile(check.run, f"<{q.id} run>", "exec"), ns)
+    except Exception as exc:
+        return CheckResult(lq, False, f"{check.server} check raised {type(exc).__name__}: {exc}")
+    return _compare(lq, ns, f"Flask under {check.server.capitalize()}")
+
+
+def _compare(lq: LoadedQuestion, ns: dict[str, Any], who: str) -> CheckResult:
+    q, check = lq.q, lq.q.check
+    assert check is not None
     if "result" not in ns:
         return CheckResult(lq, False, "check.run did not assign `result`")
     result = ns["result"]
@@ -73,10 +99,10 @@ def _run_check(lq: LoadedQuestion) -> CheckResult:
         want = check.values[q.correct_index]
         others = [v for i, v in enumerate(check.values) if i != q.correct_index]
         if result != want:
-            return CheckResult(lq, False, f"Flask gave {result!r}; the answer key says {want!r}")
+            return CheckResult(lq, False, f"{who} gave {result!r}; the answer key says {want!r}")
         if result in others:
             return CheckResult(lq, False, f"{result!r} also matches a wrong option")
-        return CheckResult(lq, True, f"Flask gave {result!r}")
+        return CheckResult(lq, True, f"{who} gave {result!r}")
     return CheckResult(lq, False, "open questions cannot carry a check")
 
 

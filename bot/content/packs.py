@@ -56,12 +56,24 @@ class Check(_Strict):
     ``setup`` (hidden from players), the question's ``code`` and ``run`` are
     executed in that order in one namespace; ``run`` must assign ``result``.
     For a choice question ``values`` holds the result each option stands for;
-    for a true/false question ``result`` must equal the answer.
+    for a true/false question ``result`` must equal the answer.  With ``server``
+    the setup and code run inside that server's process instead, and ``run``
+    talks to it over real HTTP.
     """
 
     setup: str = ""
     run: Text
     values: list[Any] | None = None
+    # A real WSGI server for the app instead of the test client: ``run`` then gets
+    # ``http(method, path, headers=...)`` and ``base_url`` (see bot/checks.py).
+    server: Literal["gunicorn", "waitress"] | None = None
+    server_options: dict[str, str | int | bool] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _options_need_server(self) -> Check:
+        _need(self.server is not None or not self.server_options,
+              "check.server_options", "only a check with `server` takes server options")
+        return self
 
 
 class Question(_Strict):

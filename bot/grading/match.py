@@ -2,8 +2,9 @@
 
 A phrase matches when each of its words is found, in order, in one clause of
 the answer, where a word matches the same stem, the same word with a small
-typo (one edit or swap for words of 5+ letters, two for 9+; never a word that
-merely starts the other, so ``http`` is not ``https``), or a compound written
+typo (one edit or swap for words of 5+ letters, two for 9+; a typo is never a
+word that merely starts the other, so ``http`` is not ``https``), a longer word
+that a phrase word of 6+ letters starts (``sanitis``: sanitising), or a compound written
 together or apart (``clean up`` / ``cleanup``).  A phrase of two or more words
 may have one extra word inside it, and one of two words may come in either
 order.  Every phrase word needs an answer word of its own, so a phrase can
@@ -17,6 +18,7 @@ denied (see ``Answer.find``); one with a negation further in is taken as written
 
 from __future__ import annotations
 
+import bisect
 import functools
 from dataclasses import dataclass
 
@@ -39,6 +41,9 @@ _AUX = frozenset({"is", "are", "was", "were", "be", "been", "do", "does", "did",
 _DENIED = frozenset({"unnecessary", "needless", "optional", "pointless", "irrelevant", "useless", "superfluous"})
 _NEEDED = frozenset({"needed", "required", "necessary", "important", "relevant", "involved", "useful",
                      "matter", "matters", "needful", "helpful", "used"})
+# A phrase word this long also matches longer words it starts; shorter ones would match other words
+# ("http" is not "https", "app" is not "apply").
+PREFIX_MIN = 6
 # Never the extra word inside a phrase: "the secret is key" does not say "secret key".
 _NO_GAP = _AUX | NEGATIONS | {"and", "or", "nor", "to", "it", "they", "this", "that"}
 # A wrong claim named only to be dismissed: "FLASK_ENV was removed in 2.3".
@@ -98,6 +103,11 @@ class Answer:
         found = set(self._by_stem.get(want_stem, ()))
         if want_raw in self._known:
             found.add(want_raw)
+        if len(want_raw) >= PREFIX_MIN:  # "sanitis" for sanitising / sanitised
+            i = bisect.bisect_left(self._raws, want_raw)
+            while i < len(self._raws) and self._raws[i].startswith(want_raw):
+                found.add(self._raws[i])
+                i += 1
         limit = _typo_limit(want_raw)
         near = [r for r in self._by_initial.get(want_raw[:1], ()) if abs(len(r) - len(want_raw)) <= limit]
         if limit and near:
