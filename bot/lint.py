@@ -102,7 +102,12 @@ def _correct_is_longest(choices: list[str], correct: int) -> bool:
 
 
 def _key_point_problems(open_qs: list[LoadedQuestion]) -> list[Problem]:
-    """Key points that the model answer misses or contradicts, and phrases anyone would hit."""
+    """Key points that the model answer misses or contradicts, and phrases anyone would hit.
+
+    Errors: a phrase a neutral sentence matches, a contradicts phrase the model answer
+    makes, a model answer the grader rejects, a prompt the grader accepts.  Warnings: a
+    phrase the question's own prompt or code contains, or one common to other answers.
+    """
     problems: list[Problem] = []
     neutral = [Answer(t) for t in NEUTRAL_SENTENCES]
     models = {lq.id: Answer(lq.q.model_answer or "") for lq in open_qs}  # prepared once
@@ -111,6 +116,7 @@ def _key_point_problems(open_qs: list[LoadedQuestion]) -> list[Problem]:
         if not q.key_points or not q.model_answer:
             continue
         model = models[lq.id]
+        given = Answer(q.prompt + "\n" + (q.code or ""))
         others = [a for qid, a in models.items() if qid != lq.id]
         for i, kp in enumerate(q.key_points):
             where = f"key_points[{i}]"
@@ -121,6 +127,10 @@ def _key_point_problems(open_qs: list[LoadedQuestion]) -> list[Problem]:
                 if any(n.has(phrase) for n in neutral):
                     problems.append(Problem(lq.file, q.id, f"{where}.phrases[{j}]",
                                             f"{phrase!r} is matched by a neutral sentence about Flask"))
+                    continue
+                if given.has(phrase):
+                    problems.append(Problem(lq.file, q.id, f"{where}.phrases[{j}]",
+                                            f"{phrase!r} appears in the question's own prompt or code", "warning"))
                     continue
                 hits = sum(a.has(phrase) for a in others)
                 if others and hits / len(others) > COMMON_PHRASE_SHARE:
@@ -135,8 +145,7 @@ def _key_point_problems(open_qs: list[LoadedQuestion]) -> list[Problem]:
         if not grade_open(q, q.model_answer).correct:
             problems.append(Problem(lq.file, q.id, "model_answer",
                                     "the grader does not accept the model answer"))
-        given = q.prompt + "\n" + (q.code or "")
-        if grade_open(q, given).correct:
+        if grade_open(q, q.prompt + "\n" + (q.code or "")).correct:
             problems.append(Problem(lq.file, q.id, "key_points",
                                     "the prompt (with its code) alone is graded correct"))
     return problems

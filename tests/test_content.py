@@ -119,8 +119,15 @@ def test_prompt_that_gives_the_answer_away_is_an_error(tmp_path: Path) -> None:
     flagged = _lint_sample(
         tmp_path, 'prompt = "Explain the application factory pattern and why a project would use it."',
         'prompt = "Explain why create_app, a test config per test and init_app make a good pattern."')
-    assert [(p.field, p.severity) for p in flagged] == [("key_points", "error")]
-    assert "prompt" in flagged[0].message
+    errors = [p for p in flagged if p.is_error]
+    assert [(p.field, p.severity) for p in errors] == [("key_points", "error")]
+    assert "prompt" in errors[0].message
+
+
+def test_phrase_the_prompt_already_contains_is_a_warning(tmp_path: Path) -> None:
+    flagged = _lint_sample(tmp_path, 'phrases = ["init_app"]', 'phrases = ["init_app", "factory pattern"]')
+    assert [(p.field, p.severity) for p in flagged] == [("key_points[2].phrases[1]", "warning")]
+    assert "own prompt" in flagged[0].message
 
 
 def _open_pack(tmp_path: Path, answers: list[str]) -> Path:
