@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 from rapidfuzz import fuzz
 
-from bot.content import LETTERS, LoadedQuestion, Library, Problem
+from bot.content import LETTERS, Library, LoadedQuestion, Problem
 from bot.grading import Answer, grade_open, words
 
 # Official documentation of Flask, the Pallets projects, the extensions and the
