@@ -25,7 +25,7 @@ OFFICIAL_HOSTS = (
     "docs.aws.amazon.com", "devcenter.heroku.com", "cloud.google.com", "learn.microsoft.com",
     "wsgi.readthedocs.io", "www.uvicorn.org", "marshmallow.readthedocs.io", "supervisord.org",
     "www.freedesktop.org", "socket.io", "hypothesis.readthedocs.io", "coverage.readthedocs.io",
-    "github.com/pallets-eco", "github.com/pallets",
+    "github.com/pallets-eco", "github.com/pallets", "www.psycopg.org",
 )
 MAX_POSITION_SHARE = 0.35
 MAX_LONGEST_SHARE = 0.40
