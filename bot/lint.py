@@ -45,6 +45,8 @@ NEUTRAL_SENTENCES = (
     "documentation of the library.",
     "It depends on the application, the server, the data and the users, so I would look at "
     "the code and the logs first.",
+    "The app runs behind a proxy on a server with a worker, a cache, a context, a route, a view, "
+    "an error, a URL and a JSON response for the API.",
 )
 
 

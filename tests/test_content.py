@@ -91,7 +91,7 @@ def test_phrase_matched_by_a_neutral_sentence_is_an_error(tmp_path: Path) -> Non
     assert "neutral sentence" in flagged[0].message
 
 
-@pytest.mark.parametrize("phrase", ["session", "request", "database", "flask.g"])
+@pytest.mark.parametrize("phrase", ["session", "request", "database", "config", "proxy", "flask.g"])
 def test_generic_phrases_are_caught_by_the_neutral_sentences(phrase: str) -> None:
     from bot.grading import Answer
 
