@@ -1,7 +1,7 @@
 """Pack-wide quality rules, reported like load errors (file, question id, field).
 
 Run by ``drillbot content check`` and by the test suite, so a pack that slips
-on any rule fails the build.
+on any rule fails the build; problems with ``severity="warning"`` are only reported.
 """
 
 from __future__ import annotations
@@ -113,13 +113,20 @@ def _key_point_problems(open_qs: list[LoadedQuestion]) -> list[Problem]:
     problems: list[Problem] = []
     neutral = [Answer(t) for t in NEUTRAL_SENTENCES]
     models = {lq.id: Answer(lq.q.model_answer or "") for lq in open_qs}  # prepared once
+    found_in: dict[str, set[str]] = {}  # phrase -> ids of the model answers it matches
+
+    def answers_with(phrase: str) -> set[str]:
+        if phrase not in found_in:
+            found_in[phrase] = {qid for qid, a in models.items() if a.has(phrase)}
+        return found_in[phrase]
+
     for lq in open_qs:
         q = lq.q
         if not q.key_points or not q.model_answer:
             continue
         model = models[lq.id]
         given = Answer(q.prompt + "\n" + (q.code or ""))
-        others = [a for qid, a in models.items() if qid != lq.id]
+        others = len(models) - 1
         for i, kp in enumerate(q.key_points):
             where = f"key_points[{i}]"
             if not any(model.has(p) for p in kp.phrases):
@@ -134,11 +141,11 @@ def _key_point_problems(open_qs: list[LoadedQuestion]) -> list[Problem]:
                     problems.append(Problem(lq.file, q.id, f"{where}.phrases[{j}]",
                                             f"{phrase!r} appears in the question's own prompt or code", "warning"))
                     continue
-                hits = sum(a.has(phrase) for a in others)
-                if others and hits / len(others) > COMMON_PHRASE_SHARE:
+                hits = len(answers_with(phrase) - {lq.id})
+                if others and hits / others > COMMON_PHRASE_SHARE:
                     problems.append(Problem(
                         lq.file, q.id, f"{where}.phrases[{j}]",
-                        f"{phrase!r} appears in {hits} of {len(others)} other model answers "
+                        f"{phrase!r} appears in {hits} of {others} other model answers "
                         f"(over {COMMON_PHRASE_SHARE:.0%}); it does not show this point", "warning"))
             for j, phrase in enumerate(kp.contradicts):
                 if model.has(phrase):
