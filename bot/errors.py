@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """A content error located by file, question id and field."""
+    """A content error (or, with ``severity="warning"``, an advisory) located by file, question id and field."""
 
     file: str
     question: str | None
     field: str | None
     message: str
+    severity: Literal["error", "warning"] = "error"
+
+    @property
+    def is_error(self) -> bool:
+        """Errors fail the content check; warnings are reported only."""
+        return self.severity == "error"
 
     def __str__(self) -> str:
         where = self.file

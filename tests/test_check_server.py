@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.content import Check, LoadedQuestion, load_library
 from bot.content.check_server import Server, ServerFailed
 from bot.content.checks import run_check
-from bot.content import Check, LoadedQuestion, load_library
 from tests.conftest import CONTENT, ROOT
 
 LIBRARY, _ = load_library(CONTENT, strict=False)

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.content import LEVELS, count, json_schema, load_library
-from bot.content.lint import lint
+from bot.content.lint import COMMON_PHRASE_SHARE, NEUTRAL_SENTENCES, lint
 from bot.errors import ContentError
+from bot.runtime.cli import main
 from tests.conftest import CONTENT, SAMPLE
 
 EXAMPLE = SAMPLE / "sample" / "example.toml"
@@ -73,6 +74,118 @@ def test_open_key_point_not_in_model_answer_is_flagged(tmp_path: Path) -> None:
     assert [p.field for p in flagged] == ["key_points[2]"]
 
 
+def _lint_sample(tmp_path: Path, old: str, new: str) -> list:  # type: ignore[type-arg]
+    library, problems = load_library(broken_pack(tmp_path, old, new), strict=False)
+    assert not problems
+    return [p for p in lint(library) if p.question == "example-open-factory"]
+
+
+def test_the_sample_open_question_passes_the_key_point_rules() -> None:
+    library, _ = load_library(SAMPLE)
+    assert [p for p in lint(library) if p.question == "example-open-factory"] == []
+
+
+def test_phrase_matched_by_a_neutral_sentence_is_an_error(tmp_path: Path) -> None:
+    flagged = _lint_sample(tmp_path, 'phrases = ["init_app"]', 'phrases = ["init_app", "the config"]')
+    assert [(p.field, p.severity) for p in flagged] == [("key_points[2].phrases[1]", "error")]
+    assert "neutral sentence" in flagged[0].message
+
+
+@pytest.mark.parametrize("phrase", ["session", "request", "database", "config", "proxy", "an api"])
+def test_generic_phrases_are_caught_by_the_neutral_sentences(phrase: str) -> None:
+    from bot.grading import Answer
+
+    assert any(Answer(s).has(phrase) for s in NEUTRAL_SENTENCES)
+
+
+def test_model_answer_matching_a_contradicts_phrase_is_an_error(tmp_path: Path) -> None:
+    flagged = _lint_sample(tmp_path, 'phrases = ["init_app"]',
+                           'phrases = ["init_app"]\ncontradicts = ["avoids circular imports", "flask.ext"]')
+    # The claim is an error of its own, and it makes the grader reject the model answer too.
+    assert sorted((p.field, p.severity) for p in flagged) == [("key_points[2].contradicts[0]", "error"),
+                                                             ("model_answer", "error")]
+
+
+def test_model_answer_the_grader_rejects_is_an_error(tmp_path: Path) -> None:
+    # Two of the three key points lose every phrase the model answer has: it no longer passes.
+    root = broken_pack(tmp_path, '["test config", "testing config", "different config", "multiple apps", '
+                       '"several apps", "per test", "each test"]', '["per test run"]')
+    f = root / "sample" / "example.toml"
+    f.write_text(f.read_text().replace('phrases = ["init_app"]', 'phrases = ["init app later"]'))
+    library, _ = load_library(root, strict=False)
+    fields = [p.field for p in lint(library) if p.question == "example-open-factory" and p.is_error]
+    assert "model_answer" in fields
+
+
+def test_prompt_that_gives_the_answer_away_is_an_error(tmp_path: Path) -> None:
+    flagged = _lint_sample(
+        tmp_path, 'prompt = "Explain the application factory pattern and why a project would use it."',
+        'prompt = "Explain why create_app, a test config per test and init_app make a good pattern."')
+    errors = [p for p in flagged if p.is_error]
+    assert [(p.field, p.severity) for p in errors] == [("key_points", "error")]
+    assert "prompt" in errors[0].message
+
+
+def test_phrase_the_prompt_already_contains_is_a_warning(tmp_path: Path) -> None:
+    flagged = _lint_sample(tmp_path, 'phrases = ["init_app"]', 'phrases = ["init_app", "factory pattern"]')
+    assert [(p.field, p.severity) for p in flagged] == [("key_points[2].phrases[1]", "warning")]
+    assert "own prompt" in flagged[0].message
+
+
+def _open_pack(tmp_path: Path, answers: list[str]) -> Path:
+    """A pack of open questions: the first one's key point is the phrase 'blue widget'."""
+    root = tmp_path / "content"
+    (root / "p").mkdir(parents=True)
+    (root / "p" / "pack.toml").write_text('id = "p"\ntitle = "P"\nversion = "1.0.0"\n')
+    parts = ['topic = "t"\ntitle = "T"\n']
+    topics = ["routing", "cookies", "uploads", "logging", "caching", "signals", "testing", "migrations",
+              "templates", "sessions", "deployment", "security"]
+    for i, answer in enumerate(answers):
+        phrase = "blue widget" if i == 0 else f"k{i}x"
+        parts.append(f"""
+[[questions]]
+id = "t-q{i}"
+level = "mid"
+kind = "open"
+prompt = "How do you approach {topics[i]}?"
+model_answer = "{answer} k{i}x m{i}y."
+explanation = "Why."
+references = ["https://flask.palletsprojects.com/en/stable/"]
+[[questions.key_points]]
+point = "First"
+phrases = ["{phrase}"]
+[[questions.key_points]]
+point = "Second"
+phrases = ["m{i}y"]
+""")
+    (root / "p" / "t.toml").write_text("".join(parts))
+    return root
+
+
+@pytest.mark.parametrize(("with_phrase", "warned"), [(1, False), (2, True)])
+def test_phrase_common_to_other_model_answers_is_a_warning(tmp_path: Path, with_phrase: int,
+                                                           warned: bool) -> None:
+    # Ten other answers: one of them (10 %) is within the limit, two (20 %) are over it.
+    assert COMMON_PHRASE_SHARE == 0.10
+    answers = ["It uses a blue widget"] + ["It uses a blue widget"] * with_phrase + ["Plain"] * (10 - with_phrase)
+    library, problems = load_library(_open_pack(tmp_path, answers))
+    assert not problems
+    flagged = [p for p in lint(library) if p.question == "t-q0"]
+    if warned:
+        assert [(p.field, p.severity) for p in flagged] == [("key_points[0].phrases[0]", "warning")]
+        assert "2 of 10" in flagged[0].message
+    else:
+        assert flagged == []
+
+
+def test_warnings_do_not_fail_the_content_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = _open_pack(tmp_path, ["It uses a blue widget"] * 3 + ["Plain"] * 8)
+    assert main(["content", "check", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "WARNING content/p/t.toml: question 't-q0', field 'key_points[0].phrases[0]'" in out
+    assert "0 problem(s), 1 warning(s)" in out
+
+
 def test_unofficial_reference_is_flagged(tmp_path: Path) -> None:
     root = broken_pack(tmp_path, "https://flask.palletsprojects.com/en/stable/quickstart/#sessions",
                        "https://someblog.example.com/flask-sessions")
@@ -90,7 +203,7 @@ def pack():  # type: ignore[no-untyped-def]
 
 
 def test_pack_is_clean(pack) -> None:  # type: ignore[no-untyped-def]
-    assert lint(pack) == []
+    assert [str(p) for p in lint(pack) if p.is_error] == []
 
 
 def test_pack_size_and_mix(pack) -> None:  # type: ignore[no-untyped-def]

@@ -1,7 +1,7 @@
 """Pack-wide quality rules, reported like load errors (file, question id, field).
 
 Run by ``drillbot content check`` and by the test suite, so a pack that slips
-on any rule fails the build.
+on any rule fails the build; problems with ``severity="warning"`` are only reported.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from urllib.parse import urlparse
 
 from rapidfuzz import fuzz
 
-from bot.content import LETTERS, Library, Problem
-from bot.grading import Answer, words
+from bot.content import LETTERS, Library, LoadedQuestion, Problem
+from bot.grading import Answer, grade_open, words
 
 # Official documentation of Flask, the Pallets projects, the extensions and the
 # tools the pack names.  Extension docs are hosted on Read the Docs.
@@ -25,11 +25,29 @@ OFFICIAL_HOSTS = (
     "docs.aws.amazon.com", "devcenter.heroku.com", "cloud.google.com", "learn.microsoft.com",
     "wsgi.readthedocs.io", "www.uvicorn.org", "marshmallow.readthedocs.io", "supervisord.org",
     "www.freedesktop.org", "socket.io", "hypothesis.readthedocs.io", "coverage.readthedocs.io",
-    "github.com/pallets-eco", "github.com/pallets",
+    "github.com/pallets-eco", "github.com/pallets", "www.psycopg.org",
 )
 MAX_POSITION_SHARE = 0.35
 MAX_LONGEST_SHARE = 0.40
 NEAR_DUPLICATE = 90.0
+# A key-point phrase is "common" when it appears in more than this share of the
+# other open questions' model answers: it then shows no understanding of this one.
+COMMON_PHRASE_SHARE = 0.10
+
+# Sentences that say nothing an interviewer would give a point for.  A phrase
+# they match would be covered by anyone who just talks about Flask in general.
+NEUTRAL_SENTENCES = (
+    "Flask is a Python web framework and this is a question about a request, a session, "
+    "the database and the config.",
+    "In my Flask application the view function handles the request and returns a response "
+    "to the client, and I would write a test for it.",
+    "I would use an extension, a blueprint, a template and the app object, and check the "
+    "documentation of the library.",
+    "It depends on the application, the server, the data and the users, so I would look at "
+    "the code and the logs first.",
+    "The app runs behind a proxy on a server with a worker, a cache, a context, a route, a view, "
+    "an error, a URL and a JSON response for the API.",
+)
 
 
 def _official(url: str) -> bool:
@@ -42,21 +60,16 @@ def _official(url: str) -> bool:
 
 
 def lint(library: Library) -> list[Problem]:
-    """Every pack-wide problem: references, key points, duplicates, answer balance."""
+    """Every pack-wide problem: references, key points, duplicates, answer balance (some are warnings)."""
     problems: list[Problem] = []
     qs = library.questions
+    problems += _key_point_problems([lq for lq in qs if lq.q.kind == "open"])
     for lq in qs:
         q = lq.q
         for i, url in enumerate(q.references):
             if not _official(url):
                 problems.append(Problem(lq.file, q.id, f"references[{i}]",
                                         f"{url} is not official documentation (see bot/content/lint.py)"))
-        if q.kind == "open" and q.key_points and q.model_answer:
-            model = Answer(q.model_answer)  # prepared once for all its phrases
-            for i, kp in enumerate(q.key_points):
-                if not any(model.has(p) for p in kp.phrases):
-                    problems.append(Problem(lq.file, q.id, f"key_points[{i}]",
-                                            "no phrase of this key point appears in the model answer"))
         if q.check is not None and not q.code:
             problems.append(Problem(lq.file, q.id, "check", "a check needs the question's code"))
 
@@ -88,3 +101,60 @@ def lint(library: Library) -> list[Problem]:
 def _correct_is_longest(choices: list[str], correct: int) -> bool:
     longest = max(len(c) for c in choices)
     return len(choices[correct]) == longest and sum(len(c) == longest for c in choices) == 1
+
+
+def _key_point_problems(open_qs: list[LoadedQuestion]) -> list[Problem]:
+    """Key points that the model answer misses or contradicts, and phrases anyone would hit.
+
+    Errors: a phrase a neutral sentence matches, a contradicts phrase the model answer
+    makes, a model answer the grader rejects, a prompt the grader accepts.  Warnings: a
+    phrase the question's own prompt or code contains, or one common to other answers.
+    """
+    problems: list[Problem] = []
+    neutral = [Answer(t) for t in NEUTRAL_SENTENCES]
+    models = {lq.id: Answer(lq.q.model_answer or "") for lq in open_qs}  # prepared once
+    found_in: dict[str, set[str]] = {}  # phrase -> ids of the model answers it matches
+
+    def answers_with(phrase: str) -> set[str]:
+        if phrase not in found_in:
+            found_in[phrase] = {qid for qid, a in models.items() if a.has(phrase)}
+        return found_in[phrase]
+
+    for lq in open_qs:
+        q = lq.q
+        if not q.key_points or not q.model_answer:
+            continue
+        model = models[lq.id]
+        given = Answer(q.prompt + "\n" + (q.code or ""))
+        others = len(models) - 1
+        for i, kp in enumerate(q.key_points):
+            where = f"key_points[{i}]"
+            if not any(model.has(p) for p in kp.phrases):
+                problems.append(Problem(lq.file, q.id, where,
+                                        "no phrase of this key point appears in the model answer"))
+            for j, phrase in enumerate(kp.phrases):
+                if any(n.has(phrase) for n in neutral):
+                    problems.append(Problem(lq.file, q.id, f"{where}.phrases[{j}]",
+                                            f"{phrase!r} is matched by a neutral sentence about Flask"))
+                    continue
+                if given.has(phrase):
+                    problems.append(Problem(lq.file, q.id, f"{where}.phrases[{j}]",
+                                            f"{phrase!r} appears in the question's own prompt or code", "warning"))
+                    continue
+                hits = len(answers_with(phrase) - {lq.id})
+                if others and hits / others > COMMON_PHRASE_SHARE:
+                    problems.append(Problem(
+                        lq.file, q.id, f"{where}.phrases[{j}]",
+                        f"{phrase!r} appears in {hits} of {others} other model answers "
+                        f"(over {COMMON_PHRASE_SHARE:.0%}); it does not show this point", "warning"))
+            for j, phrase in enumerate(kp.contradicts):
+                if model.has(phrase):
+                    problems.append(Problem(lq.file, q.id, f"{where}.contradicts[{j}]",
+                                            f"the model answer matches the wrong claim {phrase!r}"))
+        if not grade_open(q, q.model_answer).correct:
+            problems.append(Problem(lq.file, q.id, "model_answer",
+                                    "the grader does not accept the model answer"))
+        if grade_open(q, q.prompt + "\n" + (q.code or "")).correct:
+            problems.append(Problem(lq.file, q.id, "key_points",
+                                    "the prompt (with its code) alone is graded correct"))
+    return problems

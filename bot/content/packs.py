@@ -65,7 +65,7 @@ class Check(_Strict):
     run: Text
     values: list[Any] | None = None
     # A real WSGI server for the app instead of the test client: ``run`` then gets
-    # ``http(method, path, headers=...)`` and ``base_url`` (see bot/checks.py).
+    # ``http(method, path, headers=...)`` and ``base_url`` (see bot/content/checks.py).
     server: Literal["gunicorn", "waitress"] | None = None
     server_options: dict[str, str | int | bool] = Field(default_factory=dict)
 

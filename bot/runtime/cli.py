@@ -153,10 +153,12 @@ def cmd_content_check(args: argparse.Namespace) -> int:
     print("by level: " + ", ".join(f"{k} {v}" for k, v in c.by_level.items()))
     print("by kind:  " + ", ".join(f"{k} {v}" for k, v in c.by_kind.items()))
     print(f"with code: {c.with_code}, with a machine check: {c.with_check}")
+    errors = [p for p in problems if p.is_error]
     for problem in problems:
-        print(f"PROBLEM {problem}")
-    print(f"{len(problems)} problem(s) · {1000 * (time.perf_counter() - started):.0f} ms")
-    return 1 if problems else 0
+        print(f"{'PROBLEM' if problem.is_error else 'WARNING'} {problem}")
+    print(f"{len(errors)} problem(s), {len(problems) - len(errors)} warning(s)"
+          f" · {1000 * (time.perf_counter() - started):.0f} ms")
+    return 1 if errors else 0
 
 
 def cmd_content_schema(args: argparse.Namespace) -> int:
