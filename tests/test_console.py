@@ -114,6 +114,7 @@ async def test_daily_and_practice_questions_side_by_side(chat: Chat, app: App) -
     assert f"Daily #1 · {daily.question_id} · Correct!" in reply and re.search(r"\+\d+ points", reply)
     assert "Your practice question more-junior-choice is open" in reply
     assert "already answered" in await chat.say("/daily A")
+    assert "That is the open daily question" in await chat.say(f"/flask-quiz {daily.question_id}")
     assert "Practice · more-junior-choice" in await chat.say("B")  # the daily one is done: this goes to practice
 
 
@@ -157,6 +158,7 @@ async def test_unknown_input_gets_one_line_and_suggestions(chat: Chat) -> None:
     assert "Did you mean `/example junior`?" in await one_line("exampel junior")
     assert "Did you mean 'Europe/Berlin'?" in await one_line("/schedule set 09:00 Europe/Berlni")
     assert "Did you mean `month`?" in await one_line("/leaderboard mnth")
+    assert "Did you mean `/more senior`?" in await one_line("/flask-quiz more senoir")
     assert "No question is open for Ann" in await one_line("B")
     assert "No question is open for Ann" in await one_line("answer B")
     assert "No question is open for Ann" in await one_line("I would use a factory")
@@ -358,9 +360,9 @@ class Pty:
         os.close(slave)
         self.seen = b""
 
-    def read_until(self, needle: str, timeout: float = 20) -> str:
+    def read_until(self, needle: str, timeout: float = 20, *, count: int = 1) -> str:
         end = time.monotonic() + timeout
-        while needle.encode() not in self.seen:
+        while self.seen.count(needle.encode()) < count:
             left = end - time.monotonic()
             if left <= 0:
                 raise AssertionError(f"{needle!r} not shown; the screen has: {self.text()[-2000:]!r}")
@@ -388,6 +390,11 @@ class Pty:
             if not chunk:
                 return
             self.seen += chunk
+
+    def prompt(self, n: int) -> None:
+        """Wait for the ``n``-th prompt (each one turns bracketed paste on): keys typed earlier would be
+        echoed by the terminal itself, as at any busy program."""
+        self.read_until("\x1b[?2004h", count=n)
 
     def type(self, keys: str) -> None:
         os.write(self.master, keys.encode())
@@ -425,16 +432,16 @@ def test_terminal_ctrl_c_exits_at_once_with_history_on_disk(terminal: Pty, tmp_p
     first = terminal.read_until("Tess>")
     assert ANSI.sub("", first).lstrip().startswith("Flask interview drill · you are Tess")  # no log lines first
     assert "\x1b[" in first  # colour on a terminal
+    terminal.prompt(1)
     terminal.type("/stats\r")
     terminal.read_until("Stats for Tess")
+    terminal.prompt(2)
     terminal.type("\x1b[A")  # Up: the last line comes back, not ^[[A
     terminal.read_until("Tess> /stats")
     terminal.type("\r")
-    end = time.monotonic() + 20
-    while terminal.text().count("Stats for Tess") < 2 and time.monotonic() < end:
-        terminal.read_until("Stats for Tess")
-        terminal.drain()
-    assert terminal.text().count("Stats for Tess") >= 2 and "^[[A" not in terminal.text()
+    terminal.read_until("Stats for Tess", count=2)
+    terminal.prompt(3)
+    assert "^[[A" not in terminal.text()
     started = time.monotonic()
     terminal.type("\x03")  # Ctrl-C
     assert terminal.proc.wait(timeout=10) == 0
@@ -445,7 +452,7 @@ def test_terminal_ctrl_c_exits_at_once_with_history_on_disk(terminal: Pty, tmp_p
 
 
 def test_terminal_ctrl_d_leaves_a_newline(terminal: Pty) -> None:
-    terminal.read_until("Tess>")
+    terminal.prompt(1)
     terminal.type("\x04")  # Ctrl-D
     assert terminal.proc.wait(timeout=10) == 0
     terminal.drain()
@@ -456,9 +463,10 @@ def test_no_color_on_a_terminal(tmp_path: Path) -> None:
     term = Pty(["console", "--user", "Nico", "--db", str(tmp_path / "n.db")], tmp_path,
                cli_env(tmp_path, TERM="xterm-256color", NO_COLOR="1"))
     try:
-        term.read_until("Nico>")
+        term.prompt(1)
         term.type("/flask-quiz routing-default-methods-post\r")
         shown = term.read_until("Answer with a letter")
+        term.prompt(2)
         assert "routing-default-methods-post" in shown
         assert not re.search(r"\x1b\[[0-9;]*3[0-7]m|\x1b\[1;3", shown)  # no colour codes at all
         term.type("\x04")
@@ -507,6 +515,28 @@ def test_the_readme_piped_example_answers_a_choice_question(tmp_path: Path) -> N
     # A second run on the same file remembers the first.
     again = run_cli(["console", "--user", "ci", "--db", str(tmp_path / "ci.db")], "stats\n", tmp_path)
     assert "Answered 1" in again.stdout
+
+
+def test_ctrl_c_ends_a_piped_console_waiting_for_input(tmp_path: Path) -> None:
+    """The input is read by a daemon thread: Ctrl-C never waits for a read that blocks."""
+    import signal
+
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "console", "--user", "w", "--db", str(tmp_path / "w.db")],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=tmp_path, env=cli_env(tmp_path))
+    try:
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(b"/stats\n")
+        proc.stdin.flush()
+        assert b"Stats for w" in proc.stdout.readline()  # running, and now blocked reading the open pipe
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 130
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for stream in (proc.stdin, proc.stdout):
+            if stream is not None:
+                stream.close()
 
 
 def test_a_bad_byte_in_the_pipe_is_one_odd_line(tmp_path: Path) -> None:

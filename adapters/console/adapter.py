@@ -28,7 +28,7 @@ from adapters.console import render
 from adapters.console.calls import EngineCalls
 from adapters.console.terminal import console_zone, history_file, lines
 from bot import commands, wording
-from bot.errors import AlreadyAnswered, DrillError, RoundClosed
+from bot.errors import AlreadyAnswered, DrillError, RoundClosed, UserError
 from bot.grading import parse_choice
 from bot.identity import Member, Place
 from bot.service import Service
@@ -80,7 +80,8 @@ class ConsoleAdapter:
                  out: TextIO | None = None, interactive: bool | None = None, width: int | None = None) -> None:
         self.service = service
         self.calls = EngineCalls(service)
-        self.interactive = sys.stdin.isatty() if interactive is None else interactive
+        # A prompt needs a terminal at both ends; otherwise lines are read plainly (a pipe, `| tee`).
+        self.interactive = sys.stdin.isatty() and sys.stdout.isatty() if interactive is None else interactive
         # No file: rich writes to whatever sys.stdout is, so posts land above the prompt (patch_stdout).
         # On the prompt's patched stdout rich cannot see the terminal, so it is told; NO_COLOR still wins.
         self.console = Console(file=out, width=width, highlight=False, markup=False, emoji=False,
@@ -277,6 +278,8 @@ class ConsoleAdapter:
     async def _practice(self, cmd: commands.Practice) -> None:
         p = self.player
         if cmd.question_id is not None:
+            if self.daily is not None and self.daily.question_id == cmd.question_id:
+                raise UserError(wording.CONSOLE_IS_DAILY)  # practice would show its answer
             card = self.calls.card(cmd.question_id)
         elif cmd.topic is None and cmd.level is None and p.practice is not None:
             self._show("practice", p.practice, wording.CONSOLE_STILL_OPEN_PRACTICE)
@@ -402,14 +405,17 @@ class ConsoleAdapter:
             path = history_file()
             session = PromptSession(history=FileHistory(str(path)) if path else InMemoryHistory())
         self.say(wording.CONSOLE_WELCOME.format(name=self.member.name))
-        with patch_stdout(raw=True):
-            while True:
+        while True:
+            # Only while the prompt is up: a daily question posted then is printed above it. Replies
+            # are printed after it, straight to the terminal (through the proxy they would redraw the
+            # prompt, and keys typed in that moment could be lost).
+            with patch_stdout(raw=True):
                 try:
                     line = await session.prompt_async(f"{self.member.name}> ")
                 except (KeyboardInterrupt, EOFError):
                     break
-                if not await self.handle(line):
-                    break
+            if not await self.handle(line):
+                break
         self.console.file.write("\n")  # leave the shell's prompt on a line of its own
         self.console.file.flush()
 
