@@ -14,7 +14,6 @@ from datetime import datetime, tzinfo
 from rich import box
 from rich.console import Group, RenderableType
 from rich.padding import Padding
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
@@ -57,6 +56,8 @@ def paragraphs(text: str, style: str = "") -> list[Text]:
 
 
 def _code(code: str) -> RenderableType:
+    from rich.syntax import Syntax  # Pygments: imported with the first code block, not at start
+
     lexer = "html+jinja" if re.search(r"{[{%]", code) and "def " not in code else "python"
     return Padding(Syntax(code.strip("\n"), lexer, theme="ansi_dark", background_color="default",
                           word_wrap=True), (0, 0, 0, 4))
