@@ -136,6 +136,8 @@ CONSOLE_STILL_OPEN_DAILY = "The daily question is open; it closes {when}."
 CONSOLE_OTHER_OPEN = {"practice": "Your practice question {qid} is open: `/flask-quiz` shows it again.",
                       "daily": "The daily question {qid} is open for you: `/daily` shows it again."}
 CONSOLE_IS_DAILY = "That is the open daily question: `/daily` shows it, and your answer there counts."
+CONSOLE_ONLY_DAILY = ("The only question left there is the open daily question: answer it with `/daily`, "
+                      "or practise another topic or level.")
 CONSOLE_NO_DAILY = "No daily question is open in #{channel}. `/daily` posts one."
 CONSOLE_NO_PRACTICE = "You have no practice question open; here is one."
 CONSOLE_SWITCHED = "You are now {name}."

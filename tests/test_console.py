@@ -96,6 +96,7 @@ async def test_answers_that_start_with_a_command_word_are_answers(chat: Chat) ->
 
 
 async def test_daily_and_practice_questions_side_by_side(chat: Chat, app: App) -> None:
+    await chat.say("/schedule set 09:00 UTC topics=example levels=junior")  # the daily: example-trailing-slash
     posted = await chat.say("/flask-quiz daily")
     assert "#daily · daily question" in posted and "[daily #1]" in posted
     daily = chat.adapter.daily
@@ -116,6 +117,31 @@ async def test_daily_and_practice_questions_side_by_side(chat: Chat, app: App) -
     assert "already answered" in await chat.say("/daily A")
     assert "That is the open daily question" in await chat.say(f"/flask-quiz {daily.question_id}")
     assert "Practice · more-junior-choice" in await chat.say("B")  # the daily one is done: this goes to practice
+
+
+async def test_practice_never_draws_the_open_daily_question(chat: Chat) -> None:
+    await chat.say("/schedule set 09:00 UTC topics=more levels=senior")
+    await chat.say("/daily")
+    daily = chat.adapter.daily
+    assert daily is not None and daily.question_id == "more-senior-choice"
+    assert "The only question left there is the open daily question" in await chat.say("/flask-quiz more senior")
+    assert chat.adapter.player.practice is None
+    assert "more-junior-choice" in await chat.say("/flask-quiz more")
+
+
+async def test_after_a_restart_the_open_daily_question_is_shown_before_it_is_answered(app: App) -> None:
+    first = ConsoleAdapter(app.service, user="Ann", out=io.StringIO(), interactive=False)
+    app.service.add_poster(first)
+    await first.handle("/daily")
+    assert first.daily is not None
+    out = io.StringIO()
+    again = ConsoleAdapter(app.service, user="Ann", out=out, interactive=False, width=200)  # a new session
+    app.service.add_poster(again)
+    await again.run(io.StringIO("B\n/daily\n"))
+    shown = out.getvalue()
+    assert "No question is open for Ann" in shown  # "B" answered nothing unseen
+    assert f"[daily #{first.daily.round_id}]" in shown and "The daily question is open; it closes" in shown
+    assert again.daily is not None and again._target(again.player) == "daily"
 
 
 async def test_each_player_has_their_own_questions(chat: Chat) -> None:

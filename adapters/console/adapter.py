@@ -137,7 +137,10 @@ class ConsoleAdapter:
     def _open(self, p: Player) -> dict[Kind, QuestionCard]:
         """The questions ``p`` can answer now."""
         out: dict[Kind, QuestionCard] = {}
-        if self.daily is not None and self.daily.round_id not in p.answered:
+        # The daily question counts once it is on screen: after a restart, a letter typed before
+        # `/daily` must not answer a question nobody has seen.
+        seen = self._daily_shown or p.shown.get("daily")
+        if self.daily is not None and self.daily.round_id not in p.answered and seen:
             out["daily"] = self.daily
         if p.practice is not None:
             out["practice"] = p.practice
@@ -286,8 +289,7 @@ class ConsoleAdapter:
             return
         else:
             p.filters = (cmd.topic, cmd.level)
-            card = await self.calls.practice(self.member, topic=cmd.topic, level=cmd.level,
-                                             avoid=frozenset(p.skipped))
+            card = await self._draw(cmd.topic, cmd.level)
         p.practice = card
         self._show("practice", card)
 
@@ -298,8 +300,7 @@ class ConsoleAdapter:
             notes.append(wording.CONSOLE_NO_PRACTICE)
         else:
             p.skipped.add(p.practice.question_id)
-        topic, level = p.filters
-        card = await self.calls.practice(self.member, topic=topic, level=level, avoid=frozenset(p.skipped))
+        card = await self._draw(*p.filters)
         if card.question_id in p.skipped:  # every question left was skipped: start over
             p.skipped.clear()
         p.practice = card
@@ -307,9 +308,23 @@ class ConsoleAdapter:
             self.say(*notes)
         self._show("practice", card)
 
+    async def _draw(self, topic: str | None, level: str | None) -> QuestionCard:
+        """The next practice question: not one just skipped, never the open daily one (its feedback
+        would give the daily answer away)."""
+        p = self.player
+        daily = self.daily.question_id if self.daily is not None else None
+        avoid = frozenset(p.skipped | ({daily} if daily else set()))
+        card = await self.calls.practice(self.member, topic=topic, level=level, avoid=avoid)
+        if card.question_id == daily:
+            raise UserError(wording.CONSOLE_ONLY_DAILY)
+        return card
+
     async def refresh_daily(self) -> QuestionCard | None:
         """Learn the channel's open round from the database (one opened by an earlier run, too)."""
+        before = self.daily.round_id if self.daily is not None else None
         self.daily = await self.calls.open_daily(self.place)
+        if self.daily is None or self.daily.round_id != before:
+            self._daily_shown = 0  # not on screen yet
         return self.daily
 
     async def _daily(self) -> None:
@@ -405,6 +420,9 @@ class ConsoleAdapter:
             path = history_file()
             session = PromptSession(history=FileHistory(str(path)) if path else InMemoryHistory())
         self.say(wording.CONSOLE_WELCOME.format(name=self.member.name))
+        if self.daily is not None:  # left open by an earlier run: show it, so answers have a question
+            self._daily_shown = next(self._clock)
+            self.say(render.question(self.daily, self.tz, channel=self.place.channel))
         while True:
             # Only while the prompt is up: a daily question posted then is printed above it. Replies
             # are printed after it, straight to the terminal (through the proxy they would redraw the
