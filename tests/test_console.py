@@ -188,6 +188,8 @@ async def test_unknown_input_gets_one_line_and_suggestions(chat: Chat) -> None:
     assert "No question is open for Ann" in await one_line("B")
     assert "No question is open for Ann" in await one_line("answer B")
     assert "No question is open for Ann" in await one_line("I would use a factory")
+    assert "No question is open for Ann" in await one_line("As a developer I would use a factory")
+    assert chat.adapter.member.name == "Ann"
     help_text = await chat.say("help")
     assert "/daily <answer>" in help_text and "anything that does not start with `/` is your answer" in help_text
 

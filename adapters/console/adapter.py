@@ -51,7 +51,7 @@ COMMUNITY = "local"
 QUIT = {"quit", "exit", "/quit", "/exit", ":q"}
 Kind = Literal["daily", "practice"]
 # Words that, alone on a line while a question is open, are surely meant as commands.
-_BARE_COMMANDS = {*commands.COMMAND_WORDS, "leaderboard", "board", "flask-quiz", "next", "yes"} - {"as"}
+_BARE_COMMANDS = {*commands.COMMAND_WORDS, "board", "flask-quiz", "yes"} - {"as"}
 
 log = logging.getLogger(__name__)
 # Blanks at the end of a line, before any colour codes that close it.
@@ -202,7 +202,8 @@ class ConsoleAdapter:
 
     async def _bare(self, text: str) -> None:
         """A line without `/` and no question open: a command if it is one, else a one-line hint."""
-        if text.partition(" ")[0].lower() in ("as", "skip", "next"):
+        words = text.lower().split()
+        if words == ["skip"] or (len(words) == 2 and words[0] == "as"):  # not "As a developer I would…"
             await self._command(text)
             return
         cmd = self.calls.parse(text, strict=True)
@@ -229,7 +230,7 @@ class ConsoleAdapter:
             head, rest = head.lower(), rest.strip()
         if head == "as":
             self._switch(rest)
-        elif head in ("skip", "next"):
+        elif head == "skip":
             await self._skip()
         elif head == "answer":
             target = self._target(self.player)
@@ -237,7 +238,7 @@ class ConsoleAdapter:
                 self.say(wording.CONSOLE_NOTHING_OPEN.format(name=self.member.name))
             else:
                 await self._answer(target, rest)
-        elif head in ("daily", "post", "now") and rest:
+        elif head == "daily" and rest:
             await self._answer("daily", rest)
         else:
             cmd = self.calls.parse(text, strict=False)
@@ -340,6 +341,9 @@ class ConsoleAdapter:
 
     async def _answer(self, kind: Kind, text: str) -> None:
         p = self.player
+        if not text.strip():
+            self.say(wording.TYPE_ANSWER)
+            return
         card = p.practice if kind == "practice" else self.daily or await self.refresh_daily()
         if card is None:
             self.say(wording.CONSOLE_NO_DAILY.format(channel=self.place.channel) if kind == "daily"
