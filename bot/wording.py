@@ -13,8 +13,8 @@ HELP: tuple[HelpEntry, ...] = (
     HelpEntry(f"{COMMAND} leaderboard [week|month|all]", "The top members and your own rank."),
     HelpEntry(f"{COMMAND} stats", "Your answers, accuracy per topic, streaks and reviews due."),
     HelpEntry(f"{COMMAND} schedule", "When this channel's daily question is posted."),
-    HelpEntry(f"{COMMAND} schedule set HH:MM <Area/City> [mon,tue,...] [window=MIN]",
-              "Set the daily schedule (admins)."),
+    HelpEntry(f"{COMMAND} schedule set HH:MM <Area/City> [mon,tue,...] [window=8h]",
+              "Set the daily schedule; what you leave out is kept (admins)."),
     HelpEntry(f"{COMMAND} schedule pause|resume|remove", "Pause, resume or remove the schedule (admins)."),
     HelpEntry(f"{COMMAND} report <question-id> <what is wrong>", "Tell the maintainers a question is wrong."),
     HelpEntry(f"{COMMAND} forget-me", "Delete everything the bot stores about you."),
@@ -25,6 +25,8 @@ REASON = {
     "review": "Due for review",
     "new": "New question",
     "ahead": "Review ahead of schedule (you have seen every question here)",
+    "chosen": "The question you asked for",
+    "skipped": "Picked at random (the question due next is the one you skipped)",
 }
 
 CORRECT = "Correct!"
@@ -101,3 +103,70 @@ NOTHING_TO_RATE = "There is no practice answer of yours to rate for that questio
 OVERRULED = ("Noted: you were right. It counts as Good for your reviews, and your answer goes to the "
              "maintainers so the grader can learn from it.")
 NOTHING_TO_OVERRULE = "There is no typed practice answer of yours to that question to overrule."
+SCHEDULE_NEEDS_TIME = ("This channel has no schedule yet: give a time and a time zone, "
+                       "e.g. `schedule set 09:30 Europe/Berlin`.")
+
+
+def duration(minutes: int) -> str:
+    """A window as people say it: "8 h", "1 h 30 min", "1 d", "45 min"."""
+    d, rest = divmod(minutes, 24 * 60)
+    h, m = divmod(rest, 60)
+    parts = [f"{d} d" if d else "", f"{h} h" if h else "", f"{m} min" if m else ""]
+    return " ".join(p for p in parts if p) or "0 min"
+
+
+# The console (a terminal: one screen, several players taking turns with `/as`).
+CONSOLE_HELP: tuple[HelpEntry, ...] = (
+    HelpEntry(f"{COMMAND} [topic] [level]", "A practice question (shows your open one again, if any)."),
+    HelpEntry(f"{COMMAND} <question-id>", "Practise exactly that question (ids are shown in each header)."),
+    HelpEntry("/skip", "Drop your practice question and show the next one."),
+    HelpEntry("/again /hard /good /easy", "Rate the practice answer you just gave: when it comes back."),
+    HelpEntry("/right", "You think the grader was wrong about your typed answer: counts as Good, told to "
+              "the maintainers."),
+    HelpEntry("/daily", "Show the channel's open daily question again, or post one."),
+    HelpEntry("/daily <answer>", "Answer the daily question, whichever question is on screen."),
+    HelpEntry("/leaderboard [week|month|all]", "The top players and your own rank."),
+    HelpEntry("/stats", "Your answers, accuracy per topic, streaks and reviews due."),
+    HelpEntry("/schedule", "When the daily question is posted."),
+    HelpEntry("/schedule set [HH:MM] [Area/City] [mon,tue,…|weekdays] [window=8h] [topics=a,b|all] "
+              "[levels=mid|all]", "Change the schedule; what you leave out is kept."),
+    HelpEntry("/schedule pause|resume|remove", "Pause, resume or remove the schedule."),
+    HelpEntry("/close", "Close the daily round now and reveal its answer."),
+    HelpEntry("/report <question-id> <what is wrong>", "Tell the maintainers a question is wrong."),
+    HelpEntry("/forget-me", "Delete everything stored about you (asks you to type `yes`)."),
+    HelpEntry("/as NAME", "Play as someone else; each player has their own questions."),
+    HelpEntry("/help", "This list."),
+    HelpEntry("/quit", "Leave (or Ctrl-D)."),
+)
+CONSOLE_RULES = ("While a question is open, anything that does not start with `/` is your answer: a letter "
+                 "for a choice question, a few sentences for an open one. It goes to the question shown "
+                 "last (its header says which); `/daily B` answers the daily question. With no question "
+                 "open, commands work without the `/` too.")
+CONSOLE_WELCOME = "Flask interview drill · you are {name} · type /help for commands, Ctrl-D to leave."
+CONSOLE_UNKNOWN = "I don't know `{text}`."
+CONSOLE_DID_YOU_MEAN = " Did you mean `{suggestion}`?"
+CONSOLE_SEE_HELP = " Type `/help` for the commands."
+CONSOLE_NOTHING_OPEN = ("No question is open for {name}. Type `/flask-quiz` for a practice question or `/daily` "
+                        "for the channel's.")
+CONSOLE_COMMAND_WORD = ("A question is open, so that would be your answer. Commands start with `/`: `/{word}`. "
+                        "To answer with that word, type `/answer {word}`.")
+CONSOLE_NOT_A_LETTER = "Answer with a letter ({letters}). Commands start with `/`, e.g. `/help`."
+CONSOLE_STILL_OPEN_PRACTICE = "Your practice question is still open: answer it, or `/skip` for another."
+CONSOLE_STILL_OPEN_DAILY = "The daily question is open; it closes {when}."
+CONSOLE_OTHER_OPEN = {"practice": "Your practice question {qid} is open: `/flask-quiz` shows it again.",
+                      "daily": "The daily question {qid} is open for you: `/daily` shows it again."}
+CONSOLE_IS_DAILY = "That is the open daily question: `/daily` shows it, and your answer there counts."
+CONSOLE_ONLY_DAILY = ("The only question left there is the open daily question: answer it with `/daily`, "
+                      "or practise another topic or level.")
+CONSOLE_NO_DAILY = "No daily question is open in #{channel}. `/daily` posts one."
+CONSOLE_NO_PRACTICE = "You have no practice question open; here is one."
+CONSOLE_SWITCHED = "You are now {name}."
+CONSOLE_AS_USAGE = "Usage: /as NAME"
+CONSOLE_FORGET_CONFIRM = ("This deletes your answers, scores, streaks and review history for good. "
+                          "Type `yes` to delete them; anything else keeps them.")
+CONSOLE_FORGET_KEPT = "Kept: nothing was deleted."
+CONSOLE_ERROR = "Something went wrong with that line ({error}); it was logged and the console goes on."
+CONSOLE_ANSWERED_TO = {"practice": "Practice · {qid}", "daily": "Daily #{round_id} · {qid}"}
+CONSOLE_RATE = "Rate it for your reviews: /again /hard /good /easy (or just carry on)."
+CONSOLE_RATE_OR_OVERRULE = ("Rate it for your reviews: /again /hard /good /easy, or /right if you think the "
+                            "grader was wrong.")

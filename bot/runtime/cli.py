@@ -57,7 +57,10 @@ def _app(args: argparse.Namespace, *, migrate_in_child: bool = False) -> App:
     if not args.verbose:
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
         logging.getLogger("alembic").setLevel(logging.WARNING)
-        logging.getLogger("bot").setLevel(logging.WARNING if args.command == "console" else logging.INFO)
+        # The console (also `run` with no platform tokens) starts quietly: its welcome is the first line.
+        quiet = args.command == "console" or (args.command == "run" and not _platforms())
+        logging.getLogger("bot").setLevel(logging.WARNING if quiet else logging.INFO)
+        logging.getLogger("drillbot").setLevel(logging.WARNING if quiet else logging.INFO)
     app = build(config, migrate_in_child=migrate_in_child)
     tune_runtime()
     return app

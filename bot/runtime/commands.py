@@ -7,9 +7,14 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from functools import cache
+from zoneinfo import available_timezones
 
-from bot.config import DAYS
+from rapidfuzz import fuzz, process
+
+from bot.config import DAYS, check_days, check_time, check_timezone
 
 PERIOD_WORDS = {"week": "week", "weekly": "week", "month": "month", "monthly": "month",
                 "all": "all", "alltime": "all", "all-time": "all", "ever": "all"}
@@ -19,6 +24,7 @@ PERIOD_WORDS = {"week": "week", "weekly": "week", "month": "month", "monthly": "
 class Practice:
     topic: str | None = None
     level: str | None = None
+    question_id: str | None = None  # practise exactly this question
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +45,7 @@ class ShowStats:
 @dataclass(frozen=True, slots=True)
 class ShowHelp:
     unknown: str = ""
+    suggestion: str = ""  # the line corrected, when it looks like a typo ("leaderbord" -> "leaderboard")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +55,14 @@ class ShowSchedule:
 
 @dataclass(frozen=True, slots=True)
 class SetSchedule:
-    time_of_day: str
-    timezone: str
-    days: tuple[str, ...]
+    """A schedule change; a field left None keeps the channel's current value (or the default)."""
+
+    time_of_day: str | None = None
+    timezone: str | None = None
+    days: tuple[str, ...] | None = None
     window_minutes: int | None = None
-    topics: tuple[str, ...] = ()
-    levels: tuple[str, ...] = ()
+    topics: tuple[str, ...] | None = None
+    levels: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,57 +99,178 @@ class ParseError(ValueError):
     """The command was recognised but its arguments are wrong; the message says how to fix it."""
 
 
+# Every word that starts a command, for "did you mean" (console-only words included: they are
+# suggested there and simply never typed on Slack).
+COMMAND_WORDS = ("help", "daily", "leaderboard", "stats", "schedule", "report", "forget-me", "close",
+                 "skip", "quit", "as")
+SCHEDULE_USAGE = ("Usage: schedule set [HH:MM] [Area/City] [mon,tue,...|weekdays|daily] [window=8h] "
+                  "[topics=a,b|all] [levels=junior,mid|all] (what you leave out is kept)")
+# ASCII only: `\d` and int() also accept other scripts' digits (and "①" passes isdigit() but not int()).
+_DURATION = re.compile(r"(?:([0-9]{1,4})d)?(?:([0-9]{1,5})h)?(?:([0-9]{1,6})m(?:in)?)?", re.ASCII)
+_MINUTES = re.compile(r"[0-9]{1,6}", re.ASCII)
+_TIME = re.compile(r"[0-9]{1,2}:[0-9]{2}", re.ASCII)
+
+
+def parse_duration(text: str) -> int:
+    """Minutes in ``90``, ``90m``, ``8h``, ``1d`` or ``1h30m``; ParseError otherwise."""
+    t = text.strip().lower()
+    if _MINUTES.fullmatch(t):
+        return int(t)
+    m = _DURATION.fullmatch(t)
+    if not t or m is None or not any(m.groups()):
+        raise ParseError(f"{text!r} is not a duration; use e.g. 8h, 90m, 1d or 1h30m")
+    d, h, mins = (int(g) if g else 0 for g in m.groups())
+    return d * 24 * 60 + h * 60 + mins
+
+
+def suggest(word: str, choices: Iterable[str], *, cutoff: float = 75) -> str | None:
+    """The choice closest to a mistyped ``word`` (case ignored), if one is close enough."""
+    options = {c.casefold(): c for c in choices}
+    best = process.extractOne(word.casefold(), list(options), scorer=fuzz.ratio, score_cutoff=cutoff)
+    return options[best[0]] if best is not None else None
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _valid_zone(value: str) -> bool:
+    try:
+        check_timezone(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _timezone(value: str) -> str:
+    try:
+        return check_timezone(value)
+    except ValueError as exc:
+        near = suggest(value, _zones(), cutoff=80)
+        raise ParseError(f"{exc}" + (f". Did you mean {near!r}?" if near else "")) from None
+
+
+_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _is_days(word: str) -> bool:
+    """A day ("mon", "Monday") or a comma list of them (checked later, with a clear error)."""
+    low = word.lower()
+    return "," in low or (len(low) >= 3 and any(name.startswith(low) for name in _DAY_NAMES))
+
+
+def _days(word: str) -> tuple[str, ...]:
+    low = word.lower()
+    if low in ("weekdays", "workdays"):
+        return DAYS[:5]
+    if low in ("daily", "everyday", "all"):
+        return DAYS
+    if low == "weekends":
+        return DAYS[5:]
+    try:
+        return tuple(check_days([d for d in low.split(",") if d]))
+    except ValueError as exc:
+        raise ParseError(str(exc)) from None
+
+
+def _list(value: str) -> tuple[str, ...]:
+    """``a,b`` -> ("a", "b"); ``all`` (or nothing) clears the filter."""
+    items = tuple(t.strip().lower() for t in value.split(",") if t.strip())
+    return () if items in ((), ("all",)) else items
+
+
 def _schedule_set(args: list[str]) -> SetSchedule:
-    if len(args) < 2:
-        raise ParseError("Usage: schedule set HH:MM Area/City [mon,tue,...] [window=MINUTES] "
-                         "[topics=a,b] [levels=junior,mid]")
-    days: tuple[str, ...] = DAYS
-    window = None
-    topics: tuple[str, ...] = ()
-    levels: tuple[str, ...] = ()
-    for extra in args[2:]:
-        key, _, value = extra.partition("=")
-        if not value:
-            if key in ("weekdays", "daily"):
-                days = DAYS[:5] if key == "weekdays" else DAYS
+    if not args:
+        raise ParseError(SCHEDULE_USAGE)
+    found: dict[str, object] = {}
+
+    def put(key: str, value: object, word: str) -> None:
+        if key in found:
+            raise ParseError(f"{word!r}: the {key.replace('_', ' ')} is given twice. {SCHEDULE_USAGE}")
+        found[key] = value
+
+    for word in args:
+        key, eq, value = word.partition("=")
+        key = key.lower()
+        if eq:
+            if key == "window":
+                put("window_minutes", parse_duration(value), word)
+            elif key in ("topics", "topic"):
+                put("topics", _list(value), word)
+            elif key in ("levels", "level"):
+                put("levels", _list(value), word)
+            elif key == "days":
+                put("days", _days(value), word)
             else:
-                days = tuple(d for d in re.split(r"[,\s]+", key) if d)
-        elif key == "window":
-            if not value.isdigit():
-                raise ParseError(f"window must be a number of minutes, not {value!r}")
-            window = int(value)
-        elif key == "topics":
-            topics = tuple(t for t in value.split(",") if t)
-        elif key == "levels":
-            levels = tuple(t for t in value.split(",") if t)
+                raise ParseError(f"Unknown setting {key!r}: use window=, topics=, levels= or days=")
+        elif ":" not in word and _valid_zone(word):
+            put("timezone", word, word)
+        elif ":" in word or any(ch.isdigit() for ch in word):
+            if not _TIME.fullmatch(word):
+                raise ParseError(f"{word!r} is not a time; use 24-hour HH:MM such as '09:30'")
+            try:
+                put("time_of_day", check_time(word), word)
+            except ValueError as exc:
+                raise ParseError(str(exc)) from None
+        elif key in ("weekdays", "workdays", "daily", "everyday", "weekends") or _is_days(word):
+            put("days", _days(word), word)
         else:
-            raise ParseError(f"Unknown setting {key!r}: use window=, topics= or levels=")
-    return SetSchedule(args[0], args[1], days, window, topics, levels)
+            put("timezone", _timezone(word), word)
+    return SetSchedule(**found)  # type: ignore[arg-type]
 
 
-def parse(line: str, *, topics: set[str], levels: tuple[str, ...]) -> Command:
-    """Parse the text after ``/flask-quiz`` (the prefix itself is optional)."""
+_NO_ARGS = {"daily", "stats", "forget-me", "close", "help"}
+
+
+def _period(word: str) -> str:
+    period = PERIOD_WORDS.get(word.lower())
+    if period is None:
+        near = suggest(word, PERIOD_WORDS)
+        raise ParseError("Leaderboards are: week, month, all" + (f". Did you mean `{near}`?" if near else ""))
+    return period
+
+
+def _head(word: str) -> str:
+    """The canonical command word for ``word`` (aliases included), or ''."""
+    return {"help": "help", "?": "help", "h": "help", "daily": "daily", "post": "daily", "now": "daily",
+            "leaderboard": "leaderboard", "board": "leaderboard", "lb": "leaderboard", "top": "leaderboard",
+            "stats": "stats", "me": "stats", "progress": "stats", "forget-me": "forget-me",
+            "forgetme": "forget-me", "forget": "forget-me", "close": "close", "report": "report",
+            "schedule": "schedule"}.get(word, "")
+
+
+def parse(line: str, *, topics: Collection[str], levels: Collection[str], questions: Collection[str] = (),
+          strict: bool = False) -> Command:
+    """Parse the text after ``/flask-quiz`` (the prefix itself, or a bare ``/``, is optional).
+
+    ``questions``: question ids that may be practised by name.  ``strict``: a command that takes no
+    arguments followed by more words is not that command (the console uses it for lines typed without
+    a ``/``, so "Daily test runs in CI" is not the ``daily`` command).
+    """
     text = line.strip()
     text = re.sub(r"^/?flask-quiz\b", "", text).strip()
+    text = text.removeprefix("/").strip()
     try:
         parts = shlex.split(text)
     except ValueError:
         parts = text.split()
     if not parts:
         return Practice()
-    head, args = parts[0].lower(), parts[1:]
-    if head in ("help", "?", "h"):
+    head, args = _head(parts[0].lower()), parts[1:]
+    if strict and head in _NO_ARGS and args:
+        return ShowHelp(unknown=text)
+    if head == "help":
         return ShowHelp()
-    if head in ("daily", "post", "now"):
+    if head == "daily":
         return Daily()
-    if head in ("leaderboard", "board", "lb", "top"):
-        period = PERIOD_WORDS.get(args[0].lower()) if args else "week"
-        if period is None:
-            raise ParseError("Leaderboards are: week, month, all")
-        return Board(period)
-    if head in ("stats", "me", "progress"):
+    if head == "leaderboard":
+        if strict and len(args) > 1:
+            return ShowHelp(unknown=text)
+        return Board(_period(args[0]) if args else "week")
+    if head == "stats":
         return ShowStats()
-    if head in ("forget-me", "forgetme", "forget"):
+    if head == "forget-me":
         return ForgetMe()
     if head == "close":
         return CloseRound()
@@ -158,11 +288,35 @@ def parse(line: str, *, topics: set[str], levels: tuple[str, ...]) -> Command:
             return PauseSchedule(sub == "pause")
         if sub == "remove":
             return RemoveSchedule()
-        raise ParseError("Usage: schedule [show|set|pause|resume|remove]")
-    # "/flask-quiz routing senior", "/flask-quiz senior", "/flask-quiz practice routing"
+        near = suggest(sub, ("show", "set", "pause", "resume", "remove"))
+        raise ParseError("Usage: schedule [show|set|pause|resume|remove]"
+                         + (f". Did you mean `schedule {near}`?" if near else ""))
+    # "/flask-quiz routing senior", "/flask-quiz senior", "/flask-quiz practice routing", "/flask-quiz <id>"
     words = [w.lower() for w in parts if w.lower() != "practice"]
+    by_id = {q.casefold(): q for q in questions}
+    if len(words) == 1 and words[0] in by_id:
+        return Practice(question_id=by_id[words[0]])
     topic = next((w for w in words if w in topics), None)
     level = next((w for w in words if w in levels), None)
     if len(words) == (topic is not None) + (level is not None):
         return Practice(topic, level)
-    return ShowHelp(unknown=text)
+    return ShowHelp(unknown=text, suggestion=_correct(parts, topics=topics, levels=levels, questions=questions))
+
+
+def _correct(parts: list[str], *, topics: Collection[str], levels: Collection[str],
+             questions: Collection[str]) -> str:
+    """The line with its mistyped words replaced by the nearest command, topic or level; '' if none fits."""
+    first = suggest(parts[0], COMMAND_WORDS)
+    if first is not None and first != parts[0].lower():
+        return " ".join([first, *parts[1:]])
+    vocabulary = [*topics, *levels]
+    fixed = []
+    for word in parts:
+        if word.lower() in vocabulary or word.lower() == "practice":
+            fixed.append(word.lower())
+            continue
+        near = suggest(word, vocabulary) or (suggest(word, questions, cutoff=85) if len(parts) == 1 else None)
+        if near is None:
+            return ""
+        fixed.append(near)
+    return " ".join(fixed)

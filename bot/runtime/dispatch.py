@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from bot import wording
 from bot.boards.points import Period
+from bot.config import DAYS
+from bot.content.present import question_card
 from bot.errors import NotAllowed, UserError
 from bot.members.identity import Member, Place
 from bot.runtime import commands as c
@@ -21,6 +23,8 @@ def _admin(is_admin: bool) -> None:
 async def run(service: Service, cmd: c.Command, *, member: Member, place: Place, is_admin: bool) -> View:
     engine = service.engine
     match cmd:
+        case c.Practice(question_id=str(qid)):
+            return practice_card(service, qid)
         case c.Practice(topic=topic, level=level):
             return await engine.practice.ask(member, topic=topic, level=level)
         case c.Daily():
@@ -39,9 +43,18 @@ async def run(service: Service, cmd: c.Command, *, member: Member, place: Place,
             return view if view is not None else Notice(wording.NO_SCHEDULE, ok=False)
         case c.SetSchedule():
             _admin(is_admin)
-            view = await engine.schedules.set(place, time_of_day=cmd.time_of_day, timezone=cmd.timezone,
-                                             days=cmd.days, window_minutes=cmd.window_minutes,
-                                             topics=cmd.topics, levels=cmd.levels, by=member)
+            # What the command leaves out is kept from the channel's schedule (or defaults).
+            old = await engine.schedules.get(place)
+            time_of_day = cmd.time_of_day or (old.time_of_day if old else None)
+            timezone = cmd.timezone or (old.timezone if old else None)
+            if time_of_day is None or timezone is None:
+                raise UserError(wording.SCHEDULE_NEEDS_TIME)
+            view = await engine.schedules.set(
+                place, time_of_day=time_of_day, timezone=timezone,
+                days=cmd.days if cmd.days is not None else old.days if old else DAYS,
+                window_minutes=cmd.window_minutes or (old.window_minutes if old else None),
+                topics=cmd.topics if cmd.topics is not None else old.topics if old else (),
+                levels=cmd.levels if cmd.levels is not None else old.levels if old else (), by=member)
             await service.rebuild()
             return view
         case c.PauseSchedule(paused=paused):
@@ -68,3 +81,11 @@ async def run(service: Service, cmd: c.Command, *, member: Member, place: Place,
         case c.ReportQuestion(question_id=qid, reason=reason):
             return await engine.reports.add(member, qid, reason)
     raise UserError(wording.UNKNOWN_COMMAND_SHORT)
+
+
+def practice_card(service: Service, question_id: str) -> QuestionCard:
+    """One question by id, as a practice card (``/flask-quiz <question-id>``)."""
+    lq = service.engine.library.get(question_id)
+    if lq is None:
+        raise UserError(wording.NO_SUCH_QUESTION.format(qid=question_id))
+    return question_card(lq, mode="practice", reason=wording.REASON["chosen"])
