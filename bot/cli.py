@@ -118,7 +118,8 @@ async def _run(app: App, user: str) -> int:
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:
-            raise ConfigError(f"{name}: credentials are set but {missing_extra(exc)}") from None
+            why = missing_extra(exc) or f"its adapter cannot be loaded ({exc})"
+            raise ConfigError(f"{name}: credentials are set but {why}") from None
         runner = mod.create(app)  # registers itself as the platform's Poster
         runners.append(runner)
     reporter: asyncio.Task[None] | None = None

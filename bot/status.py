@@ -45,8 +45,10 @@ def write(path: Path, database: str, platforms: list[PlatformState], *, now: flo
 
 
 def remove(path: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
+    """Remove the file if this process wrote it (another bot may share the data dir)."""
+    with contextlib.suppress(OSError, ValueError):
+        if json.loads(path.read_text(encoding="utf-8")).get("pid") == os.getpid():
+            path.unlink()
 
 
 def problems(path: Path, database: str, *, now: float | None = None, max_age: float = MAX_AGE) -> list[str] | None:

@@ -311,3 +311,22 @@ def test_signal_stops_the_bot_cleanly(tmp_path: Path, _own_data_dir: Path, comma
     # The database was closed properly: the WAL was checkpointed into the file and truncated.
     wal = db.with_name(db.name + "-wal")
     assert not wal.exists() or wal.stat().st_size == 0
+
+
+def test_status_file_is_removed_only_by_its_writer(tmp_path: Path) -> None:
+    path = status.status_path(tmp_path)
+    status.write(path, "sqlite:///x.db", [status.PlatformState("console", True, True)])
+    other = path.read_text().replace(f'"pid": {os.getpid()}', '"pid": 1')
+    path.write_text(other)
+    status.remove(path)
+    assert path.exists()  # another bot's file, sharing the data dir
+    status.write(path, "sqlite:///x.db", [])
+    status.remove(path)
+    assert not path.exists()
+
+
+def test_an_unreadable_status_file_is_unhealthy(tmp_path: Path) -> None:
+    path = status.status_path(tmp_path)
+    path.write_text("{not json")
+    problems = status.problems(path, "sqlite:///x.db")
+    assert problems is not None and "unreadable status file" in problems[0]
