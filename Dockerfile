@@ -29,13 +29,15 @@ RUN groupadd --gid 10001 drillbot \
        --shell /usr/sbin/nologin drillbot \
     && mkdir /data && chown 10001:10001 /data
 COPY requirements/docker.lock /tmp/docker.lock
-RUN python -m venv /opt/drillbot \
-    && /opt/drillbot/bin/pip install --no-cache-dir --require-hashes --no-deps -r /tmp/docker.lock \
+# The venv has no pip of its own (23 MB): the base image's pip installs into it with --python.
+RUN python -m venv --without-pip /opt/drillbot \
+    && pip --python /opt/drillbot/bin/python install --no-cache-dir --require-hashes --no-deps \
+       -r /tmp/docker.lock \
     && rm /tmp/docker.lock
 COPY --from=wheel /dist/ /tmp/dist/
 # pip check: the lock must satisfy the wheel's own requirements.
-RUN /opt/drillbot/bin/pip install --no-cache-dir --no-deps /tmp/dist/*.whl \
-    && /opt/drillbot/bin/pip check \
+RUN pip --python /opt/drillbot/bin/python install --no-cache-dir --no-deps /tmp/dist/*.whl \
+    && pip --python /opt/drillbot/bin/python check \
     && rm -rf /tmp/dist
 
 USER 10001:10001
