@@ -503,6 +503,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(exc, OperationalError):  # the server is down, the file cannot be opened: not a bug
+            first = str(exc.orig or exc).strip().splitlines()[0]
+            print(f"drillbot: cannot reach the database: {first}", file=sys.stderr)
+            return EXIT_FAILED
         return _unexpected(exc, verbose=args.verbose)
 
 

@@ -330,3 +330,10 @@ def test_an_unreadable_status_file_is_unhealthy(tmp_path: Path) -> None:
     path.write_text("{not json")
     problems = status.problems(path, "sqlite:///x.db")
     assert problems is not None and "unreadable status file" in problems[0]
+
+
+def test_an_unreachable_database_at_start_is_one_clear_line() -> None:
+    done = cli(["console", "--db", "postgresql://nobody@127.0.0.1:9/none"])
+    assert done.returncode == 1
+    assert "drillbot: cannot reach the database: connection failed" in done.stderr
+    assert "Traceback" not in done.stderr and "unexpected" not in done.stderr
