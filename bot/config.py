@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import platformdirs
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from bot.errors import ConfigError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DATA_DIR_VAR = "DRILLBOT_DATA_DIR"
 SECRET_VARS = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET",
                "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
 
@@ -199,6 +201,13 @@ def bundled_content() -> Path:
     return Path(__file__).resolve().parent.parent / "content"
 
 
+def data_dir() -> Path:
+    """Where the bot keeps its files when nothing else is configured: $DRILLBOT_DATA_DIR, else the
+    platform's user data directory (e.g. ~/.local/share/drillbot), never the folder it was started in."""
+    env = os.environ.get(DATA_DIR_VAR, "").strip()
+    return Path(env) if env else Path(platformdirs.user_data_dir("drillbot", appauthor=False))
+
+
 def _where(loc: tuple[int | str, ...]) -> str:
     parts = [str(p) for p in loc if not isinstance(p, int)]
     idx = [p for p in loc if isinstance(p, int)]
@@ -233,8 +242,10 @@ def load_config(path: Path | None, *, database_url: str | None = None) -> Config
         raise ConfigError("\n".join(lines)) from None
     content = Path(settings.bot.content)
     content_dir = content if content.is_absolute() else base / content
-    if path is None and not content_dir.is_dir():
+    # The default folder name falls back to the packs installed with the bot, so a bot.toml
+    # copied away from the checkout (into a Docker volume, say) still finds them.
+    if (path is None or settings.bot.content == BotSection().content) and not content_dir.is_dir():
         content_dir = bundled_content()
     url = (database_url or os.environ.get("DRILLBOT_DATABASE_URL") or settings.bot.database
-           or f"sqlite:///{base / 'drillbot.db'}")
+           or f"sqlite:///{data_dir() / 'drillbot.db'}")
     return Config(settings, path, content_dir, url)

@@ -23,6 +23,14 @@ PG_URL = os.environ.get("DRILLBOT_TEST_DATABASE_URL", "").strip()
 START = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def _own_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test (and every `drillbot` it starts) keeps default files out of the real user data dir."""
+    path = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("DRILLBOT_DATA_DIR", str(path))
+    return path
+
+
 def _reset_postgres(url: str) -> None:
     from bot.storage.db import make_engine
 

@@ -49,13 +49,13 @@ def test_db_upgrade_and_health(tmp_path: Path, capsys: pytest.CaptureFixture[str
     db = tmp_path / "x.db"
     assert main(["db", "upgrade", "--db", str(db)]) == 0
     assert main(["health", "--db", str(db)]) == 0
-    assert "up to date" in capsys.readouterr().out
+    assert "created the database" in capsys.readouterr().out
 
 
 def test_bad_config_exits_with_a_clear_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cfg = tmp_path / "bot.toml"
     cfg.write_text("[rounds]\ngrace = 3\n")
-    assert main(["db", "upgrade", "--config", str(cfg), "--db", str(tmp_path / "y.db")]) == 2
+    assert main(["db", "upgrade", "--config", str(cfg), "--db", str(tmp_path / "y.db")]) == 78  # EX_CONFIG
     assert f"{cfg}: [rounds] grace: unknown key" in capsys.readouterr().err
 
 

@@ -76,6 +76,12 @@ class DiscordRunner:
         if self._task is not None:
             await self._task
 
+    async def connection(self) -> tuple[bool, bool]:
+        """(connected, ready) for the status file: the gateway socket is open, every shard is ready."""
+        ws = getattr(self.client, "ws", None)
+        connected = not self.client.is_closed() and ws is not None and bool(getattr(ws, "open", False))
+        return connected, connected and self.client.is_ready()
+
     async def stop(self) -> None:
         await self.client.close()
         if self._task is not None:

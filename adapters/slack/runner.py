@@ -138,6 +138,14 @@ class SlackRunner:
     async def serve(self) -> None:
         await self._stopped.wait()
 
+    async def connection(self) -> tuple[bool, bool]:
+        """(connected, ready) for the status file: the socket is up, or the HTTP server listens."""
+        if self.socket is not None:
+            up = bool(await self.socket.client.is_connected())
+            return up, up
+        up = self._site is not None and not self._stopped.is_set()
+        return up, up
+
     async def stop(self) -> None:
         self._stopped.set()
         await self.handlers.close()
