@@ -7,6 +7,7 @@ thread in one transaction each, and return platform-neutral views
     engine.practice.ask(member)            engine.rounds.answer(member, round_id, choice=1)
     engine.schedules.set(place, ...)       engine.boards.leaderboard(member, "week")
     engine.members.forget(member)          engine.reports.add(member, question_id, reason)
+    engine.disputes.file(member, round_id)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bot.content.reports import Reports
 from bot.core import Core
 from bot.members.members import Members
 from bot.practice.drills import Practice
+from bot.rounds.disputes import Disputes
 from bot.rounds.lifecycle import Rounds
 from bot.rounds.schedules import Schedules
 from bot.storage.db import Database
@@ -39,6 +41,7 @@ class Engine:
         self.rounds = Rounds(self.core, self.schedules, grace=timedelta(minutes=settings.rounds.grace_minutes))
         self.boards = Boards(self.core)
         self.reports = Reports(self.core)
+        self.disputes = Disputes(self.core)
 
     @property
     def library(self) -> Library:

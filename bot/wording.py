@@ -17,6 +17,8 @@ HELP: tuple[HelpEntry, ...] = (
               "Set the daily schedule; what you leave out is kept (admins)."),
     HelpEntry(f"{COMMAND} schedule pause|resume|remove", "Pause, resume or remove the schedule (admins)."),
     HelpEntry(f"{COMMAND} report <question-id> <what is wrong>", "Tell the maintainers a question is wrong."),
+    HelpEntry(f"{COMMAND} disputes", "Disputed daily grades waiting for a decision (admins)."),
+    HelpEntry(f"{COMMAND} grant|decline <number>", "Grant (points added) or decline a disputed grade (admins)."),
     HelpEntry(f"{COMMAND} forget-me", "Delete everything the bot stores about you."),
     HelpEntry(f"{COMMAND} help", "This list."),
 )
@@ -125,6 +127,8 @@ CONSOLE_HELP: tuple[HelpEntry, ...] = (
               "the maintainers."),
     HelpEntry("/daily", "Show the channel's open daily question again, or post one."),
     HelpEntry("/daily <answer>", "Answer the daily question, whichever question is on screen."),
+    HelpEntry("/dispute", "Ask the admins to look again at your typed daily answer graded wrong."),
+    HelpEntry("/disputes, /grant N, /decline N", "Disputed daily grades: list, grant or decline them."),
     HelpEntry("/leaderboard [week|month|all]", "The top players and your own rank."),
     HelpEntry("/stats", "Your answers, accuracy per topic, streaks and reviews due."),
     HelpEntry("/schedule", "When the daily question is posted."),
@@ -170,3 +174,21 @@ CONSOLE_ANSWERED_TO = {"practice": "Practice · {qid}", "daily": "Daily #{round_
 CONSOLE_RATE = "Rate it for your reviews: /again /hard /good /easy (or just carry on)."
 CONSOLE_RATE_OR_OVERRULE = ("Rate it for your reviews: /again /hard /good /easy, or /right if you think the "
                             "grader was wrong.")
+
+# Disputed daily grades (bot.rounds.disputes).
+DISPUTED = ("Sent to this community's admins: they will look at your answer to {qid} again, and you will be "
+            "told what they decide.")
+NOTHING_TO_DISPUTE = "You have no answer to that round to dispute."
+DISPUTE_ONLY_WRONG_TYPED = "Only a typed answer that was graded wrong can be disputed."
+ALREADY_DISPUTED = "You have already disputed this answer."
+NO_DISPUTES = "No disputed grades are waiting."
+DISPUTES_HEADER = "Disputed grades (grant or decline each by its number):"
+DISPUTE_LINE = "#{id} {name} on {qid}: \u201c{text}\u201d"
+NO_SUCH_DISPUTE = "There is no disputed grade #{id} in this community."
+DISPUTE_DECIDED = "Dispute #{id} is already {status}."
+DISPUTE_GRANTED = "Dispute #{id} granted: the answer now counts as correct (+{points} points)."
+DISPUTE_DECLINED = "Dispute #{id} declined: the grade stands."
+YOUR_DISPUTE_GRANTED = ("Your disputed answer to {qid} was granted by an admin: it now counts as correct "
+                        "(+{points} points).")
+YOUR_DISPUTE_DECLINED = "An admin looked at your disputed answer to {qid} again: the grade stands."
+DISPUTE_BUTTON = "Dispute this grade"

@@ -92,6 +92,7 @@ class FakePoster:
         self.updates: list[tuple[str, object]] = []
         self.summaries: list[tuple[str, object]] = []
         self.told: list[tuple[str, str]] = []  # (channel, admin) told privately the channel was lost
+        self.messages: list[tuple[str, str]] = []  # (user, text) told privately
 
     async def post_round(self, place: Place, card: object) -> str:
         if place.channel in self.fail_channels:
@@ -107,6 +108,9 @@ class FakePoster:
 
     async def channel_lost(self, place: Place, user: str) -> None:
         self.told.append((place.channel, user))
+
+    async def tell(self, place: Place, user: str, text: str) -> None:
+        self.messages.append((user, text))
 
 
 @pytest.fixture

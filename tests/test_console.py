@@ -626,3 +626,17 @@ async def test_a_practice_answer_can_be_rated_and_overruled(chat: Chat, app: App
     with app.db.session() as s:
         assert s.execute(select(Report.kind, Report.answer_text)).all() == [
             ("overrule", "It builds the app inside a function.")]
+
+
+async def test_a_daily_typed_answer_is_disputed_and_granted_in_the_console(chat: Chat, app: App) -> None:
+    await chat.say("/schedule set 09:30 UTC topics=example levels=mid")
+    for _ in range(3):
+        shown = await chat.say("/daily")
+        if "example-open-factory" in shown:
+            break
+        await chat.say("/close")
+    assert "Not quite." in await chat.say("It makes the app in some function.")
+    assert "Sent to this community's admins" in await chat.say("/dispute")
+    assert "#1" in await chat.say("/disputes")
+    granted = await chat.say("/grant 1")
+    assert "granted" in granted and "privately" in granted

@@ -373,3 +373,60 @@ async def test_only_a_typed_answer_can_be_overruled(app: App) -> None:
     await _practise(app, member("ann"), "example-trailing-slash", right=False)
     with pytest.raises(NotFound):
         await app.engine.practice.overrule(member("ann"), "example-trailing-slash")
+
+
+async def _open_daily_round(app: App, *, kind: str) -> int:
+    """Post "now" rounds in PLACE until one asks a question of ``kind`` (the sample's mid questions)."""
+    await app.engine.schedules.set(PLACE, time_of_day="09:00", timezone="UTC", topics=("example",), levels=("mid",))
+    for _ in range(4):
+        opened = await app.engine.rounds.post_now(PLACE)
+        if opened.card.kind == kind:
+            return opened.round_id
+        await app.engine.rounds.close(opened.round_id)
+    raise AssertionError(f"no {kind} question came up")
+
+
+async def test_a_disputed_grade_granted_by_an_admin_moves_the_board(app: App, poster: FakePoster) -> None:
+    from bot.runtime import commands, dispatch
+
+    round_id = await _open_daily_round(app, kind="open")
+    ann = member("ann")
+    typed = "You build it in a create_app function."
+    fb = await app.engine.rounds.answer(ann, round_id, text=typed)
+    assert not fb.correct and fb.points == 0
+    notice = await app.engine.disputes.file(ann, round_id)
+    assert "admins" in notice.text
+    with pytest.raises(UserError, match="already disputed"):
+        await app.engine.disputes.file(ann, round_id)
+
+    async def run(text: str, *, admin: bool = True) -> object:
+        cmd = commands.parse(text, topics={"example", "more"}, levels=("junior", "mid", "senior"))
+        return await dispatch.run(app.service, cmd, member=member("root"), place=PLACE, is_admin=admin)
+
+    with pytest.raises(UserError, match="admins"):
+        await run("disputes", admin=False)
+    listing = await run("disputes")
+    assert "#1 ann on example-open-factory" in listing.text and typed in listing.text  # type: ignore[attr-defined]
+    granted = await run("grant 1")
+    assert "granted" in granted.text and "+20 points" in granted.text  # type: ignore[attr-defined]
+    assert poster.messages == [("ann", "Your disputed answer to example-open-factory was granted by an admin: it now "
+                                       "counts as correct (+20 points).")]
+    board = await app.engine.boards.leaderboard(ann, "all")
+    assert board.me is not None and board.me.points == 20 and (board.me.correct, board.me.answered) == (1, 1)
+    with pytest.raises(UserError, match="already granted"):
+        await run("decline 1")
+    with app.db.session() as s:
+        assert s.execute(select(Report.kind, Report.status, Report.answer_text)).all() == [
+            ("dispute", "granted", typed)]
+
+
+async def test_only_a_wrong_typed_answer_of_ones_own_community_is_disputed(app: App, poster: FakePoster) -> None:
+    round_id = await _open_daily_round(app, kind="truefalse")
+    ann = member("ann")
+    await app.engine.rounds.answer(ann, round_id, choice=0)
+    with pytest.raises(UserError, match="typed answer"):
+        await app.engine.disputes.file(ann, round_id)
+    with pytest.raises(NotFound):
+        await app.engine.disputes.file(member("bob"), round_id)  # no answer of bob's
+    with pytest.raises(NotFound):
+        await app.engine.disputes.decide(Place("console", "elsewhere", "daily"), 1, grant=True)

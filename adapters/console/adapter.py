@@ -74,6 +74,7 @@ class Player:
     skipped: set[str] = field(default_factory=set)
     confirm_forget: bool = False
     rateable: str | None = None  # the practice question just answered: /again /hard /good /easy (/right)
+    last_daily: int | None = None  # the daily round this player answered last: /dispute
 
 
 class ConsoleAdapter:
@@ -133,6 +134,9 @@ class ConsoleAdapter:
         if self.daily is not None and self.daily.round_id == summary.round_id:
             self.daily = None
         self.say(render.summary(summary, channel=place.channel))
+
+    async def tell(self, place: Place, user: str, text: str) -> None:
+        self.say(f"(to {user}, privately) {text}")
 
     async def channel_lost(self, place: Place, user: str) -> None:
         self.say(f"(to {user}, privately) " + wording.CHANNEL_LOST.format(channel=f"#{place.channel}"))
@@ -239,6 +243,11 @@ class ConsoleAdapter:
             await self._skip()
         elif head in RATINGS:
             await self._rate(head)
+        elif head == "dispute":
+            if self.player.last_daily is None:
+                self.say(wording.NOTHING_TO_DISPUTE)
+            else:
+                self.say(render.notice(await self.calls.dispute(self.member, self.player.last_daily)))
         elif head == "answer":
             target = self._target(self.player)
             if target is None:
@@ -375,6 +384,7 @@ class ConsoleAdapter:
                 p.answered.add(card.round_id)
                 raise
             p.answered.add(card.round_id)
+            p.last_daily = card.round_id
             label = wording.CONSOLE_ANSWERED_TO["daily"].format(round_id=card.round_id, qid=card.question_id)
         else:
             fb = await self.calls.answer_practice(self.member, card.question_id, choice=choice, text=answer_text)

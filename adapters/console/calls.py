@@ -79,6 +79,9 @@ class EngineCalls:
             return await practice.overrule(member, question_id)
         return await practice.rate(member, question_id, rating)
 
+    async def dispute(self, member: Member, round_id: int) -> Notice:
+        return await self.service.engine.disputes.file(member, round_id)
+
     async def answer_daily(self, member: Member, round_id: int, *, choice: int | None,
                            text: str | None) -> Feedback:
         return await self.service.engine.rounds.answer(member, round_id, choice=choice, text=text)

@@ -219,6 +219,34 @@ async def close(interaction: Interaction) -> None:
     await h.command(interaction, work, admin=True, once=True, defer=True)
 
 
+@admin.command(name="disputes", description="Disputed daily grades waiting for a decision.")
+async def disputes(interaction: Interaction) -> None:
+    h, place = handlers(interaction), place_of(interaction)
+    await h.command(interaction, lambda: h.engine.disputes.pending(place), admin=True)
+
+
+@admin.command(name="grant", description="Grant a disputed grade: the answer counts as correct.")
+@app_commands.describe(number="The dispute's number, from /flask-admin disputes")
+async def grant(interaction: Interaction, number: app_commands.Range[int, 1, 2_000_000_000]) -> None:
+    await _decide(interaction, number, grant=True)
+
+
+@admin.command(name="decline", description="Decline a disputed grade: the grade stands.")
+@app_commands.describe(number="The dispute's number, from /flask-admin disputes")
+async def decline(interaction: Interaction, number: app_commands.Range[int, 1, 2_000_000_000]) -> None:
+    await _decide(interaction, number, grant=False)
+
+
+async def _decide(interaction: Interaction, number: int, *, grant: bool) -> None:
+    h, place = handlers(interaction), place_of(interaction)
+
+    async def work() -> View:
+        decision = await h.engine.disputes.decide(place, number, grant=grant)
+        await h.engine.rounds.tell(place, decision.member, decision.message)
+        return decision.notice
+    await h.command(interaction, work, admin=True, once=True, defer=True)
+
+
 COMMANDS: tuple[Any, ...] = (quiz, leaderboard, stats, help_, forget_me, report, admin)
 
 

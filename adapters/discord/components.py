@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import discord
 
 from adapters.discord import render
+from bot import wording
 from bot.grading.guards import MAX_ANSWER
 from bot.views import Feedback, QuestionCard
 
@@ -34,6 +35,8 @@ class Answerer(Protocol):
                      choice: int | None = None, text: str | None = None) -> None: ...
 
     async def rate(self, interaction: discord.Interaction[Any], question_id: str, rating: str) -> None: ...
+
+    async def dispute(self, interaction: discord.Interaction[Any], round_id: int) -> None: ...
 
 
 def _answerer(interaction: discord.Interaction[Any]) -> Answerer:
@@ -112,6 +115,23 @@ class RateButton(discord.ui.DynamicItem[Button],
         await _answerer(interaction).rate(interaction, self.qid, self.rating)
 
 
+class DisputeButton(discord.ui.DynamicItem[Button], template=r"drill:dsp:(?P<round>[0-9]{1,18})"):
+    """Under the feedback on a daily typed answer graded wrong: ask the admins to look again."""
+
+    def __init__(self, round_id: int) -> None:
+        super().__init__(discord.ui.Button(label=wording.DISPUTE_BUTTON, style=discord.ButtonStyle.secondary,
+                                           custom_id=f"drill:dsp:{round_id}"))
+        self.round_id = round_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
+                             match: re.Match[str], /) -> DisputeButton:
+        return cls(int(match["round"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await _answerer(interaction).dispute(interaction, self.round_id)
+
+
 class Form(discord.ui.Modal):
     """A one-box form.  Its submission is handled by custom id in ``Handlers.on_form`` (not in
     ``on_submit``), so a form opened before a restart still counts when it is sent after it."""
@@ -125,7 +145,7 @@ class Form(discord.ui.Modal):
 
 FORM_ID = re.compile(r"drill:f:(?:(?P<open>o):(?P<mode>[rp]):(?P<ref>[^:]+)|rep:(?P<qid>[^:]+)):[0-9a-f]+")
 
-DYNAMIC_ITEMS = (AnswerButton, OpenButton, ReportButton, RateButton)
+DYNAMIC_ITEMS = (AnswerButton, OpenButton, ReportButton, RateButton, DisputeButton)
 
 
 def question_view(card: QuestionCard, *, closed: bool = False) -> discord.ui.View:
@@ -142,10 +162,15 @@ def question_view(card: QuestionCard, *, closed: bool = False) -> discord.ui.Vie
     return view
 
 
-def feedback_view(fb: Feedback) -> discord.ui.View | None:
-    """Under practice feedback: Again / Hard / Good / Easy, and "I was right" for a missed open answer."""
+def feedback_view(fb: Feedback, *, round_id: int | None = None) -> discord.ui.View | None:
+    """Under practice feedback: Again / Hard / Good / Easy, and "I was right" for a missed open answer;
+    under a daily typed answer graded wrong: "Dispute this grade"."""
     if fb.mode != "practice":
-        return None
+        if round_id is None or fb.correct or fb.model_answer is None:
+            return None
+        view = discord.ui.View(timeout=None)
+        view.add_item(DisputeButton(round_id))
+        return view
     view = discord.ui.View(timeout=None)
     for rating in ("again", "hard", "good", "easy"):
         view.add_item(RateButton(fb.question_id, rating))

@@ -71,7 +71,8 @@ class Handlers:
 
     # -- replies --------------------------------------------------------------------------
 
-    async def reply(self, interaction: Interaction, view: View, *, card_buttons: bool = True) -> None:
+    async def reply(self, interaction: Interaction, view: View, *, card_buttons: bool = True,
+                    round_id: int | None = None) -> None:
         """Show a view privately to the member who asked."""
         kw: dict[str, Any] = {"ephemeral": True, "allowed_mentions": NONE}
         match view:
@@ -81,7 +82,7 @@ class Handlers:
                     kw["view"] = components.question_view(view)
             case Feedback():
                 kw["embed"] = render.feedback(view)
-                rating = components.feedback_view(view)
+                rating = components.feedback_view(view, round_id=round_id)
                 if rating is not None:
                     kw["view"] = rating
             case Leaderboard():
@@ -132,7 +133,7 @@ class Handlers:
             # No claim: the database allows one answer per member and round, so a replay is refused.
             round_id = int(ref)
             fb = await self.engine.rounds.answer(member, round_id, choice=choice, text=text)
-            await self.reply(interaction, fb)
+            await self.reply(interaction, fb, round_id=round_id)
             self.service.engine.rounds.answered(round_id, delay=self.count_delay)
             return
         if not await self.claim(interaction):
@@ -153,6 +154,16 @@ class Handlers:
             notice = (await practice.overrule(member, question_id) if rating == "right"
                       else await practice.rate(member, question_id, rating))
             await self.reply(interaction, notice)
+        await self.guarded(interaction, work())
+
+    async def dispute(self, interaction: Interaction, round_id: int) -> None:
+        """"Dispute this grade" under daily feedback: the answer goes to the community's admins."""
+        if not self.first_delivery(interaction):
+            return
+
+        async def work() -> None:
+            if await self.claim(interaction):
+                await self.reply(interaction, await self.engine.disputes.file(member_of(interaction), round_id))
         await self.guarded(interaction, work())
 
     async def on_form(self, interaction: Interaction) -> None:

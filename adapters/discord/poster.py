@@ -140,6 +140,12 @@ class DiscordPoster:
         # First-correct names and streaks are member-chosen text: never let them ping anyone.
         await self._call(place, lambda: channel.send(embed=render.summary(summary), allowed_mentions=NONE))
 
+    async def tell(self, place: Place, user: str, text: str) -> None:
+        await self.pacer.take()
+        dm = await self.client.create_dm(discord.Object(int(user)))
+        await self.pacer.take()
+        await dm.send(text, allowed_mentions=NONE)
+
     async def channel_lost(self, place: Place, user: str) -> None:
         # A direct message (POST /users/@me/channels, then the message); it fails when the admin
         # does not take DMs from server members, and the service logs that.

@@ -34,7 +34,7 @@ from bot.views import Feedback, Help, Leaderboard, Notice, QuestionCard, Schedul
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
 ADMIN_COMMANDS = (commands.Daily, commands.SetSchedule, commands.PauseSchedule, commands.RemoveSchedule,
-                  commands.CloseRound)
+                  commands.CloseRound, commands.ShowDisputes, commands.DecideDispute)
 # Bolt's HTTP path polls for the ack every 10 ms; letting that poll send the response before
 # starting database work keeps a burst of slow work from delaying other members' acks.
 AFTER_ACK = 0.012
@@ -66,6 +66,7 @@ class Handlers:
         app.action(re.compile(r"^(practice|daily)_open$"))(self.on_open)
         app.action("home_practice")(self.on_home_practice)
         app.action(re.compile(r"^practice_rate_(again|hard|good|easy|right)$"))(self.on_rate)
+        app.action("daily_dispute")(self.on_dispute)
         app.view(render.MODAL)(self.on_modal)
         app.event("app_home_opened")(self.on_home_opened)
 
@@ -163,8 +164,10 @@ class Handlers:
             if not await self._first(body, f"act:{body['trigger_id']}"):
                 return
             ref, _, index = action["value"].rpartition("|")
-            fb = await self.answer(_member(body), action["action_id"].startswith("daily"), ref, int(index), None)
-            await self._reply(respond, render.feedback(fb), render.feedback_text(fb))
+            daily = action["action_id"].startswith("daily")
+            fb = await self.answer(_member(body), daily, ref, int(index), None)
+            await self._reply(respond, render.feedback(fb, round_id=int(ref) if daily else None),
+                              render.feedback_text(fb))
         except UserError as exc:
             await self._reply(respond, render.notice(Notice(str(exc), ok=False)), str(exc))
         except Exception:
@@ -180,6 +183,19 @@ class Handlers:
             member, practice = _member(body), self.engine.practice
             notice = (await practice.overrule(member, action["value"]) if rating == "right"
                       else await practice.rate(member, action["value"], rating))
+            await self._reply(respond, render.notice(notice), notice.text)
+        except UserError as exc:
+            await self._reply(respond, render.notice(Notice(str(exc), ok=False)), str(exc))
+        except Exception:
+            await self._fail(respond)
+
+    async def on_dispute(self, ack: AsyncAck, body: Body, action: Body, respond: AsyncRespond) -> None:
+        """"Dispute this grade" under daily feedback: the answer goes to the workspace's admins."""
+        await ack()
+        try:
+            if not await self._first(body, f"act:{body['trigger_id']}"):
+                return
+            notice = await self.engine.disputes.file(_member(body), int(action["value"]))
             await self._reply(respond, render.notice(notice), notice.text)
         except UserError as exc:
             await self._reply(respond, render.notice(Notice(str(exc), ok=False)), str(exc))
@@ -229,8 +245,10 @@ class Handlers:
         try:
             if not await self._first(body, f"view:{view['id']}:{view.get('hash', '')}"):
                 return
-            fb = await self.answer(member, meta.get("mode") == "daily", meta["ref"], None, text)
-            blocks, fallback = render.feedback(fb), render.feedback_text(fb)
+            daily = meta.get("mode") == "daily"
+            fb = await self.answer(member, daily, meta["ref"], None, text)
+            blocks = render.feedback(fb, round_id=int(meta["ref"]) if daily else None)
+            fallback = render.feedback_text(fb)
         except UserError as exc:
             blocks, fallback = render.notice(Notice(str(exc), ok=False)), str(exc)
         except Exception:

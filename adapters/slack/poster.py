@@ -96,6 +96,10 @@ class SlackPoster:
         await self._call(place, "chat.postMessage", text=render.summary_text(summary),
                          blocks=render.summary(summary), unfurl_links=False, **extra)
 
+    async def tell(self, place: Place, user: str, text: str) -> None:
+        client = await self.client_for(place.community)
+        await client.api_call("chat.postMessage", json={"channel": user, "text": text})
+
     async def channel_lost(self, place: Place, user: str) -> None:
         # Posting to a user id lands in the app's direct messages with them (chat:write).
         client = await self.client_for(place.community)

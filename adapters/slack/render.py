@@ -160,7 +160,9 @@ def answer_modal(card_prompt: str, meta: dict[str, str]) -> Block:
 
 # -- feedback and the other views -----------------------------------------------------------
 
-def feedback(fb: Feedback) -> list[Block]:
+def feedback(fb: Feedback, *, round_id: int | None = None) -> list[Block]:
+    """The private feedback; rating buttons under practice, "Dispute this grade" under a daily typed answer
+    graded wrong (``round_id``)."""
     lines = [f"*{wording.CORRECT if fb.correct else wording.WRONG}*"]
     if fb.right is not None:
         if not fb.correct and fb.chosen is not None:
@@ -184,6 +186,9 @@ def feedback(fb: Feedback) -> list[Block]:
         blocks.append({"type": "actions", "block_id": "rate", "elements": [
             {"type": "button", "action_id": f"practice_rate_{r}", "value": fb.question_id,
              "text": {"type": "plain_text", "text": RATING_LABELS[r]}} for r in rates]})
+    elif round_id is not None and not fb.correct and fb.model_answer:
+        blocks.append({"type": "actions", "block_id": "dispute", "elements": [
+            button(wording.DISPUTE_BUTTON, "daily_dispute", str(round_id))]})
     return blocks
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, case, delete, func, select
+from sqlalchemy import Connection, case, delete, func, select, update
 from sqlalchemy.sql.expression import Executable
 
 from bot.storage.bulk import Bulk
@@ -85,6 +86,24 @@ def record(conn: Connection, entries: list[Entry]) -> None:
     _SCORE_UPSERT.execute(conn, [
         {"community_id": e.community_id, "period": e.period, "account_id": e.account_id, "points": e.points,
          "answered": 1, "correct": int(e.correct), "reached_at": e.when} for e in entries])
+    _apply_buckets(conn, deltas)
+
+
+def regrade(conn: Connection, *, community_id: int, account_id: int, periods: Sequence[str], points: int,
+            when: datetime) -> None:
+    """A wrong answer granted as correct: its points and its 'correct' join the boards it already counts on."""
+    current = {p: pts for p, pts in conn.execute(
+        select(Score.period, Score.points).where(Score.community_id == community_id, Score.account_id == account_id,
+                                                 Score.period.in_(sorted(periods))).with_for_update())}
+    deltas: Counter[tuple[int, str, int]] = Counter()
+    for period, old in current.items():
+        deltas[(community_id, period, old)] -= 1
+        deltas[(community_id, period, old + points)] += 1
+    values: dict[str, object] = {"points": Score.points + points, "correct": Score.correct + 1}
+    if points > 0:  # reached those points now, for ties
+        values["reached_at"] = when
+    conn.execute(update(Score).where(Score.community_id == community_id, Score.account_id == account_id,
+                                     Score.period.in_(sorted(current))).values(values))
     _apply_buckets(conn, deltas)
 
 

@@ -60,6 +60,10 @@ class Poster(Protocol):
         has paused its schedule (``wording.CHANNEL_LOST``, with the platform's channel link)."""
         ...
 
+    async def tell(self, place: Place, user: str, text: str) -> None:
+        """Tell a member of ``place``'s community something privately (a direct message)."""
+        ...
+
 
 class Timers(Protocol):
     """What the scheduler does for rounds: close timers, and jobs rebuilt after a schedule change."""
@@ -239,6 +243,18 @@ class Rounds:
             await poster.channel_lost(lost.place, lost.admin)
         except Exception as exc:  # they may not take direct messages: the log still has it
             log.warning("could not tell admin %s that %s was lost: %s", lost.admin, lost.place, exc)
+
+    async def tell(self, place: Place, user: str, text: str) -> bool:
+        """A private message to a member through their platform; False when it could not be sent."""
+        poster = self.posters.get(place.platform)
+        if poster is None:
+            return False
+        try:
+            await poster.tell(place, user, text)
+        except Exception as exc:  # they may not take direct messages
+            log.warning("could not tell %s on %s: %s", user, place.platform, exc)
+            return False
+        return True
 
     async def set_post_state(self, round_id: int, state: str, message_ref: str | None = None) -> None:
         def work(s: Session) -> None:

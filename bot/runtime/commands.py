@@ -91,8 +91,19 @@ class ReportQuestion:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class ShowDisputes:
+    """Admins: the disputed daily grades waiting in this community."""
+
+
+@dataclass(frozen=True, slots=True)
+class DecideDispute:
+    dispute_id: int
+    grant: bool
+
+
 Command = (Practice | Daily | Board | ShowStats | ShowHelp | ShowSchedule | SetSchedule | PauseSchedule
-           | RemoveSchedule | CloseRound | ForgetMe | ReportQuestion)
+           | RemoveSchedule | CloseRound | ForgetMe | ReportQuestion | ShowDisputes | DecideDispute)
 
 
 class ParseError(ValueError):
@@ -102,13 +113,14 @@ class ParseError(ValueError):
 # Every word that starts a command, for "did you mean" (console-only words included: they are
 # suggested there and simply never typed on Slack).
 COMMAND_WORDS = ("help", "daily", "leaderboard", "stats", "schedule", "report", "forget-me", "close",
-                 "skip", "quit", "as")
+                 "disputes", "grant", "decline", "skip", "quit", "as")
 SCHEDULE_USAGE = ("Usage: schedule set [HH:MM] [Area/City] [mon,tue,...|weekdays|daily] [window=8h] "
                   "[topics=a,b|all] [levels=junior,mid|all] (what you leave out is kept)")
 # ASCII only: `\d` and int() also accept other scripts' digits (and "①" passes isdigit() but not int()).
 _DURATION = re.compile(r"(?:([0-9]{1,4})d)?(?:([0-9]{1,5})h)?(?:([0-9]{1,6})m(?:in)?)?", re.ASCII)
 _MINUTES = re.compile(r"[0-9]{1,6}", re.ASCII)
 _TIME = re.compile(r"[0-9]{1,2}:[0-9]{2}", re.ASCII)
+_ID = re.compile(r"[0-9]{1,9}", re.ASCII)
 
 
 def parse_duration(text: str) -> int:
@@ -220,7 +232,7 @@ def _schedule_set(args: list[str]) -> SetSchedule:
     return SetSchedule(**found)  # type: ignore[arg-type]
 
 
-_NO_ARGS = {"daily", "stats", "forget-me", "close", "help"}
+_NO_ARGS = {"daily", "stats", "forget-me", "close", "help", "disputes"}
 
 
 def _period(word: str) -> str:
@@ -237,7 +249,7 @@ def _head(word: str) -> str:
             "leaderboard": "leaderboard", "board": "leaderboard", "lb": "leaderboard", "top": "leaderboard",
             "stats": "stats", "me": "stats", "progress": "stats", "forget-me": "forget-me",
             "forgetme": "forget-me", "forget": "forget-me", "close": "close", "report": "report",
-            "schedule": "schedule"}.get(word, "")
+            "schedule": "schedule", "disputes": "disputes", "grant": "grant", "decline": "decline"}.get(word, "")
 
 
 def parse(line: str, *, topics: Collection[str], levels: Collection[str], questions: Collection[str] = (),
@@ -274,6 +286,12 @@ def parse(line: str, *, topics: Collection[str], levels: Collection[str], questi
         return ForgetMe()
     if head == "close":
         return CloseRound()
+    if head == "disputes":
+        return ShowDisputes()
+    if head in ("grant", "decline"):
+        if len(args) != 1 or not _ID.fullmatch(args[0].lstrip("#")):
+            raise ParseError(f"Usage: {head} <dispute number> (see `disputes`)")
+        return DecideDispute(int(args[0].lstrip("#")), head == "grant")
     if head == "report":
         if len(args) < 2:
             raise ParseError("Usage: report <question-id> <what is wrong>")

@@ -78,6 +78,14 @@ async def run(service: Service, cmd: c.Command, *, member: Member, place: Place,
             return closed.summary
         case c.ForgetMe():
             return await engine.members.forget(member)
+        case c.ShowDisputes():
+            _admin(is_admin)
+            return await engine.disputes.pending(place)
+        case c.DecideDispute(dispute_id=n, grant=grant):
+            _admin(is_admin)
+            decision = await engine.disputes.decide(place, n, grant=grant)
+            await engine.rounds.tell(place, decision.member, decision.message)
+            return decision.notice
         case c.ReportQuestion(question_id=qid, reason=reason):
             return await engine.reports.add(member, qid, reason)
     raise UserError(wording.UNKNOWN_COMMAND_SHORT)

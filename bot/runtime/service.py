@@ -105,7 +105,8 @@ class Service:
     async def stop(self) -> None:
         await self.engine.rounds.stop()
         if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
+            if self.scheduler.running:  # a stop during start-up comes before the scheduler runs
+                self.scheduler.shutdown(wait=False)
             self.scheduler = None
         _SERVICES.pop(self.key, None)
         await asyncio.sleep(0)

@@ -268,3 +268,30 @@ async def test_two_processes_on_one_database_never_double_post(make_bot: BotFact
     await asyncio.gather(one.app.engine.rounds.post_due(sched.channel_id),
                          two.app.engine.rounds.post_due(sched.channel_id))
     assert len(posts(one.fake, channel(one.fake))) == 1
+
+
+async def test_a_daily_typed_answer_can_be_disputed_and_granted(bot: Bot) -> None:
+    await bot.app.engine.schedules.set(place(bot.fake), time_of_day="23:00", timezone="UTC", topics=("example",),
+                                       levels=("mid",))
+    for _ in range(3):  # two mid questions: post until the open one is up
+        await bot.say("flask-admin", sub("post-now"), admin=True)
+        post = posts(bot.fake, channel(bot.fake))[-1]
+        if post["embeds"][0]["footer"]["text"] == "example-open-factory":
+            break
+        await bot.say("flask-admin", sub("close"), admin=True)
+    opened = await bot.fake.click(post, buttons(post)["Answer"], who=ANN)
+    modal = await bot.fake.callback(opened)
+    fb = await bot.reply_to(await bot.fake.submit(modal["data"], {"text": "Make the app in a function."}, who=ANN))
+    assert fb["data"]["embeds"][0]["title"] == "Not quite."
+    assert list(buttons(fb["data"])) == ["Dispute this grade"]
+    disputed = await bot.click(fb, "Dispute this grade")
+    assert "Sent to this community's admins" in disputed["data"]["content"]
+    listing = await bot.say("flask-admin", sub("disputes"), admin=True)
+    assert "#1 Ann on example-open-factory" in listing["data"]["content"]
+    granted = await bot.say("flask-admin", sub("grant", opt("number", 1)), admin=True)
+    assert "granted" in granted["data"]["content"]
+    dm_channel = next(c for c, u in bot.fake.dms.items() if u == str(ANN["id"]))
+    [dm] = [m for m in bot.fake.messages.values() if m["channel_id"] == dm_channel]
+    assert "was granted by an admin" in dm["content"] and "+20 points" in dm["content"]
+    with bot.app.db.session() as s:
+        assert s.execute(select(Answer.correct, Answer.points)).all()[-1] == (True, 20)

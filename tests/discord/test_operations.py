@@ -25,7 +25,8 @@ async def test_drillbot_run_connects_when_the_token_is_set(fake: FakeDiscord, db
     app = make_app(db_url, clock, settings=settings_for(fake))
     task = asyncio.create_task(cli._run(app, ""))
     try:
-        await fake.wait_for(lambda: app.service.scheduler is not None, timeout=10)  # fully started
+        await fake.wait_for(lambda: app.service.scheduler is not None and app.service.scheduler.running,
+                            timeout=10)  # fully started
         assert "discord" in app.engine.rounds.posters
         [login] = fake.sent("GET", "/users/@me")
         sent = await fake.slash("flask-quiz", opt("topic", "more"), who=ANN)

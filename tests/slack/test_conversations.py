@@ -175,3 +175,29 @@ async def test_i_was_right_on_an_open_answer_reaches_the_maintainers(workspace: 
     assert overruled is not None and "Noted: you were right." in overruled.text
     with slack_app.db.session() as s:
         assert s.execute(select(Report.kind, Report.answer_text)).all() == [("overrule", "Put the app in a function.")]
+
+
+async def test_a_disputed_daily_grade_reaches_the_admins_and_the_member_is_told(workspace: Workspace) -> None:
+    fake = workspace.fake
+    await workspace.say(ADMIN, "schedule set 09:30 UTC topics=example levels=mid")
+    for _ in range(3):  # two mid questions: post until the open one is up
+        assert "Posted the daily question" in (await workspace.say(ADMIN, "daily")).text
+        message = fake.messages(CHANNEL)[-1]
+        if "example-open-factory" in blocks_text(message):
+            break
+        await workspace.say(ADMIN, "close")
+    user = new_user()
+    view = await workspace.open_answer_modal(user, message, ephemeral=False)
+    await workspace.submit(user, view, "It is about making the app in a function.")
+    fb = await workspace.reply(json.loads(view["private_metadata"])["url"])
+    assert "Not quite." in fb.text
+    disputed = await workspace.click(user, fb.body, "Dispute this grade")
+    assert disputed is not None and "Sent to this community's admins" in disputed.text
+    assert "Only admins" in (await workspace.say(new_user(), "disputes")).text
+    listing = await workspace.say(ADMIN, "disputes")
+    assert "#1" in listing.text and "making the app in a function" in listing.text
+    before = len(fake.called("chat.postMessage"))
+    assert "granted" in (await workspace.say(ADMIN, "grant 1")).text
+    dm = (await fake.wait_calls("chat.postMessage", before + 1))[-1]
+    assert dm.args["channel"] == user and "was granted by an admin" in dm.args["text"]
+    assert "+20 points" in dm.args["text"]
