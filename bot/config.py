@@ -111,6 +111,16 @@ class PracticeSection(_Section):
     maximum_interval_days: Annotated[int, Field(ge=1, le=36500)] = 365
 
 
+class GradingSection(_Section):
+    """Optional model-assisted grading of open answers: off unless ``model_url`` is set and a community's
+    admins opt in (answers then leave the server).  The key comes from the variable named by ``api_key_env``."""
+
+    model_url: str = ""  # an OpenAI-compatible chat-completions URL, e.g. http://127.0.0.1:11434/v1/chat/completions
+    model: str = ""
+    api_key_env: Annotated[str, Field(pattern=r"^([A-Z][A-Z0-9_]{0,63})?$")] = ""
+    timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 8.0
+
+
 class LeaderboardSection(_Section):
     size: Annotated[int, Field(ge=1, le=50)] = 10
     timezone: TimeZone = "UTC"
@@ -167,6 +177,7 @@ class Settings(_Section):
     rounds: RoundsSection = RoundsSection()
     scoring: ScoringSection = ScoringSection()
     practice: PracticeSection = PracticeSection()
+    grading: GradingSection = GradingSection()
     leaderboard: LeaderboardSection = LeaderboardSection()
     console: ConsoleSection = ConsoleSection()
     discord: DiscordSection = DiscordSection()

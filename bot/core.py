@@ -6,6 +6,7 @@ Components (``bot.practice``, ``bot.rounds``, ``bot.boards``, ``bot.members``, .
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -14,8 +15,10 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.content import Library
+from bot.content import Library, LoadedQuestion
 from bot.errors import DrillError
+from bot.grading.lexical import Grade
+from bot.grading.model import ModelGrader, uncertain
 from bot.members import identity
 from bot.members.identity import IdCache, Ids, Member, Place
 from bot.storage.batch import GroupCommit
@@ -35,6 +38,8 @@ class Core:
         self.clock = clock
         self._ids = IdCache()
         self._resolver: GroupCommit[Member, Ids] = GroupCommit(db, self._resolve_many)
+        self.model = ModelGrader(settings.grading)
+        self._opted_in: dict[int, tuple[bool, float]] = {}  # community id -> (model grading on, when read)
 
     async def tx(self, fn: Callable[[Session], T]) -> T:
         """Run ``fn`` in one transaction on the database thread."""
@@ -59,6 +64,27 @@ class Core:
         ids = await self._resolver.submit(member)
         self._ids.remember(member, ids)
         return ids
+
+    async def second_opinion(self, question: LoadedQuestion, text: str | None, g: Grade, community_id: int) -> Grade:
+        """An open answer's grade, with the grading model's opinion where configured, opted in and uncertain."""
+        if question.q.kind != "open" or not text or not self.model.configured or not uncertain(question.q, g):
+            return g
+        if not await self.model_grading(community_id):
+            return g
+        return await self.model.review(question.q, text, g)
+
+    async def model_grading(self, community_id: int) -> bool:
+        """Whether the community opted in to model grading (read at most once a minute per process)."""
+        known = self._opted_in.get(community_id)
+        if known is not None and time.monotonic() - known[1] < 60:
+            return known[0]
+        on = bool(await self.tx(lambda s: s.execute(select(Community.model_grading)
+                                                      .where(Community.id == community_id)).scalar()))
+        self._opted_in[community_id] = (on, time.monotonic())
+        return on
+
+    def model_grading_changed(self, community_id: int) -> None:
+        self._opted_in.pop(community_id, None)
 
     def forget_ids(self, member: Member) -> None:
         """Drop a member's cached ids (their account is gone)."""

@@ -19,6 +19,8 @@ HELP: tuple[HelpEntry, ...] = (
     HelpEntry(f"{COMMAND} report <question-id> <what is wrong>", "Tell the maintainers a question is wrong."),
     HelpEntry(f"{COMMAND} disputes", "Disputed daily grades waiting for a decision (admins)."),
     HelpEntry(f"{COMMAND} grant|decline <number>", "Grant (points added) or decline a disputed grade (admins)."),
+    HelpEntry(f"{COMMAND} grading model on|off", "Let typed answers near the line go to the grading model "
+              "configured in bot.toml (admins; answers leave the server)."),
     HelpEntry(f"{COMMAND} forget-me", "Delete everything the bot stores about you."),
     HelpEntry(f"{COMMAND} help", "This list."),
 )
@@ -192,3 +194,9 @@ YOUR_DISPUTE_GRANTED = ("Your disputed answer to {qid} was granted by an admin: 
                         "(+{points} points).")
 YOUR_DISPUTE_DECLINED = "An admin looked at your disputed answer to {qid} again: the grade stands."
 DISPUTE_BUTTON = "Dispute this grade"
+
+# Model-assisted grading (bot.grading.model), opted in per community by its admins.
+NO_GRADING_MODEL = "No grading model is configured for this bot ([grading] model_url in bot.toml)."
+MODEL_GRADING_ON = ("Model-assisted grading is on: typed answers near the line are also shown to the configured "
+                    "grading model (they leave this server). `grading model off` stops it.")
+MODEL_GRADING_OFF = "Model-assisted grading is off: answers are graded here only."

@@ -237,6 +237,13 @@ async def decline(interaction: Interaction, number: app_commands.Range[int, 1, 2
     await _decide(interaction, number, grant=False)
 
 
+@admin.command(name="model-grading", description="Let typed answers near the line go to the grading model.")
+@app_commands.describe(enabled="On: answers leave this server for the model configured in bot.toml")
+async def model_grading(interaction: Interaction, enabled: bool) -> None:
+    h, place = handlers(interaction), place_of(interaction)
+    await h.command(interaction, lambda: h.engine.members.model_grading(place, enabled), admin=True, once=True)
+
+
 async def _decide(interaction: Interaction, number: int, *, grant: bool) -> None:
     h, place = handlers(interaction), place_of(interaction)
 

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from bot import wording
 from bot.boards import scoreboard
 from bot.core import Core
-from bot.members.identity import Ids, Member
+from bot.errors import UserError
+from bot.members.identity import Ids, Member, Place
 from bot.storage.models import Account, Answer, Card, PracticeAnswer, ProcessedEvent, Report, Streak
 from bot.storage.upsert import insert_for
 from bot.views import Notice
@@ -26,6 +27,18 @@ class Members:
     async def resolve(self, member: Member) -> Ids:
         """Database ids for a member (created on first sight; see ``Core.resolve``)."""
         return await self.core.resolve(member)
+
+    async def model_grading(self, place: Place, on: bool) -> Notice:
+        """Admins: let open answers of this community go to the configured grading model, or stop it."""
+        if on and not self.core.model.configured:
+            raise UserError(wording.NO_GRADING_MODEL)
+
+        def work(s: Session) -> int:
+            comm, _ch = self.core.channel(s, place)
+            comm.model_grading = on
+            return comm.id
+        self.core.model_grading_changed(await self.core.tx(work))
+        return Notice(wording.MODEL_GRADING_ON if on else wording.MODEL_GRADING_OFF)
 
     async def forget(self, member: Member) -> Notice:
         """Delete every row about ``member``'s account (answers, scores, streaks, reviews, reports)."""

@@ -54,6 +54,7 @@ class Practice:
             raise NotFound(wording.QUESTION_GONE)
         g = grade(lq, choice, text)
         ids = await self.core.resolve(member)
+        g = await self.core.second_opinion(lq, text, g, ids.community_id)
         now = self.core.clock.now()
         scheduler = cards.scheduler_for(self.core.settings.practice)
         due = await self.core.tx(lambda s: cards.record(

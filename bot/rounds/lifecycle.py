@@ -277,6 +277,7 @@ class Rounds:
         # Graded here, not on the database thread, which then only has to write.
         g = grade(lq, choice, text)
         ids = await self.core.resolve(member)
+        g = await self.core.second_opinion(lq, text, g, ids.community_id)
         stored = await self._answers.submit(answers.DailyAnswer(
             round_id, qid, ids.account_id or 0, ids.community_id, ids.timezone, g, text, self.core.clock.now()))
         return feedback(stored.question, stored.grade, mode="daily", points=stored.points,

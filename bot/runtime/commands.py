@@ -102,8 +102,15 @@ class DecideDispute:
     grant: bool
 
 
+@dataclass(frozen=True, slots=True)
+class ModelGrading:
+    """Admins: open answers of this community may (or may no longer) go to the grading model."""
+
+    on: bool
+
+
 Command = (Practice | Daily | Board | ShowStats | ShowHelp | ShowSchedule | SetSchedule | PauseSchedule
-           | RemoveSchedule | CloseRound | ForgetMe | ReportQuestion | ShowDisputes | DecideDispute)
+           | RemoveSchedule | CloseRound | ForgetMe | ReportQuestion | ShowDisputes | DecideDispute | ModelGrading)
 
 
 class ParseError(ValueError):
@@ -113,7 +120,7 @@ class ParseError(ValueError):
 # Every word that starts a command, for "did you mean" (console-only words included: they are
 # suggested there and simply never typed on Slack).
 COMMAND_WORDS = ("help", "daily", "leaderboard", "stats", "schedule", "report", "forget-me", "close",
-                 "disputes", "grant", "decline", "skip", "quit", "as")
+                 "disputes", "grant", "decline", "grading", "skip", "quit", "as")
 SCHEDULE_USAGE = ("Usage: schedule set [HH:MM] [Area/City] [mon,tue,...|weekdays|daily] [window=8h] "
                   "[topics=a,b|all] [levels=junior,mid|all] (what you leave out is kept)")
 # ASCII only: `\d` and int() also accept other scripts' digits (and "①" passes isdigit() but not int()).
@@ -249,7 +256,8 @@ def _head(word: str) -> str:
             "leaderboard": "leaderboard", "board": "leaderboard", "lb": "leaderboard", "top": "leaderboard",
             "stats": "stats", "me": "stats", "progress": "stats", "forget-me": "forget-me",
             "forgetme": "forget-me", "forget": "forget-me", "close": "close", "report": "report",
-            "schedule": "schedule", "disputes": "disputes", "grant": "grant", "decline": "decline"}.get(word, "")
+            "schedule": "schedule", "disputes": "disputes", "grant": "grant", "decline": "decline",
+            "grading": "grading"}.get(word, "")
 
 
 def parse(line: str, *, topics: Collection[str], levels: Collection[str], questions: Collection[str] = (),
@@ -288,6 +296,10 @@ def parse(line: str, *, topics: Collection[str], levels: Collection[str], questi
         return CloseRound()
     if head == "disputes":
         return ShowDisputes()
+    if head == "grading":
+        if [a.lower() for a in args[:1]] != ["model"] or len(args) != 2 or args[1].lower() not in ("on", "off"):
+            raise ParseError("Usage: grading model on|off")
+        return ModelGrading(args[1].lower() == "on")
     if head in ("grant", "decline"):
         if len(args) != 1 or not _ID.fullmatch(args[0].lstrip("#")):
             raise ParseError(f"Usage: {head} <dispute number> (see `disputes`)")

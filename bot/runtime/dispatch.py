@@ -78,6 +78,9 @@ async def run(service: Service, cmd: c.Command, *, member: Member, place: Place,
             return closed.summary
         case c.ForgetMe():
             return await engine.members.forget(member)
+        case c.ModelGrading(on=on):
+            _admin(is_admin)
+            return await engine.members.model_grading(place, on)
         case c.ShowDisputes():
             _admin(is_admin)
             return await engine.disputes.pending(place)

@@ -67,6 +67,8 @@ class Community(Base):
     external_id: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Its admins let open answers be sent to the configured grading model ([grading] in bot.toml).
+    model_grading: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     __table_args__ = (UniqueConstraint("platform", "external_id"),)
 
 
