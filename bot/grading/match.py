@@ -136,7 +136,24 @@ class Answer:
         # One identifier ("attachment_filename", "flask.g") is matched as written: no extra word, no reordering.
         return self._find(want, loose=any(c.isspace() for c in phrase.strip()))
 
+    def _possible(self, want: tuple[_PhraseWord, ...]) -> bool:
+        """A cheap test before the search: every phrase word has some answer word that could stand for it."""
+        for k, p in enumerate(want):
+            if self._like(p):
+                continue
+            raw = p[0]
+            if any(raw[:n] in self._known for n in range(1, len(raw))):  # written apart: "clean up"
+                continue
+            joined = [raw + want[k + 1][0]] if k + 1 < len(want) else []  # written together: "setup"
+            joined += [want[k - 1][0] + raw] if k > 0 else []
+            if any(j in self._known or stem(j) in self._by_stem for j in joined):
+                continue
+            return False
+        return True
+
     def _find(self, want: tuple[_PhraseWord, ...], *, loose: bool) -> Match | None:
+        if not self._possible(want):
+            return None
         orders = [want]
         if len(want) == 2 and loose:
             orders.append((want[1], want[0]))
@@ -161,8 +178,10 @@ class Answer:
         joined = first_raw + want[1][0] if len(want) > 1 else None
         raws = set(self._like(want[0]))
         raws.update(first_raw[:n] for n in range(1, len(first_raw)) if first_raw[:n] in self._known)
-        if joined in self._known:
-            raws.add(joined)
+        if joined is not None:
+            raws.update(self._by_stem.get(stem(joined), ()))
+            if joined in self._known:
+                raws.add(joined)
         return sorted(i for r in raws for i in self._at[r])
 
     def has(self, phrase: str) -> bool:
