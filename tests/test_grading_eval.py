@@ -1,0 +1,61 @@
+"""The grader on the blind labelled set (tests/fixtures/grading/answers.jsonl): it must not fall
+below the floor reached when it was built.  Figures and method: docs/grading.md; bench/grading.py.
+
+The set was written before the grader was tuned, by writers who saw only the prompts, and
+labelled by a third reader; a third of the questions is held out and was never looked at
+while tuning, so the held-out floor measures what the grader does on answers it has not seen.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bot.content import load_library
+from bot.errors import UserError
+from bot.grading import grade
+from tests.conftest import CONTENT
+
+SET = Path(__file__).parent / "fixtures" / "grading" / "answers.jsonl"
+ROWS = [json.loads(line) for line in SET.read_text().splitlines() if line.strip()]
+LIBRARY, _ = load_library(CONTENT)
+
+# split -> (most false accepts, % of not-correct), (most false rejects, % of correct),
+#          (most negated + keyword-list answers accepted, % of those)
+FLOOR = {"tune": (3.0, 12.0, 3.0), "holdout": (6.0, 15.0, 5.0)}
+
+
+def _accepted(row: dict[str, str]) -> bool:
+    lq = LIBRARY.get(row["question_id"])
+    assert lq is not None, f"{row['question_id']} is gone from the pack: relabel or drop its answers"
+    try:
+        return grade(lq, None, row["text"]).correct
+    except UserError:  # a guard answered instead (keyword list, not English, ...)
+        return False
+
+
+def test_the_set_is_what_it_claims() -> None:
+    assert len(ROWS) >= 400 and len({r["question_id"] for r in ROWS}) >= 60
+    kinds = Counter(r["kind"] for r in ROWS)
+    assert set(kinds) == {"paraphrase", "terse", "casual", "partial", "wrong", "negated", "keywords"}
+    held = {r["question_id"] for r in ROWS if r["split"] == "holdout"}
+    assert held and not held & {r["question_id"] for r in ROWS if r["split"] == "tune"}  # held out by question
+    assert len(held) * 3 >= len({r["question_id"] for r in ROWS})
+
+
+@pytest.mark.parametrize("split", ["tune", "holdout"])
+def test_the_grader_stays_above_its_floor(split: str) -> None:
+    rows = [r for r in ROWS if r["split"] == split]
+    good = [r for r in rows if r["label"] == "correct"]
+    bad = [r for r in rows if r["label"] != "correct"]
+    gamed = [r for r in rows if r["kind"] in ("negated", "keywords")]
+    false_accepts = 100 * sum(map(_accepted, bad)) / len(bad)
+    false_rejects = 100 * sum(not _accepted(r) for r in good) / len(good)
+    gamed_accepted = 100 * sum(map(_accepted, gamed)) / len(gamed)
+    most_fa, most_fr, most_gamed = FLOOR[split]
+    assert false_accepts <= most_fa, f"false accepts {false_accepts:.1f} %"
+    assert false_rejects <= most_fr, f"false rejects {false_rejects:.1f} %"
+    assert gamed_accepted <= most_gamed, f"negated and keyword answers accepted {gamed_accepted:.1f} %"
