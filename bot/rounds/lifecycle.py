@@ -252,8 +252,13 @@ class Rounds:
     # -- answers and the live count ---------------------------------------------------------
 
     async def answer(self, member: Member, round_id: int, *, choice: int | None = None,
-                     text: str | None = None) -> Feedback:
-        """Grade and store a daily answer; once acknowledged it is never lost or counted twice."""
+                     text: str | None = None, where: Place | None = None) -> Feedback:
+        """Grade and store a daily answer; once acknowledged it is never lost or counted twice.
+
+        ``where``: the channel the platform says the answer was given in.  An answer from another
+        community is refused unless it was given in the round's own (shared) channel; see
+        ``bot.rounds.answers``.
+        """
         qid = await self._question_of(round_id)
         lq = self.core.library.get(qid)
         if lq is None:
@@ -262,7 +267,8 @@ class Rounds:
         g = grade(lq, choice, text)
         ids = await self.core.resolve(member)
         stored = await self._answers.submit(answers.DailyAnswer(
-            round_id, qid, ids.account_id or 0, ids.community_id, ids.timezone, g, text, self.core.clock.now()))
+            round_id, qid, ids.account_id or 0, ids.community_id, ids.timezone, g, text, self.core.clock.now(),
+            platform=member.platform, channel=where.channel if where is not None else None))
         return feedback(stored.question, stored.grade, mode="daily", points=stored.points,
                         next_review=stored.next_review)
 
