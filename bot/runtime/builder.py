@@ -15,6 +15,7 @@ from bot.content import LEVELS, Library, load_library
 from bot.engine import Engine
 from bot.errors import ConfigError
 from bot.members.identity import Place
+from bot.runtime import redact
 from bot.runtime.service import Service
 from bot.storage.db import Database
 
@@ -38,6 +39,7 @@ def build(config: Config, *, clock: Clock | None = None, key: str = "main", migr
     ``migrate_in_child``: for a long-running bot, keep Alembic out of the process.
     """
     started = time.perf_counter()
+    redact.install()  # before any adapter logs a request
     check_content_dir(config)
     library, _ = load_library(config.content_dir)
     check_schedules(config, library)
