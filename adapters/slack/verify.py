@@ -50,10 +50,24 @@ def well_formed(body: bytes, content_type: str) -> bool:
             return isinstance(json.loads(text), dict)
         form = parse_qs(text, keep_blank_values=True)
         if "payload" in form:
-            return len(form["payload"]) == 1 and isinstance(json.loads(form["payload"][0]), dict)
+            return len(form["payload"]) == 1 and _interactive(json.loads(form["payload"][0]))
         return bool(form) or text == ""
     except ValueError:  # not UTF-8, not JSON
         return False
+
+
+def _interactive(payload: object) -> bool:
+    """The fields Bolt reads before any listener runs (it indexes them unguarded) have their types."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
+        return False
+    shapes: dict[str, type | tuple[type, ...]] = {"view": dict, "user": dict, "team": (dict, type(None)),
+                                                  "actions": list, "channel": (dict, type(None))}
+    if any(key in payload and not isinstance(payload[key], kind) for key, kind in shapes.items()):
+        return False
+    view = payload.get("view")
+    if view is not None and not isinstance(view.get("type"), str):
+        return False
+    return all(isinstance(a, dict) for a in payload.get("actions") or [])
 
 
 def middleware(secret: str, path: str) -> Middleware:
