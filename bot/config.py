@@ -294,12 +294,12 @@ def check_database_url(url: str, source: str) -> None:
         if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("", "psycopg2"):
             parsed = parsed.set(drivername="postgresql+psycopg")  # as bot.storage.db does
         dialect = parsed.get_dialect()
-    except ArgumentError:
-        raise ConfigError(f"{label}: not a database URL; expected e.g. 'sqlite:///drillbot.db' or "
-                          "'postgresql+psycopg://user@host/db'") from None
     except NoSuchModuleError:
         raise ConfigError(f"{label}: unknown database kind {url.split(':', 1)[0]!r}; "
                           "expected sqlite or postgresql") from None
+    except ArgumentError:  # after its subclass above
+        raise ConfigError(f"{label}: not a database URL; expected e.g. 'sqlite:///drillbot.db' or "
+                          "'postgresql+psycopg://user@host/db'") from None
     try:
         dialect.import_dbapi()
     except ImportError as exc:
