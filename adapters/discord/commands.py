@@ -18,7 +18,7 @@ import discord
 from discord import app_commands
 from discord.app_commands import Choice
 
-from adapters.discord.handlers import NONE, Interaction, View, handlers, member_of, place_of, too_long
+from adapters.discord.handlers import NONE, Interaction, View, handlers, member_of, place_of, too_long, well_typed
 from bot import wording
 from bot.config import DAYS
 from bot.content import LEVELS
@@ -63,12 +63,15 @@ class DrillTree(app_commands.CommandTree[Any]):
     async def interaction_check(self, interaction: Interaction, /) -> bool:
         data: Any = interaction.data or {}
         if interaction.type is discord.InteractionType.autocomplete:
-            if interaction.guild_id is None or not _autocompletes(self, interaction):
+            if interaction.guild_id is None or not well_typed(data) or not _autocompletes(self, interaction):
                 await _no_suggestions(interaction)
                 return False
             return True
         if interaction.guild_id is None:
             await _refuse(interaction, wording.GUILD_ONLY)
+            return False
+        if not well_typed(data):
+            await _refuse(interaction, wording.BAD_OPTIONS)
             return False
         longest = too_long(data)
         if longest:

@@ -56,6 +56,32 @@ def fit(kw: dict[str, Any]) -> dict[str, Any]:
     return kw
 
 
+def well_typed(data: Any) -> bool:
+    """Every option's value has the type its option type says (discord.py converts before any check:
+    a number option holding ``":"`` raised ValueError inside discord.py, and the member got nothing)."""
+    options = data.get("options") if isinstance(data, dict) else None
+    if options is None:
+        return True
+    if not isinstance(options, list):
+        return False
+    for o in options:
+        if not isinstance(o, dict) or not isinstance(o.get("name"), str):
+            return False
+        kind, value = o.get("type"), o.get("value")
+        if kind in (1, 2):  # a subcommand or group: its own options
+            if not well_typed(o):
+                return False
+            continue
+        ok = {3: isinstance(value, str),
+              4: isinstance(value, int) and not isinstance(value, bool),
+              5: isinstance(value, bool),
+              10: isinstance(value, int | float) and not isinstance(value, bool)}.get(
+                  kind if isinstance(kind, int) else -1, False)
+        if not ok:
+            return False
+    return True
+
+
 def too_long(data: Any) -> int:
     """The length of the longest string option in an interaction's data (0 if none is too long)."""
     stack, longest = [data], 0

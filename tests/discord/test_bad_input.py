@@ -176,3 +176,13 @@ async def test_interaction_tokens_never_reach_the_logs(bot: Bot, caplog: pytest.
     assert "/interactions/" in logged or "webhooks" in logged or "INTERACTION_CREATE" in logged  # DEBUG was on
     assert sent.token not in logged
     assert channel(bot.fake)  # the fake still serves guild A
+
+
+@pytest.mark.parametrize("option", [opt("topic", ":", 10), opt("topic", "x", 4), opt("topic", "1", 5),
+                                    opt("topic", True, 4), opt("topic", "u", 6), {"name": "topic"}])
+async def test_option_values_of_the_wrong_type_for_their_kind_are_refused(
+        bot: Bot, errors: list[logging.LogRecord], option: JSON) -> None:
+    """discord.py converts a number option with float() before any hook: found by the fuzzer."""
+    reply = await bot.say("flask-quiz", option)
+    assert text(reply) == wording.BAD_OPTIONS
+    no_errors(errors)
