@@ -39,7 +39,7 @@ def _ref(card: QuestionCard) -> ids.Ref:
     return ids.Ref(question_id=card.question_id)
 
 
-class DrillButton(discord.ui.DynamicItem[Button], template=r"drill:.*"):
+class DrillButton(discord.ui.DynamicItem[Button], template=re.compile(r"drill:.*", re.DOTALL)):
     """Every button the bot makes.  Matched by the broad pattern ``drill:...`` so that a forged or
     stale custom id still reaches the handlers, which parse it once (``adapters.discord.ids``) and
     refuse what the bot could not have made, instead of leaving the click unanswered."""

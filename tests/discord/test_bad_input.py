@@ -75,6 +75,7 @@ async def test_a_click_forged_in_another_guild_or_a_dm_is_refused_and_scores_now
 @pytest.mark.parametrize("custom_id", [
     "drill:a:r:abc:1", "drill:a:r:" + "9" * 80 + ":1", "drill:a:r:1:9", "drill:a:r:-1:0", "drill:a:r:１:0",
     "drill:a:p:NOT A QUESTION:0", "drill:o:x:1", "drill:rep:", "drill:", "drill:a:r:1:0:extra",
+    "drill:\n", "drill:a:r:1\n:0",  # found by the fuzzer: "." did not match a newline, so no reply
 ])
 async def test_forged_custom_ids_get_a_refusal_not_a_traceback(
         bot: Bot, errors: list[logging.LogRecord], custom_id: str) -> None:
