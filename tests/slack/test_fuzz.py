@@ -152,7 +152,7 @@ async def test_fuzz_socket_mode_envelopes(socket_workspace: Any, slack_app: App,
     fake = socket_workspace.fake
     await fake.send_envelope("interactive", action, timeout=REPLY_WITHIN)
     with contextlib.suppress(AssertionError):  # not acknowledged: no listener for it
-        await fake.send_envelope(kind, random, timeout=0.2)
+        await fake.send_envelope(kind, random, timeout=0.1)
     await asyncio.sleep(0.02)  # the listeners' work after the ack
     no_errors(records)
     await other_workspace_left_no_trace(slack_app)
