@@ -5,15 +5,16 @@ Secrets never live here: tokens come from environment variables only.
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 import os
 import re
 import tomllib
+import zoneinfo
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
@@ -26,29 +27,43 @@ SECRET_VARS = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIG
                "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
 
 
+@functools.cache
+def _zones() -> frozenset[str]:
+    # The system's tz folder also lists files that are not zones of a place: drop them.
+    return frozenset(zoneinfo.available_timezones() - {"localtime", "posixrules", "Factory"})
+
+
+def _clip(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
+
+
 def check_timezone(name: str) -> str:
-    """Return ``name`` if it is an IANA time zone, else raise ValueError."""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r}; use an IANA name such as 'Europe/Berlin'") from None
+    """Return ``name`` if it is an IANA time zone, else raise ValueError.
+
+    Only the names in ``zoneinfo.available_timezones()``: ``ZoneInfo()`` alone also opens
+    tzdata's folders (``Etc``, ``America``: IsADirectoryError), ``localtime`` and
+    ``posixrules``, and raises OSError on a name too long for the file system.
+    """
+    if not isinstance(name, str) or name not in _zones():
+        raise ValueError(f"unknown time zone {_clip(name)}; use an IANA name such as 'Europe/Berlin'")
     return name
 
 
 def check_time(value: str) -> str:
     """Return ``value`` normalised to HH:MM if it is a 24-hour time, else raise ValueError."""
-    m = re.fullmatch(r"(\d{1,2}):(\d{2})", value.strip())
+    m = re.fullmatch(r"([0-9]{1,2}):([0-9]{2})", value.strip()) if isinstance(value, str) else None
     if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-        raise ValueError(f"{value!r} is not a time; use 24-hour HH:MM such as '09:30'")
+        raise ValueError(f"{_clip(value)} is not a time; use 24-hour HH:MM such as '09:30'")
     return f"{int(m.group(1)):02d}:{m.group(2)}"
 
 
 def check_days(days: list[str]) -> list[str]:
     out = []
     for d in days:
-        key = d.strip().lower()[:3]
+        key = d.strip().lower()[:3] if isinstance(d, str) else ""
         if key not in DAYS:
-            raise ValueError(f"{d!r} is not a day; use mon, tue, wed, thu, fri, sat, sun")
+            raise ValueError(f"{_clip(d)} is not a day; use mon, tue, wed, thu, fri, sat, sun")
         if key not in out:
             out.append(key)
     if not out:
@@ -172,6 +187,20 @@ class SlackSection(_Section):
     post_interval: Annotated[float, Field(ge=0, le=60)] = 1.0  # seconds between posts to one channel
 
 
+class RateLimit(_Section):
+    """A token bucket: ``burst`` actions at once, refilled at ``per_hour``."""
+
+    burst: Annotated[int, Field(ge=1, le=100_000)]
+    per_hour: Annotated[float, Field(gt=0, le=1_000_000)]
+
+
+class LimitsSection(_Section):
+    """Per-member limits (bot.members.limits): what one member may do, so no one fills the database."""
+
+    reports: RateLimit = RateLimit(burst=5, per_hour=20)
+    practice: RateLimit = RateLimit(burst=40, per_hour=720)  # questions asked plus answers given
+
+
 class Settings(_Section):
     bot: BotSection = BotSection()
     rounds: RoundsSection = RoundsSection()
@@ -182,6 +211,7 @@ class Settings(_Section):
     console: ConsoleSection = ConsoleSection()
     discord: DiscordSection = DiscordSection()
     slack: SlackSection = SlackSection()
+    limits: LimitsSection = LimitsSection()
     schedules: list[ScheduleSection] = []
 
 
@@ -238,6 +268,14 @@ def load_config(path: Path | None, *, database_url: str | None = None) -> Config
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ConfigError(f"{path}: file not found") from None
+        except IsADirectoryError:
+            raise ConfigError(f"{path}: is a folder; expected a bot.toml file") from None
+        except PermissionError:
+            raise ConfigError(f"{path}: cannot be read (permission denied)") from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{path}: not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     try:
@@ -251,12 +289,73 @@ def load_config(path: Path | None, *, database_url: str | None = None) -> Config
             got = "" if e["type"] in ("extra_forbidden", "missing") else f" (got {e['input']!r})"
             lines.append(f"{path or 'bot.toml'}: {_where(tuple(e['loc']))}: {msg}{got}")
         raise ConfigError("\n".join(lines)) from None
+    where = path or "bot.toml"
+    _check_schedules(settings, where)
     content = Path(settings.bot.content)
     content_dir = content if content.is_absolute() else base / content
     # The default folder name falls back to the packs installed with the bot, so a bot.toml
     # copied away from the checkout (into a Docker volume, say) still finds them.
     if (path is None or settings.bot.content == BotSection().content) and not content_dir.is_dir():
         content_dir = bundled_content()
-    url = (database_url or os.environ.get("DRILLBOT_DATABASE_URL") or settings.bot.database
-           or f"sqlite:///{data_dir() / 'drillbot.db'}")
+    if database_url:
+        url, source = database_url, "--database"
+    elif os.environ.get("DRILLBOT_DATABASE_URL"):
+        url, source = os.environ["DRILLBOT_DATABASE_URL"], "DRILLBOT_DATABASE_URL"
+    elif settings.bot.database:
+        url, source = settings.bot.database, f"{where}: [bot] database"
+    else:
+        url, source = f"sqlite:///{data_dir() / 'drillbot.db'}", ""
+    check_database_url(url, source)
     return Config(settings, path, content_dir, url)
+
+
+def check_content_dir(config: Config) -> None:
+    """Raise ConfigError naming ``[bot] content`` unless the content folder exists."""
+    d = config.content_dir
+    if not d.is_dir():
+        where = config.path or "bot.toml"
+        what = "is not a folder" if d.exists() else "not found"
+        raise ConfigError(f"{where}: [bot] content: {d} {what}; expected the folder of question packs "
+                          f"(a relative path is resolved beside {where})")
+
+
+def _check_schedules(settings: Settings, where: object) -> None:
+    """One schedule per channel: a second entry for the same channel would silently replace the first."""
+    seen: dict[tuple[str, str, str], int] = {}
+    for i, sc in enumerate(settings.schedules):
+        key = (sc.platform, sc.community, sc.channel)
+        if key in seen:
+            raise ConfigError(f"{where}: [schedules][{i}]: channel {sc.channel!r} of {sc.platform} community "
+                              f"{sc.community!r} already has a schedule in [schedules][{seen[key]}]; "
+                              "a channel has one schedule")
+        seen[key] = i
+
+
+def check_database_url(url: str, source: str) -> None:
+    """Raise ConfigError naming ``source`` unless ``url`` is a SQLAlchemy URL whose driver is installed."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    label = source or "the database URL"
+    try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ConfigError(f"{label}: unsupported database kind {parsed.get_backend_name()!r}; "
+                              "expected sqlite or postgresql")
+        if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("", "psycopg2"):
+            parsed = parsed.set(drivername="postgresql+psycopg")  # as bot.storage.db does
+        dialect = parsed.get_dialect()
+    except NoSuchModuleError:
+        raise ConfigError(f"{label}: unknown database kind {url.split(':', 1)[0]!r}; "
+                          "expected sqlite or postgresql") from None
+    except ArgumentError:  # after its subclass above
+        raise ConfigError(f"{label}: not a database URL; expected e.g. 'sqlite:///drillbot.db' or "
+                          "'postgresql+psycopg://user@host/db'") from None
+    try:
+        dialect.import_dbapi()
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] in ("psycopg", "psycopg_binary"):
+            raise  # an optional extra: the CLI names it with the install command for this installation
+        raise ConfigError(f"{label}: the database driver is not installed ({exc.name or exc})") from None
+    except ImportError as exc:
+        raise ConfigError(f"{label}: the database driver is not installed ({exc.name or exc})") from None

@@ -21,6 +21,7 @@ from bot.grading.lexical import Grade
 from bot.grading.model import ModelGrader, uncertain
 from bot.members import identity
 from bot.members.identity import IdCache, Ids, Member, Place
+from bot.members.limits import Limits
 from bot.storage.batch import GroupCommit
 from bot.storage.db import Database
 from bot.storage.models import Channel, Community
@@ -36,6 +37,7 @@ class Core:
         self.library = library
         self.settings = settings
         self.clock = clock
+        self.limits = Limits(settings.limits, clock)  # per-member allowances (reports, practice)
         self._ids = IdCache()
         self._resolver: GroupCommit[Member, Ids] = GroupCommit(db, self._resolve_many)
         self.model = ModelGrader(settings.grading)

@@ -79,6 +79,8 @@ NO_ROUND = "That round does not exist."
 ROUND_CLOSED = "This round has closed; the answer has been revealed in the channel."
 QUESTION_GONE = "This question is no longer in the question packs."
 ROUND_OTHER_QUESTION = "That round asks a different question."
+ROUND_OTHER_COMMUNITY = ("That question belongs to another community's channel, so it cannot be answered from "
+                         "here. Answer it in the channel where it was posted.")
 NO_OPEN_ROUND_HERE = "There is no open round in this channel."
 ROUND_ALREADY_CLOSED = "That round was already closed."
 UNKNOWN_COMMAND_SHORT = "Unknown command."
@@ -90,6 +92,23 @@ UNKNOWN_LEVEL = "Unknown level {level!r}. Levels: {levels}."
 NO_SUCH_QUESTION = "There is no question {qid!r}."
 UNKNOWN_TOPICS = "Unknown topic(s) {bad}. Topics: {topics}."
 LEVELS_ARE = "Levels are {levels}."
+
+TOO_FAST = "You are going faster than I can keep up with. Please try again in {when}."
+INPUT_TOO_LONG = ("That is longer than any command needs ({length:,} characters; the limit is {limit:,}). "
+                  "Try a shorter one.")
+GUILD_ONLY = "drillbot works in a server's channels, not in direct messages. Use it in a channel of your server."
+BAD_BUTTON = "That button is not one I made, or it is out of date. Use the buttons under a current question."
+BAD_OPTIONS = "I could not read that command's options. Pick them from the list Discord offers and try again."
+BAD_REQUEST = "I could not read that request. Please try again from the message or the command."
+ADMIN_CHECK_FAILED = ("I could not check your admin rights with Slack just now, so I did not do that. "
+                      "Please try again in a minute.")
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """A member's own text, quoted back to them, clipped so a reply always fits the platform's limits."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 # Guards on open answers (bot.grading.guards): nothing is recorded.
 ANSWER_TOO_LONG = "Answers can be up to {limit} characters; yours has {length}. Keep to the heart of it."

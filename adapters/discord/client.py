@@ -45,7 +45,7 @@ class _Drill:
                identify_interval: float) -> None:
         self.drill = handlers
         self.identify_interval = identify_interval
-        self.tree = app_commands.CommandTree(self)
+        self.tree = commands.DrillTree(self)
         commands.install(self.tree)
         self.dev_guilds = dev_guilds
         self.state_dir = state_dir

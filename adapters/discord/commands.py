@@ -8,6 +8,7 @@ from members without Manage Server (and ``Handlers.command`` checks again at run
 
 from __future__ import annotations
 
+import logging
 import re
 from functools import cache
 from typing import Any
@@ -17,12 +18,15 @@ import discord
 from discord import app_commands
 from discord.app_commands import Choice
 
-from adapters.discord.handlers import Interaction, View, handlers, member_of, place_of
+from adapters.discord.handlers import NONE, Interaction, View, handlers, member_of, place_of, too_long, well_typed
 from bot import wording
 from bot.config import DAYS
 from bot.content import LEVELS
 from bot.errors import UserError
+from bot.members.limits import MAX_INPUT
 from bot.views import Notice
+
+log = logging.getLogger(__name__)
 
 LEVEL_CHOICES = [Choice(name=lv, value=lv) for lv in LEVELS]
 LEVEL_SETS = [Choice(name="all levels", value="all"), *LEVEL_CHOICES,
@@ -37,8 +41,88 @@ def _zones() -> tuple[str, ...]:
     return tuple(sorted(z for z in available_timezones() if "/" in z or z == "UTC"))
 
 
-def _split(value: str | None) -> list[str]:
-    return [v for v in re.split(r"[,\s]+", (value or "").strip().lower()) if v]
+def _split(value: object) -> list[str]:
+    return [v for v in re.split(r"[,\s]+", str(value or "").strip().lower()) if v]
+
+
+def _text(value: object) -> str:
+    """A string option as text, whatever type a forged interaction gave it."""
+    return value.strip() if isinstance(value, str) else str(value).strip() if value is not None else ""
+
+
+class DrillTree(app_commands.CommandTree[Any]):
+    """The command tree, refusing what Discord would never send before any command runs.
+
+    Discord checks options against the registered commands; a forged or stale interaction
+    (a client with an old command list, a hand-made request through a proxy) is not checked,
+    so this tree refuses direct messages, over-long options and autocomplete on options that
+    have none, and turns every error discord.py raises about options (a choice never offered,
+    a wrong type, a command that changed) into a private reply instead of a traceback.
+    """
+
+    async def interaction_check(self, interaction: Interaction, /) -> bool:
+        data: Any = interaction.data or {}
+        if interaction.type is discord.InteractionType.autocomplete:
+            if interaction.guild_id is None or not well_typed(data) or not _autocompletes(self, interaction):
+                await _no_suggestions(interaction)
+                return False
+            return True
+        if interaction.guild_id is None:
+            await _refuse(interaction, wording.GUILD_ONLY)
+            return False
+        if not well_typed(data):
+            await _refuse(interaction, wording.BAD_OPTIONS)
+            return False
+        longest = too_long(data)
+        if longest:
+            await _refuse(interaction, wording.INPUT_TOO_LONG.format(length=longest, limit=MAX_INPUT))
+            return False
+        return True
+
+    async def on_error(self, interaction: Interaction, error: app_commands.AppCommandError, /) -> None:
+        if isinstance(error, app_commands.CommandInvokeError):
+            log.error("command %s failed", interaction.command and interaction.command.qualified_name,
+                      exc_info=error.original)
+            await _refuse(interaction, wording.BAD_REQUEST)
+            return
+        # The member's input (or a forged interaction), not a fault of ours: a warning, no traceback.
+        log.warning("interaction %s refused: %s: %s", interaction.id, type(error).__name__, error)
+        if interaction.type is discord.InteractionType.autocomplete:
+            await _no_suggestions(interaction)
+        else:
+            await _refuse(interaction, wording.BAD_OPTIONS)
+
+
+def _autocompletes(tree: app_commands.CommandTree[Any], interaction: Interaction) -> bool:
+    """The focused option exists, is a string, and its command suggests values for it."""
+    data: Any = interaction.data or {}
+    try:
+        command, options = tree._get_app_command_options(data)
+    except app_commands.AppCommandError:
+        return False
+    focused = next((o for o in options if isinstance(o, dict) and o.get("focused")), None)
+    if focused is None or not isinstance(focused.get("value"), str):
+        return False
+    param = command._params.get(str(focused.get("name")))
+    return param is not None and param.autocomplete is not None
+
+
+async def _refuse(interaction: Interaction, text: str) -> None:
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NONE)
+        else:
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NONE)
+    except discord.HTTPException as exc:
+        log.warning("interaction %s: Discord refused our reply: %s", interaction.id, exc)
+
+
+async def _no_suggestions(interaction: Interaction) -> None:
+    try:
+        if not interaction.response.is_done():
+            await interaction.response.autocomplete([])
+    except discord.HTTPException as exc:
+        log.warning("interaction %s: Discord refused our suggestions: %s", interaction.id, exc)
 
 
 # -- members ---------------------------------------------------------------------------------
@@ -50,7 +134,8 @@ def _split(value: str | None) -> list[str]:
 @app_commands.guild_only()
 async def quiz(interaction: Interaction, topic: str | None = None, level: Choice[str] | None = None) -> None:
     h, m = handlers(interaction), member_of(interaction)
-    await h.command(interaction, lambda: h.engine.practice.ask(m, topic=topic, level=level.value if level else None))
+    await h.command(interaction, lambda: h.engine.practice.ask(m, topic=_text(topic) or None,
+                                                              level=level.value if level else None))
 
 
 @quiz.autocomplete("topic")
@@ -100,7 +185,7 @@ async def forget_me(interaction: Interaction) -> None:
 @app_commands.describe(question="The question id (shown under every question)", reason="What is wrong with it")
 @app_commands.guild_only()
 async def report(interaction: Interaction, question: str, reason: app_commands.Range[str, 1, 1500]) -> None:
-    await handlers(interaction).report(interaction, question.strip(), reason)
+    await handlers(interaction).report(interaction, _text(question), _text(reason))
 
 
 # -- admins ----------------------------------------------------------------------------------
@@ -121,9 +206,9 @@ async def schedule(interaction: Interaction, time: str, timezone: str, days: str
     h, place = handlers(interaction), place_of(interaction)
 
     async def work() -> View:
-        day_list = _split(DAY_PRESETS.get((days or "").strip().lower(), days)) or list(DAYS)
+        day_list = _split(DAY_PRESETS.get(_text(days).lower(), days)) or list(DAYS)
         level_list = _split(levels.value) if levels and levels.value != "all" else []
-        view = await h.engine.schedules.set(place, time_of_day=time, timezone=timezone.strip(), days=day_list,
+        view = await h.engine.schedules.set(place, time_of_day=_text(time), timezone=_text(timezone), days=day_list,
                                            window_minutes=window, topics=tuple(_split(topics)),
                                            levels=tuple(level_list), by=member_of(interaction))
         await h.service.rebuild()

@@ -2,12 +2,7 @@
 buttons keep working after a restart: they are ``DynamicItem``s, matched by pattern, never
 looked up by message.
 
-Custom ids (Discord allows 100 characters):
-  drill:a:r:<round>:<n>     answer a daily round with option n
-  drill:a:p:<question>:<n>  answer a practice question with option n
-  drill:o:r:<round>         open question: the "Answer" button that opens a form
-  drill:o:p:<question>
-  drill:rep:<question>      report a problem with the question
+Custom ids and their one parser: ``adapters.discord.ids``.
 Forms (modals) are submitted with ``drill:f:...`` ids; see ``handlers.on_form``.
 """
 
@@ -19,7 +14,7 @@ from typing import Any, Protocol
 
 import discord
 
-from adapters.discord import render
+from adapters.discord import ids, render
 from bot import wording
 from bot.grading.guards import MAX_ANSWER
 from bot.views import Feedback, QuestionCard
@@ -31,12 +26,8 @@ TEXT_ID = "text"
 class Answerer(Protocol):
     """What a button needs from the handlers (``adapters.discord.handlers.Handlers``)."""
 
-    async def answer(self, interaction: discord.Interaction[Any], mode: str, ref: str, *,
-                     choice: int | None = None, text: str | None = None) -> None: ...
+    async def clicked(self, interaction: discord.Interaction[Any], parsed: ids.Parsed | None) -> None: ...
 
-    async def rate(self, interaction: discord.Interaction[Any], question_id: str, rating: str) -> None: ...
-
-    async def dispute(self, interaction: discord.Interaction[Any], round_id: int) -> None: ...
 
 
 def _answerer(interaction: discord.Interaction[Any]) -> Answerer:
@@ -44,92 +35,52 @@ def _answerer(interaction: discord.Interaction[Any]) -> Answerer:
     return h
 
 
-def _ref(card: QuestionCard) -> tuple[str, str]:
+def _ref(card: QuestionCard) -> ids.Ref:
     if card.mode == "daily" and card.round_id is not None:
-        return "r", str(card.round_id)
-    return "p", card.question_id
+        return ids.Ref(round_id=card.round_id)
+    return ids.Ref(question_id=card.question_id)
 
 
-class AnswerButton(discord.ui.DynamicItem[Button], template=r"drill:a:(?P<mode>[rp]):(?P<ref>[^:]+):(?P<n>\d)"):
-    def __init__(self, mode: str, ref: str, n: int, label: str = "") -> None:
-        super().__init__(discord.ui.Button(label=label or render.letter(n), style=discord.ButtonStyle.primary,
-                                           custom_id=f"drill:a:{mode}:{ref}:{n}"))
-        self.mode, self.ref, self.n = mode, ref, n
+class DrillButton(discord.ui.DynamicItem[Button], template=re.compile(r"drill:.*", re.DOTALL)):
+    """Every button the bot makes.  Matched by the broad pattern ``drill:...`` so that a forged or
+    stale custom id still reaches the handlers, which parse it once (``adapters.discord.ids``) and
+    refuse what the bot could not have made, instead of leaving the click unanswered."""
 
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
-                             match: re.Match[str], /) -> AnswerButton:
-        return cls(match["mode"], match["ref"], int(match["n"]))
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await _answerer(interaction).answer(interaction, self.mode, self.ref, choice=self.n)
-
-
-class OpenButton(discord.ui.DynamicItem[Button], template=r"drill:o:(?P<mode>[rp]):(?P<ref>[^:]+)"):
-    def __init__(self, mode: str, ref: str) -> None:
-        super().__init__(discord.ui.Button(label=render.ANSWER, style=discord.ButtonStyle.primary,
-                                           custom_id=f"drill:o:{mode}:{ref}"))
-        self.mode, self.ref = mode, ref
+    def __init__(self, custom_id: str, *, label: str = "?",
+                 style: discord.ButtonStyle = discord.ButtonStyle.primary) -> None:
+        super().__init__(discord.ui.Button(label=label, style=style, custom_id=custom_id))
+        self.raw = custom_id
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
-                             match: re.Match[str], /) -> OpenButton:
-        return cls(match["mode"], match["ref"])
+                             match: re.Match[str], /) -> DrillButton:
+        return cls(match.group(0))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await interaction.response.send_modal(Form(f"o:{self.mode}:{self.ref}", render.FORM_TITLE,
-                                                   render.FORM_LABEL))
+        await _answerer(interaction).clicked(interaction, ids.parse(self.raw))
 
 
-class ReportButton(discord.ui.DynamicItem[Button], template=r"drill:rep:(?P<qid>[^:]+)"):
-    def __init__(self, qid: str) -> None:
-        super().__init__(discord.ui.Button(label=render.REPORT, style=discord.ButtonStyle.secondary,
-                                           custom_id=f"drill:rep:{qid}"))
-        self.qid = qid
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
-                             match: re.Match[str], /) -> ReportButton:
-        return cls(match["qid"])
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await interaction.response.send_modal(Form(f"rep:{self.qid}", render.REPORT_TITLE, render.REPORT_LABEL))
+def answer_button(ref: ids.Ref, n: int, label: str = "") -> DrillButton:
+    return DrillButton(f"drill:a:{ref.encode()}:{n}", label=label or render.letter(n))
 
 
-class RateButton(discord.ui.DynamicItem[Button],
-                 template=r"drill:rt:(?P<qid>[^:]+):(?P<rating>again|hard|good|easy|right)"):
+def open_button(ref: ids.Ref) -> DrillButton:
+    return DrillButton(f"drill:o:{ref.encode()}", label=render.ANSWER)
+
+
+def report_button(qid: str) -> DrillButton:
+    return DrillButton(f"drill:rep:{qid}", label=render.REPORT, style=discord.ButtonStyle.secondary)
+
+
+def rate_button(qid: str, rating: str) -> DrillButton:
     """After practice feedback: the member's own rating for spaced repetition, or "I was right"."""
-
-    def __init__(self, qid: str, rating: str) -> None:
-        style = discord.ButtonStyle.success if rating == "right" else discord.ButtonStyle.secondary
-        super().__init__(discord.ui.Button(label=render.RATING_LABELS[rating], style=style,
-                                           custom_id=f"drill:rt:{qid}:{rating}"))
-        self.qid, self.rating = qid, rating
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
-                             match: re.Match[str], /) -> RateButton:
-        return cls(match["qid"], match["rating"])
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await _answerer(interaction).rate(interaction, self.qid, self.rating)
+    style = discord.ButtonStyle.success if rating == "right" else discord.ButtonStyle.secondary
+    return DrillButton(f"drill:rt:{qid}:{rating}", label=render.RATING_LABELS[rating], style=style)
 
 
-class DisputeButton(discord.ui.DynamicItem[Button], template=r"drill:dsp:(?P<round>[0-9]{1,18})"):
+def dispute_button(round_id: int) -> DrillButton:
     """Under the feedback on a daily typed answer graded wrong: ask the admins to look again."""
-
-    def __init__(self, round_id: int) -> None:
-        super().__init__(discord.ui.Button(label=wording.DISPUTE_BUTTON, style=discord.ButtonStyle.secondary,
-                                           custom_id=f"drill:dsp:{round_id}"))
-        self.round_id = round_id
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
-                             match: re.Match[str], /) -> DisputeButton:
-        return cls(int(match["round"]))
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await _answerer(interaction).dispute(interaction, self.round_id)
+    return DrillButton(f"drill:dsp:{round_id}", label=wording.DISPUTE_BUTTON, style=discord.ButtonStyle.secondary)
 
 
 class Form(discord.ui.Modal):
@@ -143,22 +94,34 @@ class Form(discord.ui.Modal):
                                            max_length=MAX_ANSWER))
 
 
-FORM_ID = re.compile(r"drill:f:(?:(?P<open>o):(?P<mode>[rp]):(?P<ref>[^:]+)|rep:(?P<qid>[^:]+)):[0-9a-f]+")
+def answer_form(ref: ids.Ref) -> Form:
+    return Form(f"o:{ref.encode()}", render.FORM_TITLE, render.FORM_LABEL)
 
-DYNAMIC_ITEMS = (AnswerButton, OpenButton, ReportButton, RateButton, DisputeButton)
+
+def report_form(qid: str) -> Form:
+    return Form(f"rep:{qid}", render.REPORT_TITLE, render.REPORT_LABEL)
+
+
+DYNAMIC_ITEMS = (DrillButton,)
 
 
 def question_view(card: QuestionCard, *, closed: bool = False) -> discord.ui.View:
-    """The buttons under a question: one per option (or "Answer"), and "Report a problem"."""
+    """The buttons under a question: one per option (or "Answer"), and "Report a problem".
+
+    Returned already stopped: every button is a ``DynamicItem``, dispatched by pattern, so
+    discord.py need not keep the view.  Unstopped, it would store every ephemeral practice
+    question's view for 15 minutes (memory growing with each command).
+    """
     view = discord.ui.View(timeout=None)
-    mode, ref = _ref(card)
+    ref = _ref(card)
     if not closed:
         if card.kind == "open":
-            view.add_item(OpenButton(mode, ref))
+            view.add_item(open_button(ref))
         else:
             for i, opt in enumerate(card.options):
-                view.add_item(AnswerButton(mode, ref, i, label=opt if card.kind == "truefalse" else ""))
-    view.add_item(ReportButton(card.question_id))
+                view.add_item(answer_button(ref, i, label=opt[:80] if card.kind == "truefalse" else ""))
+    view.add_item(report_button(card.question_id))
+    view.stop()
     return view
 
 
@@ -169,13 +132,13 @@ def feedback_view(fb: Feedback, *, round_id: int | None = None) -> discord.ui.Vi
         if round_id is None or fb.correct or fb.model_answer is None:
             return None
         view = discord.ui.View(timeout=None)
-        view.add_item(DisputeButton(round_id))
+        view.add_item(dispute_button(round_id))
         return view
     view = discord.ui.View(timeout=None)
     for rating in ("again", "hard", "good", "easy"):
-        view.add_item(RateButton(fb.question_id, rating))
+        view.add_item(rate_button(fb.question_id, rating))
     if not fb.correct and fb.model_answer is not None:
-        view.add_item(RateButton(fb.question_id, "right"))
+        view.add_item(rate_button(fb.question_id, "right"))
     return view
 
 

@@ -9,15 +9,16 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import discord
 
-from adapters.discord import components, render
+from adapters.discord import components, ids, render
 from bot import wording
 from bot.errors import NotAllowed, UserError
 from bot.members.identity import Member, Place
+from bot.members.limits import MAX_INPUT
 from bot.runtime.service import Service
 from bot.views import Feedback, Help, Leaderboard, Notice, QuestionCard, ScheduleView, Stats, Summary
 
@@ -28,6 +29,74 @@ SORRY = "Something went wrong on our side; it has been logged. Please try again.
 NONE = discord.AllowedMentions.none()
 Interaction = discord.Interaction[Any]
 View = QuestionCard | Leaderboard | Stats | Help | ScheduleView | Notice | Summary | Feedback
+# Discord's limits on what a message may hold (a longer one is refused: 400, code 50035).
+MAX_CONTENT = 2000
+MAX_DESCRIPTION = 4096
+MAX_FIELD = 1024
+MAX_TITLE = 256
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def fit(kw: dict[str, Any]) -> dict[str, Any]:
+    """Clip a message to Discord's limits, so a long echo of a member's text never loses the reply."""
+    if isinstance(kw.get("content"), str):
+        kw["content"] = clip(kw["content"], MAX_CONTENT)
+    embed = kw.get("embed")
+    if isinstance(embed, discord.Embed):
+        if embed.title:
+            embed.title = clip(embed.title, MAX_TITLE)
+        if embed.description:
+            embed.description = clip(embed.description, MAX_DESCRIPTION)
+        for i, f in enumerate(embed.fields):
+            embed.set_field_at(i, name=clip(f.name or "", MAX_TITLE), value=clip(f.value or "", MAX_FIELD),
+                               inline=bool(f.inline))
+    return kw
+
+
+def well_typed(data: Any) -> bool:
+    """Every option's value has the type its option type says (discord.py converts before any check:
+    a number option holding ``":"`` raised ValueError inside discord.py, and the member got nothing)."""
+    options = data.get("options") if isinstance(data, dict) else None
+    if options is None:
+        return True
+    if not isinstance(options, list):
+        return False
+    for o in options:
+        if not isinstance(o, dict) or not isinstance(o.get("name"), str):
+            return False
+        kind, value = o.get("type"), o.get("value")
+        if kind in (1, 2):  # a subcommand or group: its own options
+            if not well_typed(o):
+                return False
+            continue
+        ok = {3: isinstance(value, str),
+              4: isinstance(value, int) and not isinstance(value, bool),
+              5: isinstance(value, bool),
+              10: isinstance(value, int | float) and not isinstance(value, bool)}.get(
+                  kind if isinstance(kind, int) else -1, False)
+        if not ok:
+            return False
+    return True
+
+
+def too_long(data: Any) -> int:
+    """The length of the longest string option in an interaction's data (0 if none is too long)."""
+    stack, longest = [data], 0
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            value = node.get("value")
+            if isinstance(value, str) and len(value) > MAX_INPUT:
+                longest = max(longest, len(value))
+            stack += list(node.get("options") or []) + list(node.get("components") or [])
+            if isinstance(node.get("component"), dict):
+                stack.append(node["component"])
+        elif isinstance(node, list):
+            stack += node
+    return longest
 
 
 def member_of(interaction: Interaction) -> Member:
@@ -100,93 +169,117 @@ class Handlers:
         await self.send(interaction, **kw)
 
     async def send(self, interaction: Interaction, **kw: Any) -> None:
+        fit(kw)
         if interaction.response.is_done():
             await interaction.followup.send(**kw)
         else:
             await interaction.response.send_message(**kw)
 
+    async def refuse(self, interaction: Interaction, text: str) -> None:
+        """A private refusal; never raises (the interaction may already be answered or expired)."""
+        try:
+            await self.send(interaction, content=text, ephemeral=True, allowed_mentions=NONE)
+        except discord.HTTPException as exc:
+            log.warning("interaction %s: Discord refused our reply: %s", interaction.id, exc)
+
     async def guarded(self, interaction: Interaction, work: Awaitable[None]) -> None:
         """Run a handler; turn errors into private replies."""
         try:
+            if interaction.guild_id is None:  # every command is guild-only; a DM delivery is forged or stale
+                raise UserError(wording.GUILD_ONLY)
             await work
         except UserError as exc:
-            await self.send(interaction, content=str(exc), ephemeral=True, allowed_mentions=NONE)
+            await self.refuse(interaction, str(exc))
         except discord.HTTPException as exc:
             log.warning("interaction %s: Discord refused our reply: %s", interaction.id, exc)
         except Exception:
             log.exception("interaction %s failed", interaction.id)
             with contextlib.suppress(discord.HTTPException):  # already answered, or the token expired
                 await self.send(interaction, content=SORRY, ephemeral=True)
+        finally:
+            if isinstance(work, Coroutine):
+                work.close()  # not awaited when refused up front: close it without a warning
 
-    # -- answers --------------------------------------------------------------------------
+    # -- buttons, forms and answers -------------------------------------------------------
 
-    async def answer(self, interaction: Interaction, mode: str, ref: str, *, choice: int | None = None,
-                     text: str | None = None) -> None:
+    async def clicked(self, interaction: Interaction, parsed: ids.Parsed | None) -> None:
+        """A button under a question, its custom id parsed once (None: not one the bot made)."""
         if not self.first_delivery(interaction):
             return
-        await self.guarded(interaction, self._answer(interaction, mode, ref, choice, text))
+        await self.guarded(interaction, self._clicked(interaction, parsed))
 
-    async def _answer(self, interaction: Interaction, mode: str, ref: str, choice: int | None,
-                      text: str | None) -> None:
+    async def _clicked(self, interaction: Interaction, parsed: ids.Parsed | None) -> None:
+        match parsed:
+            case ids.AnswerClick(ref=ref, choice=choice):
+                await self._answer(interaction, ref, choice, None)
+            case ids.OpenClick(ref=ref):
+                await interaction.response.send_modal(components.answer_form(ref))
+            case ids.ReportClick(question_id=qid):
+                await interaction.response.send_modal(components.report_form(qid))
+            case ids.RateClick(question_id=qid, rating=rating):
+                await self._rate(interaction, qid, rating)
+            case ids.DisputeClick(round_id=round_id):
+                if await self.claim(interaction):
+                    await self.reply(interaction, await self.engine.disputes.file(member_of(interaction), round_id))
+            case _:
+                raise UserError(wording.BAD_BUTTON)
+
+    async def _answer(self, interaction: Interaction, ref: ids.Ref, choice: int | None, text: str | None) -> None:
         member = member_of(interaction)
-        if mode == "r":
+        if ref.round_id is not None:
             # No claim: the database allows one answer per member and round, so a replay is refused.
-            round_id = int(ref)
-            fb = await self.engine.rounds.answer(member, round_id, choice=choice, text=text)
-            await self.reply(interaction, fb, round_id=round_id)
-            self.service.engine.rounds.answered(round_id, delay=self.count_delay)
+            fb = await self.engine.rounds.answer(member, ref.round_id, choice=choice, text=text,
+                                                 where=place_of(interaction))
+            await self.reply(interaction, fb, round_id=ref.round_id)
+            self.service.engine.rounds.answered(ref.round_id, delay=self.count_delay)
             return
         if not await self.claim(interaction):
             return
-        fb = await self.engine.practice.answer(member, ref, choice=choice, text=text)
+        fb = await self.engine.practice.answer(member, ref.question_id or "", choice=choice, text=text)
         await self.reply(interaction, fb)
 
-    async def rate(self, interaction: Interaction, question_id: str, rating: str) -> None:
+    async def _rate(self, interaction: Interaction, question_id: str, rating: str) -> None:
         """A rating button under practice feedback (or "I was right")."""
-        if not self.first_delivery(interaction):
+        if not await self.claim(interaction):
             return
-
-        async def work() -> None:
-            if not await self.claim(interaction):
-                return
-            member = member_of(interaction)
-            practice = self.engine.practice
-            notice = (await practice.overrule(member, question_id) if rating == "right"
-                      else await practice.rate(member, question_id, rating))
-            await self.reply(interaction, notice)
-        await self.guarded(interaction, work())
-
-    async def dispute(self, interaction: Interaction, round_id: int) -> None:
-        """"Dispute this grade" under daily feedback: the answer goes to the community's admins."""
-        if not self.first_delivery(interaction):
-            return
-
-        async def work() -> None:
-            if await self.claim(interaction):
-                await self.reply(interaction, await self.engine.disputes.file(member_of(interaction), round_id))
-        await self.guarded(interaction, work())
+        member, practice = member_of(interaction), self.engine.practice
+        notice = (await practice.overrule(member, question_id) if rating == "right"
+                  else await practice.rate(member, question_id, rating))
+        await self.reply(interaction, notice)
 
     async def on_form(self, interaction: Interaction) -> None:
         """A submitted form (modal): an open answer or a report."""
         data: dict[str, Any] = dict(interaction.data or {})
-        m = components.FORM_ID.fullmatch(str(data.get("custom_id", "")))
-        if m is None:
-            return
-        text = components.form_text(data)
-        if m["open"]:
-            await self.answer(interaction, m["mode"], m["ref"], text=text)
-            return
-        await self.report(interaction, m["qid"], text)
-
-    async def report(self, interaction: Interaction, question_id: str, reason: str) -> None:
+        custom_id = data.get("custom_id")
+        parsed = ids.parse(custom_id) if isinstance(custom_id, str) else None
+        if parsed is None and not (isinstance(custom_id, str) and custom_id.startswith("drill:")):
+            return  # not ours
         if not self.first_delivery(interaction):
             return
+        text = components.form_text(data)
+        await self.guarded(interaction, self._form(interaction, parsed, text))
 
-        async def work() -> None:
-            if await self.claim(interaction):
-                notice = await self.engine.reports.add(member_of(interaction), question_id, reason)
-                await self.reply(interaction, notice)
-        await self.guarded(interaction, work())
+    async def _form(self, interaction: Interaction, parsed: ids.Parsed | None, text: str) -> None:
+        if len(text) > MAX_INPUT:
+            raise UserError(wording.INPUT_TOO_LONG.format(length=len(text), limit=MAX_INPUT))
+        match parsed:
+            case ids.AnswerForm(ref=ref):
+                await self._answer(interaction, ref, None, text)
+            case ids.ReportForm(question_id=qid):
+                await self._report(interaction, qid, text)
+            case _:
+                raise UserError(wording.BAD_BUTTON)
+
+    async def report(self, interaction: Interaction, question_id: str, reason: str) -> None:
+        """``/flask-report``: the question id as typed (checked by the engine) and the reason."""
+        if not self.first_delivery(interaction):
+            return
+        await self.guarded(interaction, self._report(interaction, question_id, reason))
+
+    async def _report(self, interaction: Interaction, question_id: str, reason: str) -> None:
+        if await self.claim(interaction):
+            notice = await self.engine.reports.add(member_of(interaction), question_id, reason)
+            await self.reply(interaction, notice)
 
     # -- commands -------------------------------------------------------------------------
 

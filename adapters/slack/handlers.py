@@ -10,7 +10,6 @@ could replace the ack in Bolt's HTTP path.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import time
@@ -23,10 +22,11 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters.slack import render
+from adapters.slack import ids, render
 from bot import wording
-from bot.errors import DrillError, UserError
+from bot.errors import DrillError, NotAllowed, UserError
 from bot.members.identity import Member, Place
+from bot.members.limits import MAX_INPUT
 from bot.runtime import commands, dispatch
 from bot.runtime.service import Service
 from bot.views import Feedback, Help, Leaderboard, Notice, QuestionCard, ScheduleView, Stats, Summary
@@ -40,14 +40,6 @@ ADMIN_COMMANDS = (commands.Daily, commands.SetSchedule, commands.PauseSchedule, 
 AFTER_ACK = 0.012
 ADMIN_TTL = 300.0  # seconds a users.info answer about admin rights is trusted
 Body = dict[str, Any]
-
-
-def _member(body: Body) -> Member:
-    user = body.get("user")
-    if isinstance(user, dict):  # interactive payloads
-        team = user.get("team_id") or (body.get("team") or {}).get("id", "")
-        return Member(PLATFORM, team, user["id"], user.get("username") or user.get("name") or "")
-    return Member(PLATFORM, body["team_id"], body["user_id"], body.get("user_name", ""))
 
 
 class Handlers:
@@ -85,7 +77,11 @@ class Handlers:
         hit = self._admin_cache.get(key)
         if hit is not None and time.monotonic() - hit[0] < ADMIN_TTL:
             return hit[1]
-        user = (await client.users_info(user=member.user))["user"]
+        try:
+            user = (await client.users_info(user=member.user))["user"]
+        except Exception as exc:  # Slack down, rate limited, token revoked: refuse, never guess
+            log.warning("slack: users.info for %s failed during an admin check: %s", member.user, exc)
+            raise NotAllowed(wording.ADMIN_CHECK_FAILED) from None
         allowed = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
         self._admin_cache[key] = (time.monotonic(), allowed)
         return allowed
@@ -113,18 +109,26 @@ class Handlers:
     async def on_command(self, ack: AsyncAck, body: Body, respond: AsyncRespond, client: AsyncWebClient) -> None:
         await ack()
         try:
-            if not await self._first(body, f"cmd:{body['trigger_id']}"):
+            if not await self._first(body, f"cmd:{ids.trigger(body)}"):
                 return
             blocks, text = await self.command(body, client)
             await self._reply(respond, blocks, text)
+        except UserError as exc:
+            await self._refuse(respond, exc)
         except Exception:
             await self._fail(respond)
 
     async def command(self, body: Body, client: AsyncWebClient) -> tuple[list[render.Block], str]:
         """Run ``/flask-quiz <text>``; returns what to show the member."""
-        member = _member(body)
-        place = Place(PLATFORM, body["team_id"], body["channel_id"], body.get("channel_name", ""))
+        member = ids.member(body)
+        name = body.get("channel_name", "")
+        place = Place(PLATFORM, member.community, ids.slack_id(body.get("channel_id"), "channel_id"),
+                      name if isinstance(name, str) else "")
         text = body.get("text", "")
+        if not isinstance(text, str):
+            raise ids.BadRequest("text")
+        if len(text) > MAX_INPUT:  # before parsing: the tokenizer is quadratic on pathological input
+            return self._notice(wording.INPUT_TOO_LONG.format(length=len(text), limit=MAX_INPUT))
         try:
             cmd = commands.parse(text, topics=set(self.engine.library.topics()), levels=self.engine.help().levels)
             if isinstance(cmd, commands.ShowHelp):
@@ -132,8 +136,12 @@ class Handlers:
             admin = isinstance(cmd, ADMIN_COMMANDS) and await self.is_admin(client, member)
             view = await dispatch.run(self.service, cmd, member=member, place=place, is_admin=admin)
         except (commands.ParseError, DrillError) as exc:
-            return render.notice(Notice(str(exc), ok=False)), str(exc)
+            return self._notice(str(exc))
         return self.show(view)
+
+    @staticmethod
+    def _notice(text: str) -> tuple[list[render.Block], str]:
+        return render.notice(Notice(text, ok=False)), text
 
     @staticmethod
     def show(view: dispatch.View) -> tuple[list[render.Block], str]:
@@ -161,13 +169,12 @@ class Handlers:
     async def on_choice(self, ack: AsyncAck, body: Body, action: Body, respond: AsyncRespond) -> None:
         await ack()
         try:
-            if not await self._first(body, f"act:{body['trigger_id']}"):
+            if not await self._first(body, f"act:{ids.trigger(body)}"):
                 return
-            ref, _, index = action["value"].rpartition("|")
-            daily = action["action_id"].startswith("daily")
-            fb = await self.answer(_member(body), daily, ref, int(index), None)
-            await self._reply(respond, render.feedback(fb, round_id=int(ref) if daily else None),
-                              render.feedback_text(fb))
+            daily = str(action.get("action_id", "")).startswith("daily")
+            ref, index = ids.choice_value(action, daily=daily)
+            fb = await self.answer(ids.member(body), ref, index, None, channel=ids.channel_of(body))
+            await self._reply(respond, render.feedback(fb, round_id=ref.round_id), render.feedback_text(fb))
         except UserError as exc:
             await self._reply(respond, render.notice(Notice(str(exc), ok=False)), str(exc))
         except Exception:
@@ -177,12 +184,13 @@ class Handlers:
         """A rating button under practice feedback (or "I was right")."""
         await ack()
         try:
-            if not await self._first(body, f"act:{body['trigger_id']}"):
+            if not await self._first(body, f"act:{ids.trigger(body)}"):
                 return
-            rating = action["action_id"].removeprefix("practice_rate_")
-            member, practice = _member(body), self.engine.practice
-            notice = (await practice.overrule(member, action["value"]) if rating == "right"
-                      else await practice.rate(member, action["value"], rating))
+            rating = str(action.get("action_id", "")).removeprefix("practice_rate_")
+            member, practice = ids.member(body), self.engine.practice
+            qid = ids.ref(action.get("value"), daily=False).question_id or ""
+            notice = (await practice.overrule(member, qid) if rating == "right"
+                      else await practice.rate(member, qid, rating))
             await self._reply(respond, render.notice(notice), notice.text)
         except UserError as exc:
             await self._reply(respond, render.notice(Notice(str(exc), ok=False)), str(exc))
@@ -193,73 +201,90 @@ class Handlers:
         """"Dispute this grade" under daily feedback: the answer goes to the workspace's admins."""
         await ack()
         try:
-            if not await self._first(body, f"act:{body['trigger_id']}"):
+            if not await self._first(body, f"act:{ids.trigger(body)}"):
                 return
-            notice = await self.engine.disputes.file(_member(body), int(action["value"]))
+            round_id = ids.ref(action.get("value"), daily=True).round_id or 0
+            notice = await self.engine.disputes.file(ids.member(body), round_id)
             await self._reply(respond, render.notice(notice), notice.text)
         except UserError as exc:
-            await self._reply(respond, render.notice(Notice(str(exc), ok=False)), str(exc))
+            await self._refuse(respond, exc)
         except Exception:
             await self._fail(respond)
 
-    async def answer(self, member: Member, daily: bool, ref: str, choice: int | None, text: str | None) -> Feedback:
-        if daily:
-            round_id = int(ref)
-            fb = await self.engine.rounds.answer(member, round_id, choice=choice, text=text)
-            self.service.engine.rounds.answered(round_id)  # the post's live count, throttled
+    async def answer(self, member: Member, ref: ids.Ref, choice: int | None, text: str | None, *,
+                     channel: str | None) -> Feedback:
+        """``channel``: where Slack says the answer was given (the round's own channel may be shared)."""
+        if ref.round_id is not None:
+            where = Place(PLATFORM, member.community, channel) if channel else None
+            fb = await self.engine.rounds.answer(member, ref.round_id, choice=choice, text=text, where=where)
+            self.service.engine.rounds.answered(ref.round_id)  # the post's live count, throttled
             return fb
-        return await self.engine.practice.answer(member, ref, choice=choice, text=text)
+        return await self.engine.practice.answer(member, ref.question_id or "", choice=choice, text=text)
 
     async def on_open(self, ack: AsyncAck, body: Body, action: Body, client: AsyncWebClient,
                       respond: AsyncRespond) -> None:
         await ack()
         try:
-            if not await self._first(body, f"act:{body['trigger_id']}"):
+            trigger_id = ids.trigger(body)
+            if not await self._first(body, f"act:{trigger_id}"):
                 return
-            daily = action["action_id"].startswith("daily")
-            prompt = await self._prompt(daily, action["value"])
-            meta = {"mode": "daily" if daily else "practice", "ref": action["value"],
-                    "url": body.get("response_url", ""), "channel": (body.get("channel") or {}).get("id", "")}
-            await client.views_open(trigger_id=body["trigger_id"], view=render.answer_modal(prompt, meta))
+            daily = str(action.get("action_id", "")).startswith("daily")
+            ref = ids.open_value(action, daily=daily)
+            prompt = await self._prompt(ref)
+            url = body.get("response_url", "")
+            meta = {"mode": "daily" if daily else "practice", "ref": ids.encode(ref),
+                    "url": url if isinstance(url, str) else "", "channel": ids.channel_of(body) or ""}
+            await client.views_open(trigger_id=trigger_id, view=render.answer_modal(prompt, meta))
         except UserError as exc:
-            await self._reply(respond, render.notice(Notice(str(exc), ok=False)), str(exc))
+            await self._refuse(respond, exc)
         except Exception:
             await self._fail(respond)
 
-    async def _prompt(self, daily: bool, ref: str) -> str:
-        qid = (await self.engine.rounds.card(int(ref)))[2].question_id if daily else ref
-        lq = self.engine.library.get(qid)
+    async def _prompt(self, ref: ids.Ref) -> str:
+        qid = (await self.engine.rounds.card(ref.round_id))[2].question_id if ref.round_id else ref.question_id
+        lq = self.engine.library.get(qid or "")
         if lq is None:
             raise UserError(wording.QUESTION_GONE)
         return lq.q.prompt
 
     async def on_modal(self, ack: AsyncAck, body: Body, view: Body, client: AsyncWebClient) -> None:
-        text = (view["state"]["values"].get(render.ANSWER_BLOCK, {}).get(render.ANSWER_INPUT, {})
-                .get("value") or "").strip()
+        # Everything is read before the ack: a bad field is then an error in the modal, not a lost answer.
+        try:
+            meta, member = ids.meta(view), ids.member(body)
+            view_id = ids.slack_id(view.get("id"), "view.id")
+            values = (view.get("state") or {}).get("values") or {}
+            value = (values.get(render.ANSWER_BLOCK) or {}).get(render.ANSWER_INPUT) or {}
+            text = value.get("value") or ""
+            if not isinstance(text, str):
+                raise ids.BadRequest("value")
+            text = text.strip()
+        except (ids.BadRequest, AttributeError):
+            await ack(response_action="errors", errors={render.ANSWER_BLOCK: wording.BAD_REQUEST})
+            return
         if not text:
             await ack(response_action="errors", errors={render.ANSWER_BLOCK: wording.TYPE_ANSWER})
             return
+        if len(text) > MAX_INPUT:
+            await ack(response_action="errors", errors={render.ANSWER_BLOCK: wording.INPUT_TOO_LONG.format(
+                length=len(text), limit=MAX_INPUT)})
+            return
         await ack()  # closes the modal; the feedback arrives as an ephemeral message
-        meta = json.loads(view.get("private_metadata") or "{}")
-        member = _member(body)
         try:
-            if not await self._first(body, f"view:{view['id']}:{view.get('hash', '')}"):
+            if not await self._first(body, f"view:{view_id}:{view.get('hash', '')}"):
                 return
-            daily = meta.get("mode") == "daily"
-            fb = await self.answer(member, daily, meta["ref"], None, text)
-            blocks = render.feedback(fb, round_id=int(meta["ref"]) if daily else None)
-            fallback = render.feedback_text(fb)
+            fb = await self.answer(member, meta.ref, None, text, channel=meta.channel or None)
+            blocks, fallback = render.feedback(fb, round_id=meta.ref.round_id), render.feedback_text(fb)
         except UserError as exc:
             blocks, fallback = render.notice(Notice(str(exc), ok=False)), str(exc)
         except Exception:
             log.exception("answer from the modal failed")
             blocks, fallback = render.notice(Notice("Something went wrong; please try again.", ok=False)), "Error"
         try:
-            if meta.get("url"):
-                await AsyncWebhookClient(meta["url"]).send(text=fallback, blocks=blocks, response_type="ephemeral",
-                                                           replace_original=False)
-            elif meta.get("channel"):
-                await client.chat_postEphemeral(channel=meta["channel"], user=member.user, text=fallback,
+            if meta.url:
+                await AsyncWebhookClient(meta.url).send(text=fallback, blocks=blocks, response_type="ephemeral",
+                                                        replace_original=False)
+            elif meta.channel:
+                await client.chat_postEphemeral(channel=meta.channel, user=member.user, text=fallback,
                                                 blocks=blocks)
         except Exception:
             log.exception("could not deliver modal feedback to %s", member.user)
@@ -272,8 +297,11 @@ class Handlers:
         if event.get("tab") != "home":
             return
         try:
-            member = Member(PLATFORM, context.team_id or body.get("team_id", ""), event["user"])
+            member = Member(PLATFORM, ids.slack_id(context.team_id or body.get("team_id"), "team_id"),
+                            ids.slack_id(event.get("user"), "user"))
             await client.views_publish(user_id=member.user, view=render.home(await self.engine.boards.stats(member)))
+        except ids.BadRequest as exc:
+            log.warning("slack: app_home_opened without a usable %s; ignored", exc.what)
         except Exception:
             log.exception("publishing the Home tab failed")
 
@@ -281,14 +309,25 @@ class Handlers:
         # Home tab clicks have no response_url: the question goes to the app's direct messages.
         await ack()
         try:
-            if not await self._first(body, f"act:{body['trigger_id']}"):
+            if not await self._first(body, f"act:{ids.trigger(body)}"):
                 return
-            member = _member(body)
+            member = ids.member(body)
             card = await self.engine.practice.ask(member)
             await client.chat_postMessage(channel=member.user, text=render.question_text(card),
                                           blocks=render.question(card))
+        except UserError as exc:
+            log.info("slack: practice from the Home tab refused: %s", exc)
         except Exception:
             log.exception("practice from the Home tab failed")
+
+    async def _refuse(self, respond: AsyncRespond, exc: UserError) -> None:
+        """Tell the member why not (a refusal, logged without a traceback)."""
+        if isinstance(exc, ids.BadRequest):
+            log.warning("slack: refused a request with a bad %s", exc.what)
+        try:
+            await self._reply(respond, render.notice(Notice(str(exc), ok=False)), str(exc))
+        except Exception as err:  # no response_url (a forged payload), or it expired
+            log.warning("slack: could not deliver a refusal: %s", err)
 
     async def _fail(self, respond: AsyncRespond) -> None:
         log.exception("handling a Slack request failed")

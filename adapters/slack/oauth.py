@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk.oauth.installation_store import Bot, Installation
@@ -18,10 +19,14 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete, func, select, update
 
 log = logging.getLogger(__name__)
 SCOPES = ("commands", "chat:write", "chat:write.public", "users:read")
+# Live OAuth states kept at most.  Anyone can GET /slack/install, and each visit issues a state:
+# without a bound, unauthenticated requests would grow the table by a row each.  An install
+# takes a person a minute; a flood evicts the oldest pending states, never anything else.
+MAX_STATES = 200
 
 
 class ThreadedInstallationStore(AsyncInstallationStore):
@@ -72,10 +77,36 @@ class ThreadedStateStore(AsyncOAuthStateStore):
         return log
 
     async def async_issue(self, *args: Any, **kwargs: Any) -> str:
-        return await asyncio.to_thread(self.store.issue)
+        return await asyncio.to_thread(self.issue)
+
+    def issue(self) -> str:
+        """A new state, after deleting expired ones and the oldest beyond ``MAX_STATES``."""
+        table = self.store.oauth_states
+        now = datetime.now(UTC).replace(tzinfo=None)  # slack-sdk stores naive UTC
+        with self.store.engine.begin() as conn:
+            conn.execute(delete(table).where(table.c.expire_at <= now))
+            live = conn.execute(select(func.count()).select_from(table)).scalar_one()
+            if live >= MAX_STATES:
+                keep = select(table.c.id).order_by(table.c.id.desc()).limit(MAX_STATES - 1).scalar_subquery()
+                conn.execute(delete(table).where(table.c.id.not_in(keep)))
+        return self.store.issue()
 
     async def async_consume(self, state: str) -> bool:
         return await asyncio.to_thread(self.store.consume, state)
+
+
+def forget_installer(store: SQLAlchemyInstallationStore, team_id: str, user_id: str) -> int:
+    """Blank a member's user id (and any user token) in their workspace's install records (forget-me).
+
+    The bot token stays: the workspace's install does not end because the person who clicked
+    "Add to Slack" asked to be forgotten.  Returns the rows changed.
+    """
+    table = store.installations
+    with store.engine.begin() as conn:
+        res = conn.execute(update(table).where(table.c.team_id == team_id, table.c.user_id == user_id)
+                           .values(user_id="", user_token=None, user_scopes=None, user_refresh_token=None,
+                                   user_token_expires_at=None))
+    return int(res.rowcount or 0)
 
 
 def stores(engine: Engine, client_id: str) -> tuple[ThreadedInstallationStore, ThreadedStateStore]:

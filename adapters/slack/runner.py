@@ -15,16 +15,19 @@ from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack import verify
 from adapters.slack.handlers import Handlers
 from adapters.slack.poster import PLATFORM, SlackPoster, make_client
 from bot.config import SlackSection
 from bot.errors import ChannelUnavailable, ConfigError
+from bot.members.identity import Member
 from bot.runtime.builder import App
 
 if TYPE_CHECKING:
     from adapters.slack.oauth import ThreadedInstallationStore
 
 log = logging.getLogger(__name__)
+EVENTS_PATH = "/slack/events"
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,13 @@ class SlackRunner:
 
             assert sec.client_id and sec.client_secret
             self.installs, states = oauth.stores(self.app.db.engine, sec.client_id)
+            installs = self.installs.store
+
+            async def forget(member: Member) -> bool:
+                if member.platform != PLATFORM:
+                    return False
+                return await asyncio.to_thread(oauth.forget_installer, installs, member.community, member.user) > 0
+            self.app.engine.members.on_forget(forget)
             settings = AsyncOAuthSettings(client_id=sec.client_id, client_secret=sec.client_secret,
                                           scopes=list(oauth.SCOPES), installation_store=self.installs,
                                           state_store=states)
@@ -126,14 +136,16 @@ class SlackRunner:
             await self.socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("slack: connected in socket mode")
             return
-        server = AsyncSlackAppServer(port=self.settings.port, path="/slack/events", app=bolt,
+        server = AsyncSlackAppServer(port=self.settings.port, path=EVENTS_PATH, app=bolt,
                                      host=self.settings.host)
+        # Verify before Bolt parses anything (see adapters.slack.verify); _check() ensured the secret.
+        server.web_app.middlewares.append(verify.middleware(self.secrets.signing_secret or "", EVENTS_PATH))
         self._site = web.AppRunner(server.web_app, access_log=None)
         await self._site.setup()
         site = web.TCPSite(self._site, self.settings.host, self.settings.port)
         await site.start()
         self.port = int(self._site.addresses[0][1])  # the real port when bot.toml says 0
-        log.info("slack: listening on http://%s:%s/slack/events", self.settings.host, self.port)
+        log.info("slack: listening on http://%s:%s%s", self.settings.host, self.port, EVENTS_PATH)
 
     async def serve(self) -> None:
         await self._stopped.wait()

@@ -241,6 +241,12 @@ def _read_toml(path: Path, rel: str, problems: list[Problem]) -> dict[str, Any] 
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         problems.append(Problem(rel, None, None, f"not valid TOML: {exc}"))
         return None
+    except IsADirectoryError:
+        problems.append(Problem(rel, None, None, "is a folder; a pack holds .toml files, one per topic"))
+        return None
+    except OSError as exc:  # unreadable: permissions, a dangling link
+        problems.append(Problem(rel, None, None, f"cannot be read ({exc.strerror or exc})"))
+        return None
 
 
 def load_pack(path: Path, problems: list[Problem], root: Path | None = None) -> Pack | None:

@@ -30,9 +30,10 @@ class Reports:
     async def add(self, member: Member, question_id: str, reason: str) -> Notice:
         """Store a member's report about ``question_id``."""
         if self.core.library.get(question_id) is None:
-            raise NotFound(wording.NO_SUCH_QUESTION.format(qid=question_id))
+            raise NotFound(wording.NO_SUCH_QUESTION.format(qid=wording.shown(question_id)))
         if not reason.strip():
             raise UserError(wording.REPORT_REASON)
+        self.core.limits.take("reports", member)
         ids = await self.core.resolve(member)
         now = self.core.clock.now()
         await self.core.tx(lambda s: s.add(Report(account_id=ids.account_id, question_id=question_id,

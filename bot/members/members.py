@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from sqlalchemy import delete, select
@@ -16,6 +17,8 @@ from bot.storage.models import Account, Answer, Card, PracticeAnswer, ProcessedE
 from bot.storage.upsert import insert_for
 from bot.views import Notice
 
+ForgetHook = Callable[[Member], Awaitable[bool]]
+
 
 class Members:
     """Who a member is in the database, and deleting them on request."""
@@ -23,6 +26,11 @@ class Members:
     def __init__(self, core: Core) -> None:
         self.core = core
         self._claims = 0
+        self._forget_hooks: list[ForgetHook] = []
+
+    def on_forget(self, hook: ForgetHook) -> None:
+        """Also run ``hook`` on forget-me: an adapter deleting what it stores itself (True: it held something)."""
+        self._forget_hooks.append(hook)
 
     async def resolve(self, member: Member) -> Ids:
         """Database ids for a member (created on first sight; see ``Core.resolve``)."""
@@ -41,7 +49,8 @@ class Members:
         return Notice(wording.MODEL_GRADING_ON if on else wording.MODEL_GRADING_OFF)
 
     async def forget(self, member: Member) -> Notice:
-        """Delete every row about ``member``'s account (answers, scores, streaks, reviews, reports)."""
+        """Delete every row about ``member``'s account (answers, scores, streaks, reviews, reports),
+        and whatever adapters registered with ``on_forget`` hold (a Slack installer's user id)."""
         def work(s: Session) -> bool:
             acc = s.execute(select(Account).where(Account.platform == member.platform,
                                                   Account.external_id == member.user)).scalar_one_or_none()
@@ -54,6 +63,8 @@ class Members:
             s.delete(acc)
             return True
         existed = await self.core.tx(work)
+        for hook in self._forget_hooks:
+            existed = await hook(member) or existed
         self.core.forget_ids(member)
         return Notice(wording.FORGOTTEN if existed else wording.NOTHING_TO_FORGET)
 

@@ -34,9 +34,11 @@ class Practice:
         """A private question for ``member``, chosen by spaced repetition."""
         library = self.core.library
         if topic and topic not in library.topics():
-            raise UserError(wording.UNKNOWN_TOPIC.format(topic=topic, topics=", ".join(sorted(library.topics()))))
+            raise UserError(wording.UNKNOWN_TOPIC.format(topic=wording.shown(topic),
+                                                         topics=", ".join(sorted(library.topics()))))
         if level and level not in LEVELS:
-            raise UserError(wording.UNKNOWN_LEVEL.format(level=level, levels=", ".join(LEVELS)))
+            raise UserError(wording.UNKNOWN_LEVEL.format(level=wording.shown(level), levels=", ".join(LEVELS)))
+        self.core.limits.take("practice", member)
         ids = await self.core.resolve(member)
         now = self.core.clock.now()
         choice = await self.core.tx(lambda s: cards.choose(
@@ -52,6 +54,7 @@ class Practice:
         lq = self.core.library.get(question_id)
         if lq is None:
             raise NotFound(wording.QUESTION_GONE)
+        self.core.limits.take("practice", member)
         g = grade(lq, choice, text)
         ids = await self.core.resolve(member)
         g = await self.core.second_opinion(lq, text, g, ids.community_id)

@@ -4,8 +4,16 @@ Answers that arrive together are written together (see
 ``bot.storage.batch.GroupCommit``): one query reads the rounds, one the
 answers already given, one the spaced-repetition cards; then one statement
 each inserts the answers, moves the boards and updates the cards.  Every
-refusal (closed round, bad option, second answer) is decided before anything
-is written, so it concerns only the member it was meant for.
+refusal (closed round, bad option, second answer, another community's round)
+is decided before anything is written, so it concerns only the member it was
+meant for.
+
+A round belongs to its channel's community.  An answer counts only when it comes
+from that community, or when the adapter says it was given in the round's own
+channel (a channel shared between workspaces, as Slack Connect does: the guest
+from another workspace is scored on the board of the round's community, where
+everyone else in that channel sees it).  A click forged in another community, or
+from a direct message, is refused.
 """
 
 from __future__ import annotations
@@ -23,11 +31,11 @@ from bot.boards import scoreboard
 from bot.boards.points import period_keys, points_for
 from bot.config import PracticeSection, ScoringSection
 from bot.content import Library, LoadedQuestion
-from bot.errors import AlreadyAnswered, DrillError, NotFound, RoundClosed
+from bot.errors import AlreadyAnswered, DrillError, NotAllowed, NotFound, RoundClosed
 from bot.grading import Grade
 from bot.practice import cards
 from bot.storage.bulk import Bulk
-from bot.storage.models import Answer, Round
+from bot.storage.models import Answer, Channel, Community, Round
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +50,9 @@ class DailyAnswer:
     grade: Grade
     text: str | None
     now: datetime
+    # Where the answer was given, as the platform reports it (None: the adapter cannot tell).
+    platform: str = ""
+    channel: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +74,10 @@ def store_answers(s: Session, items: list[DailyAnswer], *, library: Library, sco
     round_ids = sorted({a.round_id for a in items})
     # FOR SHARE on PostgreSQL: a concurrent close waits until these answers are in.
     rounds = {r.id: r for r in conn.execute(
-        select(Round.id, Round.question_id, Round.closes_at, Round.closed_at)
-        .where(Round.id.in_(round_ids)).with_for_update(read=True))}
+        select(Round.id, Round.question_id, Round.closes_at, Round.closed_at, Channel.community_id,
+               Channel.external_id.label("channel"), Community.platform, Community.timezone)
+        .join(Channel, Channel.id == Round.channel_id).join(Community, Community.id == Channel.community_id)
+        .where(Round.id.in_(round_ids)).with_for_update(read=True, of=Round))}
     taken: set[tuple[int, int]] = {(r, a) for r, a in conn.execute(
         select(Answer.round_id, Answer.account_id)
         .where(Answer.round_id.in_(round_ids), Answer.account_id.in_(sorted({a.account_id for a in items}))))}
@@ -80,12 +93,15 @@ def store_answers(s: Session, items: list[DailyAnswer], *, library: Library, sco
             results.append(exc)
             continue
         taken.add((a.round_id, a.account_id))
+        row = rounds[a.round_id]
+        # Scored where the round lives (the same as the member's own community but for a shared channel).
+        community_id, timezone = row.community_id, row.timezone
         pts = points_for(question.q.level, g.correct, scoring)
-        answer_rows.append({"round_id": a.round_id, "account_id": a.account_id, "community_id": a.community_id,
+        answer_rows.append({"round_id": a.round_id, "account_id": a.account_id, "community_id": community_id,
                             "topic": question.topic, "choice": g.choice, "text": a.text or None,
                             "correct": g.correct, "points": pts, "answered_at": a.now})
-        score_rows += [scoreboard.Entry(a.community_id, key, a.account_id, pts, g.correct, a.now)
-                       for key in period_keys(a.now, a.timezone)]
+        score_rows += [scoreboard.Entry(community_id, key, a.account_id, pts, g.correct, a.now)
+                       for key in period_keys(a.now, timezone)]
         reviews.append(cards.Review(a.account_id, question.id, g.correct, a.now))
         results.append((question, g, pts))
     if answer_rows:
@@ -106,6 +122,8 @@ def _check(a: DailyAnswer, row: Any, taken: set[tuple[int, int]],
            library: Library) -> tuple[LoadedQuestion, Grade]:
     if row is None:
         raise NotFound(wording.NO_ROUND)
+    if not _same_community(a, row):
+        raise NotAllowed(wording.ROUND_OTHER_COMMUNITY)
     if row.closed_at is not None or a.now >= row.closes_at:
         raise RoundClosed(wording.ROUND_CLOSED)
     question = library.get(row.question_id)
@@ -116,3 +134,10 @@ def _check(a: DailyAnswer, row: Any, taken: set[tuple[int, int]],
     if (a.round_id, a.account_id) in taken:
         raise AlreadyAnswered(wording.ALREADY_ANSWERED)
     return question, a.grade
+
+
+def _same_community(a: DailyAnswer, row: Any) -> bool:
+    """The answer comes from the round's community, or was given in the round's own channel."""
+    if a.community_id == row.community_id:
+        return True
+    return a.channel is not None and a.platform == row.platform and a.channel == row.channel

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from bot import wording
 from bot.content.present import question_card
 from bot.core import Core
-from bot.errors import ChannelUnavailable, DrillError, NotFound, UserError
+from bot.errors import ChannelUnavailable, DrillError, NotAllowed, NotFound, UserError
 from bot.grading import grade
 from bot.grading.feedback import feedback
 from bot.members.identity import Member, Place
@@ -111,6 +111,7 @@ class Rounds:
         self.posters: dict[str, Poster] = {}
         self.timers: Timers = _NoTimers()
         self._round_questions: dict[int, asyncio.Future[str | None]] = {}
+        self._round_places: dict[int, Place] = {}  # where each round lives (it never moves)
         self._answers: GroupCommit[answers.DailyAnswer, answers.Stored] = GroupCommit(core.db, self._store_answers)
         self._refreshing: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -198,6 +199,7 @@ class Rounds:
         known: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
         known.set_result(opened.card.question_id)
         self._round_questions[opened.round_id] = known
+        self._round_places[opened.round_id] = opened.place
 
     async def publish(self, opened: OpenedRound) -> None:
         """Post an opened round to its platform and arm its close timer."""
@@ -268,9 +270,20 @@ class Rounds:
     # -- answers and the live count ---------------------------------------------------------
 
     async def answer(self, member: Member, round_id: int, *, choice: int | None = None,
-                     text: str | None = None) -> Feedback:
-        """Grade and store a daily answer; once acknowledged it is never lost or counted twice."""
+                     text: str | None = None, where: Place | None = None) -> Feedback:
+        """Grade and store a daily answer; once acknowledged it is never lost or counted twice.
+
+        ``where``: the channel the platform says the answer was given in.  An answer from another
+        community is refused unless it was given in the round's own (shared) channel; see
+        ``bot.rounds.answers``.
+        """
         qid = await self._question_of(round_id)
+        # Refused before the member is looked up (and created): a refusal stores nothing.  The
+        # transaction checks again by database ids (bot.rounds.answers).
+        home = await self._place_of(round_id)
+        if (member.platform, member.community) != (home.platform, home.community) and (
+                where is None or (where.platform, where.channel) != (home.platform, home.channel)):
+            raise NotAllowed(wording.ROUND_OTHER_COMMUNITY)
         lq = self.core.library.get(qid)
         if lq is None:
             raise NotFound(wording.QUESTION_GONE)
@@ -279,9 +292,25 @@ class Rounds:
         ids = await self.core.resolve(member)
         g = await self.core.second_opinion(lq, text, g, ids.community_id)
         stored = await self._answers.submit(answers.DailyAnswer(
-            round_id, qid, ids.account_id or 0, ids.community_id, ids.timezone, g, text, self.core.clock.now()))
+            round_id, qid, ids.account_id or 0, ids.community_id, ids.timezone, g, text, self.core.clock.now(),
+            platform=member.platform, channel=where.channel if where is not None else None))
         return feedback(stored.question, stored.grade, mode="daily", points=stored.points,
                         next_review=stored.next_review)
+
+    async def _place_of(self, round_id: int) -> Place:
+        """The channel a round was posted in, looked up once per round."""
+        known = self._round_places.get(round_id)
+        if known is None:
+            if len(self._round_places) > 10_000:
+                self._round_places.clear()
+
+            def work(s: Session) -> Place:
+                channel_id = s.execute(select(Round.channel_id).where(Round.id == round_id)).scalar_one_or_none()
+                if channel_id is None:
+                    raise NotFound(wording.NO_ROUND)
+                return self.core.place_of(s, channel_id)
+            known = self._round_places[round_id] = await self.core.tx(work)
+        return known
 
     async def _question_of(self, round_id: int) -> str:
         """The question a round asks (it never changes), looked up once per round however many ask."""

@@ -103,12 +103,13 @@ class Schedules:
         except ValueError as exc:
             raise UserError(str(exc)) from None
         window = window_minutes or self.core.settings.rounds.window_minutes
-        if not 5 <= window <= 7 * 24 * 60:
+        if not isinstance(window, int) or isinstance(window, bool) or not 5 <= window <= 7 * 24 * 60:
             raise UserError(wording.BAD_WINDOW)
         known = self.library.topics()
         bad = [x for x in topics if x not in known]
         if bad:
-            raise UserError(wording.UNKNOWN_TOPICS.format(bad=", ".join(bad), topics=", ".join(sorted(known))))
+            raise UserError(wording.UNKNOWN_TOPICS.format(bad=wording.shown(", ".join(bad)),
+                                                          topics=", ".join(sorted(known))))
         if any(lv not in LEVELS for lv in levels):
             raise UserError(wording.LEVELS_ARE.format(levels=", ".join(LEVELS)))
         if not self.library.select(topics=topics, levels=levels):

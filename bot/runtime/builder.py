@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.clock import Clock, SystemClock
-from bot.config import Config, load_config
-from bot.content import load_library
+from bot.config import Config, check_content_dir, load_config
+from bot.content import LEVELS, Library, load_library
 from bot.engine import Engine
+from bot.errors import ConfigError
 from bot.members.identity import Place
+from bot.runtime import redact
 from bot.runtime.service import Service
 from bot.storage.db import Database
 
@@ -37,7 +39,10 @@ def build(config: Config, *, clock: Clock | None = None, key: str = "main", migr
     ``migrate_in_child``: for a long-running bot, keep Alembic out of the process.
     """
     started = time.perf_counter()
+    redact.install()  # before any adapter logs a request
+    check_content_dir(config)
     library, _ = load_library(config.content_dir)
+    check_schedules(config, library)
     db = Database(config.database_url)
     db.upgrade(in_child=migrate_in_child)
     engine = Engine(db=db, library=library, settings=config.settings, clock=clock or SystemClock())
@@ -45,6 +50,20 @@ def build(config: Config, *, clock: Clock | None = None, key: str = "main", migr
     log.info("ready in %.0f ms: %d questions, database %s", 1000 * (time.perf_counter() - started),
              len(library.questions), db.engine.url.render_as_string(hide_password=True))
     return App(config, db, engine, service)
+
+
+def check_schedules(config: Config, library: Library) -> None:
+    """Each ``[[schedules]]`` entry's topics exist and leave questions to ask; else ConfigError naming it."""
+    where = config.path or "bot.toml"
+    topics = library.topics()
+    for i, sc in enumerate(config.settings.schedules):
+        bad = [t for t in sc.topics if t not in topics]
+        if bad:
+            raise ConfigError(f"{where}: [schedules][{i}] topics: unknown topic(s) {', '.join(map(repr, bad))}; "
+                              f"expected some of: {', '.join(sorted(topics))}")
+        if not library.select(topics=tuple(sc.topics), levels=tuple(sc.levels)):
+            raise ConfigError(f"{where}: [schedules][{i}]: no question matches topics {sc.topics or 'all'} and "
+                              f"levels {sc.levels or list(LEVELS)}")
 
 
 async def seed_schedules(app: App) -> None:

@@ -419,7 +419,7 @@ class FakeDiscord:
 
     async def interact(self, kind: int, data: JSON, *, who: JSON, guild: int = 0, channel: int = 0,
                        admin: bool = False, message: JSON | None = None, iid: str | None = None,
-                       token: str | None = None) -> Sent:
+                       token: str | None = None, dm: bool = False) -> Sent:
         g = self.guilds[guild]
         ch = g["channels"][channel]
         sent = Sent(iid or str(next(self.ids)), token or uuid.uuid4().hex, {})
@@ -431,11 +431,17 @@ class FakeDiscord:
                        "permissions": perms, "deaf": False, "mute": False, "nick": None, "avatar": None},
             "app_permissions": "2251799813685247", "attachment_size_limit": 8 * 1024 * 1024, "entitlements": [],
             "authorizing_integration_owners": {"0": g["id"]}, "context": 0, "data": data}
+        if dm:  # a direct message: no guild, no member, the user at the top level (as Discord sends it)
+            for key in ("guild_id", "member", "guild_locale"):
+                payload.pop(key)
+            dm_channel = {"id": str(900_000 + int(who["id"]) % 1000), "type": 1, "recipients": [who]}
+            payload |= {"user": who, "channel_id": dm_channel["id"], "channel": dm_channel, "context": 1,
+                        "authorizing_integration_owners": {"1": who["id"]}}
         if message is not None:
             payload["message"] = message
         sent.payload = payload
         sent.sent_at = time.monotonic()
-        await self._dispatch(self.session_for(g["id"]), "INTERACTION_CREATE", payload)
+        await self._dispatch(self.session_for(None if dm else g["id"]), "INTERACTION_CREATE", payload)
         return sent
 
     async def slash(self, name: str, *options: JSON, who: JSON, **kw: Any) -> Sent:

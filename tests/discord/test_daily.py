@@ -288,7 +288,7 @@ async def test_a_daily_typed_answer_can_be_disputed_and_granted(bot: Bot) -> Non
     assert "Sent to this community's admins" in disputed["data"]["content"]
     listing = await bot.say("flask-admin", sub("disputes"), admin=True)
     assert "#1 Ann on example-open-factory" in listing["data"]["content"]
-    granted = await bot.say("flask-admin", sub("grant", opt("number", 1)), admin=True)
+    granted = await bot.say("flask-admin", sub("grant", opt("number", 1, kind=4)), admin=True)  # INTEGER
     assert "granted" in granted["data"]["content"]
     dm_channel = next(c for c, u in bot.fake.dms.items() if u == str(ANN["id"]))
     [dm] = [m for m in bot.fake.messages.values() if m["channel_id"] == dm_channel]

@@ -1,0 +1,140 @@
+"""The one parser of the custom ids the bot puts on buttons and forms.
+
+A custom id comes back from Discord as the member's client sent it, so it is input like any
+other: a forged one may carry letters for a round id, an 80-digit number, a choice the
+question never had.  Everything is validated here, once, into typed values; the handlers
+never call ``int()`` on a piece of a custom id.
+
+Custom ids (Discord allows 100 characters):
+  drill:a:r:<round>:<n>     answer a daily round with option n
+  drill:a:p:<question>:<n>  answer a practice question with option n
+  drill:o:r:<round>         open question: the "Answer" button that opens a form
+  drill:o:p:<question>
+  drill:rep:<question>      report a problem with the question
+  drill:rt:<question>:<r>   rate a practice answer: again|hard|good|easy, or right ("I was right")
+  drill:dsp:<round>         dispute the grade of one's daily answer
+  drill:f:o:<r|p>:<ref>:<nonce>   a submitted answer form
+  drill:f:rep:<question>:<nonce>  a submitted report form
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_ROUND_ID = 2**63 - 1  # a database BIGINT; larger numbers are never ours
+MAX_CHOICE = 4  # choices have 2..5 options (the engine checks the question's own count)
+_ROUND = re.compile(r"[1-9][0-9]{0,18}")
+_QUESTION = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+_NONCE = re.compile(r"[0-9a-f]{1,32}")
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """What a button is about: a daily round (by id) or a practice question (by id)."""
+
+    round_id: int | None = None
+    question_id: str | None = None
+
+    @property
+    def daily(self) -> bool:
+        return self.round_id is not None
+
+    def encode(self) -> str:
+        return f"r:{self.round_id}" if self.round_id is not None else f"p:{self.question_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerClick:
+    ref: Ref
+    choice: int
+
+
+@dataclass(frozen=True, slots=True)
+class OpenClick:
+    ref: Ref
+
+
+@dataclass(frozen=True, slots=True)
+class ReportClick:
+    question_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerForm:
+    ref: Ref
+
+
+@dataclass(frozen=True, slots=True)
+class ReportForm:
+    question_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RateClick:
+    question_id: str
+    rating: str
+
+
+@dataclass(frozen=True, slots=True)
+class DisputeClick:
+    round_id: int
+
+
+RATINGS = ("again", "hard", "good", "easy", "right")
+Parsed = AnswerClick | OpenClick | ReportClick | AnswerForm | ReportForm | RateClick | DisputeClick
+
+
+def round_id(text: str) -> int | None:
+    """A round id: 1..2**63-1 in plain ASCII digits, else None."""
+    if not _ROUND.fullmatch(text):
+        return None
+    value = int(text)
+    return value if value <= MAX_ROUND_ID else None
+
+
+def question_id(text: str) -> str | None:
+    return text if _QUESTION.fullmatch(text) else None
+
+
+def ref(mode: str, text: str) -> Ref | None:
+    if mode == "r":
+        rid = round_id(text)
+        return Ref(round_id=rid) if rid is not None else None
+    if mode == "p":
+        qid = question_id(text)
+        return Ref(question_id=qid) if qid is not None else None
+    return None
+
+
+def parse(custom_id: str) -> Parsed | None:
+    """The typed meaning of a custom id, or None when it is not one the bot could have made."""
+    if not isinstance(custom_id, str) or len(custom_id) > 100:
+        return None
+    parts = custom_id.split(":")
+    if len(parts) < 3 or parts[0] != "drill":
+        return None
+    kind, rest = parts[1], parts[2:]
+    match kind, rest:
+        case "a", [mode, text, n] if len(n) == 1 and "0" <= n <= str(MAX_CHOICE):
+            r = ref(mode, text)
+            return AnswerClick(r, int(n)) if r is not None else None
+        case "o", [mode, text]:
+            r = ref(mode, text)
+            return OpenClick(r) if r is not None else None
+        case "rep", [text]:
+            qid = question_id(text)
+            return ReportClick(qid) if qid is not None else None
+        case "rt", [text, rating] if rating in RATINGS:
+            qid = question_id(text)
+            return RateClick(qid, rating) if qid is not None else None
+        case "dsp", [text]:
+            rid = round_id(text)
+            return DisputeClick(rid) if rid is not None else None
+        case "f", ["o", mode, text, nonce] if _NONCE.fullmatch(nonce):
+            r = ref(mode, text)
+            return AnswerForm(r) if r is not None else None
+        case "f", ["rep", text, nonce] if _NONCE.fullmatch(nonce):
+            qid = question_id(text)
+            return ReportForm(qid) if qid is not None else None
+    return None
