@@ -17,6 +17,7 @@ from bot import wording
 from bot.errors import DrillError, UserError
 from bot.grading import parse_choice
 from bot.members.identity import Member, Place
+from bot.rounds.posting import Attempt
 from bot.runtime import commands, dispatch
 from bot.runtime.service import Service
 from bot.views import (
@@ -61,10 +62,15 @@ class ConsoleAdapter:
 
     # -- the Poster port ------------------------------------------------------------------
 
-    async def post_round(self, place: Place, card: QuestionCard) -> str | None:
+    async def post_round(self, place: Place, card: QuestionCard, attempt: Attempt) -> str | None:
+        # The terminal has no history to look in: a question shown again after a crash is harmless.
+        await attempt.sending()
         self.say(f"#{place.channel} · daily question\n" + render.question(card, self.tz))
         self.current = card
         return f"console:{card.round_id}"
+
+    async def find_round(self, place: Place, attempt: Attempt) -> str | None:
+        return None
 
     async def update_round(self, place: Place, message_ref: str, card: QuestionCard,
                            summary: Summary | None) -> None:
