@@ -106,7 +106,10 @@ class Handlers:
         try:
             await work
         except UserError as exc:
-            await self.send(interaction, content=str(exc), ephemeral=True, allowed_mentions=NONE)
+            try:
+                await self.send(interaction, content=str(exc), ephemeral=True, allowed_mentions=NONE)
+            except discord.HTTPException as refused:  # e.g. 400 "already acknowledged": a duplicate delivery
+                log.warning("interaction %s: Discord refused our reply: %s", interaction.id, refused)
         except discord.HTTPException as exc:
             log.warning("interaction %s: Discord refused our reply: %s", interaction.id, exc)
         except Exception:

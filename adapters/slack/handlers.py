@@ -75,6 +75,13 @@ class Handlers:
         await asyncio.sleep(AFTER_ACK)
         return await self.engine.members.claim(PLATFORM, key)
 
+    async def _release(self, key: str) -> None:
+        """The claimed work failed: let Slack's retry of the delivery do it."""
+        try:
+            await self.engine.members.release(PLATFORM, key)
+        except Exception:
+            log.exception("could not release the claim on %s", key)
+
     async def is_admin(self, client: AsyncWebClient, member: Member) -> bool:
         """Listed in bot.toml, or a workspace admin or owner (users.info, cached for a few minutes)."""
         if member.user in self.admins:
@@ -110,10 +117,15 @@ class Handlers:
 
     async def on_command(self, ack: AsyncAck, body: Body, respond: AsyncRespond, client: AsyncWebClient) -> None:
         await ack()
+        key = f"cmd:{body['trigger_id']}"
         try:
-            if not await self._first(body, f"cmd:{body['trigger_id']}"):
+            if not await self._first(body, key):
                 return
-            blocks, text = await self.command(body, client)
+            try:
+                blocks, text = await self.command(body, client)
+            except Exception:
+                await self._release(key)
+                raise
             await self._reply(respond, blocks, text)
         except Exception:
             await self._fail(respond)
@@ -158,16 +170,34 @@ class Handlers:
 
     async def on_choice(self, ack: AsyncAck, body: Body, action: Body, respond: AsyncRespond) -> None:
         await ack()
+        daily = action["action_id"].startswith("daily")
+        key = f"act:{body['trigger_id']}"
         try:
-            if not await self._first(body, f"act:{body['trigger_id']}"):
+            # A daily answer is not claimed: the database keeps one answer per member and round,
+            # and a repeat shows the stored answer's feedback (a claim committed before the answer
+            # lost the answer when the process died in between).
+            if not await self._claim_unless(daily, body, key):
                 return
             ref, _, index = action["value"].rpartition("|")
-            fb = await self.answer(_member(body), action["action_id"].startswith("daily"), ref, int(index), None)
+            try:
+                fb = await self.answer(_member(body), daily, ref, int(index), None)
+            except UserError:
+                raise
+            except Exception:
+                if not daily:
+                    await self._release(key)
+                raise
             await self._reply(respond, render.feedback(fb), render.feedback_text(fb))
         except UserError as exc:
             await self._reply(respond, render.notice(Notice(str(exc), ok=False)), str(exc))
         except Exception:
             await self._fail(respond)
+
+    async def _claim_unless(self, daily: bool, body: Body, key: str) -> bool:
+        if daily:
+            await asyncio.sleep(AFTER_ACK)  # still let the ack go out first
+            return True
+        return await self._first(body, key)
 
     async def answer(self, member: Member, daily: bool, ref: str, choice: int | None, text: str | None) -> Feedback:
         if daily:
@@ -209,14 +239,18 @@ class Handlers:
         await ack()  # closes the modal; the feedback arrives as an ephemeral message
         meta = json.loads(view.get("private_metadata") or "{}")
         member = _member(body)
+        daily = meta.get("mode") == "daily"
+        key = f"view:{view['id']}:{view.get('hash', '')}"
         try:
-            if not await self._first(body, f"view:{view['id']}:{view.get('hash', '')}"):
+            if not await self._claim_unless(daily, body, key):
                 return
-            fb = await self.answer(member, meta.get("mode") == "daily", meta["ref"], None, text)
+            fb = await self.answer(member, daily, meta["ref"], None, text)
             blocks, fallback = render.feedback(fb), render.feedback_text(fb)
         except UserError as exc:
             blocks, fallback = render.notice(Notice(str(exc), ok=False)), str(exc)
         except Exception:
+            if not daily:
+                await self._release(key)
             log.exception("answer from the modal failed")
             blocks, fallback = render.notice(Notice("Something went wrong; please try again.", ok=False)), "Error"
         try:

@@ -27,7 +27,7 @@ from bot.errors import AlreadyAnswered, DrillError, NotFound, RoundClosed
 from bot.grading import Grade
 from bot.practice import cards
 from bot.storage.bulk import Bulk
-from bot.storage.models import Answer, Round
+from bot.storage.models import Answer, Card, Round
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,3 +116,24 @@ def _check(a: DailyAnswer, row: Any, taken: set[tuple[int, int]],
     if (a.round_id, a.account_id) in taken:
         raise AlreadyAnswered(wording.ALREADY_ANSWERED)
     return question, a.grade
+
+
+@dataclass(frozen=True, slots=True)
+class Given:
+    """An answer already stored (to show its feedback again when its first reply was lost)."""
+
+    choice: int | None
+    text: str | None
+    points: int
+    next_review: datetime | None
+
+
+def given(s: Session, round_id: int, account_id: int, question_id: str) -> Given | None:
+    """The member's stored answer to a round, with when its question is due for review."""
+    row = s.execute(select(Answer.choice, Answer.text, Answer.points)
+                    .where(Answer.round_id == round_id, Answer.account_id == account_id)).first()
+    if row is None:
+        return None
+    due = s.execute(select(Card.due).where(Card.account_id == account_id, Card.question_id == question_id)
+                    ).scalar_one_or_none()
+    return Given(row.choice, row.text, row.points, due)

@@ -24,7 +24,7 @@ from bot import wording
 from bot.content import LoadedQuestion
 from bot.content.present import question_card
 from bot.core import Core
-from bot.errors import ChannelUnavailable, DrillError, NotFound, UserError
+from bot.errors import AlreadyAnswered, ChannelUnavailable, DrillError, NotFound, UserError
 from bot.grading import grade
 from bot.grading.feedback import feedback
 from bot.members.identity import Member, Place
@@ -325,8 +325,18 @@ class Rounds:
         # Graded here, not on the database thread, which then only has to write.
         g = grade(lq, choice, text)
         ids = await self.core.resolve(member)
-        stored = await self._answers.submit(answers.DailyAnswer(
-            round_id, qid, ids.account_id or 0, ids.community_id, ids.timezone, g, text, self.core.clock.now()))
+        account = ids.account_id or 0
+        try:
+            stored = await self._answers.submit(answers.DailyAnswer(
+                round_id, qid, account, ids.community_id, ids.timezone, g, text, self.core.clock.now()))
+        except AlreadyAnswered:
+            # Stored, but its reply may never have reached them (a crash between the commit and
+            # the reply, a platform's retry): show the answer they gave, never a second one.
+            before = await self.core.tx(lambda s: answers.given(s, round_id, account, qid))
+            if before is None:
+                raise
+            return feedback(lq, grade(lq, before.choice, before.text), mode="daily", points=before.points,
+                            next_review=before.next_review)
         return feedback(stored.question, stored.grade, mode="daily", points=stored.points,
                         next_review=stored.next_review)
 

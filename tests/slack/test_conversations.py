@@ -123,7 +123,8 @@ async def test_scheduled_daily_round_from_post_to_reveal(workspace: Workspace, s
     fb2 = await workspace.click(bob, message, labels[-1], ephemeral=False)
     assert fb1 is not None and fb2 is not None and fb1.body["replace_original"] is False
     again = await workspace.click(ann, message, labels[-1], ephemeral=False)
-    assert again is not None and "answers are final" in again.text
+    # Answers are final: a second click shows the feedback of the answer stored, not of this one.
+    assert again is not None and again.text == fb1.text and again.body["blocks"] == fb1.body["blocks"]
     # the live count, without revealing anything
     update = (await fake.wait_calls("chat.update"))[-1]
     assert "2 answered" in blocks_text(update.args) and "Answer:" not in blocks_text(update.args)
