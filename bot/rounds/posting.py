@@ -95,7 +95,8 @@ def mark_failed(s: Session, round_id: int, now: datetime) -> timedelta | None:
     rnd = s.get(Round, round_id, with_for_update=True)
     if rnd is None or rnd.closed_at is not None or rnd.post_state not in UNPOSTED:
         return None
-    wait = backoff(max(rnd.post_attempts, 1))
+    rnd.post_failures += 1
+    wait = backoff(rnd.post_failures)
     rnd.post_state, rnd.post_owner, rnd.post_lease_until = "failed", None, now + wait
     return wait
 

@@ -74,7 +74,7 @@ def open_round(s: Session, *, channel_id: int, slot: str, question_id: str,
     try:
         with s.begin_nested():
             rnd = Round(channel_id=channel_id, slot=slot, question_id=question_id,
-                        opened_at=now, closes_at=now + window, post_state="pending", post_attempts=0,
+                        opened_at=now, closes_at=now + window, post_state="pending", post_attempts=0, post_failures=0,
                         post_owner=owner, post_lease_until=lease_until)
             s.add(rnd)
     except IntegrityError:

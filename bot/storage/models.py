@@ -128,7 +128,8 @@ class Round(Base):
     # so "posting" or "failed" left behind by a crash is retried without a double post.
     post_state: Mapped[str] = mapped_column(String(12), default="pending")
     message_ref: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    post_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    post_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # requests sent
+    post_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # tries given up
     # The process posting the round holds it until ``post_lease_until`` (renewed while it
     # works); once that has passed, any process's sweep may claim it and retry.
     post_owner: Mapped[str | None] = mapped_column(String(80), nullable=True)

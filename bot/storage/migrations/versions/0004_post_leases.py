@@ -16,6 +16,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("rounds", schema=None) as batch_op:
         batch_op.add_column(sa.Column("post_attempts", sa.Integer(), nullable=False, server_default="0"))
+        batch_op.add_column(sa.Column("post_failures", sa.Integer(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("post_owner", sa.String(length=80), nullable=True))
         batch_op.add_column(sa.Column("post_lease_until", sa.DateTime(timezone=True), nullable=True))
 
@@ -24,4 +25,5 @@ def downgrade() -> None:
     with op.batch_alter_table("rounds", schema=None) as batch_op:
         batch_op.drop_column("post_lease_until")
         batch_op.drop_column("post_owner")
+        batch_op.drop_column("post_failures")
         batch_op.drop_column("post_attempts")
