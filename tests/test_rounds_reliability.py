@@ -6,6 +6,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
@@ -136,7 +137,11 @@ def test_ten_processes_migrate_an_empty_database_at_once(db_url: str) -> None:
     finally:
         engine.dispose()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DRILLBOT_MIGRATE_URL": db_url}
-    procs = [subprocess.Popen([sys.executable, "-m", "bot.storage.migrate"], env=env, stdout=subprocess.PIPE,
+    # Each child imports everything first, then all start migrating at the same instant.
+    start_at = time.time() + 4.0
+    race = ("import sys, time; import alembic.command, alembic.config; from bot.storage import migrate; "
+            f"time.sleep(max(0.0, {start_at} - time.time())); sys.exit(migrate.main())")
+    procs = [subprocess.Popen([sys.executable, "-c", race], env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for _ in range(10)]
     results = [p.communicate(timeout=120) for p in procs]
     failed = [(p.returncode, err[-400:]) for p, (_out, err) in zip(procs, results, strict=True) if p.returncode]
