@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.clock import FakeClock
@@ -12,7 +14,7 @@ from bot.members.identity import Place
 from bot.runtime.service import post_job
 from bot.storage.models import Channel, Round
 from tests.discord.conftest import Bot, BotFactory
-from tests.discord.fake_discord import FakeDiscord
+from tests.discord.fake_discord import FakeDiscord, sub
 from tests.discord.test_daily import posts
 
 
@@ -125,3 +127,25 @@ async def test_a_post_found_in_the_history_is_not_made_again(make_bot: BotFactor
     await bot.app.engine.rounds.sweep()
     check_posted_once(bot, [p])
     assert len(fake.sent("GET", rf"/channels/{p.channel}/messages")) == 1
+
+
+async def test_a_duplicate_delivery_after_a_restart_is_refused_quietly(
+        bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
+    """The same interaction again, in a process that has not seen it: Discord refuses the second reply."""
+    from tests.discord.conftest import ANN
+    from tests.discord.fake_discord import buttons
+    from tests.discord.test_daily import post_now, right_label
+
+    post = await post_now(bot)
+    await bot.say("flask-admin", sub("close"), admin=True)
+    right, _ = right_label(bot, post)
+    first = await bot.fake.click(post, buttons(post)[right], who=ANN)
+    assert "closed" in (await bot.reply_to(first))["data"]["content"]
+    bot.runner.handlers._seen.clear()  # a restarted process remembers no deliveries
+    with caplog.at_level(logging.WARNING):
+        await bot.fake.click(post, buttons(post)[right], who=ANN, iid=first.id, token=first.token)
+        await bot.fake.wait_for(lambda: len(bot.fake.callbacks[first.id]) == 2)
+        await asyncio.sleep(0.05)
+    assert bot.fake.callbacks[first.id][1].status == 400
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert any("refused our reply" in r.getMessage() for r in caplog.records)

@@ -6,12 +6,14 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.clock import FakeClock
 from bot.members.identity import Place
 from bot.runtime.builder import App
 from bot.runtime.service import post_job
-from tests.slack.conftest import ADMIN, CHANNEL, Workspace, new_user
-from tests.slack.fake_slack import TEAM, blocks_text
+from tests.slack.conftest import ADMIN, CHANNEL, Workspace, find_button, new_user
+from tests.slack.fake_slack import TEAM, action_payload, blocks_text
 
 
 async def test_practice_question_then_button_gives_private_feedback(workspace: Workspace) -> None:
@@ -145,3 +147,44 @@ async def test_admin_posts_now_and_the_button_answers_count(workspace: Workspace
     post = (await workspace.fake.wait_calls("chat.postMessage"))[-1]
     assert post.args["channel"] == "C0GENERAL"
     assert "Only admins" in (await workspace.say(new_user(), "daily")).text
+
+
+@pytest.mark.parametrize("daily", [True, False])
+async def test_a_delivery_whose_work_failed_is_handled_when_slack_retries_it(
+        workspace: Workspace, slack_app: App, monkeypatch: pytest.MonkeyPatch, daily: bool) -> None:
+    """The first try failed after the ack (in a killed process: never finished); Slack's retry stores it."""
+    fake = workspace.fake
+    if daily:
+        await slack_app.service.engine.rounds.post_now(Place("slack", TEAM, CHANNEL))
+        message = fake.messages(CHANNEL)[0]
+        component = slack_app.engine.rounds
+    else:
+        message = (await workspace.say(new_user(), "more junior")).body
+        component = slack_app.engine.practice  # type: ignore[assignment]
+    real = component.answer
+    calls = 0
+
+    async def failing_once(*args: object, **kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise ConnectionError("the database went away")
+        return await real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(component, "answer", failing_once)
+    user = new_user()
+    label = next(el["text"]["text"] for b in message["blocks"] for el in b.get("elements", [])
+                 if el.get("type") == "button" and el["text"]["text"] in "ABCDE")
+    url = fake.response_url()
+    payload = action_payload(user=user, action={"type": "button", "block_id": "b",
+                                                **find_button(message["blocks"], label)},
+                             message=message, channel=CHANNEL, response_url=url, ephemeral=not daily)
+    await workspace.transport.interactive(payload)
+    first = await workspace.reply(url)
+    assert "Something went wrong" in first.text
+    await workspace.transport.interactive(payload, retry=1)  # Slack's retry of the same delivery
+    second = await workspace.reply(url, 2)
+    assert calls == 2 and "went wrong" not in second.text and ("Correct" in second.text or "Not quite" in
+                                                                second.text), second.text
+    stats = await workspace.say(user, "stats")
+    assert ("Answered *1* (1 daily" if daily else "Answered *1* (0 daily, 1 practice)") in stats.text
