@@ -238,10 +238,11 @@ class Rounds:
             return
         rid = opened.round_id
         self._in_flight.add(rid)
+        early: dict[str, bool] = {}  # the reference stored as soon as the message existed -> closed since?
         try:
             ref = await poster.post_round(opened.place, opened.card, self._attempt(
                 rid, opened.key or posting.round_key(rid, str(rid)), opened.since or self.core.clock.now(),
-                opened.maybe_sent))
+                opened.maybe_sent, early))
         except PostAborted:
             log.info("round %s: not posted (closed, or another process took it over)", rid)
             return
@@ -255,16 +256,21 @@ class Rounds:
             return
         finally:
             self._in_flight.discard(rid)
-        if await self.core.tx(lambda s: posting.mark_posted(s, rid, ref)):
+        closed = early[ref] if ref is not None and ref in early else await self.core.tx(
+            lambda s: posting.mark_posted(s, rid, ref))  # one write less when nothing followed the message
+        if closed:
             await self._reveal_late(poster, opened, ref)
 
-    def _attempt(self, rid: int, key: str, since: datetime, maybe_sent: bool) -> Attempt:
+    def _attempt(self, rid: int, key: str, since: datetime, maybe_sent: bool,
+                 stored: dict[str, bool] | None = None) -> Attempt:
         async def sending() -> None:
             if not await self.core.tx(lambda s: posting.mark_sending(s, rid, self.process)):
                 raise PostAborted(f"round {rid}")
 
         async def posted(ref: str) -> None:
-            await self.core.tx(lambda s: posting.mark_posted(s, rid, ref))
+            closed = await self.core.tx(lambda s: posting.mark_posted(s, rid, ref))
+            if stored is not None:
+                stored[ref] = closed
 
         return Attempt(rid, key, since, maybe_sent, sending, posted)
 

@@ -54,10 +54,12 @@ async def test_global_and_per_route_429_waves_keep_the_pace_and_lose_nothing(mak
     places = widen(fake, 120)
     channels = await schedule(bot, places)
     hot = [p.channel for p in places[5:8]]
-    fake.storm(start_in=0.6, duration=0.5, is_global=True)  # every route refused for half a second
-    fake.storm(start_in=0.0, duration=2.0, is_global=False, path=rf"/channels/({'|'.join(hot)})/messages")
     start = len(fake.requests)
-    await asyncio.gather(*(post_job(bot.app.service.key, c) for c in channels))
+    broadcast = asyncio.gather(*(post_job(bot.app.service.key, c) for c in channels))
+    await fake.wait_for(lambda: fake.sent("POST", r"/channels/\d+/messages"))
+    fake.storm(start_in=0.3, duration=0.5, is_global=True)  # every route refused for half a second
+    fake.storm(start_in=0.0, duration=4.0, is_global=False, path=rf"/channels/({'|'.join(hot)})/messages")
+    await broadcast
     sent = [r for r in fake.requests[start:] if not r.path.startswith("/interactions/")]
     check_posted_once(bot, places)
     assert max_per_second([r.at for r in sent]) <= rate  # as the server saw it, 429s included
