@@ -96,7 +96,8 @@ async def storm(args: argparse.Namespace) -> None:
         limited = [r for r in rest if r.status == 429]
         result = outcome(fake, rows)
         per = Counter(result.posts_per_channel.values())
-        print(f"storm{' (calm)' if args.calm else ''}: {len(chans)} channels, rate {args.rate}/s, threads {args.threads}: {len(rest)} requests "
+        label = "storm (calm)" if args.calm else "storm"
+        print(f"{label}: {len(chans)} channels, rate {args.rate}/s, threads {args.threads}: {len(rest)} requests "
               f"in {took:.1f} s; max {max_per_second([r.at for r in rest])} in any second (server side); "
               f"429s drawn {len(limited)} ({100 * len(limited) / len(rest):.2f} %), of which over the fake's "
               f"own 50/s limit {fake.global_429s}; posts per channel {dict(per)}; "
