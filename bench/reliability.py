@@ -94,12 +94,14 @@ async def storm(args: argparse.Namespace) -> None:
             await child.kill()
         rest = [r for r in fake.requests if r.path.startswith("/channels/")]
         limited = [r for r in rest if r.status == 429]
+        on_hot = sum(1 for r in limited if r.path.split("/")[2] in hot)
         result = outcome(fake, rows)
         per = Counter(result.posts_per_channel.values())
         label = "storm (calm)" if args.calm else "storm"
         print(f"{label}: {len(chans)} channels, rate {args.rate}/s, threads {args.threads}: {len(rest)} requests "
               f"in {took:.1f} s; max {max_per_second([r.at for r in rest])} in any second (server side); "
-              f"429s drawn {len(limited)} ({100 * len(limited) / len(rest):.2f} %), of which over the fake's "
+              f"429s drawn {len(limited)} ({100 * len(limited) / len(rest):.2f} %; {on_hot} on the 5 hot routes), "
+              f"of which over the fake's "
               f"own 50/s limit {fake.global_429s}; posts per channel {dict(per)}; "
               f"missing refs {result.missing_ref}, wrong refs {result.wrong_ref}")
         await fake.close()
