@@ -37,6 +37,7 @@ from bot.storage.models import Round
 from bot.views import Feedback, QuestionCard, StreakChange, Summary
 
 log = logging.getLogger(__name__)
+CATCH_UP_AT_ONCE = 64  # channels posted at once when catching up at start
 ON_TIME = timedelta(minutes=1)  # how late the scheduler's own firing may run and still be on time
 
 
@@ -510,11 +511,17 @@ class Rounds:
     async def catch_up(self) -> None:
         """At start: close overdue rounds, retry stale and failed posts, make missed posts within grace."""
         await self.sweep(at_start=True)
-        for sched in await self.schedules.active(tuple(self.posters)):
-            try:
-                await self.post_due(sched.channel_id)
-            except Exception:  # one channel's failure never stops the others
-                log.exception("channel %s: catch-up failed", sched.channel_id)
+        # Concurrently (the platform's pacer spaces the requests): one channel waiting out a
+        # 429 wave or retrying a 503 must not hold up every channel after it.
+        gate = asyncio.Semaphore(CATCH_UP_AT_ONCE)
+
+        async def one(channel_id: int) -> None:
+            async with gate:
+                try:
+                    await self.post_due(channel_id)
+                except Exception:  # one channel's failure never stops the others
+                    log.exception("channel %s: catch-up failed", channel_id)
+        await asyncio.gather(*(one(sched.channel_id) for sched in await self.schedules.active(tuple(self.posters))))
 
     async def sweep(self, *, at_start: bool = False, wait: bool = True) -> None:
         """Close overdue rounds and retry stale posts of any process (claimed in the database).
