@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import FakeClock
-from bot.errors import AlreadyAnswered, BadAnswer, RoundClosed, UserError
+from bot.errors import BadAnswer, RoundClosed, UserError
 from bot.members.identity import Place
 from bot.rounds.lifecycle import OpenedRound
 from bot.runtime.builder import App
 from bot.storage.models import Answer, Score
+from bot.views import Feedback
 from tests.conftest import PG_URL, PLACE, FakePoster, member
 
 
@@ -314,9 +315,10 @@ async def test_an_answer_stored_by_another_process_first_is_refused_cleanly(app:
             fired.append(True)
             with app.db.engine.connect() as other, other.begin():
                 other.exec_driver_sql(
-                    "INSERT INTO answers (round_id, account_id, community_id, topic, correct, points, answered_at)"
-                    " VALUES (%(r)s, %(a)s, %(c)s, 'x', false, 0, now())",
-                    {"r": opened.round_id, "a": ann.account_id, "c": ann.community_id})
+                    "INSERT INTO answers (round_id, account_id, community_id, topic, choice, text, correct, points,"
+                    " answered_at) VALUES (%(r)s, %(a)s, %(c)s, 'x', %(choice)s, %(text)s, false, 0, now())",
+                    {"r": opened.round_id, "a": ann.account_id, "c": ann.community_id,
+                     "choice": None if lq.q.kind == "open" else ((lq.q.correct_index or 0) + 1) % len(lq.q.options), "text": "x" if lq.q.kind == "open" else None})
 
     event.listen(app.db.engine, "before_cursor_execute", other_process_first)
     try:
@@ -329,5 +331,6 @@ async def test_an_answer_stored_by_another_process_first_is_refused_cleanly(app:
     finally:
         event.remove(app.db.engine, "before_cursor_execute", other_process_first)
     assert fired
-    assert isinstance(results[0], AlreadyAnswered)
+    # Ann's answer lost the race: she sees the answer stored first (the other process's), not hers.
+    assert isinstance(results[0], Feedback) and not results[0].correct and results[0].points == 0
     assert not isinstance(results[1], BaseException)

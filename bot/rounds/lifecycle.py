@@ -342,8 +342,11 @@ class Rounds:
             before = await self.core.tx(lambda s: answers.given(s, round_id, account, qid))
             if before is None:
                 raise
-            return feedback(lq, grade(lq, before.choice, before.text), mode="daily", points=before.points,
-                            next_review=before.next_review)
+            try:
+                again = grade(lq, before.choice, before.text)
+            except DrillError:  # a stored row this question cannot grade (edited since): just refuse
+                raise AlreadyAnswered(wording.ALREADY_ANSWERED) from None
+            return feedback(lq, again, mode="daily", points=before.points, next_review=before.next_review)
         return feedback(stored.question, stored.grade, mode="daily", points=stored.points,
                         next_review=stored.next_review)
 
