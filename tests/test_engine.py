@@ -309,6 +309,7 @@ async def test_an_answer_stored_by_another_process_first_is_refused_cleanly(app:
     ann = await app.engine.members.resolve(member("ann"))
     await app.engine.members.resolve(member("bob"))
     fired = []
+    wrong = ((lq.q.correct_index or 0) + 1) % max(len(lq.q.options), 1)
 
     def other_process_first(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
         if statement.startswith("INSERT INTO answers") and not fired:
@@ -318,7 +319,7 @@ async def test_an_answer_stored_by_another_process_first_is_refused_cleanly(app:
                     "INSERT INTO answers (round_id, account_id, community_id, topic, choice, text, correct, points,"
                     " answered_at) VALUES (%(r)s, %(a)s, %(c)s, 'x', %(choice)s, %(text)s, false, 0, now())",
                     {"r": opened.round_id, "a": ann.account_id, "c": ann.community_id,
-                     "choice": None if lq.q.kind == "open" else ((lq.q.correct_index or 0) + 1) % len(lq.q.options), "text": "x" if lq.q.kind == "open" else None})
+                     "choice": None if lq.q.kind == "open" else wrong, "text": "x" if lq.q.kind == "open" else None})
 
     event.listen(app.db.engine, "before_cursor_execute", other_process_first)
     try:
