@@ -109,6 +109,9 @@ class RoundsSection(_Section):
     window_minutes: Annotated[int, Field(ge=5, le=7 * 24 * 60)] = 8 * 60
     grace_minutes: Annotated[int, Field(ge=0, le=24 * 60)] = 120
     low_pool_warning: Annotated[int, Field(ge=0)] = 10
+    # Every process sweeps this often: closes overdue rounds and retries stale posts of any
+    # process.  A process's claim on a post it works on lasts three sweeps unless renewed.
+    sweep_seconds: Annotated[float, Field(ge=0.1, le=3600)] = 20.0
 
 
 class ScoringSection(_Section):

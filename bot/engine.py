@@ -38,7 +38,8 @@ class Engine:
         self.members = Members(self.core)
         self.practice = Practice(self.core)
         self.schedules = Schedules(self.core)
-        self.rounds = Rounds(self.core, self.schedules, grace=timedelta(minutes=settings.rounds.grace_minutes))
+        self.rounds = Rounds(self.core, self.schedules, grace=timedelta(minutes=settings.rounds.grace_minutes),
+                             sweep=timedelta(seconds=settings.rounds.sweep_seconds))
         self.boards = Boards(self.core)
         self.reports = Reports(self.core)
         self.disputes = Disputes(self.core)

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from bot.clock import FakeClock
 from bot.config import Config, Settings
 from bot.members.identity import Member, Place
+from bot.rounds.posting import Attempt
 from bot.runtime.builder import App, build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,12 +94,22 @@ class FakePoster:
         self.summaries: list[tuple[str, object]] = []
         self.told: list[tuple[str, str]] = []  # (channel, admin) told privately the channel was lost
         self.messages: list[tuple[str, str]] = []  # (user, text) told privately
+        self.keys: dict[str, str] = {}  # idempotency key -> message ref
 
-    async def post_round(self, place: Place, card: object) -> str:
+    async def post_round(self, place: Place, card: object, attempt: Attempt) -> str:
+        if attempt.maybe_sent:
+            found = await self.find_round(place, attempt)
+            if found is not None:
+                return found
+        await attempt.sending()
         if place.channel in self.fail_channels:
             raise ConnectionError(f"cannot post to {place.channel}")
         self.posts.append((place.channel, card))
-        return f"msg-{len(self.posts)}"
+        self.keys[attempt.key] = ref = f"msg-{len(self.posts)}"
+        return ref
+
+    async def find_round(self, place: Place, attempt: Attempt) -> str | None:
+        return self.keys.get(attempt.key)
 
     async def update_round(self, place: Place, message_ref: str, card: object, summary: object) -> None:
         self.updates.append((place.channel, summary))

@@ -169,12 +169,13 @@ async def test_bad_schedule_values_are_refused_clearly(app: App, kwargs: dict[st
 
 async def test_a_channel_the_bot_lost_is_paused_not_retried(app: App, clock: FakeClock) -> None:
     from bot.errors import ChannelUnavailable
+    from bot.rounds.posting import Attempt
 
     class Gone(FakePoster):
-        async def post_round(self, place: Place, card: object) -> str:
+        async def post_round(self, place: Place, card: object, attempt: Attempt) -> str:
             if place.channel in ("lost", "lost-too"):
                 raise ChannelUnavailable("403 Missing Access")
-            return await super().post_round(place, card)
+            return await super().post_round(place, card, attempt)
 
     poster = Gone()
     app.service.add_poster(poster)

@@ -31,6 +31,7 @@ from bot import wording
 from bot.errors import AlreadyAnswered, DrillError, RoundClosed, UserError
 from bot.grading import parse_choice
 from bot.members.identity import Member, Place
+from bot.rounds.posting import Attempt
 from bot.runtime import commands
 from bot.runtime.service import Service
 from bot.views import (
@@ -119,11 +120,16 @@ class ConsoleAdapter:
 
     # -- the Poster port ------------------------------------------------------------------
 
-    async def post_round(self, place: Place, card: QuestionCard) -> str | None:
+    async def post_round(self, place: Place, card: QuestionCard, attempt: Attempt) -> str | None:
+        # The terminal has no history to look in: a question shown again after a crash is harmless.
+        await attempt.sending()
         self.daily = card
         self._daily_shown = next(self._clock)
         self.say(render.question(card, self.tz, channel=place.channel))
         return f"console:{card.round_id}"
+
+    async def find_round(self, place: Place, attempt: Attempt) -> str | None:
+        return None
 
     async def update_round(self, place: Place, message_ref: str, card: QuestionCard,
                            summary: Summary | None) -> None:

@@ -12,8 +12,10 @@ import aiohttp
 import discord
 from sqlalchemy.engine import make_url
 
+from adapters.discord import pacing
 from adapters.discord.client import make_client
 from adapters.discord.handlers import Handlers
+from adapters.discord.pacing import Pacer
 from adapters.discord.poster import DiscordPoster
 from bot.errors import ConfigError
 from bot.runtime.builder import App
@@ -40,12 +42,14 @@ class DiscordRunner:
         self.token = token
         self.api_url = settings.api_base_url
         self.handlers = Handlers(app.service, count_delay=count_delay)
-        self.client = make_client(self.handlers, settings, state_dir=state_dir or data_dir(app), **client_options)
         rate = settings.broadcast_rate
         if settings.shard_count and settings.shard_ids:
             # Several processes share one bot token (and its global limit): each takes its share.
             rate *= len(set(settings.shard_ids)) / settings.shard_count
-        self.poster = DiscordPoster(self.client, rate=rate, threads=settings.threads)
+        self.pacer = Pacer(rate)
+        client_options.setdefault("http_trace", pacing.trace(self.pacer, settings.api_base_url))
+        self.client = make_client(self.handlers, settings, state_dir=state_dir or data_dir(app), **client_options)
+        self.poster = DiscordPoster(self.client, threads=settings.threads, pacer=self.pacer)
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:

@@ -69,6 +69,13 @@ class Handlers:
         await asyncio.sleep(AFTER_ACK)
         return await self.engine.members.claim(PLATFORM, key)
 
+    async def _release(self, key: str) -> None:
+        """The claimed work failed: let Slack's retry of the delivery do it."""
+        try:
+            await self.engine.members.release(PLATFORM, key)
+        except Exception:
+            log.exception("could not release the claim on %s", key)
+
     async def is_admin(self, client: AsyncWebClient, member: Member) -> bool:
         """Listed in bot.toml, or a workspace admin or owner (users.info, cached for a few minutes)."""
         if member.user in self.admins:
@@ -109,9 +116,14 @@ class Handlers:
     async def on_command(self, ack: AsyncAck, body: Body, respond: AsyncRespond, client: AsyncWebClient) -> None:
         await ack()
         try:
-            if not await self._first(body, f"cmd:{ids.trigger(body)}"):
+            key = f"cmd:{ids.trigger(body)}"
+            if not await self._first(body, key):
                 return
-            blocks, text = await self.command(body, client)
+            try:
+                blocks, text = await self.command(body, client)
+            except Exception:
+                await self._release(key)
+                raise
             await self._reply(respond, blocks, text)
         except UserError as exc:
             await self._refuse(respond, exc)
@@ -168,17 +180,35 @@ class Handlers:
 
     async def on_choice(self, ack: AsyncAck, body: Body, action: Body, respond: AsyncRespond) -> None:
         await ack()
+        daily = str(action.get("action_id", "")).startswith("daily")
+        key = ""
         try:
-            if not await self._first(body, f"act:{ids.trigger(body)}"):
+            key = f"act:{ids.trigger(body)}"
+            # A daily answer is not claimed: the database keeps one answer per member and round,
+            # and a repeat shows the stored answer's feedback (a claim committed before the answer
+            # lost the answer when the process died in between).
+            if not await self._claim_unless(daily, body, key):
                 return
-            daily = str(action.get("action_id", "")).startswith("daily")
             ref, index = ids.choice_value(action, daily=daily)
-            fb = await self.answer(ids.member(body), ref, index, None, channel=ids.channel_of(body))
+            try:
+                fb = await self.answer(ids.member(body), ref, index, None, channel=ids.channel_of(body))
+            except UserError:
+                raise
+            except Exception:
+                if not daily:
+                    await self._release(key)
+                raise
             await self._reply(respond, render.feedback(fb, round_id=ref.round_id), render.feedback_text(fb))
         except UserError as exc:
             await self._reply(respond, render.notice(Notice(str(exc), ok=False)), str(exc))
         except Exception:
             await self._fail(respond)
+
+    async def _claim_unless(self, daily: bool, body: Body, key: str) -> bool:
+        if daily:
+            await asyncio.sleep(AFTER_ACK)  # still let the ack go out first
+            return True
+        return await self._first(body, key)
 
     async def on_rate(self, ack: AsyncAck, body: Body, action: Body, respond: AsyncRespond) -> None:
         """A rating button under practice feedback (or "I was right")."""
@@ -269,14 +299,18 @@ class Handlers:
                 length=len(text), limit=MAX_INPUT)})
             return
         await ack()  # closes the modal; the feedback arrives as an ephemeral message
+        daily = meta.ref.round_id is not None
+        key = f"view:{view_id}:{view.get('hash', '')}"
         try:
-            if not await self._first(body, f"view:{view_id}:{view.get('hash', '')}"):
+            if not await self._claim_unless(daily, body, key):
                 return
             fb = await self.answer(member, meta.ref, None, text, channel=meta.channel or None)
             blocks, fallback = render.feedback(fb, round_id=meta.ref.round_id), render.feedback_text(fb)
         except UserError as exc:
             blocks, fallback = render.notice(Notice(str(exc), ok=False)), str(exc)
         except Exception:
+            if not daily:
+                await self._release(key)
             log.exception("answer from the modal failed")
             blocks, fallback = render.notice(Notice("Something went wrong; please try again.", ok=False)), "Error"
         try:

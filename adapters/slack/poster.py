@@ -3,6 +3,13 @@
 Slack allows about one message per second per channel; the pacer spaces our
 own writes to one channel by ``post_interval``, and the client's retry
 handlers absorb any 429 that still comes back (Retry-After) and 5xx errors.
+
+A daily post is made once however often it is tried: Slack has no idempotency key,
+so the round rides along in the message's ``metadata``, and before a try that may
+follow one that landed (a 5xx, a dropped connection, a crash) the poster looks for it
+with ``conversations.history`` (``include_all_metadata``).  Those posts go through a
+client without the built-in retry handlers, which would repeat a post blindly; a 429
+holds the channel back by Retry-After.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -25,6 +33,7 @@ from adapters.slack import render
 from bot import wording
 from bot.errors import ChannelUnavailable
 from bot.members.identity import Place
+from bot.rounds.posting import Attempt
 from bot.views import QuestionCard, Summary
 
 log = logging.getLogger(__name__)
@@ -46,6 +55,13 @@ def make_client(token: str | None, base_url: str) -> AsyncWebClient:
 ClientFor = Callable[[str], Awaitable[AsyncWebClient]]  # team id -> a client with that workspace's bot token
 
 
+METADATA_TYPE = "drillbot_round"
+RETRIES = 5  # 5xx answers and broken connections on a daily post, with backoff
+RETRIES_429 = 10
+HISTORY_PAGES = 5
+CLOCK_SKEW = 60.0  # seconds, between our clock and Slack's, when looking for a post by time
+
+
 class Pacer:
     """Spaces writes to one channel by ``interval`` seconds; other channels are not held up."""
 
@@ -53,10 +69,16 @@ class Pacer:
         self.interval = interval
         self._next: dict[str, float] = {}
 
+    def hold(self, channel: str, seconds: float) -> None:
+        """Slack said 429 (Retry-After): nothing more to ``channel`` until then."""
+        self._next[channel] = max(self._next.get(channel, 0.0), time.monotonic() + seconds)
+
     async def wait(self, channel: str) -> None:
-        if self.interval <= 0:
-            return
         now = time.monotonic()
+        if self.interval <= 0:
+            if self._next.get(channel, 0.0) > now:
+                await asyncio.sleep(self._next[channel] - now)
+            return
         at = max(now, self._next.get(channel, now))
         self._next[channel] = at + self.interval  # reserve the slot before sleeping
         if at > now:
@@ -66,9 +88,18 @@ class Pacer:
 class SlackPoster:
     platform = PLATFORM
 
-    def __init__(self, client_for: ClientFor, *, interval: float) -> None:
+    def __init__(self, client_for: ClientFor, *, interval: float, backoff: float = 0.5) -> None:
         self.client_for = client_for
         self.pacer = Pacer(interval)
+        self.backoff = backoff  # first wait after a 5xx or a dropped connection; doubles each time
+        self._plain: dict[str, AsyncWebClient] = {}  # token -> a client without retry handlers
+
+    def _without_retries(self, client: AsyncWebClient) -> AsyncWebClient:
+        plain = self._plain.get(client.token or "")
+        if plain is None:
+            plain = self._plain[client.token or ""] = AsyncWebClient(
+                token=client.token, base_url=client.base_url, timeout=client.timeout, retry_handlers=[])
+        return plain
 
     async def _call(self, place: Place, method: str, **kwargs: Any) -> Any:
         await self.pacer.wait(place.channel)
@@ -81,10 +112,67 @@ class SlackPoster:
                 raise ChannelUnavailable(f"{method}: {error}") from exc
             raise
 
-    async def post_round(self, place: Place, card: QuestionCard) -> str | None:
-        resp = await self._call(place, "chat.postMessage", text=render.question_text(card),
-                                blocks=render.question(card), unfurl_links=False, unfurl_media=False)
-        return str(resp["ts"])
+    async def post_round(self, place: Place, card: QuestionCard, attempt: Attempt) -> str | None:
+        found = await self.find_round(place, attempt) if attempt.maybe_sent else None
+        limited = failed = 0
+        while found is None:
+            await self.pacer.wait(place.channel)
+            await attempt.sending()  # 'posting' from here; raises if the round must not be posted any more
+            try:
+                client = self._without_retries(await self.client_for(place.community))
+                resp = await client.api_call("chat.postMessage", json={
+                    "channel": place.channel, "text": render.question_text(card), "blocks": render.question(card),
+                    "unfurl_links": False, "unfurl_media": False,
+                    "metadata": {"event_type": METADATA_TYPE,
+                                 "event_payload": {"key": attempt.key, "round": attempt.round_id}}})
+                found = str(resp["ts"])
+            except SlackApiError as exc:
+                error, status = _error(exc), exc.response.status_code
+                if error in LOST:
+                    raise ChannelUnavailable(f"chat.postMessage: {error}") from exc
+                if status == 429 and limited < RETRIES_429:
+                    limited += 1
+                    self.pacer.hold(place.channel, _retry_after(exc.response.headers))
+                    continue  # refused before it was made: no need to look
+                if status < 500 or failed >= RETRIES:
+                    raise
+                failed += 1
+                log.warning("%s: chat.postMessage answered %s; trying again", place, status)
+                await asyncio.sleep(self.backoff * 2 ** (failed - 1))
+                found = await self.find_round(place, attempt)  # it may have been made all the same
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                if failed >= RETRIES:
+                    raise
+                failed += 1
+                log.warning("%s: chat.postMessage failed (%s); trying again", place, exc or type(exc).__name__)
+                await asyncio.sleep(self.backoff * 2 ** (failed - 1))
+                found = await self.find_round(place, attempt)
+        await attempt.posted(found)
+        return found
+
+    async def find_round(self, place: Place, attempt: Attempt) -> str | None:
+        """The ts of the round's message in the channel (by its metadata), posted since it opened."""
+        cursor = ""
+        for _page in range(HISTORY_PAGES):
+            client = await self.client_for(place.community)
+            try:
+                resp = await client.conversations_history(
+                    channel=place.channel, include_all_metadata=True, limit=200,
+                    oldest=f"{attempt.since.timestamp() - CLOCK_SKEW:.6f}", cursor=cursor or None)
+            except SlackApiError as exc:
+                error = _error(exc)
+                if error in LOST:
+                    raise ChannelUnavailable(f"conversations.history: {error}") from exc
+                raise
+            for msg in resp.get("messages") or []:
+                meta = msg.get("metadata") or {}
+                if meta.get("event_type") == METADATA_TYPE and \
+                        (meta.get("event_payload") or {}).get("key") == attempt.key:
+                    return str(msg["ts"])
+            cursor = str((resp.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                return None
+        return None
 
     async def update_round(self, place: Place, message_ref: str, card: QuestionCard,
                            summary: Summary | None) -> None:
@@ -105,3 +193,18 @@ class SlackPoster:
         client = await self.client_for(place.community)
         await client.api_call("chat.postMessage", json={
             "channel": user, "text": wording.CHANNEL_LOST.format(channel=f"<#{place.channel}>")})
+
+
+def _retry_after(headers: Any) -> float:
+    value = (headers or {}).get("Retry-After") or (headers or {}).get("retry-after") or "1"
+    if isinstance(value, list):
+        value = value[0] if value else "1"
+    try:
+        return min(max(float(value), 0.0), 60.0)
+    except (TypeError, ValueError):
+        return 1.0
+
+
+def _error(exc: SlackApiError) -> str:
+    data = exc.response.data
+    return str(data.get("error", "")) if isinstance(data, dict) else ""

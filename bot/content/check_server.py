@@ -232,10 +232,13 @@ class Server:
         it; a probe then shows which worker is still free.  If the held one is not
         ``pid``, let it go and try again.
         """
-        for _ in range(50):
+        for attempt in range(60):
             holder = socket.create_connection(("127.0.0.1", self.port), timeout=REQUEST_TIMEOUT)
             try:
                 holder.sendall(b"GET " + WORKER_PROBE.encode() + b" HTTP/1.1\r\n")
+                # Give a worker time to accept the held connection before probing: on a busy machine
+                # the probe can otherwise be accepted first, by either worker.
+                time.sleep(min(0.01 * (attempt + 1), 0.25))
                 free = self.http("GET", WORKER_PROBE).worker
                 if free is not None and free != pid:
                     yield

@@ -83,3 +83,8 @@ class Members:
                 conn.execute(delete(ProcessedEvent).where(ProcessedEvent.created_at < now - timedelta(days=2)))
             return done is not None
         return await self.core.tx(work)
+
+    async def release(self, platform: str, event_id: str) -> None:
+        """Forget a claim whose work failed, so the platform's retry of that delivery is handled."""
+        await self.core.tx(lambda s: s.execute(delete(ProcessedEvent).where(
+            ProcessedEvent.platform == platform, ProcessedEvent.event_id == event_id[:200])))

@@ -35,7 +35,7 @@ from bot.errors import AlreadyAnswered, DrillError, NotAllowed, NotFound, RoundC
 from bot.grading import Grade
 from bot.practice import cards
 from bot.storage.bulk import Bulk
-from bot.storage.models import Answer, Channel, Community, Round
+from bot.storage.models import Answer, Card, Channel, Community, Round
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,3 +141,25 @@ def _same_community(a: DailyAnswer, row: Any) -> bool:
     if a.community_id == row.community_id:
         return True
     return a.channel is not None and a.platform == row.platform and a.channel == row.channel
+
+
+@dataclass(frozen=True, slots=True)
+class Given:
+    """An answer already stored (to show its feedback again when its first reply was lost)."""
+
+    choice: int | None
+    text: str | None
+    points: int
+    next_review: datetime | None
+    correct: bool
+
+
+def given(s: Session, round_id: int, account_id: int, question_id: str) -> Given | None:
+    """The member's stored answer to a round, with when its question is due for review."""
+    row = s.execute(select(Answer.choice, Answer.text, Answer.points, Answer.correct)
+                    .where(Answer.round_id == round_id, Answer.account_id == account_id)).first()
+    if row is None:
+        return None
+    due = s.execute(select(Card.due).where(Card.account_id == account_id, Card.question_id == question_id)
+                    ).scalar_one_or_none()
+    return Given(row.choice, row.text, row.points, due, row.correct)

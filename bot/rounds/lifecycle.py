@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -21,13 +21,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import wording
+from bot.content import LoadedQuestion
 from bot.content.present import question_card
 from bot.core import Core
-from bot.errors import ChannelUnavailable, DrillError, NotAllowed, NotFound, UserError
+from bot.errors import AlreadyAnswered, ChannelUnavailable, DrillError, NotAllowed, NotFound, UserError
 from bot.grading import grade
 from bot.grading.feedback import feedback
 from bot.members.identity import Member, Place
-from bot.rounds import answers, store
+from bot.rounds import answers, posting, store
+from bot.rounds.posting import Attempt, PostAborted
 from bot.rounds.schedules import LostChannel, Schedules, round_rules, schedule_active
 from bot.rounds.slots import last_slot
 from bot.storage.batch import GroupCommit
@@ -35,6 +37,8 @@ from bot.storage.models import Round
 from bot.views import Feedback, QuestionCard, StreakChange, Summary
 
 log = logging.getLogger(__name__)
+CATCH_UP_AT_ONCE = 64  # channels posted at once when catching up at start
+ON_TIME = timedelta(minutes=1)  # how late the scheduler's own firing may run and still be on time
 
 
 class Poster(Protocol):
@@ -42,8 +46,18 @@ class Poster(Protocol):
 
     platform: str
 
-    async def post_round(self, place: Place, card: QuestionCard) -> str | None:
-        """Post a daily question; return a reference to the message (for later edits)."""
+    async def post_round(self, place: Place, card: QuestionCard, attempt: Attempt) -> str | None:
+        """Post a daily question once; return a reference to the message (for later edits).
+
+        Await ``attempt.sending()`` right before the post request goes out and
+        ``attempt.posted(ref)`` as soon as the message exists; carry ``attempt.key`` as the
+        platform's idempotency key, and when ``attempt.maybe_sent`` first look for the
+        round's message (``find_round``) and return it instead of posting again.
+        """
+        ...
+
+    async def find_round(self, place: Place, attempt: Attempt) -> str | None:
+        """The reference of the round's message if it is in the channel (posted since ``attempt.since``)."""
         ...
 
     async def update_round(self, place: Place, message_ref: str, card: QuestionCard,
@@ -92,6 +106,9 @@ class OpenedRound:
     card: QuestionCard
     closes_at: datetime
     channel_id: int = 0
+    key: str = ""  # the idempotency key of its post (bot.rounds.posting.round_key)
+    since: datetime | None = None  # when it opened: its post cannot be older
+    maybe_sent: bool = False  # an earlier try may have reached the platform
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,15 +116,22 @@ class ClosedRound:
     place: Place
     message_ref: str | None
     summary: Summary
+    seen: bool = True  # False: the question was never posted, so nothing is revealed
 
 
 class Rounds:
     """Daily rounds over one database, posted through the platforms' Posters."""
 
-    def __init__(self, core: Core, schedules: Schedules, *, grace: timedelta) -> None:
+    def __init__(self, core: Core, schedules: Schedules, *, grace: timedelta,
+                 sweep: timedelta = timedelta(seconds=20)) -> None:
         self.core = core
         self.schedules = schedules
         self.grace = grace
+        self.sweep_every = sweep
+        self.lease = 3 * sweep  # a claim on a post lasts three sweeps unless renewed
+        self.process = posting.process_id()
+        self._in_flight: set[int] = set()  # rounds this process is posting now (their leases are renewed)
+        self._armed: dict[int, datetime] = {}
         self.posters: dict[str, Poster] = {}
         self.timers: Timers = _NoTimers()
         self._round_questions: dict[int, asyncio.Future[str | None]] = {}
@@ -121,14 +145,21 @@ class Rounds:
 
     # -- opening and posting ----------------------------------------------------------------
 
-    async def post_due(self, channel_id: int) -> OpenedRound | None:
-        """Post the channel's latest scheduled slot if it has no round yet and is not too late."""
+    async def post_due(self, channel_id: int, *, on_time: bool = False) -> OpenedRound | None:
+        """Post the channel's latest scheduled slot if it has no round yet and is not too late.
+
+        ``on_time``: the scheduler's own firing for this slot (it runs a few ms after the
+        slot, which counts as on time even with ``grace_minutes = 0``).
+        """
         sched = await self.schedules.active_one(channel_id)
         if sched is None:
             return None
         now = self.core.clock.now()
         slot = last_slot(sched.timing, now)
-        if slot is None or now - slot.at > self.grace:
+        if slot is None:
+            return None
+        late = now - slot.at
+        if late > self.grace and not (on_time and late < ON_TIME):
             return None
         previous = await self._open_in(channel_id)
         if previous is not None and previous[1] != slot.key:
@@ -182,8 +213,10 @@ class Rounds:
         filters, minutes = round_rules(s, channel_id, cfg.window_minutes)
         key = slot or f"manual-{uuid.uuid4().hex}"
         pick = store.pick_question(s, self.core.library, channel_id, filters, seed=f"{channel_id}:{key}")
+        now = self.core.clock.now()
         rnd = store.open_round(s, channel_id=channel_id, slot=key, question_id=pick.question.id,
-                               now=self.core.clock.now(), window=window or timedelta(minutes=minutes))
+                               now=now, window=window or timedelta(minutes=minutes),
+                               owner=self.process, lease_until=now + self.lease)
         if rnd is None:
             if slot is None:  # lost a race with another "post now" in this channel
                 raise UserError(wording.ROUND_OPEN.format(when="soon"))
@@ -192,7 +225,8 @@ class Rounds:
         warning = wording.LOW_POOL.format(n=pick.remaining) if pick.remaining < cfg.low_pool_warning else ""
         card = question_card(pick.question, mode="daily", round_id=rnd.id, closes_at=rnd.closes_at,
                              warning=warning)
-        return OpenedRound(rnd.id, place, card, rnd.closes_at, channel_id)
+        return OpenedRound(rnd.id, place, card, rnd.closes_at, channel_id, posting.round_key(rnd.id, key),
+                           rnd.opened_at)
 
     def _know_question(self, opened: OpenedRound) -> None:
         """Answers to a round just opened will not need to look its question up."""
@@ -202,24 +236,61 @@ class Rounds:
         self._round_places[opened.round_id] = opened.place
 
     async def publish(self, opened: OpenedRound) -> None:
-        """Post an opened round to its platform and arm its close timer."""
+        """Post an opened round to its platform (once, however often this is tried) and arm its close."""
+        self.arm(opened.round_id, opened.closes_at)
         poster = self.posters.get(opened.place.platform)
-        self.timers.arm_close(opened.round_id, opened.closes_at)
         if poster is None:
             log.warning("round %s: no adapter for %s is running; it will post when one is",
                         opened.round_id, opened.place.platform)
             return
-        await self.set_post_state(opened.round_id, "posting")
+        rid = opened.round_id
+        self._in_flight.add(rid)
+        early: dict[str, bool] = {}  # the reference stored as soon as the message existed -> closed since?
         try:
-            ref = await poster.post_round(opened.place, opened.card)
+            ref = await poster.post_round(opened.place, opened.card, self._attempt(
+                rid, opened.key or posting.round_key(rid, str(rid)), opened.since or self.core.clock.now(),
+                opened.maybe_sent, early))
+        except PostAborted:
+            log.info("round %s: not posted (closed, or another process took it over)", rid)
+            return
         except ChannelUnavailable as exc:
             await self._lost(poster, opened, exc)
             return
-        except Exception:
-            log.exception("round %s: posting to %s failed", opened.round_id, opened.place)
-            await self.set_post_state(opened.round_id, "failed")
+        except Exception as exc:
+            wait = await self.core.tx(lambda s: posting.mark_failed(s, rid, self.core.clock.now()))
+            log.warning("round %s: posting to %s failed (%s); retrying in %s", rid, opened.place,
+                        exc or type(exc).__name__, wait)
             return
-        await self.set_post_state(opened.round_id, "posted", ref)
+        finally:
+            self._in_flight.discard(rid)
+        closed = early[ref] if ref is not None and ref in early else await self.core.tx(
+            lambda s: posting.mark_posted(s, rid, ref))  # one write less when nothing followed the message
+        if closed:
+            await self._reveal_late(poster, opened, ref)
+
+    def _attempt(self, rid: int, key: str, since: datetime, maybe_sent: bool,
+                 stored: dict[str, bool] | None = None) -> Attempt:
+        async def sending() -> None:
+            if not await self.core.tx(lambda s: posting.mark_sending(s, rid, self.process)):
+                raise PostAborted(f"round {rid}")
+
+        async def posted(ref: str) -> None:
+            closed = await self.core.tx(lambda s: posting.mark_posted(s, rid, ref))
+            if stored is not None:
+                stored[ref] = closed
+
+        return Attempt(rid, key, since, maybe_sent, sending, posted)
+
+    async def _reveal_late(self, poster: Poster, opened: OpenedRound, ref: str | None) -> None:
+        """The message landed after the round had closed: show it closed (nobody could answer)."""
+        lq = self.core.library.get(opened.card.question_id)
+        if ref is None or lq is None:
+            return
+        summary = _summary(lq, opened.round_id, opened.closes_at, 0, 0, (), ())
+        try:
+            await poster.update_round(opened.place, ref, summary.question, summary)
+        except Exception:
+            log.exception("round %s: closing a late post failed", opened.round_id)
 
     async def _lost(self, poster: Poster, opened: OpenedRound, exc: ChannelUnavailable) -> None:
         """The platform refused the post for good: pause the channel and tell the admin who set it.
@@ -291,9 +362,24 @@ class Rounds:
         g = grade(lq, choice, text)
         ids = await self.core.resolve(member)
         g = await self.core.second_opinion(lq, text, g, ids.community_id)
-        stored = await self._answers.submit(answers.DailyAnswer(
-            round_id, qid, ids.account_id or 0, ids.community_id, ids.timezone, g, text, self.core.clock.now(),
-            platform=member.platform, channel=where.channel if where is not None else None))
+        account = ids.account_id or 0
+        try:
+            stored = await self._answers.submit(answers.DailyAnswer(
+                round_id, qid, account, ids.community_id, ids.timezone, g, text, self.core.clock.now(),
+                platform=member.platform, channel=where.channel if where is not None else None))
+        except AlreadyAnswered:
+            # Stored, but its reply may never have reached them (a crash between the commit and
+            # the reply, a platform's retry): show the answer they gave, never a second one.
+            before = await self.core.tx(lambda s: answers.given(s, round_id, account, qid))
+            if before is None:
+                raise
+            try:
+                again = grade(lq, before.choice, before.text)
+            except DrillError:  # a stored row this question cannot grade (edited since): just refuse
+                raise AlreadyAnswered(wording.ALREADY_ANSWERED) from None
+            # The stored verdict is the one that counts (a second opinion or a granted dispute may differ).
+            again = replace(again, correct=before.correct)
+            return feedback(lq, again, mode="daily", points=before.points, next_review=before.next_review)
         return feedback(stored.question, stored.grade, mode="daily", points=stored.points,
                         next_review=stored.next_review)
 
@@ -394,10 +480,21 @@ class Rounds:
     # -- closing and revealing --------------------------------------------------------------
 
     async def close(self, round_id: int, *, only_if_due: bool = False) -> ClosedRound | None:
-        """Close a round and reveal it on its platform; None if it was already closed (or not yet due)."""
+        """Close a round and reveal it on its platform; None if it was already closed (or not yet due).
+
+        A round whose question never reached its channel is closed silently: revealing the
+        answer to a question nobody saw would only confuse.  One whose post is in doubt (a
+        request went out, the answer never came back) is looked for in the channel first.
+        """
+        await self._settle_doubt(round_id)
         closed = await self._close_in_db(round_id, only_if_due=only_if_due)
+        self._armed.pop(round_id, None)
         if closed is None:
             return None
+        if not closed.seen:
+            log.info("round %s in %s closed without a reveal: its question was never posted", round_id,
+                     closed.place)
+            return closed
         poster = self.posters.get(closed.place.platform)
         if poster is not None:
             try:
@@ -409,11 +506,46 @@ class Rounds:
                 log.exception("round %s: posting the summary to %s failed", round_id, closed.place)
         return closed
 
+    async def _settle_doubt(self, round_id: int) -> None:
+        """A round left 'posting' without a message reference: find out whether its post landed."""
+        def work(s: Session) -> tuple[Place, Round] | None:
+            rnd = s.get(Round, round_id)
+            if rnd is None or rnd.closed_at is not None or rnd.post_state != "posting" or rnd.message_ref:
+                return None
+            return self.core.place_of(s, rnd.channel_id), rnd
+        found = await self.core.tx(work)
+        if found is None:
+            return
+        place, rnd = found
+        poster = self.posters.get(place.platform)
+        if poster is None:
+            return
+        attempt = self._attempt(round_id, posting.round_key(round_id, rnd.slot), rnd.opened_at, True)
+        try:
+            ref = await poster.find_round(place, attempt)
+        except Exception as exc:
+            log.warning("round %s: could not look for its post in %s: %s", round_id, place, exc)
+            return
+        if ref is not None:
+            await self.core.tx(lambda s: posting.mark_posted(s, round_id, ref))
+
     async def _close_in_db(self, round_id: int, *, only_if_due: bool = False) -> ClosedRound | None:
-        """Close the round's row once and build its summary (streaks move on here)."""
+        """Close the round's row once and build its summary (streaks move on here, if it was seen)."""
         now = self.core.clock.now()
 
         def work(s: Session) -> ClosedRound | None:
+            rnd = s.get(Round, round_id, with_for_update=True)  # a post starting now waits, then sees it closed
+            if rnd is None or rnd.closed_at is not None or (only_if_due and rnd.closes_at > now):
+                return None
+            if rnd.post_state != "posted":
+                lq = self.core.library.get(rnd.question_id)
+                rnd.closed_at, rnd.post_lease_until = now, None
+                if rnd.post_state != "unavailable":
+                    rnd.post_state = "missed"
+                place = self.core.place_of(s, rnd.channel_id)
+                if lq is None:
+                    raise NotFound(f"round {round_id}: question {rnd.question_id} is gone from the packs")
+                return ClosedRound(place, None, _summary(lq, rnd.id, rnd.closes_at, 0, 0, (), ()), seen=False)
             closed = store.close_round(s, library=self.core.library, round_id=round_id, now=now,
                                        only_if_due=only_if_due)
             if closed is None:
@@ -421,44 +553,95 @@ class Rounds:
             rnd, lq = closed.round, closed.question
             if lq is None:
                 raise NotFound(f"round {round_id}: question {rnd.question_id} is gone from the packs")
-            idx = lq.q.correct_index
-            summary = Summary(
-                round_id=rnd.id,
-                question=question_card(lq, mode="daily", round_id=rnd.id, closes_at=rnd.closes_at,
-                                       answered=closed.answered),
-                right=lq.q.options[idx] if idx is not None else None,
-                model_answer=lq.q.model_answer, explanation=lq.q.explanation,
-                references=tuple(lq.q.references), answered=closed.answered, correct=closed.correct,
-                first_correct=closed.first_correct,
-                streaks=tuple(StreakChange(n, b, a) for n, b, a in closed.streaks))
+            summary = _summary(lq, rnd.id, rnd.closes_at, closed.answered, closed.correct, closed.first_correct,
+                               tuple(StreakChange(n, b, a) for n, b, a in closed.streaks))
             return ClosedRound(self.core.place_of(s, rnd.channel_id), rnd.message_ref, summary)
 
         return await self.core.tx(work)
 
-    # -- after downtime -----------------------------------------------------------------------
+    # -- housekeeping: every process, at start and every sweep ----------------------------------
 
     async def catch_up(self) -> None:
-        """Close overdue rounds, retry failed posts, and make missed posts still within grace."""
+        """At start: close overdue rounds, retry stale and failed posts, make missed posts within grace."""
+        await self.sweep(at_start=True)
+        # Concurrently (the platform's pacer spaces the requests): one channel waiting out a
+        # 429 wave or retrying a 503 must not hold up every channel after it.
+        gate = asyncio.Semaphore(CATCH_UP_AT_ONCE)
+
+        async def one(channel_id: int) -> None:
+            async with gate:
+                try:
+                    await self.post_due(channel_id)
+                except Exception:  # one channel's failure never stops the others
+                    log.exception("channel %s: catch-up failed", channel_id)
+        await asyncio.gather(*(one(sched.channel_id) for sched in await self.schedules.active(tuple(self.posters))))
+
+    async def sweep(self, *, at_start: bool = False, wait: bool = True) -> None:
+        """Close overdue rounds and retry stale posts of any process (claimed in the database).
+
+        ``wait``: return once the retried posts are done (else they run on in the background,
+        their leases renewed by the next sweeps).
+        """
+        now = self.core.clock.now()
+        if self._in_flight:
+            ids = sorted(self._in_flight)
+            await self.core.tx(lambda s: posting.renew(s, ids, self.process, now + self.lease))
         for round_id in await self.overdue():
-            await self.close(round_id)
-        for round_id in await self.retryable():
-            place, _ref, card = await self.card(round_id)
-            if place.platform in self.posters and card.closes_at is not None:
-                await self.publish(OpenedRound(round_id, place, card, card.closes_at))
-        for sched in await self.schedules.active(tuple(self.posters)):
             try:
-                await self.post_due(sched.channel_id)
-            except Exception:  # one channel's failure never stops the others
-                log.exception("channel %s: catch-up failed", sched.channel_id)
+                await self.close(round_id, only_if_due=True)
+            except Exception:
+                log.exception("round %s: closing it failed", round_id)
+        for round_id, closes_at in await self.open_ids():
+            self.arm(round_id, closes_at)
+        stale = await self.core.tx(lambda s: posting.claim_stale(
+            s, now=now, owner=self.process, until=now + self.lease, platforms=tuple(self.posters),
+            at_start=at_start))
+        if not stale:
+            return
+        log.info("retrying %d stale post(s)", len(stale))
+        retries = [self._retry(st) for st in stale]
+        if wait:
+            await asyncio.gather(*retries)
+            return
+        for coro in retries:
+            task = asyncio.get_running_loop().create_task(coro)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _retry(self, stale: posting.Stale) -> None:
+        try:
+            def work(s: Session) -> OpenedRound | None:
+                rnd = s.get(Round, stale.round_id)
+                lq = self.core.library.get(rnd.question_id) if rnd is not None else None
+                if rnd is None or lq is None:
+                    return None
+                card = question_card(lq, mode="daily", round_id=rnd.id, closes_at=rnd.closes_at,
+                                     answered=store.answer_count(s, rnd.id))
+                return OpenedRound(rnd.id, self.core.place_of(s, rnd.channel_id), card, rnd.closes_at,
+                                   rnd.channel_id, posting.round_key(rnd.id, rnd.slot), rnd.opened_at,
+                                   stale.maybe_sent)
+            opened = await self.core.tx(work)
+            if opened is not None:
+                self._know_question(opened)
+                await self.publish(opened)
+        except Exception:
+            log.exception("round %s: retrying its post failed", stale.round_id)
+
+    def timers_reset(self) -> None:
+        """The scheduler dropped its jobs: the next ``arm`` of each round arms it again."""
+        self._armed.clear()
+
+    def arm(self, round_id: int, closes_at: datetime) -> None:
+        """Arm a close timer for a round (of any process) once."""
+        if self._armed.get(round_id) == closes_at:
+            return
+        self._armed[round_id] = closes_at
+        self.timers.arm_close(round_id, closes_at)
 
     async def overdue(self) -> list[int]:
         """Open rounds whose window has ended."""
         now = self.core.clock.now()
         return await self.core.tx(lambda s: store.overdue_rounds(s, now))
-
-    async def retryable(self) -> list[int]:
-        """Open rounds whose post definitely failed (never those left 'posting' by a crash)."""
-        return await self.core.tx(store.retryable_rounds)
 
     async def open_ids(self) -> list[tuple[int, datetime]]:
         """Every open round and when it closes (to arm close timers at start)."""
@@ -469,3 +652,15 @@ class Rounds:
         """Cancel pending live-count refreshes."""
         for task in list(self._tasks):
             task.cancel()
+
+
+def _summary(lq: LoadedQuestion, round_id: int, closes_at: datetime, answered: int, correct: int,
+             first_correct: tuple[str, ...], streaks: tuple[StreakChange, ...]) -> Summary:
+    idx = lq.q.correct_index
+    return Summary(
+        round_id=round_id,
+        question=question_card(lq, mode="daily", round_id=round_id, closes_at=closes_at, answered=answered),
+        right=lq.q.options[idx] if idx is not None else None,
+        model_answer=lq.q.model_answer, explanation=lq.q.explanation,
+        references=tuple(lq.q.references), answered=answered, correct=correct,
+        first_correct=first_correct, streaks=streaks)

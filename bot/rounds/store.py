@@ -65,12 +65,17 @@ def pick_question(s: Session, library: Library, channel_id: int, filters: Filter
 
 
 def open_round(s: Session, *, channel_id: int, slot: str, question_id: str,
-               now: datetime, window: timedelta) -> Round | None:
-    """Insert the round for ``slot``; None if that slot or another open round already exists."""
+               now: datetime, window: timedelta, owner: str | None = None,
+               lease_until: datetime | None = None) -> Round | None:
+    """Insert the round for ``slot``; None if that slot or another open round already exists.
+
+    ``owner`` holds the round's post until ``lease_until`` (see ``bot.rounds.posting``).
+    """
     try:
         with s.begin_nested():
             rnd = Round(channel_id=channel_id, slot=slot, question_id=question_id,
-                        opened_at=now, closes_at=now + window, post_state="pending")
+                        opened_at=now, closes_at=now + window, post_state="pending", post_attempts=0, post_failures=0,
+                        post_owner=owner, post_lease_until=lease_until)
             s.add(rnd)
     except IntegrityError:
         return None
@@ -142,7 +147,3 @@ def open_round_in(s: Session, channel_id: int) -> Round | None:
                      ).scalar_one_or_none()
 
 
-def retryable_rounds(s: Session) -> list[int]:
-    """Open rounds whose post definitely failed (never those left 'posting' by a crash)."""
-    return list(s.execute(select(Round.id).where(Round.closed_at.is_(None),
-                                                 Round.post_state.in_(("pending", "failed")))).scalars())

@@ -15,6 +15,7 @@ from typing import Protocol
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.engine import Engine
 from bot.rounds.lifecycle import Poster
@@ -41,8 +42,13 @@ _SERVICES: dict[str, Service] = {}
 
 
 async def post_job(service_key: str, channel_id: int) -> None:
-    """APScheduler job: post a channel's daily round if it is due."""
-    await _SERVICES[service_key].engine.rounds.post_due(channel_id)
+    """APScheduler job: post a channel's daily round if it is due (this firing is on time)."""
+    await _SERVICES[service_key].engine.rounds.post_due(channel_id, on_time=True)
+
+
+async def sweep_job(service_key: str) -> None:
+    """APScheduler job: every process's housekeeping (overdue rounds, stale posts of any process)."""
+    await _SERVICES[service_key].engine.rounds.sweep(wait=False)
 
 
 async def close_job(service_key: str, round_id: int) -> None:
@@ -81,7 +87,8 @@ class Service:
         for job in self.scheduler.get_jobs():
             job.remove()
         rounds = self.engine.rounds
-        grace = int(rounds.grace.total_seconds()) or 1
+        # APScheduler may run a job late (a busy loop); post_due decides what is too late.
+        grace = max(int(rounds.grace.total_seconds()), 60)
         for sched in await self.engine.schedules.active(tuple(rounds.posters)):
             t = sched.timing
             hh, mm = t.time_of_day.split(":")
@@ -90,8 +97,12 @@ class Service:
                                       timezone=t.timezone),
                 args=(self.key, sched.channel_id), id=f"post:{sched.channel_id}",
                 misfire_grace_time=grace, coalesce=True, replace_existing=True)
+        self.scheduler.add_job(sweep_job, IntervalTrigger(seconds=rounds.sweep_every.total_seconds()),
+                               args=(self.key,), id="sweep", coalesce=True, max_instances=1,
+                               misfire_grace_time=None, replace_existing=True)
+        rounds.timers_reset()  # the jobs were removed: arm every open round's close again
         for round_id, closes_at in await rounds.open_ids():
-            self.arm_close(round_id, closes_at)
+            rounds.arm(round_id, closes_at)
 
     def arm_close(self, round_id: int, closes_at: datetime) -> None:
         if self.scheduler is None:

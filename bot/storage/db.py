@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -84,9 +84,17 @@ def head_revision() -> str:
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at, or None for a new database."""
     with engine.connect() as conn:
-        if not inspect(conn).has_table("alembic_version"):
-            return None
-        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
+        return _revision_on(conn)
+
+
+def _revision_on(conn: Connection) -> str | None:
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
+
+
+# pg_advisory_xact_lock key for migrations ("drillbot" in ASCII, as a bigint).
+MIGRATION_LOCK = 0x6472696C6C626F74
 
 
 def upgrade_in_child(url: str) -> None:
@@ -115,6 +123,13 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Processes started together on a new database would all create the tables (and
+            # all but one crash on alembic_version's key): one migrates, the others wait here,
+            # then find the database already at head.  Released when this transaction ends.
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
+            if revision == "head" and _revision_on(conn) == head_revision():
+                return
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 

@@ -124,11 +124,18 @@ class Round(Base):
     opened_at: Mapped[datetime] = mapped_column(UTC_DT)
     closes_at: Mapped[datetime] = mapped_column(UTC_DT)
     closed_at: Mapped[datetime | None] = mapped_column(UTC_DT, nullable=True)
-    # pending -> posting -> posted | failed.  "posting" left behind by a crash is
-    # never retried: we cannot know whether the platform got it, and a double
-    # post is worse than a missed one.
+    # pending -> posting (a request was sent) -> posted | failed (retried) | unavailable
+    # (lost for good) | missed (the window ended before it was ever posted: closed
+    # silently, never revealed).  Posts carry an idempotency key derived from the round,
+    # so "posting" or "failed" left behind by a crash is retried without a double post.
     post_state: Mapped[str] = mapped_column(String(12), default="pending")
     message_ref: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    post_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # requests sent
+    post_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # tries given up
+    # The process posting the round holds it until ``post_lease_until`` (renewed while it
+    # works); once that has passed, any process's sweep may claim it and retry.
+    post_owner: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    post_lease_until: Mapped[datetime | None] = mapped_column(UTC_DT, nullable=True)
     __table_args__ = (
         UniqueConstraint("channel_id", "slot"),
         # At most one open round per channel, enforced by the database.

@@ -30,9 +30,10 @@ JSON = dict[str, Any]
 
 
 def _json(data: object, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    # discord.py parses a body only when Content-Type is exactly application/json (no charset).
+    # discord.py parses a body only when Content-Type is exactly application/json (no charset), and
+    # treats a 429 without a Via header as a Cloudflare ban (no retry): Discord's answers carry one.
     return web.Response(body=json.dumps(data).encode(), status=status, content_type="application/json",
-                        headers=headers)
+                        headers={"Via": "1.1 google", **(headers or {})})
 
 
 @dataclass
@@ -48,12 +49,23 @@ class Recorded:
 
 @dataclass
 class Injection:
-    status: int
+    status: int  # 0: the connection is reset
     method: str
     pattern: re.Pattern[str]
     times: int
     retry_after: float = 0.05
     is_global: bool = False
+    after: bool = False  # reset after the request was handled (the bot never learns it landed)
+
+
+@dataclass
+class Storm:
+    """From ``start`` for ``duration`` seconds, matching requests answer 429 (Retry-After: the rest)."""
+
+    start: float
+    duration: float
+    is_global: bool
+    pattern: re.Pattern[str]
 
 
 @dataclass
@@ -83,7 +95,9 @@ def user(uid: int, name: str) -> JSON:
 
 class FakeDiscord:
     def __init__(self, *, guilds: int = 1, channels_per_guild: int = 2, global_limit: int | None = 50) -> None:
-        self.ids = itertools.count(1_100_000_000_000_000_000)
+        # Snowflakes of 2027 onward: later than any clock a test runs the bot on, so history
+        # queries with ``after=<snowflake of when a round opened>`` see every message.
+        self.ids = itertools.count(1_600_000_000_000_000_000)
         self.guilds: list[JSON] = []
         for g in range(guilds):
             gid = (1000 + g) << 22
@@ -104,6 +118,11 @@ class FakeDiscord:
         self.callbacks: dict[str, list[Recorded]] = {}
         self.responses: dict[str, JSON] = {}  # interaction id -> the message its callback created
         self.global_429s = 0
+        self.storms: list[Storm] = []
+        self.nonces: dict[tuple[str, str], tuple[float, JSON]] = {}  # (channel, nonce) -> (when, message)
+        self.nonce_window = 300.0  # Discord: "a few minutes"
+        self.resets = 0
+        self.threads: dict[str, JSON] = {}  # message id -> the thread started from it
         self._window: deque[float] = deque()
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -144,6 +163,26 @@ class FakeDiscord:
         """Answer the next ``times`` requests matching ``method path`` (a regex) with ``status``."""
         self.injections.append(Injection(status, method, re.compile(path), times, retry_after, is_global))
 
+    def inject_reset(self, method: str, path: str, *, times: int = 1, after: bool = False) -> None:
+        """Drop the connection of the next ``times`` matching requests (``after``: once handled)."""
+        self.injections.append(Injection(0, method, re.compile(path), times, after=after))
+
+    def storm(self, *, start_in: float, duration: float, is_global: bool, path: str = r"/channels/.*") -> None:
+        """A wave of 429s: every matching request in the window is refused (Retry-After: what is left)."""
+        self.storms.append(Storm(time.monotonic() + start_in, duration, is_global, re.compile(path)))
+
+    def _stormy(self, path: str) -> web.Response | None:
+        now = time.monotonic()
+        for st in self.storms:
+            if st.start <= now < st.start + st.duration and st.pattern.fullmatch(path):
+                left = round(st.start + st.duration - now, 3)
+                headers = {"Retry-After": str(left), "X-RateLimit-Scope": "global" if st.is_global else "user"}
+                if st.is_global:
+                    headers["X-RateLimit-Global"] = "true"
+                return _json({"message": "You are being rate limited.", "retry_after": left,
+                              "global": st.is_global}, 429, headers)
+        return None
+
     def forbid(self, channel_id: str) -> None:
         """The bot loses access to a channel: posting there answers 403 Missing Access."""
         self.forbidden.add(channel_id)
@@ -174,32 +213,53 @@ class FakeDiscord:
                 body = json.loads(raw) if raw else None
         rec = Recorded(request.method, path, dict(request.query), body, time.monotonic())
         self.requests.append(rec)
-        resp = self._injected(request.method, path)
+        inj = self._injection(request.method, path)
+        if inj is not None and inj.status == 0 and not inj.after:
+            return self._reset(request, rec)
+        resp = self._respond(inj) if inj is not None and inj.status else None
+        if resp is None and not path.startswith("/interactions/"):
+            resp = self._stormy(path)
         if resp is None and self._global_limited(path):
             self.global_429s += 1
             resp = _json({"message": "You are being rate limited.", "retry_after": 0.1, "global": True}, 429,
                          {"X-RateLimit-Global": "true", "X-RateLimit-Scope": "global", "Retry-After": "1"})
         if resp is None:
             resp = self._route(request.method, path, dict(request.query), body)
+        if inj is not None and inj.status == 0 and inj.after:
+            return self._reset(request, rec)
         rec.status = resp.status
         if isinstance(resp.body, bytes) and resp.content_type == "application/json":
             rec.response = json.loads(resp.body)
         self._changed.set()
         return resp
 
-    def _injected(self, method: str, path: str) -> web.Response | None:
+    def _reset(self, request: web.Request, rec: Recorded) -> web.Response:
+        rec.status = 0
+        self.resets += 1
+        if request.transport is not None:
+            request.transport.abort()  # the client sees the connection dropped, no answer
+        self._changed.set()
+        return web.Response(status=500)
+
+    def _injection(self, method: str, path: str) -> Injection | None:
         for inj in self.injections:
             if inj.times > 0 and inj.method == method and inj.pattern.fullmatch(path):
                 inj.times -= 1
-                if inj.status == 429:
-                    headers = {"X-RateLimit-Scope": "global" if inj.is_global else "user",
-                               "Retry-After": str(inj.retry_after)}
-                    if inj.is_global:
-                        headers["X-RateLimit-Global"] = "true"
-                    return _json({"message": "You are being rate limited.", "retry_after": inj.retry_after,
-                                  "global": inj.is_global}, 429, headers)
-                return _json({"message": "Missing Access", "code": 50001}, inj.status)
+                return inj
         return None
+
+    @staticmethod
+    def _respond(inj: Injection) -> web.Response:
+        if inj.status == 429:
+            headers = {"X-RateLimit-Scope": "global" if inj.is_global else "user",
+                       "Retry-After": str(inj.retry_after)}
+            if inj.is_global:
+                headers["X-RateLimit-Global"] = "true"
+            return _json({"message": "You are being rate limited.", "retry_after": inj.retry_after,
+                          "global": inj.is_global}, 429, headers)
+        if inj.status >= 500:
+            return _json({"message": "Service Unavailable", "code": 0}, inj.status)
+        return _json({"message": "Missing Access", "code": 50001}, inj.status)
 
     def _route(self, method: str, path: str, query: dict[str, str], body: Any) -> web.Response:
         p = path.split("/")[1:]
@@ -243,7 +303,23 @@ class FakeDiscord:
                     return _json({"message": "Missing Access", "code": 50001}, 403)
                 if self.dms.get(cid) in self.no_dms:
                     return _json({"message": "Cannot send messages to this user", "code": 50007}, 403)
-                return _json(self._new_message(cid, body))
+                nonce = (body or {}).get("nonce")
+                if nonce is not None and (body or {}).get("enforce_nonce"):
+                    seen = self.nonces.get((cid, str(nonce)))
+                    if seen is not None and time.monotonic() - seen[0] < self.nonce_window:
+                        return _json(seen[1])  # the message this nonce already created
+                msg = self._new_message(cid, body)
+                if nonce is not None:
+                    msg["nonce"] = str(nonce)
+                    self.nonces[(cid, str(nonce))] = (time.monotonic(), msg)
+                return _json(msg)
+            case "GET", ["channels", cid, "messages"]:  # history, newest first
+                after, limit = int(query.get("after", "0")), min(int(query.get("limit", "50")), 100)
+                mine = sorted((m for m in self.messages.values() if m["channel_id"] == cid and int(m["id"]) > after),
+                              key=lambda m: int(m["id"]))[:limit]
+                return _json([{**{k: v for k, v in m.items() if k != "nonce"},
+                               **({"thread": self.threads[m["id"]]} if m["id"] in self.threads else {})}
+                              for m in reversed(mine)])
             case "PATCH", ["channels", cid, "messages", mid]:
                 if cid in self.forbidden:
                     return _json({"message": "Missing Access", "code": 50001}, 403)
@@ -254,13 +330,17 @@ class FakeDiscord:
                 msg["edited_timestamp"] = "2026-11-16T08:00:00+00:00"
                 return _json(msg)
             case "POST", ["channels", cid, "messages", mid, "threads"]:
+                if mid in self.threads:
+                    return _json({"message": "A thread has already been created for this message",
+                                  "code": 160004}, 400)
                 tid = str(next(self.ids))
-                return _json({"id": tid, "guild_id": self._guild_of(cid), "parent_id": cid, "owner_id": str(BOT_ID),
-                              "name": body["name"], "type": 11, "message_count": 0, "member_count": 1,
-                              "rate_limit_per_user": 0, "flags": 0, "last_message_id": None,
-                              "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
-                                                  "archive_timestamp": "2026-11-16T08:00:00+00:00",
-                                                  "locked": False}}, 201)
+                thread = {"id": tid, "guild_id": self._guild_of(cid), "parent_id": cid, "owner_id": str(BOT_ID),
+                          "name": body["name"], "type": 11, "message_count": 0, "member_count": 1,
+                          "rate_limit_per_user": 0, "flags": 0, "last_message_id": None,
+                          "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
+                                              "archive_timestamp": "2026-11-16T08:00:00+00:00", "locked": False}}
+                self.threads[mid] = thread
+                return _json(thread, 201)
         return _json({"message": f"fake Discord does not implement {method} {path}", "code": 0}, 404)
 
     def _store_commands(self, scope: str, body: list[JSON]) -> list[JSON]:

@@ -104,12 +104,14 @@ async def test_a_scheduled_day_from_setup_to_reveal(make_bot: BotFactory, clock:
 
 async def test_a_daily_answer_delivered_twice_counts_once(bot: Bot) -> None:
     post = await post_now(bot)
-    right, _ = right_label(bot, post)
+    right, wrong = right_label(bot, post)
     first = await bot.fake.click(post, buttons(post)[right], who=ANN)
-    await bot.fake.callback(first)
+    shown = await bot.fake.callback(first)
     await bot.fake.click(post, buttons(post)[right], who=ANN, iid=first.id, token=first.token)
-    again = await bot.reply_to(await bot.fake.click(post, buttons(post)[right], who=ANN))  # a new click
-    assert "already answered" in again["data"]["content"]
+    again = await bot.reply_to(await bot.fake.click(post, buttons(post)[wrong], who=ANN))  # a new click
+    # Answers are final: the feedback of the answer stored (right), not of this click (wrong).
+    assert again["data"]["embeds"] == shown["data"]["embeds"]
+    assert again["data"]["embeds"][0]["title"] == "Correct!"
     assert len(bot.fake.callbacks[first.id]) == 1
     with bot.app.db.session() as s:
         assert s.execute(select(func.count()).select_from(Answer)).scalar_one() == 1

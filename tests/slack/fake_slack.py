@@ -85,6 +85,7 @@ class FakeSlack:
         self.workspace_rate = 0.0  # simulated workspace-wide limit (posts per second, 0: none)
         self.fail_next: dict[str, list[int]] = {}  # method -> HTTP statuses to answer first (500, 429)
         self.rate_limited = 0  # 429s sent
+        self.fail_after: dict[str, list[int]] = {}  # method -> statuses answered after doing the work
         self.oauth_team = "T0OTHER"
         self._last_post: dict[str, float] = {}
         self._ts = itertools.count(1)
@@ -184,6 +185,10 @@ class FakeSlack:
             await self._note()
 
     def _answer(self, method: str, args: dict[str, Any]) -> web.Response:
+        after = self.fail_after.get(method)
+        if after:  # handled, then the answer is lost: Slack made the message, the bot never learns it
+            self._data(method, args)
+            return web.Response(status=after.pop(0), text="upstream trouble")
         queued = self.fail_next.get(method)
         if queued:
             status = queued.pop(0)
@@ -223,10 +228,19 @@ class FakeSlack:
             return {**ok, "url": "https://fake.slack.com/", "team": "Fake", "team_id": TEAM, "user": "drillbot",
                     "user_id": BOT_USER, "bot_id": "B0BOT", "is_enterprise_install": False}
         if method == "chat.postMessage":
-            ts = f"1700000000.{next(self._ts):06d}"
+            ts = f"1800000000.{next(self._ts):06d}"
             msg = {**args, "ts": ts}
+            if isinstance(msg.get("metadata"), str):
+                msg["metadata"] = json.loads(msg["metadata"])
             self._posted.setdefault(str(args["channel"]), []).append(msg)
             return {**ok, "channel": args["channel"], "ts": ts, "message": msg}
+        if method == "conversations.history":  # newest first; metadata only when asked for
+            oldest = float(args.get("oldest") or 0)
+            every = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+            found = [{k: v for k, v in m.items() if k != "metadata" or every}
+                     for m in reversed(self._posted.get(str(args["channel"]), [])) if float(m["ts"]) > oldest]
+            return {**ok, "messages": found[:int(args.get("limit") or 100)], "has_more": False,
+                    "response_metadata": {"next_cursor": ""}}
         if method == "chat.update":
             for msg in self._posted.get(str(args["channel"]), []):
                 if msg["ts"] == args["ts"]:
@@ -234,7 +248,7 @@ class FakeSlack:
                     return {**ok, "channel": args["channel"], "ts": args["ts"]}
             return {"ok": False, "error": "message_not_found"}
         if method == "chat.postEphemeral":
-            return {**ok, "message_ts": f"1700000000.{next(self._ts):06d}"}
+            return {**ok, "message_ts": f"1800000000.{next(self._ts):06d}"}
         if method in ("views.open", "views.publish", "views.update"):
             view = args.get("view")
             view = json.loads(view) if isinstance(view, str) else view

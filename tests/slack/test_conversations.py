@@ -6,12 +6,14 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.clock import FakeClock
 from bot.members.identity import Place
 from bot.runtime.builder import App
 from bot.runtime.service import post_job
-from tests.slack.conftest import ADMIN, CHANNEL, Workspace, new_user
-from tests.slack.fake_slack import TEAM, blocks_text
+from tests.slack.conftest import ADMIN, CHANNEL, Workspace, find_button, new_user
+from tests.slack.fake_slack import TEAM, action_payload, blocks_text
 
 
 async def test_practice_question_then_button_gives_private_feedback(workspace: Workspace) -> None:
@@ -123,7 +125,8 @@ async def test_scheduled_daily_round_from_post_to_reveal(workspace: Workspace, s
     fb2 = await workspace.click(bob, message, labels[-1], ephemeral=False)
     assert fb1 is not None and fb2 is not None and fb1.body["replace_original"] is False
     again = await workspace.click(ann, message, labels[-1], ephemeral=False)
-    assert again is not None and "answers are final" in again.text
+    # Answers are final: a second click shows the feedback of the answer stored, not of this one.
+    assert again is not None and again.text == fb1.text and again.body["blocks"] == fb1.body["blocks"]
     # the live count, without revealing anything
     update = (await fake.wait_calls("chat.update"))[-1]
     assert "2 answered" in blocks_text(update.args) and "Answer:" not in blocks_text(update.args)
@@ -201,3 +204,47 @@ async def test_a_disputed_daily_grade_reaches_the_admins_and_the_member_is_told(
     dm = (await fake.wait_calls("chat.postMessage", before + 1))[-1]
     assert dm.args["channel"] == user and "was granted by an admin" in dm.args["text"]
     assert "+20 points" in dm.args["text"]
+
+
+@pytest.mark.parametrize("daily", [True, False])
+async def test_a_delivery_whose_work_failed_is_handled_when_slack_retries_it(
+        workspace: Workspace, slack_app: App, monkeypatch: pytest.MonkeyPatch, daily: bool) -> None:
+    """The first try failed after the ack (in a killed process: never finished); Slack's retry stores it."""
+    fake = workspace.fake
+    if daily:
+        daily_place = Place("slack", TEAM, CHANNEL)
+        # Topic "more" asks only multiple-choice questions: buttons to click.
+        await slack_app.engine.schedules.set(daily_place, time_of_day="23:00", timezone="UTC", topics=("more",))
+        await slack_app.service.engine.rounds.post_now(daily_place)
+        message = fake.messages(CHANNEL)[0]
+        component = slack_app.engine.rounds
+    else:
+        message = (await workspace.say(new_user(), "more junior")).body
+        component = slack_app.engine.practice  # type: ignore[assignment]
+    real = component.answer
+    calls = 0
+
+    async def failing_once(*args: object, **kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise ConnectionError("the database went away")
+        return await real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(component, "answer", failing_once)
+    user = new_user()
+    label = next(el["text"]["text"] for b in message["blocks"] for el in b.get("elements", [])
+                 if el.get("type") == "button" and "_choice_" in el.get("action_id", ""))
+    url = fake.response_url()
+    payload = action_payload(user=user, action={"type": "button", "block_id": "b",
+                                                **find_button(message["blocks"], label)},
+                             message=message, channel=CHANNEL, response_url=url, ephemeral=not daily)
+    await workspace.transport.interactive(payload)
+    first = await workspace.reply(url)
+    assert "Something went wrong" in first.text
+    await workspace.transport.interactive(payload, retry=1)  # Slack's retry of the same delivery
+    second = await workspace.reply(url, 2)
+    assert calls == 2 and "went wrong" not in second.text and ("Correct" in second.text or "Not quite" in
+                                                                second.text), second.text
+    stats = await workspace.say(user, "stats")
+    assert ("Answered *1* (1 daily" if daily else "Answered *1* (0 daily, 1 practice)") in stats.text

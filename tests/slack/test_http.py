@@ -16,6 +16,7 @@ from adapters.slack import Secrets, SlackRunner
 from bot.clock import FakeClock
 from bot.errors import ChannelUnavailable
 from bot.members.identity import Place
+from bot.rounds.posting import Attempt
 from bot.runtime.builder import App
 from tests.conftest import make_app
 from tests.slack.conftest import SECRET, Http, settings
@@ -99,7 +100,10 @@ async def test_oauth_install_then_requests_use_the_installed_token_until_uninsta
             await asyncio.sleep(0.01)
         assert await runner.installs.async_find_bot(enterprise_id=None, team_id=team) is None
         with pytest.raises(ChannelUnavailable):
-            await runner.poster.post_round(Place("slack", team, "C0OTHER"), opened.card)
+            async def nothing(*_args: object) -> None:
+                return None
+            attempt = Attempt(opened.round_id, "k", app.engine.clock.now(), False, nothing, nothing)
+            await runner.poster.post_round(Place("slack", team, "C0OTHER"), opened.card, attempt)
 
 
 async def test_url_verification_challenge(http: Http) -> None:

@@ -43,6 +43,7 @@ async def test_429_with_retry_after_is_retried_and_nothing_is_lost(runner: Slack
     opened = await slack_app.service.engine.rounds.post_now(place())
     calls = fake.called("chat.postMessage")
     assert len(calls) == 2 and fake.rate_limited == 1
+    assert calls[1].at - calls[0].at >= 0.95  # held back by Retry-After (1 s)
     assert len(fake.messages("C0DAILY")) == 1
     _place, ref, _card = await slack_app.engine.rounds.card(opened.round_id)
     assert ref == fake.messages("C0DAILY")[0]["ts"]
@@ -105,3 +106,28 @@ async def test_pacer_reserves_slots_for_concurrent_writers() -> None:
 
     await asyncio.gather(*(write() for _ in range(4)))
     assert sorted(done)[-1] >= 0.15 and sorted(done)[0] < 0.04
+
+
+async def test_a_daily_post_carries_its_round_and_a_lost_answer_is_found_not_posted_again(
+        runner: SlackRunner, slack_app: App, fake: FakeSlack) -> None:
+    runner.poster.backoff = 0.01
+    fake.fail_after["chat.postMessage"] = [500]  # Slack made the message, then answered 500
+    opened = await slack_app.service.engine.rounds.post_now(place())
+    [message] = fake.messages("C0DAILY")
+    assert message["metadata"]["event_type"] == "drillbot_round"
+    assert message["metadata"]["event_payload"]["round"] == opened.round_id
+    [looked] = fake.called("conversations.history")
+    assert looked.args["include_all_metadata"] in (True, "true", "1")
+    assert len(fake.called("chat.postMessage")) == 1  # found it: not posted again
+    _place, ref, _card = await slack_app.engine.rounds.card(opened.round_id)
+    assert ref == message["ts"]
+
+
+async def test_server_errors_before_the_message_was_made_are_looked_for_then_posted_once(
+        runner: SlackRunner, slack_app: App, fake: FakeSlack) -> None:
+    runner.poster.backoff = 0.01
+    fake.fail_next["chat.postMessage"] = [502, 503]  # refused before it was made: looked for, then made
+    opened = await slack_app.service.engine.rounds.post_now(place())
+    assert len(fake.messages("C0DAILY")) == 1 and len(fake.called("conversations.history")) == 2
+    _place, ref, _card = await slack_app.engine.rounds.card(opened.round_id)
+    assert ref == fake.messages("C0DAILY")[0]["ts"]
