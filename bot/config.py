@@ -71,12 +71,21 @@ def check_days(days: list[str]) -> list[str]:
     return sorted(out, key=DAYS.index)
 
 
-_DURATION = re.compile(r"(?:(?P<d>[0-9]+)\s*d)?\s*(?:(?P<h>[0-9]+)\s*h)?\s*(?:(?P<m>[0-9]+)\s*m(?:in)?)?")
+# ASCII digits only (`\d` and int() also take other scripts' digits), with lengths that keep every
+# value inside timedelta's range.  Spaces between the parts only where `spaces` allows them.
+_PARTS = (r"(?:(?P<d>[0-9]{1,4}){s}d)?{s}(?:(?P<h>[0-9]{1,5}){s}h)?{s}(?:(?P<m>[0-9]{1,6}){s}m(?:in)?)?")
+_DURATION = {True: re.compile(_PARTS.replace("{s}", r"\s*"), re.ASCII),
+             False: re.compile(_PARTS.replace("{s}", ""), re.ASCII)}
+_MINUTES = re.compile(r"[0-9]{1,6}", re.ASCII)
 
 
-def parse_duration(value: str) -> timedelta:
-    """'90m', '8h', '1d', '1h30m' (ASCII digits only) as a timedelta; ValueError otherwise."""
-    m = _DURATION.fullmatch(value.strip().casefold())
+def parse_duration(value: str, *, spaces: bool = True, bare_minutes: bool = False) -> timedelta:
+    """'90m', '8h', '1d', '1h30m' (and '1d 2h' with ``spaces``; '90' as minutes with
+    ``bare_minutes``) as a timedelta; ValueError otherwise."""
+    t = value.strip().casefold()
+    if bare_minutes and _MINUTES.fullmatch(t):
+        return timedelta(minutes=int(t))
+    m = _DURATION[spaces].fullmatch(t)
     if m is None or not any(m.groupdict().values()):
         raise ValueError(f"{value!r} is not a duration; write it like 90m, 8h, 1d or 1h30m")
     d, h, mi = (int(m[k] or 0) for k in ("d", "h", "m"))

@@ -60,3 +60,15 @@ def test_secrets_come_from_the_environment(tmp_path: Path, monkeypatch: pytest.M
 def test_database_url_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DRILLBOT_DATABASE_URL", "postgresql://u@h/db")
     assert load_config(write(tmp_path, "")).database_url == "postgresql://u@h/db"
+
+
+def test_durations_in_the_config_allow_spaces_and_refuse_what_no_timedelta_holds() -> None:
+    from datetime import timedelta
+
+    from bot.config import parse_duration
+    assert parse_duration("1d 2h") == timedelta(days=1, hours=2)
+    assert parse_duration("90min") == timedelta(minutes=90)
+    for bad in ("99999999999d", "", "8x", "٨h", "90"):
+        with pytest.raises(ValueError, match="is not a duration"):
+            parse_duration(bad)
+    assert parse_duration("90", bare_minutes=True) == timedelta(minutes=90)

@@ -15,6 +15,7 @@ from zoneinfo import available_timezones
 from rapidfuzz import fuzz, process
 
 from bot.config import DAYS, check_days, check_time, check_timezone
+from bot.config import parse_duration as _duration
 
 PERIOD_WORDS = {"week": "week", "weekly": "week", "month": "month", "monthly": "month",
                 "all": "all", "alltime": "all", "all-time": "all", "ever": "all"}
@@ -123,23 +124,16 @@ COMMAND_WORDS = ("help", "daily", "leaderboard", "stats", "schedule", "report", 
                  "disputes", "grant", "decline", "grading", "skip", "quit", "as")
 SCHEDULE_USAGE = ("Usage: schedule set [HH:MM] [Area/City] [mon,tue,...|weekdays|daily] [window=8h] "
                   "[topics=a,b|all] [levels=junior,mid|all] (what you leave out is kept)")
-# ASCII only: `\d` and int() also accept other scripts' digits (and "①" passes isdigit() but not int()).
-_DURATION = re.compile(r"(?:([0-9]{1,4})d)?(?:([0-9]{1,5})h)?(?:([0-9]{1,6})m(?:in)?)?", re.ASCII)
-_MINUTES = re.compile(r"[0-9]{1,6}", re.ASCII)
 _TIME = re.compile(r"[0-9]{1,2}:[0-9]{2}", re.ASCII)
 _ID = re.compile(r"[0-9]{1,9}", re.ASCII)
 
 
 def parse_duration(text: str) -> int:
-    """Minutes in ``90``, ``90m``, ``8h``, ``1d`` or ``1h30m``; ParseError otherwise."""
-    t = text.strip().lower()
-    if _MINUTES.fullmatch(t):
-        return int(t)
-    m = _DURATION.fullmatch(t)
-    if not t or m is None or not any(m.groups()):
-        raise ParseError(f"{text!r} is not a duration; use e.g. 8h, 90m, 1d or 1h30m")
-    d, h, mins = (int(g) if g else 0 for g in m.groups())
-    return d * 24 * 60 + h * 60 + mins
+    """Minutes in ``90``, ``90m``, ``8h``, ``1d`` or ``1h30m`` (one word: no spaces); ParseError otherwise."""
+    try:
+        return int(_duration(text, spaces=False, bare_minutes=True).total_seconds()) // 60
+    except ValueError:
+        raise ParseError(f"{text!r} is not a duration; use e.g. 8h, 90m, 1d or 1h30m") from None
 
 
 def suggest(word: str, choices: Iterable[str], *, cutoff: float = 75) -> str | None:
