@@ -38,6 +38,15 @@ class Grade:
     contradicted: tuple[str, ...] = ()  # "point (you wrote: '...')"
 
 
+_DEVELOPMENT = frozenset({"development", "debug", "debugger", "local", "locally", "production", "test", "tests",
+                          "testing"})
+
+
+def _about_development(point: str) -> bool:
+    """True when a key point is itself about where something runs ("never in production")."""
+    return not _DEVELOPMENT.isdisjoint(words(point))
+
+
 def open_threshold(total_points: int) -> int:
     """Key points needed for an open answer to count as correct: two thirds, rounded up."""
     return -(-2 * total_points // 3)
@@ -65,7 +74,7 @@ def grade_open(question: Question, text: str) -> Grade:
         if wrong is not None:
             contradicted.append(f"{kp.point} (you wrote: '{wrong.words}')")
             required_missing |= kp.required
-        elif any(not m.negated for m in found):
+        elif any(not m.negated or (m.confined and _about_development(kp.point)) for m in found):
             covered.append(kp.point)
         else:
             missed.append(kp.point)

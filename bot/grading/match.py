@@ -29,18 +29,47 @@ from bot.grading.text import Word, stem, tokens
 
 NEGATIONS = frozenset({"not", "no", "never", "without", "neither", "nor", "none", "nothing", "instead",
                        "rather", "avoid", "avoids", "avoiding", "unnecessary", "needless", "lack", "lacks",
-                       "nobody", "nowhere", "skip", "skips", "skipping", "forget", "optional"})
+                       "nobody", "nowhere", "skip", "skips", "skipping", "forget", "optional", "ditch", "forgo",
+                       "pointless", "overkill", "redundant"})
 _CLAUSE_WIDE = frozenset({"not", "never", "unnecessary", "needless", "neither", "nor"})
-_NO_WIDE = frozenset({"need", "longer", "point", "reason", "way"})  # "no need for X or Y"
+_NO_WIDE = frozenset({"need", "longer", "point", "reason", "way", "use"})  # "no need for X or Y"
 _SHORT_SCOPE = 2
-# "not only X" says X.
+# Words a short negation reaches across: "without going through any link table", "skip the whole X".
+_TRANSPARENT = frozenset({
+    "any", "some", "all", "its", "their", "your", "our", "my", "his", "her", "this", "that", "these", "those",
+    "such", "even", "extra", "separate", "additional", "whole", "entire", "explicit", "explicitly", "real",
+    "to", "of", "for", "with", "through", "via", "in", "on", "into", "about", "over", "by", "from",
+    "bother", "use", "have", "need", "add", "call", "set", "write", "worry", "care",
+    "is", "are", "be", "do", "does", "did", "really", "actually", "just", "simply", "also"})
+# "not only X" says X (unless "only" belongs to the phrase: 'not "only for small apps"').
 _NOT_NEGATING_AFTER = frozenset({"only", "just", "merely", "also", "necessarily"})
 _AUX = frozenset({"is", "are", "was", "were", "be", "been", "do", "does", "did", "will", "would", "should",
                   "can", "could", "has", "have", "had", "must", "may", "might", "really", "actually", "at", "all"})
-# "X is unnecessary", "X isn't needed": the claim after the phrase denies it.
-_DENIED = frozenset({"unnecessary", "needless", "optional", "pointless", "irrelevant", "useless", "superfluous"})
+# "X is unnecessary", "X is overkill": the claim after the phrase denies it.
+_DENIED = frozenset({"unnecessary", "needless", "optional", "pointless", "irrelevant", "useless", "superfluous",
+                     "redundant", "overkill", "unneeded", "moot", "unrelated", "myth", "misconception"})
+# "X isn't needed", "X doesn't affect it", "X is not the cause": a denial of X after it.
 _NEEDED = frozenset({"needed", "required", "necessary", "important", "relevant", "involved", "useful",
-                     "matter", "matters", "needful", "helpful", "used"})
+                     "matter", "matters", "needful", "helpful", "used", "worth", "affect", "affects", "help",
+                     "helps", "count", "counts", "lead", "leads", "cause", "causes", "what",
+                     "way", "reason", "problem", "issue", "fix", "answer", "solution", "point", "part",
+                     "responsible"})
+# "X plays no part", "X makes no difference", "X has no effect".
+_NO_ROLE = frozenset({"part", "role", "effect", "impact", "difference", "bearing", "influence", "use", "need",
+                      "point", "purpose", "benefit", "value", "say", "place"})
+# "X is only needed on MySQL", "X only matters for uploads": relevance confined to a corner case.
+_ONLY_NEEDED = frozenset({"needed", "required", "necessary", "matters", "matter", "relevant", "useful",
+                          "important", "meant", "helps"})
+# "X only in development": fine for a point about development, a denial of any other.
+_DEV = frozenset({"development", "locally", "local", "testing", "tests", "test", "debugging", "dev"})
+# A negation before one of these is about the effect, not about the words after it.
+_EFFECT = frozenset({"affect", "affects", "matter", "matters", "change", "changes", "influence", "impact",
+                     "cause", "causes", "mean", "means", "require", "requires", "need", "needs"})
+# How far after a phrase its denial may come: "a CHECK constraint on stock isn't necessary".
+_AFTER_SCOPE = 6
+# A new verb after the phrase whose object the denial is about: "X makes Y unnecessary".
+_AFTER_BREAK = frozenset({"make", "makes", "making", "made", "render", "renders", "mean", "means", "let", "lets",
+                          "than", "replace", "replaces", "removes", "remove", "avoid", "avoids"})
 # A phrase word this long also matches longer words it starts; shorter ones would match other words
 # ("http" is not "https", "app" is not "apply").
 PREFIX_MIN = 6
@@ -60,6 +89,8 @@ class Match:
     end: int  # exclusive
     words: str
     negated: bool
+    # The only denial is "X only in development": a denial unless the point is about development.
+    confined: bool = False
 
 
 _PhraseWord = tuple[str, str]  # (raw, stem): a tuple, because matching hashes them millions of times
@@ -68,6 +99,20 @@ _PhraseWord = tuple[str, str]  # (raw, stem): a tuple, because matching hashes t
 @functools.lru_cache(maxsize=16384)
 def phrase_words(phrase: str) -> tuple[_PhraseWord, ...]:
     return tuple((w.raw, w.stem) for w in tokens(phrase))
+
+
+@functools.lru_cache(maxsize=16384)
+def phrase_tight(phrase: str) -> frozenset[int]:
+    """Positions of the phrase words written stuck to the word before ("self.app": 1): no extra word goes there."""
+    chunks = [len(tokens(chunk)) for chunk in phrase.split()]
+    if sum(chunks) != len(phrase_words(phrase)):
+        return frozenset()
+    tight: set[int] = set()
+    k = 0
+    for n in chunks:
+        tight.update(range(k + 1, k + n))
+        k += n
+    return frozenset(tight)
 
 
 def _typo_limit(word: str) -> int:
@@ -128,13 +173,21 @@ class Answer:
         want = phrase_words(phrase)
         if not want or not self.words:
             return None
+        tight = phrase_tight(phrase)
         if len(want) >= 2 and want[0][0] in NEGATIONS:
-            rest = self._find(want[1:], loose=True)
+            rest = self._find(want[1:], loose=True, tight=frozenset(k - 1 for k in tight if k > 1))
             if rest is None:
                 return None
-            return Match(rest.start, rest.end, rest.words, negated=not rest.negated)
+            if not rest.negated:
+                return Match(rest.start, rest.end, rest.words, negated=True)
+            # Denied before, in so many words ("never store secrets", "avoid circular imports"); not
+            # "X doesn't matter" after it, and not "doesn't affect matching" (a denial of the effect).
+            cue = self._cue(rest.start, rest.end)
+            direct = cue is not None and cue < rest.start and not any(
+                w.raw in _EFFECT for w in self.words[cue + 1:rest.start])
+            return Match(rest.start, rest.end, rest.words, negated=not direct)
         # One identifier ("attachment_filename", "flask.g") is matched as written: no extra word, no reordering.
-        return self._find(want, loose=any(c.isspace() for c in phrase.strip()))
+        return self._find(want, loose=any(c.isspace() for c in phrase.strip()), tight=tight)
 
     def _possible(self, want: tuple[_PhraseWord, ...]) -> bool:
         """A cheap test before the search: every phrase word has some answer word that could stand for it."""
@@ -151,7 +204,7 @@ class Answer:
             return False
         return True
 
-    def _find(self, want: tuple[_PhraseWord, ...], *, loose: bool) -> Match | None:
+    def _find(self, want: tuple[_PhraseWord, ...], *, loose: bool, tight: frozenset[int]) -> Match | None:
         if not self._possible(want):
             return None
         orders = [want]
@@ -162,11 +215,13 @@ class Answer:
         self_negating = any(raw in NEGATIONS for raw, _stem in want)
         for order in orders:
             for start in self._starts(order):
-                end = self._match(order, 0, start, gaps, self.words[start].clause)
+                end = self._match(order, 0, start, gaps, self.words[start].clause, tight)
                 if end is None:
                     continue
-                negated = not self_negating and self._negated(start, end)
-                m = Match(start, end, " ".join(w.raw for w in self.words[start:end]), negated)
+                cue = None if self_negating else self._cue(start, end)
+                negated = cue is not None
+                confined = cue is not None and cue >= end and self._dev_only(cue)
+                m = Match(start, end, " ".join(w.raw for w in self.words[start:end]), negated, confined)
                 if not negated:
                     return m
                 first = first or m
@@ -189,7 +244,8 @@ class Answer:
         m = self.find(phrase)
         return m is not None and not m.negated
 
-    def _match(self, want: tuple[_PhraseWord, ...], k: int, i: int, gaps: int, clause: int) -> int | None:
+    def _match(self, want: tuple[_PhraseWord, ...], k: int, i: int, gaps: int, clause: int,
+               tight: frozenset[int]) -> int | None:
         """Answer position after matching ``want[k:]`` from position ``i``, or None."""
         if k == len(want):
             return i
@@ -198,29 +254,46 @@ class Answer:
             return None
         w = words[i]
         if w.raw in self._like(want[k]):
-            end = self._match(want, k + 1, i + 1, gaps, clause)
+            end = self._match(want, k + 1, i + 1, gaps, clause, tight)
             if end is not None:
                 return end
         # Written together in the answer, apart in the phrase: "setup" for "set up".
         if k + 1 < len(want):
             joined = want[k][0] + want[k + 1][0]
             if w.raw == joined or w.stem == stem(joined):
-                end = self._match(want, k + 2, i + 1, gaps, clause)
+                end = self._match(want, k + 2, i + 1, gaps, clause, tight)
                 if end is not None:
                     return end
         # Apart in the answer, together in the phrase: "clean up" for "cleanup".
         if i + 1 < len(words) and words[i + 1].clause == clause:
             joined = w.raw + words[i + 1].raw
             if joined == want[k][0] or stem(joined) == want[k][1]:
-                end = self._match(want, k + 1, i + 2, gaps, clause)
+                end = self._match(want, k + 1, i + 2, gaps, clause, tight)
                 if end is not None:
                     return end
-        if gaps and k > 0 and w.raw not in _NO_GAP:  # one extra word inside: "once per test session"
-            return self._match(want, k, i + 1, gaps - 1, clause)
+        # One extra word inside: "once per test session"; never right after a negation of the phrase
+        # ("does not match" is not "does not affect matching").
+        if gaps and k > 0 and w.raw not in _NO_GAP and want[k - 1][0] not in NEGATIONS \
+                and k not in tight:
+            return self._match(want, k, i + 1, gaps - 1, clause, tight)
         return None
 
     def _negated(self, start: int, end: int) -> bool:
+        return self._cue(start, end) is not None
+
+    def _cue(self, start: int, end: int) -> int | None:
+        """Where the answer denies the words at ``start:end`` (the cue's position), or None.
+
+        Before the words, in their clause: "not" / "never" anywhere, "no need" / "no point" anywhere,
+        other negations ("without", "skip", "instead of", "rather than", ...) two words before or
+        across words that pass a negation on ("without going through any link table").  After them,
+        within a few words: "is unnecessary / overkill / redundant", "isn't needed", "doesn't
+        affect it", "plays no part", "is only needed on MySQL", "only in development".  Nothing in a
+        hypothetical clause ("if you forget the rollback, ...") denies anything.
+        """
         words = self.words
+        if words[start].hypothetical:
+            return None
         clause = words[start].clause
         for j in range(start - 1, -1, -1):
             if words[j].clause != clause:
@@ -229,20 +302,42 @@ class Answer:
             if cue not in NEGATIONS:
                 continue
             nxt = words[j + 1].raw if j + 1 < len(words) else ""
-            if cue == "not" and nxt in _NOT_NEGATING_AFTER:
+            if cue == "not" and nxt in _NOT_NEGATING_AFTER and j + 1 < start:
                 continue
-            # "not"/"never" deny the rest of the clause; "without X", "no X" only their own words.
+            if cue == "rather":  # "rather than X"; "I'd rather use X" says X
+                if nxt != "than" or j + 1 >= start:
+                    continue
+                j += 1
             if cue in _CLAUSE_WIDE or (cue == "no" and nxt in _NO_WIDE) or start - j <= _SHORT_SCOPE:
-                return True
-        j = end
-        while j < len(words) and j < end + 4 and words[j].clause == clause and words[j].raw in _AUX:
-            j += 1
-        if j < len(words) and words[j].clause == clause:
-            if words[j].raw in _DENIED:
-                return True
-            if words[j].raw in ("not", "never") and j + 1 < len(words) and words[j + 1].raw in _NEEDED:
-                return True
-        return False
+                return j
+            if all(w.raw in _TRANSPARENT or w.raw.endswith("ing") for w in words[j + 1:start]):
+                return j
+        n = len(words)
+        for j in range(end, min(n, end + _AFTER_SCOPE)):
+            w = words[j]
+            if w.clause != clause:
+                break
+            nxt = words[j + 1].raw if j + 1 < n and words[j + 1].clause == clause else ""
+            after = words[j + 2].raw if j + 2 < n and words[j + 2].clause == clause else ""
+            if w.raw in _DENIED:
+                return j
+            if w.raw in ("not", "never") and nxt in _NEEDED:
+                return j
+            if w.raw == "no" and nxt in _NO_ROLE:
+                return j
+            if nxt == "no" and after in _NO_ROLE:  # "X makes no difference", "X has no effect"
+                return j
+            if w.raw == "only" and (nxt in _ONLY_NEEDED or self._dev_only(j)):
+                return j
+            if w.raw in _AFTER_BREAK or w.raw in NEGATIONS:
+                break
+        return None
+
+    def _dev_only(self, j: int) -> bool:
+        """True when the "only" at ``j`` confines what comes before to development ("only in dev", "only locally")."""
+        after = [w.raw for w in self.words[j + 1:j + 3] if w.clause == self.words[j].clause]
+        return bool(after) and (after[0] in _DEV or (after[0] in ("in", "for", "during", "on", "when", "while")
+                                                     and len(after) > 1 and after[1] in _DEV))
 
     def dismissed(self, m: Match) -> bool:
         """True when the clause holding ``m`` names it only to reject it ("X was removed")."""

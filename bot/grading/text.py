@@ -12,7 +12,12 @@ to one is done to the other:
 - words stemmed with the Snowball English stemmer (``revoked`` ~ ``revoke``);
 - the text cut into clauses at sentence punctuation, commas and words such as
   "but" or "whereas": a phrase never matches across a clause, and a negation
-  reaches only the clause it is in.
+  reaches only the clause it is in.  Code is not prose: brackets stuck to a word
+  (``flask[async]``, ``methods=['GET', 'POST']``, ``init_app(app)``) and an
+  ellipsis (``SELECT ... FOR UPDATE``) cut nothing.  "instead of" stays in its
+  clause (it is a negation there; "instead" alone starts a new clause).
+  A clause opened by "if", "unless" or "otherwise" is *hypothetical*: "if you
+  forget the rollback, ..." says the rollback is needed, not that it is not.
 """
 
 from __future__ import annotations
@@ -62,6 +67,14 @@ CLAUSE_WORDS = frozenset({"but", "however", "whereas", "although", "though", "wh
                           "because", "since", "which", "then", "thus", "hence", "therefore", "unless", "until",
                           "except", "instead", "plus", "also", "if", "when", "whenever", "unlike"})
 
+# Clauses that state a condition, not a claim: a negation in them denies nothing.
+HYPOTHETICAL = frozenset({"if", "unless", "otherwise"})
+
+# A bracket group stuck to a word, "=" or "." is code ("flask[async]", "methods=['GET', 'POST']",
+# "init_app(app)"): its brackets, commas and quotes are spaces, not clause breaks.
+_CODE_GROUP = re.compile(r"(?<=[\w=.\]])[\[(]([^\[\]()\n]{0,80})[\])]")
+_CODE_PUNCT = re.compile(r"[,'\"]")
+_ELLIPSIS = re.compile(r"\.{2,}")
 _CLAUSE_PUNCT = re.compile(r"[.!?;:,](?=\s|$)|[\n()\[\]{}]|\s[-\u2013\u2014]+\s")
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -84,20 +97,31 @@ class Word:
     raw: str      # as typed (folded), after the abbreviation table
     stem: str
     clause: int   # which clause of the text it is in
+    hypothetical: bool = False  # its clause is a condition ("if you forget X, ...")
+
+
+def _code(text: str) -> str:
+    """Brackets of code made plain words, so they cut no clause."""
+    for _ in range(2):  # one level of nesting: "dict(a=[1, 2])"
+        text = _CODE_GROUP.sub(lambda m: " " + _CODE_PUNCT.sub(" ", m.group(1)) + " ", text)
+    return _ELLIPSIS.sub(" ", text)
 
 
 def tokens(text: str) -> list[Word]:
     """The text's words, in order, each with its stem and clause number."""
     out: list[Word] = []
     clause = 0
-    for part in _CLAUSE_PUNCT.split(fold(text)):
-        for raw in _WORD.findall(part):
-            if raw in CLAUSE_WORDS:
+    for part in _CLAUSE_PUNCT.split(_code(fold(text))):
+        found = _WORD.findall(part)
+        hypothetical = False
+        for k, raw in enumerate(found):
+            if raw in CLAUSE_WORDS and not (raw == "instead" and k + 1 < len(found) and found[k + 1] == "of"):
                 clause += 1
+                hypothetical = raw in HYPOTHETICAL
                 continue
             for w in ABBREVIATIONS.get(raw, raw).split():
                 if w not in GLUE:
-                    out.append(Word(w, stem(w), clause))
+                    out.append(Word(w, stem(w), clause, hypothetical))
         clause += 1
     return out
 
