@@ -189,20 +189,22 @@ class Answer:
         # One identifier ("attachment_filename", "flask.g") is matched as written: no extra word, no reordering.
         return self._find(want, loose=any(c.isspace() for c in phrase.strip()), tight=tight)
 
+    def _compound_words(self, want: tuple[_PhraseWord, ...], k: int) -> set[str]:
+        """The answer's words that stand for ``want[k]`` in a compound: a first part of it written apart
+        ("clean" of "clean up" for "cleanup"), or it written together with a neighbour ("setup")."""
+        raw = want[k][0]
+        out = {raw[:n] for n in range(1, len(raw)) if raw[:n] in self._known}
+        joined = [raw + want[k + 1][0]] if k + 1 < len(want) else []
+        joined += [want[k - 1][0] + raw] if k > 0 else []
+        for j in joined:
+            out.update(self._by_stem.get(stem(j), ()))
+            if j in self._known:
+                out.add(j)
+        return out
+
     def _possible(self, want: tuple[_PhraseWord, ...]) -> bool:
         """A cheap test before the search: every phrase word has some answer word that could stand for it."""
-        for k, p in enumerate(want):
-            if self._like(p):
-                continue
-            raw = p[0]
-            if any(raw[:n] in self._known for n in range(1, len(raw))):  # written apart: "clean up"
-                continue
-            joined = [raw + want[k + 1][0]] if k + 1 < len(want) else []  # written together: "setup"
-            joined += [want[k - 1][0] + raw] if k > 0 else []
-            if any(j in self._known or stem(j) in self._by_stem for j in joined):
-                continue
-            return False
-        return True
+        return all(self._like(p) or self._compound_words(want, k) for k, p in enumerate(want))
 
     def _find(self, want: tuple[_PhraseWord, ...], *, loose: bool, tight: frozenset[int]) -> Match | None:
         if not self._possible(want):
@@ -229,14 +231,7 @@ class Answer:
 
     def _starts(self, want: tuple[_PhraseWord, ...]) -> list[int]:
         """Where a match of ``want`` could begin: its first word, alone or in a compound."""
-        first_raw = want[0][0]
-        joined = first_raw + want[1][0] if len(want) > 1 else None
-        raws = set(self._like(want[0]))
-        raws.update(first_raw[:n] for n in range(1, len(first_raw)) if first_raw[:n] in self._known)
-        if joined is not None:
-            raws.update(self._by_stem.get(stem(joined), ()))
-            if joined in self._known:
-                raws.add(joined)
+        raws = self._like(want[0]) | self._compound_words(want, 0)
         return sorted(i for r in raws for i in self._at[r])
 
     def has(self, phrase: str) -> bool:
