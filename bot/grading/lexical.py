@@ -81,7 +81,7 @@ def grade_open(question: Question, text: str) -> Grade:
             missed.append(kp.point)
             required_missing |= kp.required
     for phrase, claim in _retired_for(question):
-        m = answer.find(phrase)
+        m = answer.find(phrase) if answer.may_name(phrase) else None
         if m is not None and not answer.dismissed(m):
             contradicted.append(f"{claim} (you wrote: '{m.words}')")
     ok = (not contradicted and not required_missing

@@ -138,6 +138,7 @@ class Answer:
         for i, w in enumerate(self.words):
             self._at.setdefault(w.raw, []).append(i)
         self._cache: dict[_PhraseWord, frozenset[str]] = {}
+        self._heads = {raw[:3] for raw in self._raws}
 
     def _like(self, p: _PhraseWord) -> frozenset[str]:
         """The answer's distinct words that stand for phrase word ``p``."""
@@ -233,6 +234,10 @@ class Answer:
         """Where a match of ``want`` could begin: its first word, alone or in a compound."""
         raws = self._like(want[0]) | self._compound_words(want, 0)
         return sorted(i for r in raws for i in self._at[r])
+
+    def may_name(self, phrase: str) -> bool:
+        """A quick, loose test: every word of ``phrase`` starts like some word of the answer."""
+        return all(raw[:3] in self._heads for raw, _stem in phrase_words(phrase))
 
     def has(self, phrase: str) -> bool:
         """True when ``phrase`` occurs and is not negated."""
