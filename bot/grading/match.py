@@ -29,8 +29,8 @@ from bot.grading.text import Word, stem, tokens
 
 NEGATIONS = frozenset({"not", "no", "never", "without", "neither", "nor", "none", "nothing", "instead",
                        "rather", "avoid", "avoids", "avoiding", "unnecessary", "needless", "lack", "lacks",
-                       "nobody", "nowhere", "skip", "skips", "skipping", "forget", "optional", "ditch", "forgo",
-                       "pointless", "overkill", "redundant"})
+                       "nobody", "nowhere", "skip", "skips", "skipping", "forget", "forgetting", "omit",
+                       "omitting", "optional", "ditch", "forgo", "pointless", "overkill", "redundant"})
 _CLAUSE_WIDE = frozenset({"not", "never", "unnecessary", "needless", "neither", "nor"})
 _NO_WIDE = frozenset({"need", "longer", "point", "reason", "way", "use"})  # "no need for X or Y"
 _SHORT_SCOPE = 2
@@ -62,6 +62,15 @@ _ONLY_NEEDED = frozenset({"needed", "required", "necessary", "matters", "matter"
                           "important", "meant", "helps"})
 # "X only in development": fine for a point about development, a denial of any other.
 _DEV = frozenset({"development", "locally", "local", "testing", "tests", "test", "debugging", "dev"})
+# Verbs that deny their object, which a "not" before turns back into a yes.
+_NEGATING_VERBS = frozenset({"forget", "skip", "avoid", "ditch", "forgo", "lack"})
+# "Skipping X leads to ...": the gerund names a mistake and its consequence, so X is needed.
+_GERUNDS = frozenset({"skipping", "forgetting", "omitting"})
+_CONSEQUENCE = frozenset({"lead", "leads", "leaves", "cause", "causes", "break", "breaks", "means", "results",
+                          "gives", "lets", "exposes", "risks", "opens", "crashes", "fails", "corrupts",
+                          "loses", "allows", "will", "would", "can", "could"})
+# A phrase's "is" / "are" between two words may be left out in the answer ("quart is asgi": "Quart (ASGI)").
+_COPULA = frozenset({"is", "are"})
 # A negation before one of these is about the effect, not about the words after it.
 _EFFECT = frozenset({"affect", "affects", "matter", "matters", "change", "changes", "influence", "impact",
                      "cause", "causes", "mean", "means", "require", "requires", "need", "needs"})
@@ -205,7 +214,8 @@ class Answer:
 
     def _possible(self, want: tuple[_PhraseWord, ...]) -> bool:
         """A cheap test before the search: every phrase word has some answer word that could stand for it."""
-        return all(self._like(p) or self._compound_words(want, k) for k, p in enumerate(want))
+        return all(self._like(p) or self._compound_words(want, k) or (p[0] in _COPULA and 0 < k < len(want) - 1)
+                   for k, p in enumerate(want))
 
     def _find(self, want: tuple[_PhraseWord, ...], *, loose: bool, tight: frozenset[int]) -> Match | None:
         if not self._possible(want):
@@ -271,6 +281,11 @@ class Answer:
                 end = self._match(want, k + 1, i + 2, gaps, clause, tight)
                 if end is not None:
                     return end
+        # "X is Y" said as "X (Y)", "X: Y", "X = Y".
+        if want[k][0] in _COPULA and 0 < k < len(want) - 1:
+            end = self._match(want, k + 1, i, gaps, clause, tight)
+            if end is not None:
+                return end
         # One extra word inside: "once per test session"; never right after a negation of the phrase
         # ("does not match" is not "does not affect matching").
         if gaps and k > 0 and w.raw not in _NO_GAP and want[k - 1][0] not in NEGATIONS \
@@ -301,6 +316,11 @@ class Answer:
             cue = words[j].raw
             if cue not in NEGATIONS:
                 continue
+            if cue in _NEGATING_VERBS and j > 0 and words[j - 1].clause == clause \
+                    and words[j - 1].raw in ("not", "never"):
+                return None  # "don't forget to roll back", "never skip validation": said twice, it is a yes
+            if cue in _GERUNDS and any(w.raw in _CONSEQUENCE for w in words[end:] if w.clause == clause):
+                return None  # "skipping validation lets bad data in": the consequence says it is needed
             nxt = words[j + 1].raw if j + 1 < len(words) else ""
             if cue == "not" and nxt in _NOT_NEGATING_AFTER and j + 1 < start:
                 continue

@@ -53,6 +53,13 @@ ABBREVIATIONS: dict[str, str] = {
     "arg": "argument", "args": "arguments", "msg": "message", "msgs": "messages", "info": "information",
     "dir": "directory", "dirs": "directories", "tmp": "temporary", "temp": "temporary",
     "dev": "development", "repo": "repository", "k8s": "kubernetes", "pw": "password", "pwd": "password",
+    "exts": "extensions", "obj": "object", "objs": "objects", "proc": "process", "procs": "processes",
+    "func": "function", "funcs": "functions", "fn": "function", "fns": "functions", "lib": "library",
+    "libs": "libraries", "fk": "foreign key", "fks": "foreign keys", "pk": "primary key", "mem": "memory",
+    "m2m": "many to many", "var": "variable", "vars": "variables", "attr": "attribute", "attrs": "attributes",
+    "impl": "implementation", "perf": "performance", "perms": "permissions", "authn": "authentication",
+    "authz": "authorization", "js": "javascript", "ppl": "people", "bg": "background", "mw": "middleware",
+    "theres": "there is", "thats": "that is", "wont": "will not", "cuz": "because", "cos": "because",
     "u": "you", "ur": "your", "thru": "through", "w": "with", "approx": "approximately",
     # Words a phrase and an answer use for the same idea.
     "several": "multiple", "many": "multiple", "numerous": "multiple", "every": "each",
@@ -75,7 +82,9 @@ HYPOTHETICAL = frozenset({"if", "unless", "otherwise"})
 _CODE_GROUP = re.compile(r"(?<=[\w=.\]])[\[(]([^\[\]()\n]{0,80})[\])]")
 _CODE_PUNCT = re.compile(r"[,'\"]")
 _ELLIPSIS = re.compile(r"\.{2,}")
-_CLAUSE_PUNCT = re.compile(r"[.!?;:,](?=\s|$)|[\n()\[\]{}]|\s[-\u2013\u2014]+\s")
+# An opening parenthesis cuts no clause ("Quart (ASGI) is ...": the aside belongs to the word before it);
+# the closing one does.
+_CLAUSE_PUNCT = re.compile(r"[.!?;:,](?=\s|$)|[\n)\[\]{}]|\s[-\u2013\u2014]+\s")
 _WORD = re.compile(r"[a-z0-9]+")
 
 
