@@ -124,6 +124,14 @@ def phrase_tight(phrase: str) -> frozenset[int]:
     return frozenset(tight)
 
 
+@functools.lru_cache(maxsize=16384)
+def phrase_breaks(phrase: str) -> frozenset[int]:
+    """Positions of the phrase words after a clause word of its own ("even *if* the view raised"): there the
+    answer's match may go on into the next clause, as the phrase does."""
+    ws = tokens(phrase)
+    return frozenset(k for k in range(1, len(ws)) if ws[k].clause != ws[k - 1].clause)
+
+
 def _typo_limit(word: str) -> int:
     return 2 if len(word) >= 9 else 1 if len(word) >= 5 else 0
 
@@ -185,7 +193,8 @@ class Answer:
             return None
         tight = phrase_tight(phrase)
         if len(want) >= 2 and want[0][0] in NEGATIONS:
-            rest = self._find(want[1:], loose=True, tight=frozenset(k - 1 for k in tight if k > 1))
+            rest = self._find(want[1:], loose=True, tight=frozenset(k - 1 for k in tight if k > 1),
+                              breaks=frozenset(k - 1 for k in phrase_breaks(phrase) if k > 1))
             if rest is None:
                 return None
             if not rest.negated:
@@ -197,7 +206,8 @@ class Answer:
                 w.raw in _EFFECT for w in self.words[cue + 1:rest.start])
             return Match(rest.start, rest.end, rest.words, negated=not direct)
         # One identifier ("attachment_filename", "flask.g") is matched as written: no extra word, no reordering.
-        return self._find(want, loose=any(c.isspace() for c in phrase.strip()), tight=tight)
+        return self._find(want, loose=any(c.isspace() for c in phrase.strip()), tight=tight,
+                          breaks=phrase_breaks(phrase))
 
     def _compound_words(self, want: tuple[_PhraseWord, ...], k: int) -> set[str]:
         """The answer's words that stand for ``want[k]`` in a compound: a first part of it written apart
@@ -217,7 +227,8 @@ class Answer:
         return all(self._like(p) or self._compound_words(want, k) or (p[0] in _COPULA and 0 < k < len(want) - 1)
                    for k, p in enumerate(want))
 
-    def _find(self, want: tuple[_PhraseWord, ...], *, loose: bool, tight: frozenset[int]) -> Match | None:
+    def _find(self, want: tuple[_PhraseWord, ...], *, loose: bool, tight: frozenset[int],
+              breaks: frozenset[int]) -> Match | None:
         if not self._possible(want):
             return None
         orders = [want]
@@ -226,9 +237,10 @@ class Answer:
         gaps = 1 if len(want) >= 2 and loose else 0
         first: Match | None = None
         self_negating = any(raw in NEGATIONS for raw, _stem in want)
-        for order in orders:
+        for n, order in enumerate(orders):
             for start in self._starts(order):
-                end = self._match(order, 0, start, gaps, self.words[start].clause, tight)
+                end = self._match(order, 0, start, gaps, self.words[start].clause, tight,
+                                  breaks if n == 0 else frozenset())
                 if end is None:
                     continue
                 cue = None if self_negating else self._cue(start, end)
@@ -255,42 +267,46 @@ class Answer:
         return m is not None and not m.negated
 
     def _match(self, want: tuple[_PhraseWord, ...], k: int, i: int, gaps: int, clause: int,
-               tight: frozenset[int]) -> int | None:
+               tight: frozenset[int], breaks: frozenset[int]) -> int | None:
         """Answer position after matching ``want[k:]`` from position ``i``, or None."""
         if k == len(want):
             return i
         words = self.words
-        if i >= len(words) or words[i].clause != clause:
+        if i >= len(words):
             return None
+        if words[i].clause != clause:
+            if k not in breaks or not clause < words[i].clause <= clause + 2:
+                return None
+            clause = words[i].clause
         w = words[i]
         if w.raw in self._like(want[k]):
-            end = self._match(want, k + 1, i + 1, gaps, clause, tight)
+            end = self._match(want, k + 1, i + 1, gaps, clause, tight, breaks)
             if end is not None:
                 return end
         # Written together in the answer, apart in the phrase: "setup" for "set up".
         if k + 1 < len(want):
             joined = want[k][0] + want[k + 1][0]
             if w.raw == joined or w.stem == stem(joined):
-                end = self._match(want, k + 2, i + 1, gaps, clause, tight)
+                end = self._match(want, k + 2, i + 1, gaps, clause, tight, breaks)
                 if end is not None:
                     return end
         # Apart in the answer, together in the phrase: "clean up" for "cleanup".
         if i + 1 < len(words) and words[i + 1].clause == clause:
             joined = w.raw + words[i + 1].raw
             if joined == want[k][0] or stem(joined) == want[k][1]:
-                end = self._match(want, k + 1, i + 2, gaps, clause, tight)
+                end = self._match(want, k + 1, i + 2, gaps, clause, tight, breaks)
                 if end is not None:
                     return end
         # "X is Y" said as "X (Y)", "X: Y", "X = Y".
         if want[k][0] in _COPULA and 0 < k < len(want) - 1:
-            end = self._match(want, k + 1, i, gaps, clause, tight)
+            end = self._match(want, k + 1, i, gaps, clause, tight, breaks)
             if end is not None:
                 return end
         # One extra word inside: "once per test session"; never right after a negation of the phrase
         # ("does not match" is not "does not affect matching").
         if gaps and k > 0 and w.raw not in _NO_GAP and want[k - 1][0] not in NEGATIONS \
                 and k not in tight:
-            return self._match(want, k, i + 1, gaps - 1, clause, tight)
+            return self._match(want, k, i + 1, gaps - 1, clause, tight, breaks)
         return None
 
     def _negated(self, start: int, end: int) -> bool:
@@ -333,6 +349,7 @@ class Answer:
             if all(w.raw in _TRANSPARENT or w.raw.endswith("ing") for w in words[j + 1:start]):
                 return j
         n = len(words)
+        clause = words[end - 1].clause
         for j in range(end, min(n, end + _AFTER_SCOPE)):
             w = words[j]
             if w.clause != clause:
