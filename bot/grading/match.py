@@ -69,6 +69,10 @@ _GERUNDS = frozenset({"skipping", "forgetting", "omitting"})
 _CONSEQUENCE = frozenset({"lead", "leads", "leaves", "cause", "causes", "break", "breaks", "means", "results",
                           "gives", "lets", "exposes", "risks", "opens", "crashes", "fails", "corrupts",
                           "loses", "allows", "will", "would", "can", "could"})
+# Words whose place is what they mean: a two-word phrase holding one is never matched the other way round.
+_FUNCTION_WORDS = frozenset({"in", "on", "at", "to", "of", "for", "with", "by", "from", "into", "onto", "as", "per",
+                             "via", "over", "under", "out", "up", "off", "is", "are", "it", "its", "no", "not",
+                             "only", "all", "each", "any", "own", "one", "you", "your", "this", "that"})
 # A phrase's "is" / "are" between two words may be left out in the answer ("quart is asgi": "Quart (ASGI)").
 _COPULA = frozenset({"is", "are"})
 # A negation before one of these is about the effect, not about the words after it.
@@ -232,8 +236,8 @@ class Answer:
         if not self._possible(want):
             return None
         orders = [want]
-        if len(want) == 2 and loose:
-            orders.append((want[1], want[0]))
+        if len(want) == 2 and loose and not _FUNCTION_WORDS.intersection((want[0][0], want[1][0])):
+            orders.append((want[1], want[0]))  # "check constraint": "a constraint check"; never "in g": "g in"
         gaps = 1 if len(want) >= 2 and loose else 0
         first: Match | None = None
         self_negating = any(raw in NEGATIONS for raw, _stem in want)
