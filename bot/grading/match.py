@@ -383,4 +383,6 @@ class Answer:
     def dismissed(self, m: Match) -> bool:
         """True when the clause holding ``m`` names it only to reject it ("X was removed")."""
         clause = self.words[m.start].clause
-        return m.negated or any(w.stem in RETIRED for w in self.words if w.clause == clause)
+        # The claim's own words do not dismiss it ("before" of ``before_first_request``).
+        return m.negated or any(w.stem in RETIRED for k, w in enumerate(self.words)
+                                if w.clause == clause and not m.start <= k < m.end)
