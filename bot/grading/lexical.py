@@ -100,7 +100,8 @@ def _retired_for(question: Question) -> tuple[tuple[str, str], ...]:
         kps = question.key_points or []
         own = Answer("\n".join([question.prompt, question.code or "", question.model_answer or ""]
                                + [kp.point for kp in kps] + [p for kp in kps for p in (*kp.phrases, *kp.contradicts)]))
-        hit = _RETIRED_CACHE[key] = tuple((p, c) for p, c in RETIRED_APIS if own.find(p) is None)
+        hit = _RETIRED_CACHE[key] = tuple((p, c) for p, c in RETIRED_APIS
+                                          if not own.may_name(p) or own.find(p) is None)
     return hit
 
 

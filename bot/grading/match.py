@@ -136,6 +136,20 @@ def phrase_breaks(phrase: str) -> frozenset[int]:
     return frozenset(k for k in range(1, len(ws)) if ws[k].clause != ws[k - 1].clause)
 
 
+@functools.lru_cache(maxsize=16384)
+def _shape(phrase: str) -> tuple[tuple[_PhraseWord, ...], bool, bool, frozenset[int], frozenset[int]]:
+    """What ``find`` needs of a phrase, worked out once: the words to look for (without a leading
+    negation), whether it had one, whether it is loose (several words: one extra word inside, two in
+    either order; one identifier such as ``flask.g`` is matched as written), and its tight and break
+    positions."""
+    want = phrase_words(phrase)
+    tight, breaks = phrase_tight(phrase), phrase_breaks(phrase)
+    if len(want) >= 2 and want[0][0] in NEGATIONS:
+        return (want[1:], True, True, frozenset(k - 1 for k in tight if k > 1),
+                frozenset(k - 1 for k in breaks if k > 1))
+    return want, False, any(c.isspace() for c in phrase.strip()), tight, breaks
+
+
 def _typo_limit(word: str) -> int:
     return 2 if len(word) >= 9 else 1 if len(word) >= 5 else 0
 
@@ -160,6 +174,7 @@ class Answer:
             self._at.setdefault(w.raw, []).append(i)
         self._cache: dict[_PhraseWord, frozenset[str]] = {}
         self._heads = {raw[:3] for raw in self._raws}
+        self._compounds: dict[tuple[str, str, str], frozenset[str]] = {}
 
     def _like(self, p: _PhraseWord) -> frozenset[str]:
         """The answer's distinct words that stand for phrase word ``p``."""
@@ -192,13 +207,11 @@ class Answer:
         is found where the answer denies the rest of it in its own words ("avoid circular
         imports", "never store secrets"), and counts as negated where the answer asserts it.
         """
-        want = phrase_words(phrase)
+        want, inverted, loose, tight, breaks = _shape(phrase)
         if not want or not self.words:
             return None
-        tight = phrase_tight(phrase)
-        if len(want) >= 2 and want[0][0] in NEGATIONS:
-            rest = self._find(want[1:], loose=True, tight=frozenset(k - 1 for k in tight if k > 1),
-                              breaks=frozenset(k - 1 for k in phrase_breaks(phrase) if k > 1))
+        if inverted:
+            rest = self._find(want, loose=True, tight=tight, breaks=breaks)
             if rest is None:
                 return None
             if not rest.negated:
@@ -209,22 +222,26 @@ class Answer:
             direct = cue is not None and cue < rest.start and not any(
                 w.raw in _EFFECT for w in self.words[cue + 1:rest.start])
             return Match(rest.start, rest.end, rest.words, negated=not direct)
-        # One identifier ("attachment_filename", "flask.g") is matched as written: no extra word, no reordering.
-        return self._find(want, loose=any(c.isspace() for c in phrase.strip()), tight=tight,
-                          breaks=phrase_breaks(phrase))
+        return self._find(want, loose=loose, tight=tight, breaks=breaks)
 
-    def _compound_words(self, want: tuple[_PhraseWord, ...], k: int) -> set[str]:
+    def _compound_words(self, want: tuple[_PhraseWord, ...], k: int) -> frozenset[str]:
         """The answer's words that stand for ``want[k]`` in a compound: a first part of it written apart
         ("clean" of "clean up" for "cleanup"), or it written together with a neighbour ("setup")."""
         raw = want[k][0]
+        nxt = want[k + 1][0] if k + 1 < len(want) else ""
+        prev = want[k - 1][0] if k > 0 else ""
+        key = (raw, nxt, prev)
+        hit = self._compounds.get(key)
+        if hit is not None:
+            return hit
         out = {raw[:n] for n in range(1, len(raw)) if raw[:n] in self._known}
-        joined = [raw + want[k + 1][0]] if k + 1 < len(want) else []
-        joined += [want[k - 1][0] + raw] if k > 0 else []
-        for j in joined:
-            out.update(self._by_stem.get(stem(j), ()))
-            if j in self._known:
-                out.add(j)
-        return out
+        for j in (raw + nxt if nxt else "", prev + raw if prev else ""):
+            if j:
+                out.update(self._by_stem.get(stem(j), ()))
+                if j in self._known:
+                    out.add(j)
+        result = self._compounds[key] = frozenset(out)
+        return result
 
     def _possible(self, want: tuple[_PhraseWord, ...]) -> bool:
         """A cheap test before the search: every phrase word has some answer word that could stand for it."""

@@ -111,9 +111,10 @@ class Word:
 
 def _code(text: str) -> str:
     """Brackets of code made plain words, so they cut no clause."""
-    for _ in range(2):  # one level of nesting: "dict(a=[1, 2])"
-        text = _CODE_GROUP.sub(lambda m: " " + _CODE_PUNCT.sub(" ", m.group(1)) + " ", text)
-    return _ELLIPSIS.sub(" ", text)
+    if "(" in text or "[" in text:
+        for _ in range(2):  # one level of nesting: "dict(a=[1, 2])"
+            text = _CODE_GROUP.sub(lambda m: " " + _CODE_PUNCT.sub(" ", m.group(1)) + " ", text)
+    return _ELLIPSIS.sub(" ", text) if ".." in text else text
 
 
 def tokens(text: str) -> list[Word]:
