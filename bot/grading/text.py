@@ -32,16 +32,31 @@ import Stemmer
 _STEMMER = Stemmer.Stemmer("english")
 
 # Whole-text rewrites, applied before words are split.
-_REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), r) for p, r in (
-    (r"[\u2018\u2019\u02bc\u0060\u00b4]", "'"),
-    (r"\bcan't\b", "can not"), (r"\bcannot\b", "can not"), (r"\bwon't\b", "will not"),
-    (r"\bshan't\b", "shall not"), (r"\bain't\b", "is not"), (r"n't\b", " not"),
-    (r"'re\b", " are"), (r"'ve\b", " have"), (r"'ll\b", " will"), (r"'d\b", " would"), (r"'m\b", " am"),
-    (r"\b(it|that|there|here|what|who|he|she|this)'s\b", r"\1 is"),
-    (r"'s\b", ""), (r"s'(?=\s|$)", "s"),
-    (r"\bw/o\b", " without "), (r"\bw/(?=\s|\w)", " with "), (r"\bb/c\b", " because "),
-    (r"\benv\s*vars?\b", " environment variables "),
-    (r"(?:(?<=\s)|^)\.(?=[a-z])", "dot"),  # ".env" (a file), never the "env" of FLASK_ENV
+_QUOTES = re.compile(r"[\u2018\u2019\u02bc\u0060\u00b4]")
+# Contractions and possessives, in one pass (the first alternative that fits wins).
+_CONTRACTION = re.compile(r"\b(can't|cannot|won't|shan't|ain't)\b|n't\b|'(re|ve|ll|d|m)\b"
+                          r"|\b(it|that|there|here|what|who|he|she|this)'s\b|'s\b|s'(?=\s|$)")
+_WHOLE = {"can't": "can not", "cannot": "can not", "won't": "will not", "shan't": "shall not", "ain't": "is not"}
+_SUFFIX = {"re": " are", "ve": " have", "ll": " will", "d": " would", "m": " am"}
+
+
+def _contraction(m: re.Match[str]) -> str:
+    whole, suffix, subject = m.group(1), m.group(2), m.group(3)
+    if whole:
+        return _WHOLE[whole]
+    if suffix:
+        return _SUFFIX[suffix]
+    if subject:
+        return subject + " is"
+    t = m.group(0)
+    return " not" if t == "n't" else "s" if t == "s'" else ""
+
+
+# Whole-text rewrites after the contractions, each with a substring that must be there for it to apply.
+_REWRITES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple((k, re.compile(p), r) for k, p, r in (
+    ("/", r"\bw/o\b", " without "), ("/", r"\bw/(?=\s|\w)", " with "), ("/", r"\bb/c\b", " because "),
+    ("env", r"\benv\s*vars?\b", " environment variables "),
+    (".", r"(?:(?<=\s)|^)\.(?=[a-z])", "dot"),  # ".env" (a file), never the "env" of FLASK_ENV
 ))
 
 ABBREVIATIONS: dict[str, str] = {
@@ -90,9 +105,12 @@ _WORD = re.compile(r"[a-z0-9]+")
 
 def fold(text: str) -> str:
     """Unicode-fold, lower-case and rewrite contractions and abbreviations-with-symbols."""
-    t = unicodedata.normalize("NFKC", text).casefold()
-    for pattern, repl in _REWRITES:
-        t = pattern.sub(repl, t)
+    t = _QUOTES.sub("'", unicodedata.normalize("NFKC", text).casefold())
+    if "'" in t or "cannot" in t:
+        t = _CONTRACTION.sub(_contraction, t)
+    for needle, pattern, repl in _REWRITES:
+        if needle in t:
+            t = pattern.sub(repl, t)
     return t
 
 
