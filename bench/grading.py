@@ -3,7 +3,8 @@
 The set (tests/fixtures/grading/answers.jsonl) holds 462 answers to 66 open questions,
 written by writers who saw only the prompts, in seven kinds (paraphrase, terse, casual,
 partial, wrong, negated, keywords), each labelled correct / not_correct by a second reader.
-A third of the questions (all their answers) is held out: tune on "tune", report "holdout".
+A third of the questions (all their answers) is the "holdout" split: held out for the first round
+of tuning, tuning data since the second (docs/grading.md); unseen answers are measured on a fresh set.
 
     python bench/grading.py                 # the tune split: accuracy per kind, and grading time
     python bench/grading.py --show          # ... and every misgraded answer of the splits printed
@@ -43,7 +44,7 @@ def verdict(lq, text: str) -> tuple[str, object]:  # type: ignore[no-untyped-def
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--show", action="store_true", help="print the misgraded answers of the splits reported")
-    ap.add_argument("--holdout", action="store_true", help="report the held-out split too")
+    ap.add_argument("--holdout", action="store_true", help="report the (old) held-out split too")
     args = ap.parse_args()
     library, _ = load_library(ROOT / "content")
     rows = [json.loads(line) for line in SET.read_text().splitlines() if line.strip()]
