@@ -6,13 +6,20 @@ typo (one edit or swap for words of 5+ letters, two for 9+; a typo is never a
 word that merely starts the other, so ``http`` is not ``https``), a longer word
 that a phrase word of 6+ letters starts (``sanitis``: sanitising), or a compound written
 together or apart (``clean up`` / ``cleanup``).  A phrase of two or more words
-may have one extra word inside it, and one of two words may come in either
-order.  Every phrase word needs an answer word of its own, so a phrase can
-never collapse to one of its own words (``flask.g`` is not ``flask``).
+may have one extra word inside it (never inside one of its identifiers, nor
+right after its own negation), its "is" / "are" may be left out, and a
+two-word phrase without a function word may come in either order.  A phrase
+with a clause word of its own ("even if the view raised") may cross that one
+clause break.  Every phrase word needs an answer word of its own, so a phrase
+can never collapse to one of its own words (``flask.g`` is not ``flask``).
 
 A match is *negated* when a negation ("not", "no", "never", "without",
-"instead of", ...) stands before it in its clause, or right after it ("... is
-not needed").  A phrase that starts with a negation matches the rest of it
+"instead of", "rather than", "skip", ...) stands before it in its clause, or a
+denial follows it within a few words ("... is overkill", "... isn't needed",
+"... plays no part", "... only in development"); see ``Answer._cue``.  A
+negation in a hypothetical clause ("if you forget X"), said twice ("don't
+forget X") or naming a mistake by its consequence ("skipping X leads to ...")
+denies nothing.  A phrase that starts with a negation matches the rest of it
 denied (see ``Answer.find``); one with a negation further in is taken as written.
 """
 
