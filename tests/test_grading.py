@@ -106,6 +106,16 @@ def test_open_threshold(points: int, needed: int) -> None:
     ("exception", "an exeption in the view", True),
     (".env", "FLASK_ENV is set", False),
     (".env", "values from the .env file", True),
+    ("install flask async", "pip install flask[async] first", True),
+    ("quart is asgi", "reach for Quart (ASGI, same API)", True),  # a phrase's "is" may be left out
+    ("even if the view raised", "teardown runs even if the view raised", True),  # the phrase's own "if"
+    ("try except", "wrap it in try/except", True),
+    ("try except", "try again later", False),
+    ("in g", "g is only in the request", False),  # a function word keeps its place
+    ("self.app = app", "calling self.init_app(app) only if one was given", False),  # nothing inside an identifier
+    ("does not match", "it does not affect matching", False),  # nothing right after a phrase's negation
+    ("no expensive", "expensive queries inside it don't matter", False),  # a denial of the effect, not "no X"
+    ("foreign key", "two FKs on the link table", True),
 ])
 def test_phrases_match_what_an_interviewer_would_hear(phrase: str, text: str, hit: bool) -> None:
     assert Answer(text).has(phrase) is hit
@@ -124,6 +134,29 @@ def test_phrases_match_what_an_interviewer_would_hear(phrase: str, text: str, hi
     ("csrf token", "you need a CSRF token, but not on GET", False),  # the negation is in another clause
     ("teardown", "teardown runs even without a request", False),
     ("ProxyFix", "without ProxyFix the scheme is wrong", True),
+    # Implicit negations, before or after the phrase.
+    ("association table", "use a foreign key instead of an association table", True),
+    ("association table", "rather than an association table, use a foreign key", True),
+    ("association table", "I'd rather use an association table", False),
+    ("association table", "skip the association table", True),
+    ("association table", "forget the association table; one foreign key will do", True),
+    ("association table", "an association table is overkill here", True),
+    ("association table", "an association table is redundant", True),
+    ("association table", "an association table is pointless", True),
+    ("link table", "it works without going through any link table", True),
+    ("check constraint", "a CHECK constraint on stock isn't necessary", True),
+    ("regex", "the converter's regex doesn't affect matching", True),
+    ("association table", "the association table plays no part in it", True),
+    ("association table", "an association table is only needed on MySQL", True),
+    ("association table", "an association table makes the foreign key unnecessary", False),
+    ("only for small apps", 'micro = small core, not "only for small apps"', True),  # "only" is the phrase's
+    # Said twice, or as the condition of a mistake, a negation is a yes.
+    ("rollback", "don't forget the rollback", False),
+    ("rollback", "if you forget the rollback the session stays broken", False),
+    ("validation", "skipping validation leads to 500s", False),
+    # Code and ellipses cut no clause.
+    ("for update", "you don't need row locks like SELECT ... FOR UPDATE", True),
+    ("methods get post", "you do not need to add methods=['GET', 'POST'] to the route", True),
 ])
 def test_negation_in_the_phrase_clause(phrase: str, text: str, negated: bool) -> None:
     m = Answer(text).find(phrase)
@@ -156,6 +189,25 @@ def test_a_wrong_claim_named_to_dismiss_it_is_no_contradiction() -> None:
     g = grade_open(DEBUGGER, "FLASK_ENV was removed in 2.3; use flask run --debug. The debugger lets a visitor "
                              "run code, so never in production.")
     assert g.correct and g.contradicted == ()
+
+
+def test_a_removed_api_contradicts_any_question_that_does_not_name_it() -> None:
+    g = grade_open(DEBUGGER, "Use --debug; it runs arbitrary code, never in production; set it up in "
+                             "@app.before_first_request.")
+    assert not g.correct
+    assert g.contradicted == ("`before_first_request` was removed in Flask 2.3 (you wrote: 'before first request')",)
+    dismissed = grade_open(DEBUGGER, "Use --debug (before_first_request was removed); it runs arbitrary code, never "
+                                     "in production.")
+    assert dismissed.correct and dismissed.contradicted == ()
+
+
+def test_only_in_development_denies_a_point_unless_it_is_about_development() -> None:
+    ok = grade_open(DEBUGGER, "Turn it on with --debug only in development; it runs arbitrary code, never in prod.")
+    assert ok.correct
+    proxy = _open([{"point": "Wrap the app in ProxyFix", "phrases": ["proxyfix"]},
+                   {"point": "Trust one proxy hop", "phrases": ["x_for=1", "one hop"]}])
+    assert not grade_open(proxy, "Use ProxyFix only in development, with x_for=1.").correct
+    assert grade_open(proxy, "Use ProxyFix with x_for=1.").correct
 
 
 def test_a_required_point_is_required() -> None:

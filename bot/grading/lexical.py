@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from bot.content import Question
 from bot.errors import BadAnswer
 from bot.grading.match import Answer
+from bot.grading.retired import RETIRED_APIS
 from bot.grading.text import words
 
 __all__ = ["Answer", "Grade", "grade_choice", "grade_open", "letters", "open_threshold", "parse_choice",
@@ -36,6 +37,15 @@ class Grade:
     covered: tuple[str, ...] = ()
     missed: tuple[str, ...] = ()
     contradicted: tuple[str, ...] = ()  # "point (you wrote: '...')"
+
+
+_DEVELOPMENT = frozenset({"development", "debug", "debugger", "local", "locally", "production", "test", "tests",
+                          "testing"})
+
+
+def _about_development(point: str) -> bool:
+    """True when a key point is itself about where something runs ("never in production")."""
+    return not _DEVELOPMENT.isdisjoint(words(point))
 
 
 def open_threshold(total_points: int) -> int:
@@ -65,14 +75,34 @@ def grade_open(question: Question, text: str) -> Grade:
         if wrong is not None:
             contradicted.append(f"{kp.point} (you wrote: '{wrong.words}')")
             required_missing |= kp.required
-        elif any(not m.negated for m in found):
+        elif any(not m.negated or (m.confined and _about_development(kp.point)) for m in found):
             covered.append(kp.point)
         else:
             missed.append(kp.point)
             required_missing |= kp.required
+    for phrase, claim in _retired_for(question):
+        m = answer.find(phrase) if answer.may_name(phrase) else None
+        if m is not None and not answer.dismissed(m):
+            contradicted.append(f"{claim} (you wrote: '{m.words}')")
     ok = (not contradicted and not required_missing
           and len(covered) >= open_threshold(len(question.key_points)))
     return Grade(correct=ok, covered=tuple(covered), missed=tuple(missed), contradicted=tuple(contradicted))
+
+
+_RETIRED_CACHE: dict[tuple[str, str, str], tuple[tuple[str, str], ...]] = {}
+
+
+def _retired_for(question: Question) -> tuple[tuple[str, str], ...]:
+    """The removed APIs that count as wrong claims on ``question``: those it does not name itself."""
+    key = (question.id, question.prompt, question.model_answer or "")
+    hit = _RETIRED_CACHE.get(key)
+    if hit is None:
+        kps = question.key_points or []
+        own = Answer("\n".join([question.prompt, question.code or "", question.model_answer or ""]
+                               + [kp.point for kp in kps] + [p for kp in kps for p in (*kp.phrases, *kp.contradicts)]))
+        hit = _RETIRED_CACHE[key] = tuple((p, c) for p, c in RETIRED_APIS
+                                          if not own.may_name(p) or own.find(p) is None)
+    return hit
 
 
 def letters(question: Question) -> list[str]:

@@ -6,13 +6,20 @@ typo (one edit or swap for words of 5+ letters, two for 9+; a typo is never a
 word that merely starts the other, so ``http`` is not ``https``), a longer word
 that a phrase word of 6+ letters starts (``sanitis``: sanitising), or a compound written
 together or apart (``clean up`` / ``cleanup``).  A phrase of two or more words
-may have one extra word inside it, and one of two words may come in either
-order.  Every phrase word needs an answer word of its own, so a phrase can
-never collapse to one of its own words (``flask.g`` is not ``flask``).
+may have one extra word inside it (never inside one of its identifiers, nor
+right after its own negation), its "is" / "are" may be left out, and a
+two-word phrase without a function word may come in either order.  A phrase
+with a clause word of its own ("even if the view raised") may cross that one
+clause break.  Every phrase word needs an answer word of its own, so a phrase
+can never collapse to one of its own words (``flask.g`` is not ``flask``).
 
 A match is *negated* when a negation ("not", "no", "never", "without",
-"instead of", ...) stands before it in its clause, or right after it ("... is
-not needed").  A phrase that starts with a negation matches the rest of it
+"instead of", "rather than", "skip", ...) stands before it in its clause, or a
+denial follows it within a few words ("... is overkill", "... isn't needed",
+"... plays no part", "... only in development"); see ``Answer._cue``.  A
+negation in a hypothetical clause ("if you forget X"), said twice ("don't
+forget X") or naming a mistake by its consequence ("skipping X leads to ...")
+denies nothing.  A phrase that starts with a negation matches the rest of it
 denied (see ``Answer.find``); one with a negation further in is taken as written.
 """
 
@@ -29,18 +36,60 @@ from bot.grading.text import Word, stem, tokens
 
 NEGATIONS = frozenset({"not", "no", "never", "without", "neither", "nor", "none", "nothing", "instead",
                        "rather", "avoid", "avoids", "avoiding", "unnecessary", "needless", "lack", "lacks",
-                       "nobody", "nowhere", "skip", "skips", "skipping", "forget", "optional"})
+                       "nobody", "nowhere", "skip", "skips", "skipping", "forget", "forgetting", "omit",
+                       "omitting", "optional", "ditch", "forgo", "pointless", "overkill", "redundant"})
 _CLAUSE_WIDE = frozenset({"not", "never", "unnecessary", "needless", "neither", "nor"})
-_NO_WIDE = frozenset({"need", "longer", "point", "reason", "way"})  # "no need for X or Y"
+_NO_WIDE = frozenset({"need", "longer", "point", "reason", "way", "use"})  # "no need for X or Y"
 _SHORT_SCOPE = 2
-# "not only X" says X.
+# Words a short negation reaches across: "without going through any link table", "skip the whole X".
+_TRANSPARENT = frozenset({
+    "any", "some", "all", "its", "their", "your", "our", "my", "his", "her", "this", "that", "these", "those",
+    "such", "even", "extra", "separate", "additional", "whole", "entire", "explicit", "explicitly", "real",
+    "to", "of", "for", "with", "through", "via", "in", "on", "into", "about", "over", "by", "from",
+    "bother", "use", "have", "need", "add", "call", "set", "write", "worry", "care",
+    "is", "are", "be", "do", "does", "did", "really", "actually", "just", "simply", "also"})
+# "not only X" says X (unless "only" belongs to the phrase: 'not "only for small apps"').
 _NOT_NEGATING_AFTER = frozenset({"only", "just", "merely", "also", "necessarily"})
 _AUX = frozenset({"is", "are", "was", "were", "be", "been", "do", "does", "did", "will", "would", "should",
                   "can", "could", "has", "have", "had", "must", "may", "might", "really", "actually", "at", "all"})
-# "X is unnecessary", "X isn't needed": the claim after the phrase denies it.
-_DENIED = frozenset({"unnecessary", "needless", "optional", "pointless", "irrelevant", "useless", "superfluous"})
+# "X is unnecessary", "X is overkill": the claim after the phrase denies it.
+_DENIED = frozenset({"unnecessary", "needless", "optional", "pointless", "irrelevant", "useless", "superfluous",
+                     "redundant", "overkill", "unneeded", "moot", "unrelated", "myth", "misconception"})
+# "X isn't needed", "X doesn't affect it", "X is not the cause": a denial of X after it.
 _NEEDED = frozenset({"needed", "required", "necessary", "important", "relevant", "involved", "useful",
-                     "matter", "matters", "needful", "helpful", "used"})
+                     "matter", "matters", "needful", "helpful", "used", "worth", "affect", "affects", "help",
+                     "helps", "count", "counts", "lead", "leads", "cause", "causes", "what",
+                     "way", "reason", "problem", "issue", "fix", "answer", "solution", "point", "part",
+                     "responsible"})
+# "X plays no part", "X makes no difference", "X has no effect".
+_NO_ROLE = frozenset({"part", "role", "effect", "impact", "difference", "bearing", "influence", "use", "need",
+                      "point", "purpose", "benefit", "value", "say", "place"})
+# "X is only needed on MySQL", "X only matters for uploads": relevance confined to a corner case.
+_ONLY_NEEDED = frozenset({"needed", "required", "necessary", "matters", "matter", "relevant", "useful",
+                          "important", "meant", "helps"})
+# "X only in development": fine for a point about development, a denial of any other.
+_DEV = frozenset({"development", "locally", "local", "testing", "tests", "test", "debugging", "dev"})
+# Verbs that deny their object, which a "not" before turns back into a yes.
+_NEGATING_VERBS = frozenset({"forget", "skip", "avoid", "ditch", "forgo", "lack"})
+# "Skipping X leads to ...": the gerund names a mistake and its consequence, so X is needed.
+_GERUNDS = frozenset({"skipping", "forgetting", "omitting"})
+_CONSEQUENCE = frozenset({"lead", "leads", "leaves", "cause", "causes", "break", "breaks", "means", "results",
+                          "gives", "lets", "exposes", "risks", "opens", "crashes", "fails", "corrupts",
+                          "loses", "allows", "will", "would", "can", "could"})
+# Words whose place is what they mean: a two-word phrase holding one is never matched the other way round.
+_FUNCTION_WORDS = frozenset({"in", "on", "at", "to", "of", "for", "with", "by", "from", "into", "onto", "as", "per",
+                             "via", "over", "under", "out", "up", "off", "is", "are", "it", "its", "no", "not",
+                             "only", "all", "each", "any", "own", "one", "you", "your", "this", "that"})
+# A phrase's "is" / "are" between two words may be left out in the answer ("quart is asgi": "Quart (ASGI)").
+_COPULA = frozenset({"is", "are"})
+# A negation before one of these is about the effect, not about the words after it.
+_EFFECT = frozenset({"affect", "affects", "matter", "matters", "change", "changes", "influence", "impact",
+                     "cause", "causes", "mean", "means", "require", "requires", "need", "needs"})
+# How far after a phrase its denial may come: "a CHECK constraint on stock isn't necessary".
+_AFTER_SCOPE = 6
+# A new verb after the phrase whose object the denial is about: "X makes Y unnecessary".
+_AFTER_BREAK = frozenset({"make", "makes", "making", "made", "render", "renders", "mean", "means", "let", "lets",
+                          "than", "replace", "replaces", "removes", "remove", "avoid", "avoids"})
 # A phrase word this long also matches longer words it starts; shorter ones would match other words
 # ("http" is not "https", "app" is not "apply").
 PREFIX_MIN = 6
@@ -60,6 +109,8 @@ class Match:
     end: int  # exclusive
     words: str
     negated: bool
+    # The only denial is "X only in development": a denial unless the point is about development.
+    confined: bool = False
 
 
 _PhraseWord = tuple[str, str]  # (raw, stem): a tuple, because matching hashes them millions of times
@@ -68,6 +119,42 @@ _PhraseWord = tuple[str, str]  # (raw, stem): a tuple, because matching hashes t
 @functools.lru_cache(maxsize=16384)
 def phrase_words(phrase: str) -> tuple[_PhraseWord, ...]:
     return tuple((w.raw, w.stem) for w in tokens(phrase))
+
+
+@functools.lru_cache(maxsize=16384)
+def phrase_tight(phrase: str) -> frozenset[int]:
+    """Positions of the phrase words written stuck to the word before ("self.app": 1): no extra word goes there."""
+    chunks = [len(tokens(chunk)) for chunk in phrase.split()]
+    if sum(chunks) != len(phrase_words(phrase)):
+        return frozenset()
+    tight: set[int] = set()
+    k = 0
+    for n in chunks:
+        tight.update(range(k + 1, k + n))
+        k += n
+    return frozenset(tight)
+
+
+@functools.lru_cache(maxsize=16384)
+def phrase_breaks(phrase: str) -> frozenset[int]:
+    """Positions of the phrase words after a clause word of its own ("even *if* the view raised"): there the
+    answer's match may go on into the next clause, as the phrase does."""
+    ws = tokens(phrase)
+    return frozenset(k for k in range(1, len(ws)) if ws[k].clause != ws[k - 1].clause)
+
+
+@functools.lru_cache(maxsize=16384)
+def _shape(phrase: str) -> tuple[tuple[_PhraseWord, ...], bool, bool, frozenset[int], frozenset[int]]:
+    """What ``find`` needs of a phrase, worked out once: the words to look for (without a leading
+    negation), whether it had one, whether it is loose (several words: one extra word inside, two in
+    either order; one identifier such as ``flask.g`` is matched as written), and its tight and break
+    positions."""
+    want = phrase_words(phrase)
+    tight, breaks = phrase_tight(phrase), phrase_breaks(phrase)
+    if len(want) >= 2 and want[0][0] in NEGATIONS:
+        return (want[1:], True, True, frozenset(k - 1 for k in tight if k > 1),
+                frozenset(k - 1 for k in breaks if k > 1))
+    return want, False, any(c.isspace() for c in phrase.strip()), tight, breaks
 
 
 def _typo_limit(word: str) -> int:
@@ -93,6 +180,8 @@ class Answer:
         for i, w in enumerate(self.words):
             self._at.setdefault(w.raw, []).append(i)
         self._cache: dict[_PhraseWord, frozenset[str]] = {}
+        self._heads = {raw[:3] for raw in self._raws}
+        self._compounds: dict[tuple[str, str, str], frozenset[str]] = {}
 
     def _like(self, p: _PhraseWord) -> frozenset[str]:
         """The answer's distinct words that stand for phrase word ``p``."""
@@ -125,48 +214,67 @@ class Answer:
         is found where the answer denies the rest of it in its own words ("avoid circular
         imports", "never store secrets"), and counts as negated where the answer asserts it.
         """
-        want = phrase_words(phrase)
+        want, inverted, loose, tight, breaks = _shape(phrase)
         if not want or not self.words:
             return None
-        if len(want) >= 2 and want[0][0] in NEGATIONS:
-            rest = self._find(want[1:], loose=True)
+        if inverted:
+            rest = self._find(want, loose=True, tight=tight, breaks=breaks)
             if rest is None:
                 return None
-            return Match(rest.start, rest.end, rest.words, negated=not rest.negated)
-        # One identifier ("attachment_filename", "flask.g") is matched as written: no extra word, no reordering.
-        return self._find(want, loose=any(c.isspace() for c in phrase.strip()))
+            if not rest.negated:
+                return Match(rest.start, rest.end, rest.words, negated=True)
+            # Denied before, in so many words ("never store secrets", "avoid circular imports"); not
+            # "X doesn't matter" after it, and not "doesn't affect matching" (a denial of the effect).
+            cue = self._cue(rest.start, rest.end)
+            direct = cue is not None and cue < rest.start and not any(
+                w.raw in _EFFECT for w in self.words[cue + 1:rest.start])
+            return Match(rest.start, rest.end, rest.words, negated=not direct)
+        return self._find(want, loose=loose, tight=tight, breaks=breaks)
+
+    def _compound_words(self, want: tuple[_PhraseWord, ...], k: int) -> frozenset[str]:
+        """The answer's words that stand for ``want[k]`` in a compound: a first part of it written apart
+        ("clean" of "clean up" for "cleanup"), or it written together with a neighbour ("setup")."""
+        raw = want[k][0]
+        nxt = want[k + 1][0] if k + 1 < len(want) else ""
+        prev = want[k - 1][0] if k > 0 else ""
+        key = (raw, nxt, prev)
+        hit = self._compounds.get(key)
+        if hit is not None:
+            return hit
+        out = {raw[:n] for n in range(1, len(raw)) if raw[:n] in self._known}
+        for j in (raw + nxt if nxt else "", prev + raw if prev else ""):
+            if j:
+                out.update(self._by_stem.get(stem(j), ()))
+                if j in self._known:
+                    out.add(j)
+        result = self._compounds[key] = frozenset(out)
+        return result
 
     def _possible(self, want: tuple[_PhraseWord, ...]) -> bool:
         """A cheap test before the search: every phrase word has some answer word that could stand for it."""
-        for k, p in enumerate(want):
-            if self._like(p):
-                continue
-            raw = p[0]
-            if any(raw[:n] in self._known for n in range(1, len(raw))):  # written apart: "clean up"
-                continue
-            joined = [raw + want[k + 1][0]] if k + 1 < len(want) else []  # written together: "setup"
-            joined += [want[k - 1][0] + raw] if k > 0 else []
-            if any(j in self._known or stem(j) in self._by_stem for j in joined):
-                continue
-            return False
-        return True
+        return all(self._like(p) or self._compound_words(want, k) or (p[0] in _COPULA and 0 < k < len(want) - 1)
+                   for k, p in enumerate(want))
 
-    def _find(self, want: tuple[_PhraseWord, ...], *, loose: bool) -> Match | None:
+    def _find(self, want: tuple[_PhraseWord, ...], *, loose: bool, tight: frozenset[int],
+              breaks: frozenset[int]) -> Match | None:
         if not self._possible(want):
             return None
         orders = [want]
-        if len(want) == 2 and loose:
-            orders.append((want[1], want[0]))
+        if len(want) == 2 and loose and not _FUNCTION_WORDS.intersection((want[0][0], want[1][0])):
+            orders.append((want[1], want[0]))  # "check constraint": "a constraint check"; never "in g": "g in"
         gaps = 1 if len(want) >= 2 and loose else 0
         first: Match | None = None
         self_negating = any(raw in NEGATIONS for raw, _stem in want)
-        for order in orders:
+        for n, order in enumerate(orders):
             for start in self._starts(order):
-                end = self._match(order, 0, start, gaps, self.words[start].clause)
+                end = self._match(order, 0, start, gaps, self.words[start].clause, tight,
+                                  breaks if n == 0 else frozenset())
                 if end is None:
                     continue
-                negated = not self_negating and self._negated(start, end)
-                m = Match(start, end, " ".join(w.raw for w in self.words[start:end]), negated)
+                cue = None if self_negating else self._cue(start, end)
+                negated = cue is not None
+                confined = cue is not None and cue >= end and self._dev_only(cue)
+                m = Match(start, end, " ".join(w.raw for w in self.words[start:end]), negated, confined)
                 if not negated:
                     return m
                 first = first or m
@@ -174,53 +282,77 @@ class Answer:
 
     def _starts(self, want: tuple[_PhraseWord, ...]) -> list[int]:
         """Where a match of ``want`` could begin: its first word, alone or in a compound."""
-        first_raw = want[0][0]
-        joined = first_raw + want[1][0] if len(want) > 1 else None
-        raws = set(self._like(want[0]))
-        raws.update(first_raw[:n] for n in range(1, len(first_raw)) if first_raw[:n] in self._known)
-        if joined is not None:
-            raws.update(self._by_stem.get(stem(joined), ()))
-            if joined in self._known:
-                raws.add(joined)
+        raws = self._like(want[0]) | self._compound_words(want, 0)
         return sorted(i for r in raws for i in self._at[r])
+
+    def may_name(self, phrase: str) -> bool:
+        """A quick, loose test: every word of ``phrase`` starts like some word of the answer."""
+        return all(raw[:3] in self._heads for raw, _stem in phrase_words(phrase))
 
     def has(self, phrase: str) -> bool:
         """True when ``phrase`` occurs and is not negated."""
         m = self.find(phrase)
         return m is not None and not m.negated
 
-    def _match(self, want: tuple[_PhraseWord, ...], k: int, i: int, gaps: int, clause: int) -> int | None:
+    def _match(self, want: tuple[_PhraseWord, ...], k: int, i: int, gaps: int, clause: int,
+               tight: frozenset[int], breaks: frozenset[int]) -> int | None:
         """Answer position after matching ``want[k:]`` from position ``i``, or None."""
         if k == len(want):
             return i
         words = self.words
-        if i >= len(words) or words[i].clause != clause:
+        if i >= len(words):
             return None
+        if words[i].clause != clause:
+            if k not in breaks or not clause < words[i].clause <= clause + 2:
+                return None
+            clause = words[i].clause
         w = words[i]
         if w.raw in self._like(want[k]):
-            end = self._match(want, k + 1, i + 1, gaps, clause)
+            end = self._match(want, k + 1, i + 1, gaps, clause, tight, breaks)
             if end is not None:
                 return end
         # Written together in the answer, apart in the phrase: "setup" for "set up".
         if k + 1 < len(want):
             joined = want[k][0] + want[k + 1][0]
             if w.raw == joined or w.stem == stem(joined):
-                end = self._match(want, k + 2, i + 1, gaps, clause)
+                end = self._match(want, k + 2, i + 1, gaps, clause, tight, breaks)
                 if end is not None:
                     return end
         # Apart in the answer, together in the phrase: "clean up" for "cleanup".
         if i + 1 < len(words) and words[i + 1].clause == clause:
             joined = w.raw + words[i + 1].raw
             if joined == want[k][0] or stem(joined) == want[k][1]:
-                end = self._match(want, k + 1, i + 2, gaps, clause)
+                end = self._match(want, k + 1, i + 2, gaps, clause, tight, breaks)
                 if end is not None:
                     return end
-        if gaps and k > 0 and w.raw not in _NO_GAP:  # one extra word inside: "once per test session"
-            return self._match(want, k, i + 1, gaps - 1, clause)
+        # "X is Y" said as "X (Y)", "X: Y", "X = Y".
+        if want[k][0] in _COPULA and 0 < k < len(want) - 1:
+            end = self._match(want, k + 1, i, gaps, clause, tight, breaks)
+            if end is not None:
+                return end
+        # One extra word inside: "once per test session"; never right after a negation of the phrase
+        # ("does not match" is not "does not affect matching").
+        if gaps and k > 0 and w.raw not in _NO_GAP and want[k - 1][0] not in NEGATIONS \
+                and k not in tight:
+            return self._match(want, k, i + 1, gaps - 1, clause, tight, breaks)
         return None
 
     def _negated(self, start: int, end: int) -> bool:
+        return self._cue(start, end) is not None
+
+    def _cue(self, start: int, end: int) -> int | None:
+        """Where the answer denies the words at ``start:end`` (the cue's position), or None.
+
+        Before the words, in their clause: "not" / "never" anywhere, "no need" / "no point" anywhere,
+        other negations ("without", "skip", "instead of", "rather than", ...) two words before or
+        across words that pass a negation on ("without going through any link table").  After them,
+        within a few words: "is unnecessary / overkill / redundant", "isn't needed", "doesn't
+        affect it", "plays no part", "is only needed on MySQL", "only in development".  Nothing in a
+        hypothetical clause ("if you forget the rollback, ...") denies anything.
+        """
         words = self.words
+        if words[start].hypothetical:
+            return None
         clause = words[start].clause
         for j in range(start - 1, -1, -1):
             if words[j].clause != clause:
@@ -228,23 +360,53 @@ class Answer:
             cue = words[j].raw
             if cue not in NEGATIONS:
                 continue
+            if cue in _NEGATING_VERBS and j > 0 and words[j - 1].clause == clause \
+                    and words[j - 1].raw in ("not", "never"):
+                return None  # "don't forget to roll back", "never skip validation": said twice, it is a yes
+            if cue in _GERUNDS and any(w.raw in _CONSEQUENCE for w in words[end:] if w.clause == clause):
+                return None  # "skipping validation lets bad data in": the consequence says it is needed
             nxt = words[j + 1].raw if j + 1 < len(words) else ""
-            if cue == "not" and nxt in _NOT_NEGATING_AFTER:
+            if cue == "not" and nxt in _NOT_NEGATING_AFTER and j + 1 < start:
                 continue
-            # "not"/"never" deny the rest of the clause; "without X", "no X" only their own words.
+            if cue == "rather":  # "rather than X"; "I'd rather use X" says X
+                if nxt != "than" or j + 1 >= start:
+                    continue
+                j += 1
             if cue in _CLAUSE_WIDE or (cue == "no" and nxt in _NO_WIDE) or start - j <= _SHORT_SCOPE:
-                return True
-        j = end
-        while j < len(words) and j < end + 4 and words[j].clause == clause and words[j].raw in _AUX:
-            j += 1
-        if j < len(words) and words[j].clause == clause:
-            if words[j].raw in _DENIED:
-                return True
-            if words[j].raw in ("not", "never") and j + 1 < len(words) and words[j + 1].raw in _NEEDED:
-                return True
-        return False
+                return j
+            if all(w.raw in _TRANSPARENT or w.raw.endswith("ing") for w in words[j + 1:start]):
+                return j
+        n = len(words)
+        clause = words[end - 1].clause
+        for j in range(end, min(n, end + _AFTER_SCOPE)):
+            w = words[j]
+            if w.clause != clause:
+                break
+            nxt = words[j + 1].raw if j + 1 < n and words[j + 1].clause == clause else ""
+            after = words[j + 2].raw if j + 2 < n and words[j + 2].clause == clause else ""
+            if w.raw in _DENIED:
+                return j
+            if w.raw in ("not", "never") and nxt in _NEEDED:
+                return j
+            if w.raw == "no" and nxt in _NO_ROLE:
+                return j
+            if nxt == "no" and after in _NO_ROLE:  # "X makes no difference", "X has no effect"
+                return j
+            if w.raw == "only" and (nxt in _ONLY_NEEDED or self._dev_only(j)):
+                return j
+            if w.raw in _AFTER_BREAK or w.raw in NEGATIONS:
+                break
+        return None
+
+    def _dev_only(self, j: int) -> bool:
+        """True when the "only" at ``j`` confines what comes before to development ("only in dev", "only locally")."""
+        after = [w.raw for w in self.words[j + 1:j + 3] if w.clause == self.words[j].clause]
+        return bool(after) and (after[0] in _DEV or (after[0] in ("in", "for", "during", "on", "when", "while")
+                                                     and len(after) > 1 and after[1] in _DEV))
 
     def dismissed(self, m: Match) -> bool:
         """True when the clause holding ``m`` names it only to reject it ("X was removed")."""
         clause = self.words[m.start].clause
-        return m.negated or any(w.stem in RETIRED for w in self.words if w.clause == clause)
+        # The claim's own words do not dismiss it ("before" of ``before_first_request``).
+        return m.negated or any(w.stem in RETIRED for k, w in enumerate(self.words)
+                                if w.clause == clause and not m.start <= k < m.end)

@@ -12,7 +12,12 @@ to one is done to the other:
 - words stemmed with the Snowball English stemmer (``revoked`` ~ ``revoke``);
 - the text cut into clauses at sentence punctuation, commas and words such as
   "but" or "whereas": a phrase never matches across a clause, and a negation
-  reaches only the clause it is in.
+  reaches only the clause it is in.  Code is not prose: brackets stuck to a word
+  (``flask[async]``, ``methods=['GET', 'POST']``, ``init_app(app)``) and an
+  ellipsis (``SELECT ... FOR UPDATE``) cut nothing.  "instead of" stays in its
+  clause (it is a negation there; "instead" alone starts a new clause).
+  A clause opened by "if", "unless" or "otherwise" is *hypothetical*: "if you
+  forget the rollback, ..." says the rollback is needed, not that it is not.
 """
 
 from __future__ import annotations
@@ -27,16 +32,31 @@ import Stemmer
 _STEMMER = Stemmer.Stemmer("english")
 
 # Whole-text rewrites, applied before words are split.
-_REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), r) for p, r in (
-    (r"[\u2018\u2019\u02bc\u0060\u00b4]", "'"),
-    (r"\bcan't\b", "can not"), (r"\bcannot\b", "can not"), (r"\bwon't\b", "will not"),
-    (r"\bshan't\b", "shall not"), (r"\bain't\b", "is not"), (r"n't\b", " not"),
-    (r"'re\b", " are"), (r"'ve\b", " have"), (r"'ll\b", " will"), (r"'d\b", " would"), (r"'m\b", " am"),
-    (r"\b(it|that|there|here|what|who|he|she|this)'s\b", r"\1 is"),
-    (r"'s\b", ""), (r"s'(?=\s|$)", "s"),
-    (r"\bw/o\b", " without "), (r"\bw/(?=\s|\w)", " with "), (r"\bb/c\b", " because "),
-    (r"\benv\s*vars?\b", " environment variables "),
-    (r"(?:(?<=\s)|^)\.(?=[a-z])", "dot"),  # ".env" (a file), never the "env" of FLASK_ENV
+_QUOTES = re.compile(r"[\u2018\u2019\u02bc\u0060\u00b4]")
+# Contractions and possessives, in one pass (the first alternative that fits wins).
+_CONTRACTION = re.compile(r"\b(can't|cannot|won't|shan't|ain't)\b|n't\b|'(re|ve|ll|d|m)\b"
+                          r"|\b(it|that|there|here|what|who|he|she|this)'s\b|'s\b|s'(?=\s|$)")
+_WHOLE = {"can't": "can not", "cannot": "can not", "won't": "will not", "shan't": "shall not", "ain't": "is not"}
+_SUFFIX = {"re": " are", "ve": " have", "ll": " will", "d": " would", "m": " am"}
+
+
+def _contraction(m: re.Match[str]) -> str:
+    whole, suffix, subject = m.group(1), m.group(2), m.group(3)
+    if whole:
+        return _WHOLE[whole]
+    if suffix:
+        return _SUFFIX[suffix]
+    if subject:
+        return subject + " is"
+    t = m.group(0)
+    return " not" if t == "n't" else "s" if t == "s'" else ""
+
+
+# Whole-text rewrites after the contractions, each with a substring that must be there for it to apply.
+_REWRITES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple((k, re.compile(p), r) for k, p, r in (
+    ("/", r"\bw/o\b", " without "), ("/", r"\bw/(?=\s|\w)", " with "), ("/", r"\bb/c\b", " because "),
+    ("env", r"\benv\s*vars?\b", " environment variables "),
+    (".", r"(?:(?<=\s)|^)\.(?=[a-z])", "dot"),  # ".env" (a file), never the "env" of FLASK_ENV
 ))
 
 ABBREVIATIONS: dict[str, str] = {
@@ -48,6 +68,13 @@ ABBREVIATIONS: dict[str, str] = {
     "arg": "argument", "args": "arguments", "msg": "message", "msgs": "messages", "info": "information",
     "dir": "directory", "dirs": "directories", "tmp": "temporary", "temp": "temporary",
     "dev": "development", "repo": "repository", "k8s": "kubernetes", "pw": "password", "pwd": "password",
+    "exts": "extensions", "obj": "object", "objs": "objects", "proc": "process", "procs": "processes",
+    "func": "function", "funcs": "functions", "fn": "function", "fns": "functions", "lib": "library",
+    "libs": "libraries", "fk": "foreign key", "fks": "foreign keys", "pk": "primary key", "mem": "memory",
+    "m2m": "many to many", "var": "variable", "vars": "variables", "attr": "attribute", "attrs": "attributes",
+    "impl": "implementation", "perf": "performance", "perms": "permissions", "authn": "authentication",
+    "authz": "authorization", "js": "javascript", "ppl": "people", "bg": "background", "mw": "middleware",
+    "theres": "there is", "thats": "that is", "wont": "will not", "cuz": "because", "cos": "because",
     "u": "you", "ur": "your", "thru": "through", "w": "with", "approx": "approximately",
     # Words a phrase and an answer use for the same idea.
     "several": "multiple", "many": "multiple", "numerous": "multiple", "every": "each",
@@ -60,17 +87,30 @@ GLUE = frozenset({"a", "an", "the"})
 # Words ending a clause (besides punctuation): a negation before them stops there.
 CLAUSE_WORDS = frozenset({"but", "however", "whereas", "although", "though", "while", "yet", "otherwise", "so",
                           "because", "since", "which", "then", "thus", "hence", "therefore", "unless", "until",
-                          "except", "instead", "plus", "also", "if", "when", "whenever", "unlike"})
+                          "instead", "plus", "also", "if", "when", "whenever", "unlike"})
 
-_CLAUSE_PUNCT = re.compile(r"[.!?;:,](?=\s|$)|[\n()\[\]{}]|\s[-\u2013\u2014]+\s")
+# Clauses that state a condition, not a claim: a negation in them denies nothing.
+HYPOTHETICAL = frozenset({"if", "unless", "otherwise"})
+
+# A bracket group stuck to a word, "=" or "." is code ("flask[async]", "methods=['GET', 'POST']",
+# "init_app(app)"): its brackets, commas and quotes are spaces, not clause breaks.
+_CODE_GROUP = re.compile(r"(?<=[\w=.\]])[\[(]([^\[\]()\n]{0,80})[\])]")
+_CODE_PUNCT = re.compile(r"[,'\"]")
+_ELLIPSIS = re.compile(r"\.{2,}")
+# An opening parenthesis cuts no clause ("Quart (ASGI) is ...": the aside belongs to the word before it);
+# the closing one does.
+_CLAUSE_PUNCT = re.compile(r"[.!?;:,](?=\s|$)|[\n)\[\]{}]|\s[-\u2013\u2014]+\s")
 _WORD = re.compile(r"[a-z0-9]+")
 
 
 def fold(text: str) -> str:
     """Unicode-fold, lower-case and rewrite contractions and abbreviations-with-symbols."""
-    t = unicodedata.normalize("NFKC", text).casefold()
-    for pattern, repl in _REWRITES:
-        t = pattern.sub(repl, t)
+    t = _QUOTES.sub("'", unicodedata.normalize("NFKC", text).casefold())
+    if "'" in t or "cannot" in t:
+        t = _CONTRACTION.sub(_contraction, t)
+    for needle, pattern, repl in _REWRITES:
+        if needle in t:
+            t = pattern.sub(repl, t)
     return t
 
 
@@ -84,20 +124,32 @@ class Word:
     raw: str      # as typed (folded), after the abbreviation table
     stem: str
     clause: int   # which clause of the text it is in
+    hypothetical: bool = False  # its clause is a condition ("if you forget X, ...")
+
+
+def _code(text: str) -> str:
+    """Brackets of code made plain words, so they cut no clause."""
+    if "(" in text or "[" in text:
+        for _ in range(2):  # one level of nesting: "dict(a=[1, 2])"
+            text = _CODE_GROUP.sub(lambda m: " " + _CODE_PUNCT.sub(" ", m.group(1)) + " ", text)
+    return _ELLIPSIS.sub(" ", text) if ".." in text else text
 
 
 def tokens(text: str) -> list[Word]:
     """The text's words, in order, each with its stem and clause number."""
     out: list[Word] = []
     clause = 0
-    for part in _CLAUSE_PUNCT.split(fold(text)):
-        for raw in _WORD.findall(part):
-            if raw in CLAUSE_WORDS:
+    for part in _CLAUSE_PUNCT.split(_code(fold(text))):
+        found = _WORD.findall(part)
+        hypothetical = False
+        for k, raw in enumerate(found):
+            if raw in CLAUSE_WORDS and not (raw == "instead" and k + 1 < len(found) and found[k + 1] == "of"):
                 clause += 1
+                hypothetical = raw in HYPOTHETICAL
                 continue
             for w in ABBREVIATIONS.get(raw, raw).split():
                 if w not in GLUE:
-                    out.append(Word(w, stem(w), clause))
+                    out.append(Word(w, stem(w), clause, hypothetical))
         clause += 1
     return out
 
