@@ -375,6 +375,9 @@ class FakeDiscord:
         if len(done) > 1:
             return _json({"message": "Interaction has already been acknowledged.", "code": 40060}, 400)
         data = body.get("data") or {}
+        refused = self._invalid_callback(body)
+        if refused:
+            return _json({"message": "Invalid Form Body", "code": 50035, "errors": refused}, 400)
         resource: JSON = {"type": body["type"]}
         if body["type"] in (4, 7):
             msg = self._new_message(None, data)
@@ -383,6 +386,19 @@ class FakeDiscord:
             return _json({"interaction": {"id": iid, "type": 2, "response_message_ephemeral":
                                           bool(data.get("flags", 0) & 64)}, "resource": resource})
         return web.Response(status=204)
+
+    @staticmethod
+    def _invalid_callback(body: JSON) -> str:
+        """What Discord would refuse in a callback (it refuses the whole response, 50035)."""
+        data = body.get("data") or {}
+        if body.get("type") == 8:  # autocomplete: at most 25 choices of 1-100 characters each
+            choices = data.get("choices") or []
+            if len(choices) > 25:
+                return "choices: must be 25 or fewer in length"
+            for c in choices:
+                if not 1 <= len(str(c.get("name", ""))) <= 100 or len(str(c.get("value", ""))) > 100:
+                    return "choices: name and value must be 1-100 characters"
+        return ""
 
     # -- waiting on what crossed the wire ---------------------------------------------------
 

@@ -1,0 +1,33 @@
+"""Discord's limits and markup: autocomplete within limits, escaped content, the answer form, permissions."""
+
+from __future__ import annotations
+
+from tests.conftest import CONTENT
+from tests.discord.conftest import ANN, BotFactory
+from tests.discord.fake_discord import opt, sub
+
+
+async def test_topic_autocomplete_stays_within_discords_limits_with_many_topics(make_bot: BotFactory) -> None:
+    bot = await make_bot(content=CONTENT)
+    topics = sorted(bot.app.engine.library.topics())
+    assert len(topics) > 10
+    typed = ""
+    for t in topics:  # type every topic one after another, as a member building a long list would
+        sent = await bot.fake.autocomplete("flask-admin", sub("schedule", opt("time", "09:00"), opt("timezone", "UTC"),
+                                                             opt("topics", typed, focused=True)), who=ANN, admin=True)
+        body = await bot.fake.callback(sent)
+        assert bot.fake.callbacks[sent.id][0].status in (200, 204), body  # the fake refuses what Discord would
+        choices = body["data"]["choices"]
+        assert len(choices) <= 25
+        for c in choices:
+            assert len(c["name"]) <= 100 and len(c["value"]) <= 100
+            parts = c["value"].split(",")
+            assert len(parts) == len(set(parts)), c["value"]  # never requests,requests
+        typed = f"{typed},{t}" if typed else t
+        if len(typed) + 1 + max(map(len, topics)) <= 100:
+            assert choices, typed  # while one more topic fits, there is something to pick
+    sent = await bot.fake.autocomplete("flask-admin", sub("schedule", opt("time", "09:00"), opt("timezone", "UTC"),
+                                                         opt("topics", "requests,req", focused=True)), who=ANN,
+                                       admin=True)
+    values = [c["value"] for c in (await bot.fake.callback(sent))["data"]["choices"]]
+    assert "requests,requests" not in values
