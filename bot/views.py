@@ -66,6 +66,7 @@ class Summary:
     correct: int
     first_correct: tuple[str, ...]
     streaks: tuple[StreakChange, ...]
+    per_option: tuple[int, ...] = ()  # how many chose each option, in the card's order (empty: open)
 
     @property
     def percent_correct(self) -> int:

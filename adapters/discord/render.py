@@ -93,6 +93,8 @@ def revealed(card: QuestionCard, sm: Summary) -> discord.Embed:
     answer = sm.right or sm.model_answer or ""
     e.add_field(name="Answer", value=_clip(answer, 1000), inline=False)
     e.add_field(name="Closed", value=f"{sm.answered} answered, {sm.percent_correct}% correct")
+    if sm.per_option:
+        e.add_field(name=wording.CHOSE_EACH, value=wording.option_counts(sm))
     return e
 
 
@@ -104,6 +106,8 @@ def summary(sm: Summary) -> discord.Embed:
     if sm.model_answer:
         lines.append(f"**{wording.MODEL_ANSWER}:** " + sm.model_answer.strip())
     lines.append(f"{sm.answered} answered, {sm.percent_correct}% correct.")
+    if sm.per_option:
+        lines.append(f"{wording.CHOSE_EACH}: {wording.option_counts(sm)}")
     if sm.first_correct:
         lines.append("First correct: " + ", ".join(sm.first_correct))
     lines += [f"Streak {c.name}: {c.before} → {c.after}" for c in sm.streaks]

@@ -111,7 +111,8 @@ def closed(summary: Summary) -> list[Block]:
     """The daily post after the round closed: no buttons, the answer revealed."""
     blocks = _question_body(summary.question)
     blocks.append(md(_answer_line(summary)))
-    blocks.append(context(f"Closed · {summary.answered} answered, {summary.percent_correct}% correct · "
+    counts = f" · {esc(wording.option_counts(summary))}" if summary.per_option else ""
+    blocks.append(context(f"Closed · {summary.answered} answered, {summary.percent_correct}% correct{counts} · "
                           "the explanation is in the thread"))
     return blocks
 
@@ -127,6 +128,8 @@ def summary(sm: Summary) -> list[Block]:
     if sm.model_answer and sm.right is not None:
         blocks.append(md(f"*{wording.MODEL_ANSWER}:* {esc(sm.model_answer)}"))
     lines = [f"*{sm.answered}* answered, *{sm.percent_correct}%* correct."]
+    if sm.per_option:
+        lines.append(f"{wording.CHOSE_EACH}: {esc(wording.option_counts(sm))}")
     if sm.first_correct:
         lines.append("First correct: " + ", ".join(esc(n) for n in sm.first_correct))
     lines += [f"Streak {esc(ch.name)}: {ch.before} → {ch.after}" for ch in sm.streaks]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from tests.conftest import CONTENT
-from tests.discord.conftest import ANN, BotFactory
-from tests.discord.fake_discord import opt, sub
+from tests.discord.conftest import ANN, BOB, Bot, BotFactory
+from tests.discord.fake_discord import buttons, opt, sub, user
+from tests.discord.test_daily import channel, post_now, right_label
 
 
 async def test_topic_autocomplete_stays_within_discords_limits_with_many_topics(make_bot: BotFactory) -> None:
@@ -31,3 +32,22 @@ async def test_topic_autocomplete_stays_within_discords_limits_with_many_topics(
                                        admin=True)
     values = [c["value"] for c in (await bot.fake.callback(sent))["data"]["choices"]]
     assert "requests,requests" not in values
+
+
+async def test_the_reveal_shows_how_many_chose_each_option(bot: Bot) -> None:
+    post = await post_now(bot)
+    right, wrong = right_label(bot, post)
+    ids = buttons(post)
+    for who, label in ((ANN, right), (BOB, right), (user(7010, "Cy"), wrong)):
+        await bot.reply_to(await bot.fake.click(post, ids[label], who=who))
+    [(round_id, _)] = await bot.app.engine.rounds.open_ids()
+    await bot.app.service.engine.rounds.close(round_id)
+    ch = channel(bot.fake)
+    reveal = bot.fake.sent("PATCH", rf"/channels/{ch}/messages/{post['id']}")[-1].body
+    fields = {f["name"]: f["value"] for f in reveal["embeds"][0]["fields"]}
+    letters = [chr(65 + i) for i in range(len(ids) - 1)]  # every button but "Report a problem"
+    expected = " · ".join(f"{x} {2 if x == right else 1 if x == wrong else 0}{' ✓' if x == right else ''}"
+                          for x in letters)
+    assert fields["Chosen"] == expected, fields
+    [summary] = [r for r in bot.fake.sent("POST", r"/channels/\d+/messages") if r.path != f"/channels/{ch}/messages"]
+    assert f"Chosen: {expected}" in summary.body["embeds"][0]["description"]
