@@ -145,14 +145,16 @@ def summary_text(sm: Summary) -> str:
 
 # -- the answer modal -----------------------------------------------------------------------
 
-def answer_modal(card_prompt: str, meta: dict[str, str]) -> Block:
-    """The modal an open question's Answer button opens; ``meta`` says what is answered and where to reply."""
+def answer_modal(card_prompt: str, meta: dict[str, str], *, code: str | None = None) -> Block:
+    """The modal an open question's Answer button opens, with the question's code (a modal covers the
+    message on mobile); ``meta`` says what is answered and where to reply."""
     return {
         "type": "modal", "callback_id": MODAL, "private_metadata": json.dumps(meta),
         "title": {"type": "plain_text", "text": MODAL_TITLE},
         "submit": {"type": "plain_text", "text": SUBMIT}, "close": {"type": "plain_text", "text": CANCEL},
         "blocks": [
             md(esc(card_prompt)),
+            *([md("```" + esc(code.strip("\n")) + "```")] if code else []),
             {"type": "input", "block_id": ANSWER_BLOCK, "label": {"type": "plain_text", "text": ANSWER},
              "hint": {"type": "plain_text", "text": wording.OPEN_PROMPT},
              "element": {"type": "plain_text_input", "action_id": ANSWER_INPUT, "multiline": True,

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import time
+from pathlib import Path
+
+from bot.clock import FakeClock
 from bot.members.identity import Place
 from bot.runtime.builder import App
-from tests.slack.conftest import CHANNEL, Workspace, new_user
-from tests.slack.fake_slack import TEAM, blocks_text
+from tests.conftest import SAMPLE, make_app
+from tests.slack.conftest import CHANNEL, Socket, Workspace, new_user, settings, start_runner
+from tests.slack.fake_slack import TEAM, FakeSlack, Posted, blocks_text
 
 DAILY = Place("slack", TEAM, CHANNEL)
 
@@ -16,6 +23,15 @@ async def post_daily(workspace: Workspace, app: App) -> dict:  # type: ignore[ty
     await app.service.engine.rounds.post_now(DAILY)
     await workspace.fake.wait_calls("chat.postMessage")
     return workspace.fake.messages(CHANNEL)[0]
+
+
+async def open_question(workspace: Workspace, user: str) -> Posted:
+    """The sample pack's open question as a practice question (the mid true/false one may come first)."""
+    q = await workspace.say(user, "example mid")
+    while "example-open-factory" not in q.text:
+        await workspace.click(user, q.body, "B")
+        q = await workspace.say(user, "example mid")
+    return q
 
 
 def labels(message: dict) -> list[str]:  # type: ignore[type-arg]
@@ -41,3 +57,68 @@ async def test_the_reveal_shows_how_many_chose_each_option(workspace: Workspace,
     assert expected in blocks_text(reveal[-1].args)
     thread = (await fake.wait_calls("chat.postMessage", 2))[-1]
     assert f"Chosen: {expected}" in blocks_text(thread.args)
+
+
+async def test_an_answer_typed_after_the_response_url_expired_still_gets_feedback(workspace: Workspace) -> None:
+    fake, user = workspace.fake, new_user()
+    q = await open_question(workspace, user)
+    view = await workspace.open_answer_modal(user, q.body)
+    url = json.loads(view["private_metadata"])["url"]
+    started = time.time()
+    fake.now = lambda: started + 31 * 60  # the member took 31 minutes to type the answer
+    before = len(fake.responses)
+    await workspace.submit(user, view, "A create_app factory builds the app so tests can pass another config; "
+                                       "extensions are bound with init_app.")
+    [sent] = await fake.wait_calls("chat.postEphemeral")
+    assert sent.args["user"] == user and sent.args["channel"] == CHANNEL
+    assert "Correct!" in blocks_text(sent.args)
+    assert fake.refused_responses == 1 and len(fake.responses) == before  # the expired url was tried first
+    assert url.rsplit("/", 1)[1] not in {p.url_id for p in fake.responses[before:]}
+
+
+async def test_an_answer_whose_response_url_was_revoked_on_demand_gets_feedback(workspace: Workspace) -> None:
+    fake, user = workspace.fake, new_user()
+    q = await open_question(workspace, user)
+    view = await workspace.open_answer_modal(user, q.body)
+    fake.expire(json.loads(view["private_metadata"])["url"])
+    await workspace.submit(user, view, "Nothing to do with it.")
+    [sent] = await fake.wait_calls("chat.postEphemeral")
+    assert sent.args["user"] == user and "Not quite." in blocks_text(sent.args)
+
+
+async def test_boards_show_slack_display_names(workspace: Workspace, slack_app: App) -> None:
+    fake = workspace.fake
+    message = await post_daily(workspace, slack_app)
+    ann, bob, cy = new_user(), new_user(), new_user()
+    fake.profiles[ann] = {"display_name": "annie", "real_name": "Ann Example"}
+    fake.profiles[bob] = {"display_name": "", "real_name": "Bob Example"}
+    fake.profiles[cy] = {"display_name": "", "real_name": ""}
+    for user in (ann, bob, cy):
+        await workspace.click(user, message, "A", ephemeral=False)
+    board = (await workspace.say(ann, "leaderboard")).text
+    assert "annie" in board and "Bob Example" in board and cy.lower() in board  # display, real, legacy name
+    assert ann.lower() not in board and bob.lower() not in board
+
+
+async def test_the_answer_modal_shows_the_questions_code(db_url: str, clock: FakeClock, fake: FakeSlack,
+                                                         tmp_path: Path) -> None:
+    pack = tmp_path / "packs"
+    shutil.copytree(SAMPLE, pack)
+    toml = pack / "sample" / "example.toml"
+    text = toml.read_text()
+    head, tail = text.split('id = "example-open-factory"', 1)
+    toml.write_text(head + 'id = "example-open-factory"\ncode = \'\'\'\ndef create_app():\n    app = Flask(__name__)'
+                    '\n    return app\n\'\'\'' + tail)
+    app = make_app(db_url, clock, content=pack, settings=settings(fake))
+    runner = await start_runner(app, "socket")
+    try:
+        workspace, user = Workspace(fake, Socket(fake)), new_user()
+        q = await open_question(workspace, user)
+        view = await workspace.open_answer_modal(user, q.body)
+        shown = blocks_text(view)
+        assert "def create_app():" in shown and "```" in shown
+        assert shown.index("```") < shown.index("Answer")  # above the text box
+    finally:
+        await app.service.stop()
+        await runner.stop()
+        app.close()
