@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import discord
@@ -35,6 +36,16 @@ def ts(dt: datetime, style: str = "R") -> str:
     return f"<t:{int(dt.timestamp())}:{style}>"
 
 
+_CODE = re.compile(r"(```.*?```|`[^`]+`)", re.DOTALL)
+
+
+def esc(text: str) -> str:
+    """Content (a prompt, an option, a member's name) as written: Discord markdown escaped outside code
+    spans and blocks, so ``__name__`` is not underlined and ``a_b or c_d`` not set in italics."""
+    parts = _CODE.split(text)
+    return "".join(p if i % 2 else discord.utils.escape_markdown(p) for i, p in enumerate(parts))
+
+
 def _clip(text: str, limit: int = EMBED_TEXT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -44,11 +55,11 @@ def _code(code: str) -> str:
 
 
 def question(card: QuestionCard) -> discord.Embed:
-    body = [card.prompt]
+    body = [esc(card.prompt)]
     if card.code:
         body.append(_code(card.code))
     if card.options and card.kind == "choice":
-        body += [f"**{letter(i)}.** {opt}" for i, opt in enumerate(card.options)]
+        body += [f"**{letter(i)}.** {esc(opt)}" for i, opt in enumerate(card.options)]
     if card.kind == "open":
         body.append(f"*{wording.OPEN_PROMPT}*")
     e = discord.Embed(title=f"{card.topic_title} · {card.level}", description=_clip("\n\n".join(body)),
@@ -68,16 +79,16 @@ def feedback(fb: Feedback) -> discord.Embed:
     lines: list[str] = []
     if fb.right is not None:
         if not fb.correct and fb.chosen is not None:
-            lines.append(f"{wording.YOU_CHOSE}: {fb.chosen}")
-        lines.append(f"{wording.RIGHT_ANSWER}: **{fb.right}**")
-    lines += [f"✓ {p}" for p in fb.covered]
-    lines += [f"✗ {wording.MISSED}: {p}" for p in fb.missed]
-    lines += [f"✗ {wording.CONTRADICTED}: {p}" for p in fb.contradicted]
+            lines.append(f"{wording.YOU_CHOSE}: {esc(fb.chosen)}")
+        lines.append(f"{wording.RIGHT_ANSWER}: **{esc(fb.right)}**")
+    lines += [f"✓ {esc(p)}" for p in fb.covered]
+    lines += [f"✗ {wording.MISSED}: {esc(p)}" for p in fb.missed]
+    lines += [f"✗ {wording.CONTRADICTED}: {esc(p)}" for p in fb.contradicted]
     if fb.points:
         lines.append(wording.POINTS.format(n=fb.points))
-    lines.append(fb.explanation.strip())
+    lines.append(esc(fb.explanation.strip()))
     if fb.model_answer:
-        lines.append(f"**{wording.MODEL_ANSWER}:** " + fb.model_answer.strip())
+        lines.append(f"**{wording.MODEL_ANSWER}:** " + esc(fb.model_answer.strip()))
     lines += [f"{wording.DOCS}: {r}" for r in fb.references]
     if fb.next_review is not None:
         lines.append(wording.NEXT_REVIEW.format(when=ts(fb.next_review)))
@@ -91,7 +102,7 @@ def revealed(card: QuestionCard, sm: Summary) -> discord.Embed:
     e.colour = GREEN
     e.clear_fields()
     answer = sm.right or sm.model_answer or ""
-    e.add_field(name="Answer", value=_clip(answer, 1000), inline=False)
+    e.add_field(name="Answer", value=_clip(esc(answer), 1000), inline=False)
     e.add_field(name="Closed", value=f"{sm.answered} answered, {sm.percent_correct}% correct")
     if sm.per_option:
         e.add_field(name=wording.CHOSE_EACH, value=wording.option_counts(sm))
@@ -101,33 +112,33 @@ def revealed(card: QuestionCard, sm: Summary) -> discord.Embed:
 def summary(sm: Summary) -> discord.Embed:
     lines = []
     if sm.right is not None:
-        lines.append(f"Answer: **{sm.right}**")
-    lines.append(sm.explanation.strip())
+        lines.append(f"Answer: **{esc(sm.right)}**")
+    lines.append(esc(sm.explanation.strip()))
     if sm.model_answer:
-        lines.append(f"**{wording.MODEL_ANSWER}:** " + sm.model_answer.strip())
+        lines.append(f"**{wording.MODEL_ANSWER}:** " + esc(sm.model_answer.strip()))
     lines.append(f"{sm.answered} answered, {sm.percent_correct}% correct.")
     if sm.per_option:
         lines.append(f"{wording.CHOSE_EACH}: {wording.option_counts(sm)}")
     if sm.first_correct:
-        lines.append("First correct: " + ", ".join(sm.first_correct))
-    lines += [f"Streak {c.name}: {c.before} → {c.after}" for c in sm.streaks]
+        lines.append("First correct: " + ", ".join(esc(n) for n in sm.first_correct))
+    lines += [f"Streak {esc(c.name)}: {c.before} → {c.after}" for c in sm.streaks]
     lines += [f"{wording.DOCS}: {r}" for r in sm.references]
     return discord.Embed(title=f"Round #{sm.round_id} closed · {sm.question.question_id}",
                          description=_clip("\n\n".join(lines)), colour=GREEN)
 
 
 def board(lb: Leaderboard) -> discord.Embed:
-    rows = [f"`{r.rank:>3}.` {'**' if r.is_me else ''}{r.name}{'**' if r.is_me else ''} · {r.points} pts "
+    rows = [f"`{r.rank:>3}.` {'**' if r.is_me else ''}{esc(r.name)}{'**' if r.is_me else ''} · {r.points} pts "
             f"({r.correct}/{r.answered})" for r in lb.rows]
     if lb.me is not None and not any(r.is_me for r in lb.rows):
-        rows += ["…", f"`{lb.me.rank:>3}.` **{lb.me.name}** · {lb.me.points} pts"]
+        rows += ["…", f"`{lb.me.rank:>3}.` **{esc(lb.me.name)}** · {lb.me.points} pts"]
     if lb.me is None:
         rows.append(wording.NOT_ON_BOARD)
     return discord.Embed(title=f"Leaderboard · {lb.label}", description=_clip("\n".join(rows)), colour=BLURPLE)
 
 
 def stats(st: Stats) -> discord.Embed:
-    e = discord.Embed(title=f"Stats for {st.name}", colour=BLURPLE, description=(
+    e = discord.Embed(title=f"Stats for {esc(st.name)}", colour=BLURPLE, description=(
         f"Answered {st.answered} ({st.daily_answered} daily, {st.practice_answered} practice), "
         f"{st.accuracy}% correct, {st.points} points\nStreak {st.current_streak} (best {st.best_streak}) · "
         f"reviews due: {st.reviews_due}"))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from tests.conftest import CONTENT
+import shutil
+from pathlib import Path
+
+from tests.conftest import CONTENT, SAMPLE
 from tests.discord.conftest import ANN, BOB, Bot, BotFactory
 from tests.discord.fake_discord import buttons, opt, sub, user
 from tests.discord.test_daily import channel, post_now, right_label
@@ -51,3 +54,22 @@ async def test_the_reveal_shows_how_many_chose_each_option(bot: Bot) -> None:
     assert fields["Chosen"] == expected, fields
     [summary] = [r for r in bot.fake.sent("POST", r"/channels/\d+/messages") if r.path != f"/channels/{ch}/messages"]
     assert f"Chosen: {expected}" in summary.body["embeds"][0]["description"]
+
+
+async def test_markdown_in_content_is_escaped_outside_code(make_bot: BotFactory, tmp_path: Path) -> None:
+    pack = tmp_path / "packs"
+    shutil.copytree(SAMPLE, pack)
+    toml = pack / "sample" / "example.toml"
+    toml.write_text(toml.read_text().replace(
+        'prompt = "A client requests `/projects` (no trailing slash). What does Flask answer?"',
+        'prompt = "With __name__ as the import name, a client requests `/projects` (no trailing slash) with '
+        '*args in a_b or c_d. What does Flask answer?"'))
+    bot = await make_bot(content=pack)
+    q = await bot.say("flask-quiz", opt("topic", "example"), opt("level", "junior"))
+    text = q["data"]["embeds"][0]["description"]
+    assert r"With \_\_name\_\_ as the import name" in text  # not underlined "name"
+    assert r"\*args in a\_b or c\_d" in text  # no italics between the underscores or after the star
+    assert "`/projects`" in text  # inline code as written
+    assert "app = Flask(__name__)" in text  # and the code block untouched
+    reply = await bot.click(q, "A")
+    assert "Right answer: **A 308 redirect to /projects/**" in reply["data"]["embeds"][0]["description"]
