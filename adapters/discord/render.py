@@ -20,6 +20,8 @@ ANSWER = "Answer"
 REPORT = "Report a problem"
 FORM_TITLE = "Your answer"
 FORM_LABEL = "Answer in a sentence or two"
+FORM_BOX = "Your answer"  # the text box's label (45 characters at most)
+FORM_TEXT = 4000  # Discord: the text displays of a modal hold 4,000 characters in all
 RATING_LABELS = {"again": "Again", "hard": "Hard", "good": "Good", "easy": "Easy", "right": "I was right"}
 REPORT_TITLE = "Report this question"
 REPORT_LABEL = "What is wrong with it?"
@@ -52,6 +54,24 @@ def _clip(text: str, limit: int = EMBED_TEXT) -> str:
 
 def _code(code: str) -> str:
     return "```python\n" + code.strip("\n").replace("```", "`\u200b``") + "\n```"
+
+
+def form_question(prompt: str, code: str | None, limit: int = FORM_TEXT) -> str:
+    """The question above the answer box (on mobile the form covers the message): the prompt and as much
+    of the code as fits, the code block always closed."""
+    head = _clip(esc(prompt), limit)
+    if not code:
+        return head
+    room = limit - len(head) - 2
+    block = _code(code)
+    if len(block) <= room:
+        return f"{head}\n\n{block}"
+    lines, kept = code.strip("\n").splitlines(), list[str]()
+    for line in lines:
+        if len(_code("\n".join([*kept, line, "…"]))) > room:
+            break
+        kept.append(line)
+    return f"{head}\n\n{_code(chr(10).join([*kept, '…']))}" if kept else head
 
 
 def question(card: QuestionCard) -> discord.Embed:

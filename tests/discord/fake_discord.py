@@ -398,6 +398,18 @@ class FakeDiscord:
             for c in choices:
                 if not 1 <= len(str(c.get("name", ""))) <= 100 or len(str(c.get("value", ""))) > 100:
                     return "choices: name and value must be 1-100 characters"
+        if body.get("type") == 9:  # a modal: title and labels 45, hints 100, text displays 4,000 in all
+            stack, shown = list(data.get("components") or []), 0
+            if len(str(data.get("title", ""))) > 45 or len(stack) > 5:
+                return "modal: title over 45 characters or more than 5 components"
+            while stack:
+                c = stack.pop()
+                if len(str(c.get("label", ""))) > 45 or len(str(c.get("description", ""))) > 100:
+                    return "modal: a label over 45 or a description over 100 characters"
+                shown += len(str(c.get("content", ""))) if c.get("type") == 10 else 0
+                stack += list(c.get("components") or []) + ([c["component"]] if "component" in c else [])
+            if shown > 4000:
+                return "modal: text displays over 4000 characters"
         return ""
 
     # -- waiting on what crossed the wire ---------------------------------------------------

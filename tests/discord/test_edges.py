@@ -73,3 +73,43 @@ async def test_markdown_in_content_is_escaped_outside_code(make_bot: BotFactory,
     assert "app = Flask(__name__)" in text  # and the code block untouched
     reply = await bot.click(q, "A")
     assert "Right answer: **A 308 redirect to /projects/**" in reply["data"]["embeds"][0]["description"]
+
+
+def components_of(modal: dict, kind: int) -> list[dict]:  # type: ignore[type-arg]
+    """Every component of a type in a modal (top level, in rows or in labels)."""
+    out, stack = [], list(modal["components"])
+    while stack:
+        c = stack.pop()
+        if c.get("type") == kind:
+            out.append(c)
+        stack += c.get("components") or []
+        if "component" in c:
+            stack.append(c["component"])
+    return out
+
+
+async def test_the_answer_form_shows_the_question_and_as_much_code_as_fits(make_bot: BotFactory,
+                                                                          tmp_path: Path) -> None:
+    pack = tmp_path / "packs"
+    shutil.copytree(SAMPLE, pack)
+    toml = pack / "sample" / "example.toml"
+    code = "\n".join(f"value_{i} = compute({i})  # step {i} of a long example" for i in range(200))
+    head, tail = toml.read_text().split('id = "example-open-factory"', 1)
+    toml.write_text(head + f"id = \"example-open-factory\"\ncode = '''\n{code}\n'''" + tail)
+    bot = await make_bot(content=pack)
+    q = await bot.say("flask-quiz", opt("topic", "example"), opt("level", "mid"))
+    while q["data"]["embeds"][0]["footer"]["text"] != "example-open-factory":
+        await bot.click(q, "False")
+        q = await bot.say("flask-quiz", opt("topic", "example"), opt("level", "mid"))
+    opened = await bot.fake.click(q["message"], buttons(q["data"])["Answer"], who=ANN)
+    modal = (await bot.fake.callback(opened))["data"]
+    [shown] = components_of(modal, 10)  # a text display above the box
+    text = shown["content"]
+    assert text.startswith("Explain the application factory pattern") and len(text) <= 4000
+    assert "value_0 = compute(0)" in text and "value_199" not in text  # as much code as fits
+    assert text.count("```") == 2 and text.endswith("…\n```")  # the code block closed
+    [label] = components_of(modal, 18)
+    assert len(label["label"]) <= 45 and label["component"]["custom_id"] == "text"
+    sent = await bot.fake.submit(modal, {"text": "A create_app factory builds the app so tests pass another "
+                                                 "config; extensions bind with init_app."}, who=ANN)
+    assert (await bot.reply_to(sent))["data"]["embeds"][0]["title"] == "Correct!"
