@@ -133,6 +133,7 @@ class ScheduleView:
     next_post: datetime | None
     remaining: int  # questions this channel has not seen yet
     paused_reason: str = ""  # set when the bot paused it: it could not post here
+    warning: str = ""  # e.g. the bot lacks a permission it needs in the channel
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from members without Manage Server (and ``Handlers.command`` checks again at run
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Iterable
@@ -19,6 +20,7 @@ import discord
 from discord import app_commands
 from discord.app_commands import Choice
 
+from adapters.discord import permissions
 from adapters.discord.handlers import NONE, Interaction, View, handlers, member_of, place_of, too_long, well_typed
 from bot import wording
 from bot.config import DAYS
@@ -215,6 +217,9 @@ async def schedule(interaction: Interaction, time: str, timezone: str, days: str
                                            window_minutes=window, topics=tuple(_split(topics)),
                                            levels=tuple(level_list), by=member_of(interaction))
         await h.service.rebuild()
+        lacking = permissions.missing(interaction.app_permissions, threads=h.threads)
+        if lacking:
+            view = dataclasses.replace(view, warning=wording.MISSING_PERMISSIONS.format(missing=", ".join(lacking)))
         return view
     await h.command(interaction, work, admin=True)
 

@@ -122,6 +122,7 @@ class Handlers:
         self.service = service
         self.count_delay = count_delay  # at most one live-count edit per round this often
         self.engine = service.engine
+        self.threads = True  # the runner says whether daily posts open a thread (permissions to check)
         # Interactions seen lately, so a replayed delivery (resume) is answered once without a
         # database round trip; engine.members.claim() covers what must also hold across processes.
         self._seen: OrderedDict[int, None] = OrderedDict()

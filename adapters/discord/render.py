@@ -174,7 +174,11 @@ def schedule(sv: ScheduleView) -> discord.Embed:
              f"Answers open for {sv.window_minutes} min", state,
              f"Topics: {', '.join(sv.topics) or 'all'} · levels: {', '.join(sv.levels) or 'all'}",
              f"{sv.remaining} unseen question(s) left"]
-    return discord.Embed(title=f"Schedule for #{sv.channel}", description="\n".join(lines), colour=BLURPLE)
+    e = discord.Embed(title=f"Schedule for #{sv.channel}", description="\n".join(lines),
+                      colour=RED if sv.warning else BLURPLE)
+    if sv.warning:
+        e.add_field(name="Note", value=sv.warning, inline=False)
+    return e
 
 
 # The slash commands as Discord shows them (the engine's help speaks the text syntax).

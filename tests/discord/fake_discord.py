@@ -527,7 +527,7 @@ class FakeDiscord:
 
     async def interact(self, kind: int, data: JSON, *, who: JSON, guild: int = 0, channel: int = 0,
                        admin: bool = False, message: JSON | None = None, iid: str | None = None,
-                       token: str | None = None, dm: bool = False) -> Sent:
+                       token: str | None = None, dm: bool = False, app_permissions: int | None = None) -> Sent:
         g = self.guilds[guild]
         ch = g["channels"][channel]
         sent = Sent(iid or str(next(self.ids)), token or uuid.uuid4().hex, {})
@@ -537,7 +537,9 @@ class FakeDiscord:
             "guild_id": g["id"], "channel_id": ch["id"], "channel": ch, "locale": "en-US", "guild_locale": "en-US",
             "member": {"user": who, "roles": [], "flags": 0, "joined_at": "2026-01-01T00:00:00+00:00",
                        "permissions": perms, "deaf": False, "mute": False, "nick": None, "avatar": None},
-            "app_permissions": "2251799813685247", "attachment_size_limit": 8 * 1024 * 1024, "entitlements": [],
+            # What the bot may do in the channel (default: everything; a test may take some away).
+            "app_permissions": str(2251799813685247 if app_permissions is None else app_permissions),
+            "attachment_size_limit": 8 * 1024 * 1024, "entitlements": [],
             "authorizing_integration_owners": {"0": g["id"]}, "context": 0, "data": data}
         if dm:  # a direct message: no guild, no member, the user at the top level (as Discord sends it)
             for key in ("guild_id", "member", "guild_locale"):

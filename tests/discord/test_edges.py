@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import discord
+
 from tests.conftest import CONTENT, SAMPLE
 from tests.discord.conftest import ANN, BOB, Bot, BotFactory
 from tests.discord.fake_discord import buttons, opt, sub, user
@@ -113,3 +115,31 @@ async def test_the_answer_form_shows_the_question_and_as_much_code_as_fits(make_
     sent = await bot.fake.submit(modal, {"text": "A create_app factory builds the app so tests pass another "
                                                  "config; extensions bind with init_app."}, who=ANN)
     assert (await bot.reply_to(sent))["data"]["embeds"][0]["title"] == "Correct!"
+
+
+async def test_setting_a_schedule_says_which_channel_permissions_the_bot_lacks(make_bot: BotFactory) -> None:
+    bot = await make_bot(threads=True)
+    allowed = discord.Permissions(view_channel=True, send_messages=True, read_message_history=True,
+                                  create_public_threads=True)  # no Embed Links, no Send Messages in Threads
+    reply = await bot.say("flask-admin", sub("schedule", opt("time", "09:30"), opt("timezone", "UTC")), admin=True,
+                          app_permissions=allowed.value)
+    fields = {f["name"]: f["value"] for f in reply["data"]["embeds"][0].get("fields", [])}
+    assert "Embed Links" in fields["Note"] and "Send Messages in Threads" in fields["Note"]
+    assert "View Channel" not in fields["Note"] and "Create Public Threads" not in fields["Note"]
+    assert await bot.app.engine.schedules.active()  # saved all the same: the admin can fix the channel
+    everything = await bot.say("flask-admin", sub("schedule", opt("time", "09:30"), opt("timezone", "UTC")),
+                               admin=True)
+    assert "Note" not in {f["name"] for f in everything["data"]["embeds"][0].get("fields", [])}
+
+
+async def test_without_threads_thread_permissions_are_not_asked_for(make_bot: BotFactory) -> None:
+    bot = await make_bot(threads=False)
+    allowed = discord.Permissions(view_channel=True, send_messages=True, embed_links=True,
+                                  read_message_history=True)
+    reply = await bot.say("flask-admin", sub("schedule", opt("time", "09:30"), opt("timezone", "UTC")), admin=True,
+                          app_permissions=allowed.value)
+    assert "Note" not in {f["name"] for f in reply["data"]["embeds"][0].get("fields", [])}
+    bare = await bot.say("flask-admin", sub("schedule", opt("time", "09:30"), opt("timezone", "UTC")), admin=True,
+                         app_permissions=discord.Permissions(view_channel=True).value)
+    note = {f["name"]: f["value"] for f in bare["data"]["embeds"][0]["fields"]}["Note"]
+    assert "Send Messages, Embed Links, Read Message History" in note and "Threads" not in note
