@@ -53,6 +53,7 @@ CHANNEL_LOST = ("I could not post today's question in {channel}: I no longer hav
                 "schedule is paused. Give me back permission to view the channel and send messages, then "
                 "resume the schedule from that channel.")
 PAUSED_BECAUSE = "paused: {reason}"
+MORE_TOPICS = "and {n} more topic(s)"
 MISSING_PERMISSIONS = ("I am missing {missing} in this channel, so the daily question cannot show here as it "
                        "should. Give my role these permissions here (channel settings → Permissions), then "
                        "set the schedule again to check.")

@@ -158,7 +158,7 @@ class Handlers:
             case Leaderboard():
                 kw["embed"] = render.board(view)
             case Stats():
-                kw["embed"] = render.stats(view)
+                kw["embeds"] = render.stats(view)
             case ScheduleView():
                 kw["embed"] = render.schedule(view)
             case Help():

@@ -157,14 +157,38 @@ def board(lb: Leaderboard) -> discord.Embed:
     return discord.Embed(title=f"Leaderboard · {lb.label}", description=_clip("\n".join(rows)), colour=BLURPLE)
 
 
-def stats(st: Stats) -> discord.Embed:
+MAX_FIELDS = 25  # Discord: fields per embed
+MAX_EMBEDS = 10  # embeds per message
+MAX_TOTAL = 6000  # characters in all the embeds of a message
+
+
+def stats(st: Stats) -> list[discord.Embed]:
+    """The member's stats; topics beyond an embed's 25 fields go on in further embeds (Discord allows
+    10 per message and 6,000 characters in all); past that, a last line says how many are left out."""
     e = discord.Embed(title=f"Stats for {esc(st.name)}", colour=BLURPLE, description=(
         f"Answered {st.answered} ({st.daily_answered} daily, {st.practice_answered} practice), "
         f"{st.accuracy}% correct, {st.points} points\nStreak {st.current_streak} (best {st.best_streak}) · "
         f"reviews due: {st.reviews_due}"))
-    for t in st.topics[:25]:
-        e.add_field(name=t.topic, value=f"{t.correct}/{t.answered} ({t.accuracy}%)")
-    return e
+    embeds, used = [e], len(e.title or "") + len(e.description or "")
+    reserve = 60  # room for the "more topics" line
+    for t in st.topics:
+        name, value = t.topic[:256], f"{t.correct}/{t.answered} ({t.accuracy}%)"
+        if len(embeds[-1].fields) == MAX_FIELDS:
+            if len(embeds) == MAX_EMBEDS:
+                break
+            embeds.append(discord.Embed(colour=BLURPLE))
+        if used + len(name) + len(value) > MAX_TOTAL - reserve:
+            break
+        embeds[-1].add_field(name=name, value=value)
+        used += len(name) + len(value)
+    else:
+        return embeds
+    left = len(st.topics) - sum(len(x.fields) for x in embeds)
+    if len(embeds[-1].fields) == MAX_FIELDS:
+        embeds[-1].set_footer(text=wording.MORE_TOPICS.format(n=left))
+    else:
+        embeds[-1].add_field(name="…", value=wording.MORE_TOPICS.format(n=left), inline=False)
+    return embeds
 
 
 def schedule(sv: ScheduleView) -> discord.Embed:

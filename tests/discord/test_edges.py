@@ -7,6 +7,7 @@ from pathlib import Path
 
 import discord
 
+from bot.members.identity import Member
 from tests.conftest import CONTENT, SAMPLE
 from tests.discord.conftest import ANN, BOB, Bot, BotFactory
 from tests.discord.fake_discord import buttons, opt, sub, user
@@ -143,3 +144,43 @@ async def test_without_threads_thread_permissions_are_not_asked_for(make_bot: Bo
                          app_permissions=discord.Permissions(view_channel=True).value)
     note = {f["name"]: f["value"] for f in bare["data"]["embeds"][0]["fields"]}["Note"]
     assert "Send Messages, Embed Links, Read Message History" in note and "Threads" not in note
+
+
+def many_topics(root: Path, n: int) -> Path:
+    """A pack of ``n`` topics, one true/false question each."""
+    pack = root / "many"
+    pack.mkdir(parents=True)
+    (pack / "pack.toml").write_text('id = "many"\ntitle = "Many topics"\nversion = "0.1.0"\n')
+    for i in range(n):
+        (pack / f"topic{i:02d}.toml").write_text(f'''topic = "topic{i:02d}"
+title = "Topic number {i}"
+
+[[questions]]
+id = "topic{i:02d}-signed"
+level = "mid"
+kind = "truefalse"
+prompt = "Flask's default session cookie is encrypted, so the browser cannot read it (variant {i})."
+answer = false
+explanation = \'\'\'
+The default session is signed with the secret key, not encrypted: the client can decode
+and read it, but cannot change it without the signature check failing.
+\'\'\'
+references = ["https://flask.palletsprojects.com/en/stable/quickstart/#sessions"]
+''')
+    return root
+
+
+async def test_stats_with_more_than_25_topics_go_on_in_a_second_embed(make_bot: BotFactory, tmp_path: Path) -> None:
+    bot = await make_bot(content=many_topics(tmp_path / "packs", 40))
+    me = Member("discord", str(bot.fake.guilds[0]["id"]), ANN["id"], "Ann")
+    for i in range(40):
+        await bot.app.engine.practice.answer(me, f"topic{i:02d}-signed", choice=i % 2, text=None)
+    reply = await bot.say("flask-stats")
+    embeds = reply["data"]["embeds"]
+    assert len(embeds) == 2 and embeds[0]["title"] == "Stats for Ann"
+    names = [f["name"] for e in embeds for f in e["fields"]]
+    assert len(embeds[0]["fields"]) == 25 and len(names) == 40 and sorted(names) == sorted(
+        f"topic{i:02d}" for i in range(40))
+    total = sum(len(e.get("title", "")) + len(e.get("description", "")) + len(e.get("footer", {}).get("text", ""))
+                + sum(len(f["name"]) + len(f["value"]) for f in e["fields"]) for e in embeds)
+    assert total <= 6000
