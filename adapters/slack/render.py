@@ -46,8 +46,29 @@ def esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+FENCE = "```"
+
+
 def _cut(text: str, limit: int = TEXT_LIMIT) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """``text`` within ``limit`` characters, cut with care: at a line or word end where one is near, never
+    inside an entity (``&amp;``) or a ``<...>`` link or date, and a code block cut open is closed again."""
+    if len(text) <= limit:
+        return text
+    room = limit - 1 - len(FENCE) - 1  # the ellipsis, and a closing fence on its own line if one is needed
+    kept = text[:room]
+    amp, semi = kept.rfind("&"), kept.rfind(";")
+    if amp > semi and room - amp < 10:  # an entity cut in two: leave it out whole
+        kept = kept[:amp]
+    lt, gt = kept.rfind("<"), kept.rfind(">")
+    if lt > gt:  # a link, mention or date cut in two
+        kept = kept[:lt]
+    brk = max(kept.rfind("\n"), kept.rfind(" "))
+    if brk > len(kept) - 200:
+        kept = kept[:brk]
+    kept = kept.rstrip() + "…"
+    if kept.count(FENCE) % 2:
+        kept += "\n" + FENCE
+    return kept
 
 
 def md(text: str) -> Block:
@@ -202,15 +223,24 @@ def feedback_text(fb: Feedback) -> str:
 
 
 def board(lb: Leaderboard) -> list[Block]:
-    lines = [f"*Leaderboard · {esc(lb.label)}*"]
-    for r in lb.rows:
-        me = " ←" if r.is_me else ""
-        lines.append(f"`{r.rank:>3}.` {esc(r.name)} — *{r.points}* pts ({r.correct}/{r.answered}){me}")
+    """The board; when it is too long for a section, rows go from the bottom, never the caller's own line."""
+    head = f"*Leaderboard · {esc(lb.label)}*"
+    rows = [(r.is_me, f"`{r.rank:>3}.` {esc(r.name)} — *{r.points}* pts ({r.correct}/{r.answered})"
+                      f"{' ←' if r.is_me else ''}") for r in lb.rows]
+    tail: list[str] = []
     if lb.me is not None and not any(r.is_me for r in lb.rows):
-        lines += ["…", f"`{lb.me.rank:>3}.` {esc(lb.me.name)} — *{lb.me.points}* pts ←"]
+        tail = ["…", f"`{lb.me.rank:>3}.` {esc(lb.me.name)} — *{lb.me.points}* pts ←"]
     if lb.me is None:
-        lines.append(wording.NOT_ON_BOARD)
-    return [md("\n".join(lines))]
+        tail.append(wording.NOT_ON_BOARD)
+
+    def text(cut: bool) -> str:
+        gap = ["…"] if cut and tail[:1] != ["…"] else []
+        return "\n".join([head, *(line for _me, line in rows), *gap, *tail])
+    cut = False
+    while len(text(cut)) > TEXT_LIMIT and any(not me for me, _line in rows):
+        del rows[max(i for i, (me, _line) in enumerate(rows) if not me)]
+        cut = True
+    return [md(text(cut))]
 
 
 def _stats_lines(st: Stats) -> list[str]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from pathlib import Path
 
 from bot.clock import FakeClock
-from bot.members.identity import Place
+from bot.config import LeaderboardSection
+from bot.members.identity import Member, Place
 from bot.runtime.builder import App
 from tests.conftest import SAMPLE, make_app
 from tests.slack.conftest import CHANNEL, Socket, Workspace, new_user, settings, start_runner
@@ -118,6 +120,63 @@ async def test_the_answer_modal_shows_the_questions_code(db_url: str, clock: Fak
         shown = blocks_text(view)
         assert "def create_app():" in shown and "```" in shown
         assert shown.index("```") < shown.index("Answer")  # above the text box
+    finally:
+        await app.service.stop()
+        await runner.stop()
+        app.close()
+
+
+def sections(body: dict) -> list[str]:  # type: ignore[type-arg]
+    return [b["text"]["text"] for b in body.get("blocks", []) if b.get("type") == "section"]
+
+
+async def test_long_code_is_cut_with_its_fence_closed_and_no_entity_split(db_url: str, clock: FakeClock,
+                                                                          fake: FakeSlack, tmp_path: Path) -> None:
+    pack = tmp_path / "packs"
+    shutil.copytree(SAMPLE, pack)
+    toml = pack / "sample" / "example.toml"
+    code = "\n".join(f"ok_{i} = a & b && c < d  # line {i}" for i in range(300))
+    head, tail = toml.read_text().split('id = "example-open-factory"', 1)
+    toml.write_text(head + f"id = \"example-open-factory\"\ncode = '''\n{code}\n'''" + tail)
+    app = make_app(db_url, clock, content=pack, settings=settings(fake))
+    runner = await start_runner(app, "socket")
+    try:
+        q = await open_question(Workspace(fake, Socket(fake)), new_user())
+        [block] = [t for t in sections(q.body) if t.startswith("```")]
+        assert len(block) <= 3000 and len(block) > 2500  # cut, but only as much as needed
+        assert block.count("```") == 2 and block.endswith("…\n```")  # the fence closed again
+        before = block[: -len("…\n```")]
+        assert not re.search(r"&[a-z]*$", before)  # no &amp; cut in two
+        assert "ok_0 = a &amp; b &amp;&amp; c &lt; d" in block
+    finally:
+        await app.service.stop()
+        await runner.stop()
+        app.close()
+
+
+async def test_a_long_board_keeps_the_callers_own_line(db_url: str, clock: FakeClock, fake: FakeSlack) -> None:
+    app = make_app(db_url, clock, settings=settings(fake).model_copy(
+        update={"leaderboard": LeaderboardSection(size=50)}))
+    runner = await start_runner(app, "socket")
+    try:
+        workspace = Workspace(fake, Socket(fake))
+        message = await post_daily(workspace, app)
+        round_id = await app.engine.rounds.current(DAILY)
+        assert round_id is not None
+        lq = app.engine.library.get((await app.engine.rounds.card(round_id))[2].question_id)
+        assert lq is not None and lq.q.correct_index is not None
+        for i in range(55):
+            member = Member("slack", TEAM, f"U{i:08d}", f"A rather long display name for member number {i:02d}")
+            await app.engine.rounds.answer(member, round_id, choice=lq.q.correct_index, text=None)
+        me = new_user()
+        fake.profiles[me] = {"display_name": "the caller"}
+        wrong = "ABCDE"[(lq.q.correct_index + 1) % len(lq.q.options)]
+        await workspace.click(me, message, wrong, ephemeral=False)
+        board = (await workspace.say(me, "leaderboard week")).body
+        [text] = sections(board)
+        assert len(text) <= 3000
+        assert text.splitlines()[-1].startswith("` 56.` the caller") and "…" in text
+        assert "member number 00" in text  # the top of the board stays
     finally:
         await app.service.stop()
         await runner.stop()
