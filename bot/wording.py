@@ -53,6 +53,13 @@ CHANNEL_LOST = ("I could not post today's question in {channel}: I no longer hav
                 "schedule is paused. Give me back permission to view the channel and send messages, then "
                 "resume the schedule from that channel.")
 PAUSED_BECAUSE = "paused: {reason}"
+WELCOME_TITLE = "Hello, I am drillbot"
+WELCOME = ("I help you get ready for Flask interviews: a daily question in the channels an admin picks "
+           "(answers are private, the answer and a leaderboard are revealed when it closes), and private "
+           "practice that brings back what you missed (spaced repetition).\n"
+           "• Practise now: {practice}\n"
+           "• Admins set the daily question in a channel with {schedule}\n"
+           "• Every command: {help}")
 MORE_TOPICS = "and {n} more topic(s)"
 MISSING_PERMISSIONS = ("I am missing {missing} in this channel, so the daily question cannot show here as it "
                        "should. Give my role these permissions here (channel settings → Permissions), then "

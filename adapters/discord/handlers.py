@@ -291,6 +291,20 @@ class Handlers:
             notice = await self.engine.reports.add(member_of(interaction), question_id, reason)
             await self.reply(interaction, notice)
 
+    # -- joining a server -----------------------------------------------------------------
+
+    async def welcome_guild(self, guild: discord.Guild) -> None:
+        """Say once, in the server's system channel (or the first it may post in), what the bot does."""
+        try:
+            channel = welcome_channel(guild)
+            if channel is None:
+                log.info("joined guild %s: no channel to welcome it in", guild.id)
+                return
+            if await self.engine.members.first_welcome(PLATFORM, f"guild:{guild.id}"):
+                await channel.send(embed=render.welcome(), allowed_mentions=NONE)
+        except Exception as exc:  # a welcome is a courtesy: never more than a warning
+            log.warning("joined guild %s: the welcome failed: %s", guild.id, exc)
+
     # -- commands -------------------------------------------------------------------------
 
     async def command(self, interaction: Interaction, work: Callable[[], Awaitable[View]], *,
@@ -315,6 +329,21 @@ class Handlers:
             await self.reply(interaction, await work(), card_buttons=card_buttons)
 
         await self.guarded(interaction, run())
+
+
+def welcome_channel(guild: discord.Guild) -> discord.TextChannel | None:
+    """The system channel, else the first text channel, where the bot may post an embed."""
+    me = guild.me
+    candidates = [guild.system_channel, *sorted(guild.text_channels, key=lambda c: c.position)]
+    for ch in candidates:
+        if ch is None:
+            continue
+        if me is None:
+            return ch
+        perms = ch.permissions_for(me)
+        if perms.view_channel and perms.send_messages and perms.embed_links:
+            return ch
+    return None
 
 
 def handlers(interaction: Interaction) -> Handlers:

@@ -224,6 +224,13 @@ def help_embed(h: Help) -> discord.Embed:
     return discord.Embed(title="drillbot", description="\n".join(lines), colour=BLURPLE)
 
 
+def welcome() -> discord.Embed:
+    """What the bot says once in a server that adds it."""
+    return discord.Embed(title=wording.WELCOME_TITLE, colour=BLURPLE, description=wording.WELCOME.format(
+        practice="`/flask-quiz`", schedule="`/flask-admin schedule time:09:30 timezone:Europe/Berlin` "
+        "in that channel (Manage Server)", help="`/flask-help`"))
+
+
 def notice(n: Notice) -> str:
     """A confirmation or refusal, with the next review as a timestamp each member reads in their own zone."""
     if n.next_review is None:

@@ -495,6 +495,31 @@ class FakeDiscord:
                 "mfa_level": 0, "nsfw_level": 0, "premium_tier": 0, "preferred_locale": "en-US",
                 "system_channel_flags": 0, "afk_timeout": 300}
 
+    async def add_guild(self, *, channels: int = 2, bot_permissions: int = 1024 | 2048 | 16384 | 65536,
+                        system_channel: int | None = 0, gid: int | None = None) -> JSON:
+        """The bot is added to a server (or re-added: ``gid`` of one it had): GUILD_CREATE after READY,
+        with the bot's member and role (its permissions) and the server's system channel."""
+        if gid is None:
+            g_index = len(self.guilds)
+            gid = (1000 + g_index) << 22
+            chans = [{"id": str(((5000 + g_index) << 22) + c), "type": 0, "name": f"chan-{g_index}-{c}",
+                      "position": c, "guild_id": str(gid), "permission_overwrites": [], "nsfw": False,
+                      "topic": None, "rate_limit_per_user": 0, "parent_id": None} for c in range(channels)]
+            g: JSON = {"id": str(gid), "name": f"guild-{g_index}", "channels": chans}
+            self.guilds.append(g)
+        else:
+            g = next(x for x in self.guilds if x["id"] == str(gid))
+        data = self._guild_create(g)
+        del data["unavailable"]  # Discord leaves it out for a join (False: an outage ended)
+        role = {"id": str(gid + 1), "name": "drillbot", "permissions": str(bot_permissions), "position": 1,
+                "color": 0, "hoist": False, "managed": True, "mentionable": False, "flags": 0}
+        data["roles"] = [*data["roles"], role]
+        data["members"] = [{"user": {**user(BOT_ID, "drillbot"), "bot": True}, "roles": [role["id"]], "flags": 0,
+                            "joined_at": "2026-12-01T00:00:00+00:00", "deaf": False, "mute": False}]
+        data["system_channel_id"] = g["channels"][system_channel]["id"] if system_channel is not None else None
+        await self._dispatch(self.session_for(str(gid)), "GUILD_CREATE", data)
+        return g
+
     async def _dispatch(self, session: Session, event: str, data: JSON) -> None:
         session.seq += 1
         frame = {"op": 0, "t": event, "s": session.seq, "d": data}

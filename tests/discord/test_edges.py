@@ -9,8 +9,8 @@ import discord
 
 from bot.members.identity import Member
 from tests.conftest import CONTENT, SAMPLE
-from tests.discord.conftest import ANN, BOB, Bot, BotFactory
-from tests.discord.fake_discord import buttons, opt, sub, user
+from tests.discord.conftest import ANN, BOB, Bot, BotFactory, stop_bot
+from tests.discord.fake_discord import FakeDiscord, buttons, opt, sub, user
 from tests.discord.test_daily import channel, post_now, right_label
 
 
@@ -184,3 +184,35 @@ async def test_stats_with_more_than_25_topics_go_on_in_a_second_embed(make_bot: 
     total = sum(len(e.get("title", "")) + len(e.get("description", "")) + len(e.get("footer", {}).get("text", ""))
                 + sum(len(f["name"]) + len(f["value"]) for f in e["fields"]) for e in embeds)
     assert total <= 6000
+
+
+def welcomes(fake: FakeDiscord, channel_id: str) -> list[dict]:  # type: ignore[type-arg]
+    return [r.body for r in fake.sent("POST", rf"/channels/{channel_id}/messages")
+            if r.status == 200 and r.body["embeds"] and r.body["embeds"][0]["title"] == "Hello, I am drillbot"]
+
+
+async def test_a_server_that_adds_the_bot_is_welcomed_once_across_a_restart(make_bot: BotFactory,
+                                                                           fake: FakeDiscord) -> None:
+    bot = await make_bot()
+    g = await fake.add_guild(system_channel=1)
+    system = g["channels"][1]["id"]
+    [hello] = await fake.wait_for(lambda: welcomes(fake, system))
+    text = hello["embeds"][0]["description"]
+    assert "/flask-quiz" in text and "/flask-admin schedule" in text and hello["allowed_mentions"] == {"parse": []}
+    assert welcomes(fake, g["channels"][0]["id"]) == []  # in the system channel only
+    assert not welcomes(fake, str(fake.guilds[0]["channels"][0]["id"]))  # servers it was in already: nothing
+    await stop_bot(bot)
+    await make_bot()  # a restart: the servers come again with READY, and the server re-adds the bot
+    await fake.add_guild(gid=int(g["id"]), system_channel=1)
+    await fake.add_guild(system_channel=None)  # another server, no system channel: its first channel
+    other = fake.guilds[-1]["channels"][0]["id"]
+    await fake.wait_for(lambda: welcomes(fake, other))
+    assert len(welcomes(fake, system)) == 1  # said once, ever
+
+
+async def test_no_welcome_where_the_bot_may_not_post(make_bot: BotFactory, fake: FakeDiscord) -> None:
+    await make_bot()
+    g = await fake.add_guild(bot_permissions=1024)  # View Channel only
+    await fake.add_guild()
+    await fake.wait_for(lambda: welcomes(fake, fake.guilds[-1]["channels"][0]["id"]))
+    assert all(welcomes(fake, c["id"]) == [] for c in g["channels"])
