@@ -27,6 +27,7 @@ from bot import wording
 from bot.errors import DrillError, NotAllowed, UserError
 from bot.members.identity import Member, Place
 from bot.members.limits import MAX_INPUT
+from bot.members.members import home_target
 from bot.runtime import commands, dispatch
 from bot.runtime.service import Service
 from bot.views import Feedback, Help, Leaderboard, Notice, QuestionCard, ScheduleView, Stats, Summary
@@ -61,6 +62,7 @@ class Handlers:
         app.action("daily_dispute")(self.on_dispute)
         app.view(render.MODAL)(self.on_modal)
         app.event("app_home_opened")(self.on_home_opened)
+        app.event("member_joined_channel")(self.on_member_joined)
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -345,11 +347,28 @@ class Handlers:
         try:
             member = Member(PLATFORM, ids.slack_id(context.team_id or body.get("team_id"), "team_id"),
                             ids.slack_id(event.get("user"), "user"))
-            await client.views_publish(user_id=member.user, view=render.home(await self.engine.boards.stats(member)))
+            stats = await self.engine.boards.stats(member)
+            first = await self.engine.members.first_welcome(PLATFORM, home_target(member.community, member.user))
+            await client.views_publish(user_id=member.user, view=render.home(stats, first=first))
         except ids.BadRequest as exc:
             log.warning("slack: app_home_opened without a usable %s; ignored", exc.what)
         except Exception:
             log.exception("publishing the Home tab failed")
+
+    async def on_member_joined(self, event: Body, body: Body, client: AsyncWebClient,
+                               context: AsyncBoltContext) -> None:
+        """The bot was added to a channel: say once there what it does and how an admin sets it up."""
+        if not context.bot_user_id or event.get("user") != context.bot_user_id:
+            return  # someone else joined
+        try:
+            team = ids.slack_id(context.team_id or body.get("team_id"), "team_id")
+            channel = ids.slack_id(event.get("channel"), "channel")
+            if await self.engine.members.first_welcome(PLATFORM, f"channel:{team}/{channel}"):
+                await client.chat_postMessage(channel=channel, text=wording.WELCOME_TITLE, blocks=render.welcome())
+        except ids.BadRequest as exc:
+            log.warning("slack: member_joined_channel without a usable %s; ignored", exc.what)
+        except Exception as exc:  # a welcome is a courtesy: never more than a warning
+            log.warning("slack: the welcome in a new channel failed: %s", exc)
 
     async def on_home_practice(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
         # Home tab clicks have no response_url: the question goes to the app's direct messages.

@@ -277,9 +277,18 @@ def notice(n: Notice) -> list[Block]:
     return [md(text)]
 
 
-def home(st: Stats) -> Block:
-    """The App Home tab: the member's progress and a way to practise."""
+def welcome() -> list[Block]:
+    """What the bot says once: in a channel it is added to, and on a member's first App Home visit."""
+    return [{"type": "header", "text": {"type": "plain_text", "text": wording.WELCOME_TITLE}},
+            md(wording.WELCOME.format(practice=f"`{wording.COMMAND}`",
+                                      schedule=f"`{wording.COMMAND} schedule set 09:30 Europe/Berlin` in that "
+                                               "channel (workspace admins)", help=f"`{wording.COMMAND} help`"))]
+
+
+def home(st: Stats, *, first: bool = False) -> Block:
+    """The App Home tab: the member's progress and a way to practise (the welcome on the first visit)."""
     blocks: list[Block] = [
+        *([*welcome(), {"type": "divider"}] if first else []),
         {"type": "header", "text": {"type": "plain_text", "text": HOME_TITLE}},
         md("\n".join(_stats_lines(st))),
         {"type": "actions", "block_id": "home", "elements": [button(PRACTISE, "home_practice", "go",

@@ -14,7 +14,7 @@ from bot.members.identity import Member, Place
 from bot.runtime.builder import App
 from tests.conftest import SAMPLE, make_app
 from tests.slack.conftest import CHANNEL, Socket, Workspace, new_user, settings, start_runner
-from tests.slack.fake_slack import TEAM, FakeSlack, Posted, blocks_text
+from tests.slack.fake_slack import BOT_USER, TEAM, FakeSlack, Posted, blocks_text, event_body
 
 DAILY = Place("slack", TEAM, CHANNEL)
 
@@ -181,3 +181,44 @@ async def test_a_long_board_keeps_the_callers_own_line(db_url: str, clock: FakeC
         await app.service.stop()
         await runner.stop()
         app.close()
+
+
+def joined(channel: str, user: str) -> dict:  # type: ignore[type-arg]
+    return event_body({"type": "member_joined_channel", "user": user, "channel": channel, "channel_type": "C",
+                       "team": TEAM, "event_ts": f"{time.time():.6f}"})
+
+
+def welcomes(fake: FakeSlack, channel: str) -> list[str]:
+    return [blocks_text(c.args) for c in fake.called("chat.postMessage")
+            if c.args.get("channel") == channel and "Hello, I am drillbot" in blocks_text(c.args)]
+
+
+async def test_a_channel_that_adds_the_bot_is_welcomed_once_across_a_restart(db_url: str, clock: FakeClock,
+                                                                            fake: FakeSlack) -> None:
+    for attempt in range(2):  # the second time round: a restarted bot over the same database
+        app = make_app(db_url, clock, settings=settings(fake))
+        runner = await start_runner(app, "socket")
+        try:
+            transport = Socket(fake)
+            await transport.event(joined("C0NEWCHAN", new_user()))  # a member joining: not the bot
+            await transport.event(joined("C0NEWCHAN", BOT_USER))
+            await transport.event(joined("C0NEWCHAN", BOT_USER))  # removed and added again
+            await transport.event(joined(f"C0OTHER{attempt}", BOT_USER))
+            await fake.wait_for(lambda a=attempt: welcomes(fake, f"C0OTHER{a}"))
+        finally:
+            await app.service.stop()
+            await runner.stop()
+            app.close()
+    [hello] = welcomes(fake, "C0NEWCHAN")
+    assert "/flask-quiz schedule set 09:30 Europe/Berlin" in hello and "/flask-quiz help" in hello
+
+
+async def test_the_app_home_welcomes_a_member_on_the_first_visit_only(workspace: Workspace) -> None:
+    fake, user = workspace.fake, new_user()
+    await workspace.open_home(user)
+    await workspace.open_home(user)
+    first, second = [c.args for c in await fake.wait_calls("views.publish", 2) if c.args["user_id"] == user]
+    view = json.loads(first["view"]) if isinstance(first["view"], str) else first["view"]
+    again = json.loads(second["view"]) if isinstance(second["view"], str) else second["view"]
+    assert "Hello, I am drillbot" in blocks_text(view) and "schedule set" in blocks_text(view)
+    assert "Hello, I am drillbot" not in blocks_text(again) and "Flask interview drill" in blocks_text(again)
