@@ -66,6 +66,7 @@ class Summary:
     correct: int
     first_correct: tuple[str, ...]
     streaks: tuple[StreakChange, ...]
+    per_option: tuple[int, ...] = ()  # how many chose each option, in the card's order (empty: open)
 
     @property
     def percent_correct(self) -> int:
@@ -132,6 +133,7 @@ class ScheduleView:
     next_post: datetime | None
     remaining: int  # questions this channel has not seen yet
     paused_reason: str = ""  # set when the bot paused it: it could not post here
+    warning: str = ""  # e.g. the bot lacks a permission it needs in the channel
 
 
 @dataclass(frozen=True, slots=True)

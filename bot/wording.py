@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.views import HelpEntry, ScheduleView
+from bot.views import HelpEntry, ScheduleView, Summary
 
 COMMAND = "/flask-quiz"
 
@@ -34,6 +34,7 @@ REASON = {
 }
 
 CORRECT = "Correct!"
+CHOSE_EACH = "Chosen"  # before the per-option counts at a reveal
 WRONG = "Not quite."
 ALREADY_ANSWERED = "You have already answered this round; answers are final."
 NO_QUESTIONS = "No questions match that topic and level. Try `{cmd} help` for the topics."
@@ -52,6 +53,17 @@ CHANNEL_LOST = ("I could not post today's question in {channel}: I no longer hav
                 "schedule is paused. Give me back permission to view the channel and send messages, then "
                 "resume the schedule from that channel.")
 PAUSED_BECAUSE = "paused: {reason}"
+WELCOME_TITLE = "Hello, I am drillbot"
+WELCOME = ("I help you get ready for Flask interviews: a daily question in the channels an admin picks "
+           "(answers are private, the answer and a leaderboard are revealed when it closes), and private "
+           "practice that brings back what you missed (spaced repetition).\n"
+           "• Practise now: {practice}\n"
+           "• Admins set the daily question in a channel with {schedule}\n"
+           "• Every command: {help}")
+MORE_TOPICS = "and {n} more topic(s)"
+MISSING_PERMISSIONS = ("I am missing {missing} in this channel, so the daily question cannot show here as it "
+                       "should. Give my role these permissions here (channel settings → Permissions), then "
+                       "set the schedule again to check.")
 
 
 def paused_state(sv: ScheduleView) -> str:
@@ -219,3 +231,14 @@ NO_GRADING_MODEL = "No grading model is configured for this bot ([grading] model
 MODEL_GRADING_ON = ("Model-assisted grading is on: typed answers near the line are also shown to the configured "
                     "grading model (they leave this server). `grading model off` stops it.")
 MODEL_GRADING_OFF = "Model-assisted grading is off: answers are graded here only."
+
+
+def option_counts(sm: Summary) -> str:
+    """How many chose each option at the reveal, the right one ticked: "A 12 · B 30 ✓ · C 3"."""
+    if not sm.per_option:
+        return ""
+    tf = sm.question.kind == "truefalse"
+    labels = sm.question.options if tf else tuple(chr(65 + i) for i in range(len(sm.per_option)))
+    right = sm.question.options.index(sm.right) if sm.right in sm.question.options else -1
+    return " · ".join(f"{label} {n}{' ✓' if i == right else ''}"
+                      for i, (label, n) in enumerate(zip(labels, sm.per_option, strict=False)))

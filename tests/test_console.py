@@ -638,3 +638,21 @@ async def test_a_daily_typed_answer_is_disputed_and_granted_in_the_console(chat:
     assert "#1" in await chat.say("/disputes")
     granted = await chat.say("/grant 1")
     assert "granted" in granted and "privately" in granted
+
+
+async def test_the_reveal_shows_how_many_chose_each_option(chat: Chat, app: App) -> None:
+    await app.engine.schedules.set(chat.adapter.place, time_of_day="23:00", timezone="UTC", topics=("more",))
+    await chat.say("/daily")
+    daily = chat.adapter.daily
+    assert daily is not None
+    lq = app.engine.library.get(daily.question_id)
+    assert lq is not None and lq.q.correct_index is not None
+    right = lq.q.correct_index
+    wrong = (right + 1) % len(lq.q.options)
+    await chat.say("ABCDE"[right])
+    await chat.say("/as Bob")
+    await chat.say("ABCDE"[wrong])
+    reveal = await chat.say("/close")
+    expected = " · ".join(f"{'ABCDE'[i]} {1 if i in (right, wrong) else 0}{' ✓' if i == right else ''}"
+                          for i in range(len(lq.q.options)))
+    assert f"Chosen: {expected}" in reveal

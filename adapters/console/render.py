@@ -145,6 +145,8 @@ def summary(sm: Summary, *, channel: str = "") -> RenderableType:
         out.append(Text(f"{wording.MODEL_ANSWER}:", style="bold"))
         out.append(Padding(Group(*paragraphs(sm.model_answer)), (0, 0, 0, 2)))
     out.append(Text(f"{sm.answered} answered, {sm.percent_correct}% correct."))
+    if sm.per_option:
+        out.append(Text(f"{wording.CHOSE_EACH}: {wording.option_counts(sm)}"))
     if sm.first_correct:
         out.append(Text("First correct: " + ", ".join(sm.first_correct)))
     for ch in sm.streaks:

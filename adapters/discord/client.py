@@ -62,6 +62,9 @@ class _Drill:
         if not initial:
             await asyncio.sleep(self.identify_interval)
 
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.drill.welcome_guild(guild)
+
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         if interaction.type is discord.InteractionType.modal_submit:
             await self.drill.on_form(interaction)

@@ -8,8 +8,10 @@ from members without Manage Server (and ``Handlers.command`` checks again at run
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
+from collections.abc import Iterable
 from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
@@ -18,6 +20,7 @@ import discord
 from discord import app_commands
 from discord.app_commands import Choice
 
+from adapters.discord import permissions
 from adapters.discord.handlers import NONE, Interaction, View, handlers, member_of, place_of, too_long, well_typed
 from bot import wording
 from bot.config import DAYS
@@ -33,6 +36,8 @@ LEVEL_SETS = [Choice(name="all levels", value="all"), *LEVEL_CHOICES,
               Choice(name="junior and mid", value="junior,mid"), Choice(name="mid and senior", value="mid,senior")]
 PERIODS = [Choice(name="this week", value="week"), Choice(name="this month", value="month"),
            Choice(name="all time", value="all")]
+MAX_CHOICES = 25  # Discord: an autocomplete answer holds at most 25 choices
+MAX_CHOICE = 100  # ... each name and value at most 100 characters
 DAY_PRESETS = {"every day": ",".join(DAYS), "weekdays": "mon,tue,wed,thu,fri", "weekends": "sat,sun"}
 
 
@@ -142,8 +147,8 @@ async def quiz(interaction: Interaction, topic: str | None = None, level: Choice
 async def _topic(interaction: Interaction, current: str) -> list[Choice[str]]:
     titles = handlers(interaction).engine.library.topics()  # id -> title
     cur = current.lower()
-    return [Choice(name=f"{title} ({t})"[:100], value=t) for t, title in sorted(titles.items())
-            if cur in t.lower() or cur in title.lower()][:25]
+    return [Choice(name=f"{title} ({t})"[:MAX_CHOICE], value=t) for t, title in sorted(titles.items())
+            if cur in t.lower() or cur in title.lower()][:MAX_CHOICES]
 
 
 @app_commands.command(name="flask-leaderboard", description="The top members and your own rank.")
@@ -212,6 +217,9 @@ async def schedule(interaction: Interaction, time: str, timezone: str, days: str
                                            window_minutes=window, topics=tuple(_split(topics)),
                                            levels=tuple(level_list), by=member_of(interaction))
         await h.service.rebuild()
+        lacking = permissions.missing(interaction.app_permissions, threads=h.threads)
+        if lacking:
+            view = dataclasses.replace(view, warning=wording.MISSING_PERMISSIONS.format(missing=", ".join(lacking)))
         return view
     await h.command(interaction, work, admin=True)
 
@@ -221,7 +229,7 @@ async def _timezone(interaction: Interaction, current: str) -> list[Choice[str]]
     cur = current.strip().lower().replace(" ", "_")
     starts = [z for z in _zones() if z.lower().startswith(cur) or z.lower().split("/")[-1].startswith(cur)]
     contains = [z for z in _zones() if cur in z.lower() and z not in starts]
-    return [Choice(name=z, value=z) for z in (starts + contains)[:25]]
+    return [Choice(name=z, value=z) for z in (starts + contains)[:MAX_CHOICES]]
 
 
 @schedule.autocomplete("days")
@@ -231,11 +239,30 @@ async def _days(interaction: Interaction, current: str) -> list[Choice[str]]:
 
 @schedule.autocomplete("topics")
 async def _topics(interaction: Interaction, current: str) -> list[Choice[str]]:
+    return topic_choices(current, handlers(interaction).engine.library.topics())
+
+
+def topic_choices(current: str, known: Iterable[str]) -> list[Choice[str]]:
+    """Suggestions for a comma-separated topic list: what is typed so far plus one more topic.
+
+    Within Discord's limits (a longer or 26th choice makes Discord refuse the whole answer): at most
+    25 choices, each value at most 100 characters, never a topic already in the list.  A list too
+    long for a suggestion can still be typed and sent as it is.
+    """
     *done, last = current.split(",") if current else [""]
-    prefix = ",".join(t.strip() for t in done)
-    topics = sorted(handlers(interaction).engine.library.topics())
-    return [Choice(name=v, value=v) for v in
-            ((f"{prefix},{t}" if prefix else t) for t in topics if t.startswith(last.strip().lower()))][:25]
+    chosen = list(dict.fromkeys(t.strip().lower() for t in done if t.strip()))
+    prefix = ",".join(chosen)
+    out: list[Choice[str]] = []
+    for t in sorted(known):
+        if t in chosen or not t.startswith(last.strip().lower()):
+            continue
+        value = f"{prefix},{t}" if prefix else t
+        if len(value) > MAX_CHOICE:
+            continue
+        out.append(Choice(name=value, value=value))
+        if len(out) == MAX_CHOICES:
+            break
+    return out
 
 
 @admin.command(name="show", description="This channel's schedule and next post.")

@@ -87,15 +87,20 @@ class Form(discord.ui.Modal):
     """A one-box form.  Its submission is handled by custom id in ``Handlers.on_form`` (not in
     ``on_submit``), so a form opened before a restart still counts when it is sent after it."""
 
-    def __init__(self, what: str, title: str, label: str) -> None:
+    def __init__(self, what: str, title: str, label: str, *, hint: str | None = None, shown: str = "") -> None:
         # The nonce keeps two members' open forms apart: discord.py keys forms by custom id alone.
         super().__init__(title=title, custom_id=f"drill:f:{what}:{uuid.uuid4().hex[:8]}", timeout=15 * 60)
-        self.add_item(discord.ui.TextInput(label=label, custom_id=TEXT_ID, style=discord.TextStyle.paragraph,
-                                           max_length=MAX_ANSWER))
+        box: discord.ui.TextInput[Any] = discord.ui.TextInput(custom_id=TEXT_ID, style=discord.TextStyle.paragraph,
+                                                              max_length=MAX_ANSWER)
+        if shown:  # the question above the box: on mobile the form covers the message
+            self.add_item(discord.ui.TextDisplay(shown))
+        self.add_item(discord.ui.Label(text=label, description=hint, component=box))
 
 
-def answer_form(ref: ids.Ref) -> Form:
-    return Form(f"o:{ref.encode()}", render.FORM_TITLE, render.FORM_LABEL)
+def answer_form(ref: ids.Ref, prompt: str = "", code: str | None = None) -> Form:
+    """The answer box under the question's prompt and code."""
+    shown = render.form_question(prompt, code) if prompt else ""
+    return Form(f"o:{ref.encode()}", render.FORM_TITLE, render.FORM_BOX, hint=render.FORM_LABEL, shown=shown)
 
 
 def report_form(qid: str) -> Form:

@@ -122,6 +122,7 @@ class Handlers:
         self.service = service
         self.count_delay = count_delay  # at most one live-count edit per round this often
         self.engine = service.engine
+        self.threads = True  # the runner says whether daily posts open a thread (permissions to check)
         # Interactions seen lately, so a replayed delivery (resume) is answered once without a
         # database round trip; engine.members.claim() covers what must also hold across processes.
         self._seen: OrderedDict[int, None] = OrderedDict()
@@ -157,7 +158,7 @@ class Handlers:
             case Leaderboard():
                 kw["embed"] = render.board(view)
             case Stats():
-                kw["embed"] = render.stats(view)
+                kw["embeds"] = render.stats(view)
             case ScheduleView():
                 kw["embed"] = render.schedule(view)
             case Help():
@@ -213,7 +214,8 @@ class Handlers:
             case ids.AnswerClick(ref=ref, choice=choice):
                 await self._answer(interaction, ref, choice, None)
             case ids.OpenClick(ref=ref):
-                await interaction.response.send_modal(components.answer_form(ref))
+                prompt, code = await self._question(ref)
+                await interaction.response.send_modal(components.answer_form(ref, prompt, code))
             case ids.ReportClick(question_id=qid):
                 await interaction.response.send_modal(components.report_form(qid))
             case ids.RateClick(question_id=qid, rating=rating):
@@ -237,6 +239,14 @@ class Handlers:
             return
         fb = await self.engine.practice.answer(member, ref.question_id or "", choice=choice, text=text)
         await self.reply(interaction, fb)
+
+    async def _question(self, ref: ids.Ref) -> tuple[str, str | None]:
+        """The prompt and code of the question a button belongs to (shown in the answer form)."""
+        qid = (await self.engine.rounds.card(ref.round_id))[2].question_id if ref.round_id else ref.question_id
+        lq = self.engine.library.get(qid or "")
+        if lq is None:
+            raise UserError(wording.QUESTION_GONE)
+        return lq.q.prompt, lq.q.code
 
     async def _rate(self, interaction: Interaction, question_id: str, rating: str) -> None:
         """A rating button under practice feedback (or "I was right")."""
@@ -281,6 +291,20 @@ class Handlers:
             notice = await self.engine.reports.add(member_of(interaction), question_id, reason)
             await self.reply(interaction, notice)
 
+    # -- joining a server -----------------------------------------------------------------
+
+    async def welcome_guild(self, guild: discord.Guild) -> None:
+        """Say once, in the server's system channel (or the first it may post in), what the bot does."""
+        try:
+            channel = welcome_channel(guild)
+            if channel is None:
+                log.info("joined guild %s: no channel to welcome it in", guild.id)
+                return
+            if await self.engine.members.first_welcome(PLATFORM, f"guild:{guild.id}"):
+                await channel.send(embed=render.welcome(), allowed_mentions=NONE)
+        except Exception as exc:  # a welcome is a courtesy: never more than a warning
+            log.warning("joined guild %s: the welcome failed: %s", guild.id, exc)
+
     # -- commands -------------------------------------------------------------------------
 
     async def command(self, interaction: Interaction, work: Callable[[], Awaitable[View]], *,
@@ -305,6 +329,21 @@ class Handlers:
             await self.reply(interaction, await work(), card_buttons=card_buttons)
 
         await self.guarded(interaction, run())
+
+
+def welcome_channel(guild: discord.Guild) -> discord.TextChannel | None:
+    """The system channel, else the first text channel, where the bot may post an embed."""
+    me = guild.me
+    candidates = [guild.system_channel, *sorted(guild.text_channels, key=lambda c: c.position)]
+    for ch in candidates:
+        if ch is None:
+            continue
+        if me is None:
+            return ch
+        perms = ch.permissions_for(me)
+        if perms.view_channel and perms.send_messages and perms.embed_links:
+            return ch
+    return None
 
 
 def handlers(interaction: Interaction) -> Handlers:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import discord
@@ -19,6 +20,8 @@ ANSWER = "Answer"
 REPORT = "Report a problem"
 FORM_TITLE = "Your answer"
 FORM_LABEL = "Answer in a sentence or two"
+FORM_BOX = "Your answer"  # the text box's label (45 characters at most)
+FORM_TEXT = 4000  # Discord: the text displays of a modal hold 4,000 characters in all
 RATING_LABELS = {"again": "Again", "hard": "Hard", "good": "Good", "easy": "Easy", "right": "I was right"}
 REPORT_TITLE = "Report this question"
 REPORT_LABEL = "What is wrong with it?"
@@ -35,6 +38,16 @@ def ts(dt: datetime, style: str = "R") -> str:
     return f"<t:{int(dt.timestamp())}:{style}>"
 
 
+_CODE = re.compile(r"(```.*?```|`[^`]+`)", re.DOTALL)
+
+
+def esc(text: str) -> str:
+    """Content (a prompt, an option, a member's name) as written: Discord markdown escaped outside code
+    spans and blocks, so ``__name__`` is not underlined and ``a_b or c_d`` not set in italics."""
+    parts = _CODE.split(text)
+    return "".join(p if i % 2 else discord.utils.escape_markdown(p) for i, p in enumerate(parts))
+
+
 def _clip(text: str, limit: int = EMBED_TEXT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -43,12 +56,30 @@ def _code(code: str) -> str:
     return "```python\n" + code.strip("\n").replace("```", "`\u200b``") + "\n```"
 
 
+def form_question(prompt: str, code: str | None, limit: int = FORM_TEXT) -> str:
+    """The question above the answer box (on mobile the form covers the message): the prompt and as much
+    of the code as fits, the code block always closed."""
+    head = _clip(esc(prompt), limit)
+    if not code:
+        return head
+    room = limit - len(head) - 2
+    block = _code(code)
+    if len(block) <= room:
+        return f"{head}\n\n{block}"
+    lines, kept = code.strip("\n").splitlines(), list[str]()
+    for line in lines:
+        if len(_code("\n".join([*kept, line, "…"]))) > room:
+            break
+        kept.append(line)
+    return f"{head}\n\n{_code(chr(10).join([*kept, '…']))}" if kept else head
+
+
 def question(card: QuestionCard) -> discord.Embed:
-    body = [card.prompt]
+    body = [esc(card.prompt)]
     if card.code:
         body.append(_code(card.code))
     if card.options and card.kind == "choice":
-        body += [f"**{letter(i)}.** {opt}" for i, opt in enumerate(card.options)]
+        body += [f"**{letter(i)}.** {esc(opt)}" for i, opt in enumerate(card.options)]
     if card.kind == "open":
         body.append(f"*{wording.OPEN_PROMPT}*")
     e = discord.Embed(title=f"{card.topic_title} · {card.level}", description=_clip("\n\n".join(body)),
@@ -68,16 +99,16 @@ def feedback(fb: Feedback) -> discord.Embed:
     lines: list[str] = []
     if fb.right is not None:
         if not fb.correct and fb.chosen is not None:
-            lines.append(f"{wording.YOU_CHOSE}: {fb.chosen}")
-        lines.append(f"{wording.RIGHT_ANSWER}: **{fb.right}**")
-    lines += [f"✓ {p}" for p in fb.covered]
-    lines += [f"✗ {wording.MISSED}: {p}" for p in fb.missed]
-    lines += [f"✗ {wording.CONTRADICTED}: {p}" for p in fb.contradicted]
+            lines.append(f"{wording.YOU_CHOSE}: {esc(fb.chosen)}")
+        lines.append(f"{wording.RIGHT_ANSWER}: **{esc(fb.right)}**")
+    lines += [f"✓ {esc(p)}" for p in fb.covered]
+    lines += [f"✗ {wording.MISSED}: {esc(p)}" for p in fb.missed]
+    lines += [f"✗ {wording.CONTRADICTED}: {esc(p)}" for p in fb.contradicted]
     if fb.points:
         lines.append(wording.POINTS.format(n=fb.points))
-    lines.append(fb.explanation.strip())
+    lines.append(esc(fb.explanation.strip()))
     if fb.model_answer:
-        lines.append(f"**{wording.MODEL_ANSWER}:** " + fb.model_answer.strip())
+        lines.append(f"**{wording.MODEL_ANSWER}:** " + esc(fb.model_answer.strip()))
     lines += [f"{wording.DOCS}: {r}" for r in fb.references]
     if fb.next_review is not None:
         lines.append(wording.NEXT_REVIEW.format(when=ts(fb.next_review)))
@@ -91,45 +122,73 @@ def revealed(card: QuestionCard, sm: Summary) -> discord.Embed:
     e.colour = GREEN
     e.clear_fields()
     answer = sm.right or sm.model_answer or ""
-    e.add_field(name="Answer", value=_clip(answer, 1000), inline=False)
+    e.add_field(name="Answer", value=_clip(esc(answer), 1000), inline=False)
     e.add_field(name="Closed", value=f"{sm.answered} answered, {sm.percent_correct}% correct")
+    if sm.per_option:
+        e.add_field(name=wording.CHOSE_EACH, value=wording.option_counts(sm))
     return e
 
 
 def summary(sm: Summary) -> discord.Embed:
     lines = []
     if sm.right is not None:
-        lines.append(f"Answer: **{sm.right}**")
-    lines.append(sm.explanation.strip())
+        lines.append(f"Answer: **{esc(sm.right)}**")
+    lines.append(esc(sm.explanation.strip()))
     if sm.model_answer:
-        lines.append(f"**{wording.MODEL_ANSWER}:** " + sm.model_answer.strip())
+        lines.append(f"**{wording.MODEL_ANSWER}:** " + esc(sm.model_answer.strip()))
     lines.append(f"{sm.answered} answered, {sm.percent_correct}% correct.")
+    if sm.per_option:
+        lines.append(f"{wording.CHOSE_EACH}: {wording.option_counts(sm)}")
     if sm.first_correct:
-        lines.append("First correct: " + ", ".join(sm.first_correct))
-    lines += [f"Streak {c.name}: {c.before} → {c.after}" for c in sm.streaks]
+        lines.append("First correct: " + ", ".join(esc(n) for n in sm.first_correct))
+    lines += [f"Streak {esc(c.name)}: {c.before} → {c.after}" for c in sm.streaks]
     lines += [f"{wording.DOCS}: {r}" for r in sm.references]
     return discord.Embed(title=f"Round #{sm.round_id} closed · {sm.question.question_id}",
                          description=_clip("\n\n".join(lines)), colour=GREEN)
 
 
 def board(lb: Leaderboard) -> discord.Embed:
-    rows = [f"`{r.rank:>3}.` {'**' if r.is_me else ''}{r.name}{'**' if r.is_me else ''} · {r.points} pts "
+    rows = [f"`{r.rank:>3}.` {'**' if r.is_me else ''}{esc(r.name)}{'**' if r.is_me else ''} · {r.points} pts "
             f"({r.correct}/{r.answered})" for r in lb.rows]
     if lb.me is not None and not any(r.is_me for r in lb.rows):
-        rows += ["…", f"`{lb.me.rank:>3}.` **{lb.me.name}** · {lb.me.points} pts"]
+        rows += ["…", f"`{lb.me.rank:>3}.` **{esc(lb.me.name)}** · {lb.me.points} pts"]
     if lb.me is None:
         rows.append(wording.NOT_ON_BOARD)
     return discord.Embed(title=f"Leaderboard · {lb.label}", description=_clip("\n".join(rows)), colour=BLURPLE)
 
 
-def stats(st: Stats) -> discord.Embed:
-    e = discord.Embed(title=f"Stats for {st.name}", colour=BLURPLE, description=(
+MAX_FIELDS = 25  # Discord: fields per embed
+MAX_EMBEDS = 10  # embeds per message
+MAX_TOTAL = 6000  # characters in all the embeds of a message
+
+
+def stats(st: Stats) -> list[discord.Embed]:
+    """The member's stats; topics beyond an embed's 25 fields go on in further embeds (Discord allows
+    10 per message and 6,000 characters in all); past that, a last line says how many are left out."""
+    e = discord.Embed(title=f"Stats for {esc(st.name)}", colour=BLURPLE, description=(
         f"Answered {st.answered} ({st.daily_answered} daily, {st.practice_answered} practice), "
         f"{st.accuracy}% correct, {st.points} points\nStreak {st.current_streak} (best {st.best_streak}) · "
         f"reviews due: {st.reviews_due}"))
-    for t in st.topics[:25]:
-        e.add_field(name=t.topic, value=f"{t.correct}/{t.answered} ({t.accuracy}%)")
-    return e
+    embeds, used = [e], len(e.title or "") + len(e.description or "")
+    reserve = 60  # room for the "more topics" line
+    for t in st.topics:
+        name, value = t.topic[:256], f"{t.correct}/{t.answered} ({t.accuracy}%)"
+        if len(embeds[-1].fields) == MAX_FIELDS:
+            if len(embeds) == MAX_EMBEDS:
+                break
+            embeds.append(discord.Embed(colour=BLURPLE))
+        if used + len(name) + len(value) > MAX_TOTAL - reserve:
+            break
+        embeds[-1].add_field(name=name, value=value)
+        used += len(name) + len(value)
+    else:
+        return embeds
+    left = len(st.topics) - sum(len(x.fields) for x in embeds)
+    if len(embeds[-1].fields) == MAX_FIELDS:
+        embeds[-1].set_footer(text=wording.MORE_TOPICS.format(n=left))
+    else:
+        embeds[-1].add_field(name="…", value=wording.MORE_TOPICS.format(n=left), inline=False)
+    return embeds
 
 
 def schedule(sv: ScheduleView) -> discord.Embed:
@@ -139,7 +198,11 @@ def schedule(sv: ScheduleView) -> discord.Embed:
              f"Answers open for {sv.window_minutes} min", state,
              f"Topics: {', '.join(sv.topics) or 'all'} · levels: {', '.join(sv.levels) or 'all'}",
              f"{sv.remaining} unseen question(s) left"]
-    return discord.Embed(title=f"Schedule for #{sv.channel}", description="\n".join(lines), colour=BLURPLE)
+    e = discord.Embed(title=f"Schedule for #{sv.channel}", description="\n".join(lines),
+                      colour=RED if sv.warning else BLURPLE)
+    if sv.warning:
+        e.add_field(name="Note", value=sv.warning, inline=False)
+    return e
 
 
 # The slash commands as Discord shows them (the engine's help speaks the text syntax).
@@ -159,6 +222,13 @@ def help_embed(h: Help) -> discord.Embed:
     lines = [f"`{usage}` {text}" for usage, text in HELP]
     lines += ["", f"Topics: {', '.join(h.topics)}", f"Levels: {', '.join(h.levels)}"]
     return discord.Embed(title="drillbot", description="\n".join(lines), colour=BLURPLE)
+
+
+def welcome() -> discord.Embed:
+    """What the bot says once in a server that adds it."""
+    return discord.Embed(title=wording.WELCOME_TITLE, colour=BLURPLE, description=wording.WELCOME.format(
+        practice="`/flask-quiz`", schedule="`/flask-admin schedule time:09:30 timezone:Europe/Berlin` "
+        "in that channel (Manage Server)", help="`/flask-help`"))
 
 
 def notice(n: Notice) -> str:

@@ -42,6 +42,7 @@ class DiscordRunner:
         self.token = token
         self.api_url = settings.api_base_url
         self.handlers = Handlers(app.service, count_delay=count_delay)
+        self.handlers.threads = settings.threads
         rate = settings.broadcast_rate
         if settings.shard_count and settings.shard_ids:
             # Several processes share one bot token (and its global limit): each takes its share.

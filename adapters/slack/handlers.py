@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import time
 from typing import Any
 
 import aiohttp
@@ -23,10 +22,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import ids, render
+from adapters.slack.people import People
 from bot import wording
 from bot.errors import DrillError, NotAllowed, UserError
 from bot.members.identity import Member, Place
 from bot.members.limits import MAX_INPUT
+from bot.members.members import home_target
 from bot.runtime import commands, dispatch
 from bot.runtime.service import Service
 from bot.views import Feedback, Help, Leaderboard, Notice, QuestionCard, ScheduleView, Stats, Summary
@@ -49,7 +50,7 @@ class Handlers:
         self.service = service
         self.engine = service.engine
         self.admins = set(admins)
-        self._admin_cache: dict[tuple[str, str], tuple[float, bool]] = {}
+        self.people = People()
         self._session: aiohttp.ClientSession | None = None
 
     def register(self, app: AsyncApp) -> None:
@@ -61,6 +62,7 @@ class Handlers:
         app.action("daily_dispute")(self.on_dispute)
         app.view(render.MODAL)(self.on_modal)
         app.event("app_home_opened")(self.on_home_opened)
+        app.event("member_joined_channel")(self.on_member_joined)
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -80,18 +82,12 @@ class Handlers:
         """Listed in bot.toml, or a workspace admin or owner (users.info, cached for a few minutes)."""
         if member.user in self.admins:
             return True
-        key = (member.community, member.user)
-        hit = self._admin_cache.get(key)
-        if hit is not None and time.monotonic() - hit[0] < ADMIN_TTL:
-            return hit[1]
         try:
-            user = (await client.users_info(user=member.user))["user"]
+            user = await self.people.info(client, member, max_age=ADMIN_TTL)
         except Exception as exc:  # Slack down, rate limited, token revoked: refuse, never guess
             log.warning("slack: users.info for %s failed during an admin check: %s", member.user, exc)
             raise NotAllowed(wording.ADMIN_CHECK_FAILED) from None
-        allowed = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
-        self._admin_cache[key] = (time.monotonic(), allowed)
-        return allowed
+        return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
 
     async def _reply(self, respond: AsyncRespond, blocks: list[render.Block], text: str) -> None:
         """Ephemeral, and never replacing the message the member clicked in.
@@ -146,6 +142,7 @@ class Handlers:
             if isinstance(cmd, commands.ShowHelp):
                 return render.help_blocks(self.engine.help(), cmd.unknown), "Help"
             admin = isinstance(cmd, ADMIN_COMMANDS) and await self.is_admin(client, member)
+            member = await self.people.named(client, member)  # after the admin check: one users.info
             view = await dispatch.run(self.service, cmd, member=member, place=place, is_admin=admin)
         except (commands.ParseError, DrillError) as exc:
             return self._notice(str(exc))
@@ -178,7 +175,8 @@ class Handlers:
 
     # -- answering ------------------------------------------------------------------------
 
-    async def on_choice(self, ack: AsyncAck, body: Body, action: Body, respond: AsyncRespond) -> None:
+    async def on_choice(self, ack: AsyncAck, body: Body, action: Body, respond: AsyncRespond,
+                        client: AsyncWebClient) -> None:
         await ack()
         daily = str(action.get("action_id", "")).startswith("daily")
         key = ""
@@ -191,7 +189,8 @@ class Handlers:
                 return
             ref, index = ids.choice_value(action, daily=daily)
             try:
-                fb = await self.answer(ids.member(body), ref, index, None, channel=ids.channel_of(body))
+                member = await self.people.named(client, ids.member(body))
+                fb = await self.answer(member, ref, index, None, channel=ids.channel_of(body))
             except UserError:
                 raise
             except Exception:
@@ -260,22 +259,22 @@ class Handlers:
                 return
             daily = str(action.get("action_id", "")).startswith("daily")
             ref = ids.open_value(action, daily=daily)
-            prompt = await self._prompt(ref)
+            prompt, code = await self._prompt(ref)
             url = body.get("response_url", "")
             meta = {"mode": "daily" if daily else "practice", "ref": ids.encode(ref),
                     "url": url if isinstance(url, str) else "", "channel": ids.channel_of(body) or ""}
-            await client.views_open(trigger_id=trigger_id, view=render.answer_modal(prompt, meta))
+            await client.views_open(trigger_id=trigger_id, view=render.answer_modal(prompt, meta, code=code))
         except UserError as exc:
             await self._refuse(respond, exc)
         except Exception:
             await self._fail(respond)
 
-    async def _prompt(self, ref: ids.Ref) -> str:
+    async def _prompt(self, ref: ids.Ref) -> tuple[str, str | None]:
         qid = (await self.engine.rounds.card(ref.round_id))[2].question_id if ref.round_id else ref.question_id
         lq = self.engine.library.get(qid or "")
         if lq is None:
             raise UserError(wording.QUESTION_GONE)
-        return lq.q.prompt
+        return lq.q.prompt, lq.q.code
 
     async def on_modal(self, ack: AsyncAck, body: Body, view: Body, client: AsyncWebClient) -> None:
         # Everything is read before the ack: a bad field is then an error in the modal, not a lost answer.
@@ -304,6 +303,7 @@ class Handlers:
         try:
             if not await self._claim_unless(daily, body, key):
                 return
+            member = await self.people.named(client, member)
             fb = await self.answer(member, meta.ref, None, text, channel=meta.channel or None)
             blocks, fallback = render.feedback(fb, round_id=meta.ref.round_id), render.feedback_text(fb)
         except UserError as exc:
@@ -313,15 +313,29 @@ class Handlers:
                 await self._release(key)
             log.exception("answer from the modal failed")
             blocks, fallback = render.notice(Notice("Something went wrong; please try again.", ok=False)), "Error"
+        await self._deliver(client, meta.url, meta.channel, member.user, blocks, fallback)
+
+    async def _deliver(self, client: AsyncWebClient, url: str, channel: str, user: str,
+                       blocks: list[render.Block], text: str) -> None:
+        """Feedback to a member privately: by the response_url, else (none, or it expired after
+        30 minutes: an answer typed slowly) by chat.postEphemeral in the channel."""
+        if url:
+            try:
+                sent = await AsyncWebhookClient(url).send(text=text, blocks=blocks, response_type="ephemeral",
+                                                          replace_original=False)
+                if sent.status_code == 200:
+                    return
+                log.info("slack: response_url refused feedback to %s (%s %s); posting it ephemerally",
+                         user, sent.status_code, sent.body[:40])
+            except Exception as exc:
+                log.info("slack: response_url failed for %s (%s); posting ephemerally", user, exc)
+        if not channel:
+            log.warning("slack: no channel to deliver feedback to %s in", user)
+            return
         try:
-            if meta.url:
-                await AsyncWebhookClient(meta.url).send(text=fallback, blocks=blocks, response_type="ephemeral",
-                                                        replace_original=False)
-            elif meta.channel:
-                await client.chat_postEphemeral(channel=meta.channel, user=member.user, text=fallback,
-                                                blocks=blocks)
+            await client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks)
         except Exception:
-            log.exception("could not deliver modal feedback to %s", member.user)
+            log.exception("could not deliver modal feedback to %s", user)
 
     # -- App Home -------------------------------------------------------------------------
 
@@ -333,11 +347,28 @@ class Handlers:
         try:
             member = Member(PLATFORM, ids.slack_id(context.team_id or body.get("team_id"), "team_id"),
                             ids.slack_id(event.get("user"), "user"))
-            await client.views_publish(user_id=member.user, view=render.home(await self.engine.boards.stats(member)))
+            stats = await self.engine.boards.stats(member)
+            first = await self.engine.members.first_welcome(PLATFORM, home_target(member.community, member.user))
+            await client.views_publish(user_id=member.user, view=render.home(stats, first=first))
         except ids.BadRequest as exc:
             log.warning("slack: app_home_opened without a usable %s; ignored", exc.what)
         except Exception:
             log.exception("publishing the Home tab failed")
+
+    async def on_member_joined(self, event: Body, body: Body, client: AsyncWebClient,
+                               context: AsyncBoltContext) -> None:
+        """The bot was added to a channel: say once there what it does and how an admin sets it up."""
+        if not context.bot_user_id or event.get("user") != context.bot_user_id:
+            return  # someone else joined
+        try:
+            team = ids.slack_id(context.team_id or body.get("team_id"), "team_id")
+            channel = ids.slack_id(event.get("channel"), "channel")
+            if await self.engine.members.first_welcome(PLATFORM, f"channel:{team}/{channel}"):
+                await client.chat_postMessage(channel=channel, text=wording.WELCOME_TITLE, blocks=render.welcome())
+        except ids.BadRequest as exc:
+            log.warning("slack: member_joined_channel without a usable %s; ignored", exc.what)
+        except Exception as exc:  # a welcome is a courtesy: never more than a warning
+            log.warning("slack: the welcome in a new channel failed: %s", exc)
 
     async def on_home_practice(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
         # Home tab clicks have no response_url: the question goes to the app's direct messages.

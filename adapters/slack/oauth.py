@@ -22,7 +22,8 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine, delete, func, select, update
 
 log = logging.getLogger(__name__)
-SCOPES = ("commands", "chat:write", "chat:write.public", "users:read")
+SCOPES = ("commands", "chat:write", "chat:write.public", "users:read", "channels:history", "groups:history",
+          "channels:read", "groups:read")  # as in manifest.yaml (a test compares them)
 # Live OAuth states kept at most.  Anyone can GET /slack/install, and each visit issues a state:
 # without a bound, unauthenticated requests would grow the table by a row each.  An install
 # takes a person a minute; a flood evicts the oldest pending states, never anything else.

@@ -46,8 +46,29 @@ def esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+FENCE = "```"
+
+
 def _cut(text: str, limit: int = TEXT_LIMIT) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """``text`` within ``limit`` characters, cut with care: at a line or word end where one is near, never
+    inside an entity (``&amp;``) or a ``<...>`` link or date, and a code block cut open is closed again."""
+    if len(text) <= limit:
+        return text
+    room = limit - 1 - len(FENCE) - 1  # the ellipsis, and a closing fence on its own line if one is needed
+    kept = text[:room]
+    amp, semi = kept.rfind("&"), kept.rfind(";")
+    if amp > semi and room - amp < 10:  # an entity cut in two: leave it out whole
+        kept = kept[:amp]
+    lt, gt = kept.rfind("<"), kept.rfind(">")
+    if lt > gt:  # a link, mention or date cut in two
+        kept = kept[:lt]
+    brk = max(kept.rfind("\n"), kept.rfind(" "))
+    if brk > len(kept) - 200:
+        kept = kept[:brk]
+    kept = kept.rstrip() + "…"
+    if kept.count(FENCE) % 2:
+        kept += "\n" + FENCE
+    return kept
 
 
 def md(text: str) -> Block:
@@ -111,7 +132,8 @@ def closed(summary: Summary) -> list[Block]:
     """The daily post after the round closed: no buttons, the answer revealed."""
     blocks = _question_body(summary.question)
     blocks.append(md(_answer_line(summary)))
-    blocks.append(context(f"Closed · {summary.answered} answered, {summary.percent_correct}% correct · "
+    counts = f" · {esc(wording.option_counts(summary))}" if summary.per_option else ""
+    blocks.append(context(f"Closed · {summary.answered} answered, {summary.percent_correct}% correct{counts} · "
                           "the explanation is in the thread"))
     return blocks
 
@@ -127,6 +149,8 @@ def summary(sm: Summary) -> list[Block]:
     if sm.model_answer and sm.right is not None:
         blocks.append(md(f"*{wording.MODEL_ANSWER}:* {esc(sm.model_answer)}"))
     lines = [f"*{sm.answered}* answered, *{sm.percent_correct}%* correct."]
+    if sm.per_option:
+        lines.append(f"{wording.CHOSE_EACH}: {esc(wording.option_counts(sm))}")
     if sm.first_correct:
         lines.append("First correct: " + ", ".join(esc(n) for n in sm.first_correct))
     lines += [f"Streak {esc(ch.name)}: {ch.before} → {ch.after}" for ch in sm.streaks]
@@ -142,14 +166,16 @@ def summary_text(sm: Summary) -> str:
 
 # -- the answer modal -----------------------------------------------------------------------
 
-def answer_modal(card_prompt: str, meta: dict[str, str]) -> Block:
-    """The modal an open question's Answer button opens; ``meta`` says what is answered and where to reply."""
+def answer_modal(card_prompt: str, meta: dict[str, str], *, code: str | None = None) -> Block:
+    """The modal an open question's Answer button opens, with the question's code (a modal covers the
+    message on mobile); ``meta`` says what is answered and where to reply."""
     return {
         "type": "modal", "callback_id": MODAL, "private_metadata": json.dumps(meta),
         "title": {"type": "plain_text", "text": MODAL_TITLE},
         "submit": {"type": "plain_text", "text": SUBMIT}, "close": {"type": "plain_text", "text": CANCEL},
         "blocks": [
             md(esc(card_prompt)),
+            *([md("```" + esc(code.strip("\n")) + "```")] if code else []),
             {"type": "input", "block_id": ANSWER_BLOCK, "label": {"type": "plain_text", "text": ANSWER},
              "hint": {"type": "plain_text", "text": wording.OPEN_PROMPT},
              "element": {"type": "plain_text_input", "action_id": ANSWER_INPUT, "multiline": True,
@@ -197,15 +223,24 @@ def feedback_text(fb: Feedback) -> str:
 
 
 def board(lb: Leaderboard) -> list[Block]:
-    lines = [f"*Leaderboard · {esc(lb.label)}*"]
-    for r in lb.rows:
-        me = " ←" if r.is_me else ""
-        lines.append(f"`{r.rank:>3}.` {esc(r.name)} — *{r.points}* pts ({r.correct}/{r.answered}){me}")
+    """The board; when it is too long for a section, rows go from the bottom, never the caller's own line."""
+    head = f"*Leaderboard · {esc(lb.label)}*"
+    rows = [(r.is_me, f"`{r.rank:>3}.` {esc(r.name)} — *{r.points}* pts ({r.correct}/{r.answered})"
+                      f"{' ←' if r.is_me else ''}") for r in lb.rows]
+    tail: list[str] = []
     if lb.me is not None and not any(r.is_me for r in lb.rows):
-        lines += ["…", f"`{lb.me.rank:>3}.` {esc(lb.me.name)} — *{lb.me.points}* pts ←"]
+        tail = ["…", f"`{lb.me.rank:>3}.` {esc(lb.me.name)} — *{lb.me.points}* pts ←"]
     if lb.me is None:
-        lines.append(wording.NOT_ON_BOARD)
-    return [md("\n".join(lines))]
+        tail.append(wording.NOT_ON_BOARD)
+
+    def text(cut: bool) -> str:
+        gap = ["…"] if cut and tail[:1] != ["…"] else []
+        return "\n".join([head, *(line for _me, line in rows), *gap, *tail])
+    cut = False
+    while len(text(cut)) > TEXT_LIMIT and any(not me for me, _line in rows):
+        del rows[max(i for i, (me, _line) in enumerate(rows) if not me)]
+        cut = True
+    return [md(text(cut))]
 
 
 def _stats_lines(st: Stats) -> list[str]:
@@ -242,9 +277,18 @@ def notice(n: Notice) -> list[Block]:
     return [md(text)]
 
 
-def home(st: Stats) -> Block:
-    """The App Home tab: the member's progress and a way to practise."""
+def welcome() -> list[Block]:
+    """What the bot says once: in a channel it is added to, and on a member's first App Home visit."""
+    return [{"type": "header", "text": {"type": "plain_text", "text": wording.WELCOME_TITLE}},
+            md(wording.WELCOME.format(practice=f"`{wording.COMMAND}`",
+                                      schedule=f"`{wording.COMMAND} schedule set 09:30 Europe/Berlin` in that "
+                                               "channel (workspace admins)", help=f"`{wording.COMMAND} help`"))]
+
+
+def home(st: Stats, *, first: bool = False) -> Block:
+    """The App Home tab: the member's progress and a way to practise (the welcome on the first visit)."""
     blocks: list[Block] = [
+        *([*welcome(), {"type": "divider"}] if first else []),
         {"type": "header", "text": {"type": "plain_text", "text": HOME_TITLE}},
         md("\n".join(_stats_lines(st))),
         {"type": "actions", "block_id": "home", "elements": [button(PRACTISE, "home_practice", "go",

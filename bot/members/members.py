@@ -13,7 +13,7 @@ from bot.boards import scoreboard
 from bot.core import Core
 from bot.errors import UserError
 from bot.members.identity import Ids, Member, Place
-from bot.storage.models import Account, Answer, Card, PracticeAnswer, ProcessedEvent, Report, Streak
+from bot.storage.models import Account, Answer, Card, PracticeAnswer, ProcessedEvent, Report, Streak, Welcome
 from bot.storage.upsert import insert_for
 from bot.views import Notice
 
@@ -60,6 +60,8 @@ class Members:
             for model in (Answer, PracticeAnswer, Card, Streak):
                 s.execute(delete(model).where(model.account_id == acc.id))
             s.execute(delete(Report).where(Report.account_id == acc.id))
+            s.execute(delete(Welcome).where(Welcome.platform == member.platform,
+                                            Welcome.target == home_target(member.community, member.user)))
             s.delete(acc)
             return True
         existed = await self.core.tx(work)
@@ -84,7 +86,25 @@ class Members:
             return done is not None
         return await self.core.tx(work)
 
+    async def first_welcome(self, platform: str, target: str) -> bool:
+        """True the first time ever the bot welcomes ``target`` (a server, a channel, a member's Home);
+        stored for good, so a restart, a rejoin or a second process never says it twice."""
+        now = self.core.clock.now()
+
+        def work(s: Session) -> bool:
+            conn = s.connection()
+            table = Welcome.__table__
+            return conn.execute(insert_for(conn.dialect.name, table)
+                                .values(platform=platform, target=target[:200], created_at=now)
+                                .on_conflict_do_nothing().returning(table.c.target)).scalar_one_or_none() is not None
+        return await self.core.tx(work)
+
     async def release(self, platform: str, event_id: str) -> None:
         """Forget a claim whose work failed, so the platform's retry of that delivery is handled."""
         await self.core.tx(lambda s: s.execute(delete(ProcessedEvent).where(
             ProcessedEvent.platform == platform, ProcessedEvent.event_id == event_id[:200])))
+
+
+def home_target(community: str, user: str) -> str:
+    """The welcome key of a member's first App Home visit (forgotten with the member)."""
+    return f"home:{community}/{user}"

@@ -554,7 +554,7 @@ class Rounds:
             if lq is None:
                 raise NotFound(f"round {round_id}: question {rnd.question_id} is gone from the packs")
             summary = _summary(lq, rnd.id, rnd.closes_at, closed.answered, closed.correct, closed.first_correct,
-                               tuple(StreakChange(n, b, a) for n, b, a in closed.streaks))
+                               tuple(StreakChange(n, b, a) for n, b, a in closed.streaks), closed.per_option)
             return ClosedRound(self.core.place_of(s, rnd.channel_id), rnd.message_ref, summary)
 
         return await self.core.tx(work)
@@ -655,7 +655,8 @@ class Rounds:
 
 
 def _summary(lq: LoadedQuestion, round_id: int, closes_at: datetime, answered: int, correct: int,
-             first_correct: tuple[str, ...], streaks: tuple[StreakChange, ...]) -> Summary:
+             first_correct: tuple[str, ...], streaks: tuple[StreakChange, ...],
+             per_option: tuple[int, ...] = ()) -> Summary:
     idx = lq.q.correct_index
     return Summary(
         round_id=round_id,
@@ -663,4 +664,5 @@ def _summary(lq: LoadedQuestion, round_id: int, closes_at: datetime, answered: i
         right=lq.q.options[idx] if idx is not None else None,
         model_answer=lq.q.model_answer, explanation=lq.q.explanation,
         references=tuple(lq.q.references), answered=answered, correct=correct,
-        first_correct=first_correct, streaks=streaks)
+        first_correct=first_correct, streaks=streaks,
+        per_option=per_option or ((0,) * len(lq.q.options) if idx is not None else ()))

@@ -95,6 +95,7 @@ class Closed:
     correct: int
     first_correct: tuple[str, ...]
     streaks: tuple[tuple[str, int, int], ...]
+    per_option: tuple[int, ...] = ()  # how many chose each option (choice and true/false)
 
 
 def close_round(s: Session, *, library: Library, round_id: int, now: datetime,
@@ -107,12 +108,12 @@ def close_round(s: Session, *, library: Library, round_id: int, now: datetime,
     if res.rowcount != 1:  # type: ignore[attr-defined]
         return None
     rnd = s.execute(select(Round).where(Round.id == round_id)).scalar_one()
-    rows = s.execute(select(Answer.account_id, Answer.correct, Account.display_name)
+    rows = s.execute(select(Answer.account_id, Answer.correct, Account.display_name, Answer.choice)
                      .join(Account, Account.id == Answer.account_id)
                      .where(Answer.round_id == round_id)
                      .order_by(Answer.answered_at, Answer.id)).all()
-    right = [(acc, name) for acc, ok, name in rows if ok]
-    names = {acc: name for acc, _ok, name in rows}
+    right = [(acc, name) for acc, ok, name, _c in rows if ok]
+    names = {acc: name for acc, _ok, name, _c in rows}
     streaks = {st.account_id: st for st in s.execute(
         select(Streak).where(Streak.channel_id == rnd.channel_id)).scalars()}
     changes: list[tuple[str, int, int]] = []
@@ -133,8 +134,13 @@ def close_round(s: Session, *, library: Library, round_id: int, now: datetime,
         for st in broken:
             changes.append((gone.get(st.account_id, "?"), st.current, 0))
             st.current = 0
-    return Closed(rnd, library.get(rnd.question_id), len(rows), len(right),
-                  tuple(n for _a, n in right[:first_n]), tuple(changes))
+    lq = library.get(rnd.question_id)
+    per_option = [0] * len(lq.q.options) if lq is not None else []
+    for *_rest, choice in rows:
+        if choice is not None and 0 <= choice < len(per_option):
+            per_option[choice] += 1
+    return Closed(rnd, lq, len(rows), len(right), tuple(n for _a, n in right[:first_n]), tuple(changes),
+                  tuple(per_option))
 
 
 def overdue_rounds(s: Session, now: datetime) -> list[int]:

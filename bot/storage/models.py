@@ -265,6 +265,15 @@ class Report(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTC_DT, nullable=True)
 
 
+class Welcome(Base):
+    """A welcome the bot said once: in a server or channel it joined, or a member's first App Home visit."""
+
+    __tablename__ = "welcomes"
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    target: Mapped[str] = mapped_column(String(200), primary_key=True)  # "guild:<id>", "home:<team>/<user>"
+    created_at: Mapped[datetime] = mapped_column(UTC_DT)
+
+
 class ProcessedEvent(Base):
     """Platform deliveries already handled (interaction ids, Slack retries): each counts once."""
 

@@ -375,6 +375,9 @@ class FakeDiscord:
         if len(done) > 1:
             return _json({"message": "Interaction has already been acknowledged.", "code": 40060}, 400)
         data = body.get("data") or {}
+        refused = self._invalid_callback(body)
+        if refused:
+            return _json({"message": "Invalid Form Body", "code": 50035, "errors": refused}, 400)
         resource: JSON = {"type": body["type"]}
         if body["type"] in (4, 7):
             msg = self._new_message(None, data)
@@ -383,6 +386,31 @@ class FakeDiscord:
             return _json({"interaction": {"id": iid, "type": 2, "response_message_ephemeral":
                                           bool(data.get("flags", 0) & 64)}, "resource": resource})
         return web.Response(status=204)
+
+    @staticmethod
+    def _invalid_callback(body: JSON) -> str:
+        """What Discord would refuse in a callback (it refuses the whole response, 50035)."""
+        data = body.get("data") or {}
+        if body.get("type") == 8:  # autocomplete: at most 25 choices of 1-100 characters each
+            choices = data.get("choices") or []
+            if len(choices) > 25:
+                return "choices: must be 25 or fewer in length"
+            for c in choices:
+                if not 1 <= len(str(c.get("name", ""))) <= 100 or len(str(c.get("value", ""))) > 100:
+                    return "choices: name and value must be 1-100 characters"
+        if body.get("type") == 9:  # a modal: title and labels 45, hints 100, text displays 4,000 in all
+            stack, shown = list(data.get("components") or []), 0
+            if len(str(data.get("title", ""))) > 45 or len(stack) > 5:
+                return "modal: title over 45 characters or more than 5 components"
+            while stack:
+                c = stack.pop()
+                if len(str(c.get("label", ""))) > 45 or len(str(c.get("description", ""))) > 100:
+                    return "modal: a label over 45 or a description over 100 characters"
+                shown += len(str(c.get("content", ""))) if c.get("type") == 10 else 0
+                stack += list(c.get("components") or []) + ([c["component"]] if "component" in c else [])
+            if shown > 4000:
+                return "modal: text displays over 4000 characters"
+        return ""
 
     # -- waiting on what crossed the wire ---------------------------------------------------
 
@@ -467,6 +495,31 @@ class FakeDiscord:
                 "mfa_level": 0, "nsfw_level": 0, "premium_tier": 0, "preferred_locale": "en-US",
                 "system_channel_flags": 0, "afk_timeout": 300}
 
+    async def add_guild(self, *, channels: int = 2, bot_permissions: int = 1024 | 2048 | 16384 | 65536,
+                        system_channel: int | None = 0, gid: int | None = None) -> JSON:
+        """The bot is added to a server (or re-added: ``gid`` of one it had): GUILD_CREATE after READY,
+        with the bot's member and role (its permissions) and the server's system channel."""
+        if gid is None:
+            g_index = len(self.guilds)
+            gid = (1000 + g_index) << 22
+            chans = [{"id": str(((5000 + g_index) << 22) + c), "type": 0, "name": f"chan-{g_index}-{c}",
+                      "position": c, "guild_id": str(gid), "permission_overwrites": [], "nsfw": False,
+                      "topic": None, "rate_limit_per_user": 0, "parent_id": None} for c in range(channels)]
+            g: JSON = {"id": str(gid), "name": f"guild-{g_index}", "channels": chans}
+            self.guilds.append(g)
+        else:
+            g = next(x for x in self.guilds if x["id"] == str(gid))
+        data = self._guild_create(g)
+        del data["unavailable"]  # Discord leaves it out for a join (False: an outage ended)
+        role = {"id": str(gid + 1), "name": "drillbot", "permissions": str(bot_permissions), "position": 1,
+                "color": 0, "hoist": False, "managed": True, "mentionable": False, "flags": 0}
+        data["roles"] = [*data["roles"], role]
+        data["members"] = [{"user": {**user(BOT_ID, "drillbot"), "bot": True}, "roles": [role["id"]], "flags": 0,
+                            "joined_at": "2026-12-01T00:00:00+00:00", "deaf": False, "mute": False}]
+        data["system_channel_id"] = g["channels"][system_channel]["id"] if system_channel is not None else None
+        await self._dispatch(self.session_for(str(gid)), "GUILD_CREATE", data)
+        return g
+
     async def _dispatch(self, session: Session, event: str, data: JSON) -> None:
         session.seq += 1
         frame = {"op": 0, "t": event, "s": session.seq, "d": data}
@@ -499,7 +552,7 @@ class FakeDiscord:
 
     async def interact(self, kind: int, data: JSON, *, who: JSON, guild: int = 0, channel: int = 0,
                        admin: bool = False, message: JSON | None = None, iid: str | None = None,
-                       token: str | None = None, dm: bool = False) -> Sent:
+                       token: str | None = None, dm: bool = False, app_permissions: int | None = None) -> Sent:
         g = self.guilds[guild]
         ch = g["channels"][channel]
         sent = Sent(iid or str(next(self.ids)), token or uuid.uuid4().hex, {})
@@ -509,7 +562,9 @@ class FakeDiscord:
             "guild_id": g["id"], "channel_id": ch["id"], "channel": ch, "locale": "en-US", "guild_locale": "en-US",
             "member": {"user": who, "roles": [], "flags": 0, "joined_at": "2026-01-01T00:00:00+00:00",
                        "permissions": perms, "deaf": False, "mute": False, "nick": None, "avatar": None},
-            "app_permissions": "2251799813685247", "attachment_size_limit": 8 * 1024 * 1024, "entitlements": [],
+            # What the bot may do in the channel (default: everything; a test may take some away).
+            "app_permissions": str(2251799813685247 if app_permissions is None else app_permissions),
+            "attachment_size_limit": 8 * 1024 * 1024, "entitlements": [],
             "authorizing_integration_owners": {"0": g["id"]}, "context": 0, "data": data}
         if dm:  # a direct message: no guild, no member, the user at the top level (as Discord sends it)
             for key in ("guild_id", "member", "guild_locale"):

@@ -87,6 +87,14 @@ class FakeSlack:
         self.rate_limited = 0  # 429s sent
         self.fail_after: dict[str, list[int]] = {}  # method -> statuses answered after doing the work
         self.oauth_team = "T0OTHER"
+        # response_urls expire 30 minutes after they are issued (on this clock; a test may inject its own),
+        # or at once when a test says so (``expire``); users.info profiles by user id.
+        self.now: Callable[[], float] = time.time
+        self.url_lifetime = 30 * 60.0
+        self._issued: dict[str, float] = {}
+        self.expired: set[str] = set()
+        self.refused_responses = 0
+        self.profiles: dict[str, dict[str, str]] = {}
         self._last_post: dict[str, float] = {}
         self._ts = itertools.count(1)
         self._posted: dict[str, list[dict[str, Any]]] = {}
@@ -128,7 +136,13 @@ class FakeSlack:
         return f"{self.url}/api/"
 
     def response_url(self) -> str:
-        return f"{self.url}/response/{uuid.uuid4().hex[:12]}"
+        uid = uuid.uuid4().hex[:12]
+        self._issued[uid] = self.now()
+        return f"{self.url}/response/{uid}"
+
+    def expire(self, url: str) -> None:
+        """The response_url stops working now (as it does 30 minutes after the click)."""
+        self.expired.add(url.rsplit("/", 1)[1])
 
     # -- what crossed the wire ------------------------------------------------------------
 
@@ -255,8 +269,10 @@ class FakeSlack:
             return {**ok, "view": {**(view or {}), "id": args.get("view_id") or f"V{next(self._ts)}"}}
         if method == "users.info":
             user = str(args["user"])
-            return {**ok, "user": {"id": user, "name": user.lower(), "real_name": user, "tz": "Europe/Berlin",
-                                   "is_admin": user in self.admins, "is_owner": False}}
+            profile = {"real_name": user, "display_name": "", **self.profiles.get(user, {})}
+            return {**ok, "user": {"id": user, "name": user.lower(), "real_name": profile["real_name"],
+                                   "tz": "Europe/Berlin", "is_admin": user in self.admins, "is_owner": False,
+                                   "profile": profile}}
         if method == "apps.connections.open":
             return {**ok, "url": f"ws://127.0.0.1:{self.port}/link"}
         if method == "oauth.v2.access":
@@ -267,7 +283,13 @@ class FakeSlack:
         return ok
 
     async def _response(self, request: web.Request) -> web.Response:
-        self.responses.append(Posted(request.match_info["id"], await request.json()))
+        uid = request.match_info["id"]
+        issued = self._issued.get(uid)
+        if uid in self.expired or (issued is not None and self.now() - issued > self.url_lifetime):
+            self.refused_responses += 1
+            await self._note()
+            return web.Response(status=404, text="expired_url")
+        self.responses.append(Posted(uid, await request.json()))
         await self._note()
         return web.json_response({"ok": True})
 
