@@ -154,7 +154,7 @@ async def discord(args: argparse.Namespace) -> None:
         cfg.write_text(cfg.read_text().replace(f'sqlite:///{tmp / "bench.db"}', url))
         wrap = [str(ROOT / "bench" / "profiled.py"), args.profile] if args.profile else []
         bot = subprocess.Popen([sys.executable, *wrap, "-m", "bot.runtime.cli", "run", "--config", str(cfg)],
-                               env=_env(fake), cwd=tmp, stdout=subprocess.DEVNULL, stderr=open(tmp / "bot.log", "wb"))
+                               env=_env(fake), cwd=tmp, stdout=subprocess.DEVNULL, stderr=open(tmp / "bot.log", "wb"))  # noqa: SIM115
         mini = minimal(tmp, yard)
         procs = {"drillbot": bot, "minimal": mini}
         try:
