@@ -71,15 +71,16 @@ def choose(s: Session, library: Library, *, account_id: int, now: datetime,
     """The next question for one member, read straight from the database (no cache)."""
     conn = s.connection()
     st = state.load(conn, state.stamps(conn, [account_id]))[account_id]
-    return choose_from(st, library.select(topics=topics, levels=levels), library, now=now, rng=rng)
+    return choose_from(st, library.select(topics=topics, levels=levels), library,
+                       now=state.due_key(conn.dialect.name, now), rng=rng)
 
 
 _ORDER = {"junior": 0, "mid": 1, "senior": 2}
 
 
-def choose_from(st: state.State, pool: Sequence[LoadedQuestion], library: Library, *, now: datetime,
+def choose_from(st: state.State, pool: Sequence[LoadedQuestion], library: Library, *, now: Any,
                 rng: random.Random, pool_ids: frozenset[str] | None = None) -> Choice | None:
-    """The next question from ``pool`` for a member in state ``st``."""
+    """The next question from ``pool`` for a member in state ``st``; ``now`` as ``state.due_key`` gives it."""
     if not pool:
         return None
     ids = pool_ids if pool_ids is not None else frozenset(q.id for q in pool)
@@ -140,7 +141,8 @@ def choose_many(s: Session, library: Library, asks: list[Ask], cache: state.Stat
     out: list[Choice | None] = []
     for a in asks:
         pool, ids = pools(a.topics, a.levels)
-        out.append(choose_from(known[a.account_id], pool, library, now=a.now, rng=rng, pool_ids=ids))
+        out.append(choose_from(known[a.account_id], pool, library, now=state.due_key(conn.dialect.name, a.now),
+                               rng=rng, pool_ids=ids))
     return out
 
 

@@ -15,10 +15,21 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, func, literal_column, select, union_all
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    String,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    select,
+    type_coerce,
+    union_all,
+)
 
 from bot.storage.models import Answer, Card, PracticeAnswer
 
@@ -30,7 +41,7 @@ class State:
     """One member's practice state as of ``stamp``."""
 
     stamp: Stamp
-    cards: tuple[tuple[str, datetime], ...]  # (question id, due), soonest first
+    cards: tuple[tuple[str, Any], ...]  # (question id, due as ``due_key`` gives it), soonest first
     seen: frozenset[str]
     accuracy: dict[str, tuple[int, int]]  # topic -> (answered, correct), daily and practice answers
 
@@ -93,8 +104,21 @@ def _stamp_statements(dialect: str) -> tuple[Any, Any, Any]:
 
 _STAMPS: dict[str, tuple[Any, Any, Any]] = {}
 
-_CARDS = (select(Card.account_id, Card.question_id, Card.due).where(Card.account_id.in_(_IDS))
-          .order_by(Card.account_id, Card.due, Card.question_id))
+# Due times are read as the driver gives them, without the column type's conversion (for a
+# returning member's few hundred cards that conversion was most of the read): on SQLite the
+# stored text, whose fixed format (microseconds always written) sorts as the times do; on
+# PostgreSQL an aware datetime.  ``due_key`` turns "now" into the same form.
+_CARDS = (select(Card.account_id, Card.question_id, type_coerce(Card.due, String))
+          .where(Card.account_id.in_(_IDS)).order_by(Card.account_id, Card.due, Card.question_id))
+_CARDS_PG = (select(Card.account_id, Card.question_id, type_coerce(Card.due, DateTime(timezone=True)))
+             .where(Card.account_id.in_(_IDS)).order_by(Card.account_id, Card.due, Card.question_id))
+
+
+def due_key(dialect: str, when: datetime) -> Any:
+    """``when`` in the form ``load`` reads due times in, for comparing with them."""
+    if dialect == "sqlite":
+        return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return when
 
 _both = union_all(
     select(Answer.account_id, Answer.topic, Answer.correct).where(Answer.account_id.in_(_IDS)),
@@ -128,8 +152,8 @@ def load(conn: Connection, stamped: dict[int, Stamp]) -> dict[int, State]:
     """
     ids = sorted(stamped)
     params = {"ids": ids}
-    cards: dict[int, list[tuple[str, datetime]]] = {a: [] for a in ids}
-    for a, qid, due in conn.execute(_CARDS, params):
+    cards: dict[int, list[tuple[str, Any]]] = {a: [] for a in ids}
+    for a, qid, due in conn.execute(_CARDS if conn.dialect.name == "sqlite" else _CARDS_PG, params):
         cards[a].append((qid, due))
     accuracy: dict[int, dict[str, tuple[int, int]]] = {a: {} for a in ids}
     if any(st[3] or st[5] for st in stamped.values()):  # someone has answers
