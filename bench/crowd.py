@@ -85,7 +85,7 @@ def seed(url: str, platform: str, users: list[tuple[str, str]], *, cards: int = 
                     due = now - timedelta(hours=rng.uniform(1, 48))
                 card = fsrs.Card(card_id=aid, due=due)
                 card_rows.append({"account_id": aid, "question_id": q.id, "due": due, "state": card.to_json(),
-                                  "previous": None, "reviewed_at": due - timedelta(days=3)})
+                                  "previous": None, "reviewed_at": now - timedelta(days=rng.uniform(1, 60))})
             for _ in range(answers):
                 q = rng.choice(qs)
                 answer_rows.append({"account_id": aid, "question_id": q.id, "topic": q.topic,

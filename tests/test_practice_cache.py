@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 
 from bot import wording
 from bot.clock import FakeClock
+from bot.practice import state
 from bot.runtime.builder import App
-from bot.storage.models import Card
+from bot.storage.models import Account, Card
 from tests.conftest import make_app, member
 
 ONE = {"topic": "more", "level": "junior"}  # a filter matching one choice question: more-junior-choice
@@ -45,6 +46,43 @@ async def test_asking_again_unchanged_is_a_cache_hit_and_an_answer_is_seen_next_
     after = await p.ask(m, **ONE)  # the only question is learnt now: not "new" again
     assert after.reason == wording.REASON["ahead"]
     assert p.states.misses == 2
+
+
+def read_state(app: App, who: str) -> state.State:
+    """A member's state read afresh from the database (what the cache must agree with)."""
+    with app.db.session() as s:
+        acc = s.execute(select(Account.id).where(Account.external_id == who)).scalar_one()
+        conn = s.connection()
+        return state.load(conn, state.stamps(conn, [acc]))[acc]
+
+
+def same(x: state.State | None, y: state.State) -> bool:
+    return x is not None and (x.stamp, set(x.cards), x.seen, x.accuracy) == (y.stamp, set(y.cards), y.seen,
+                                                                              y.accuracy)
+
+
+async def test_answers_patch_the_cached_state_into_what_a_fresh_read_gives(app: App, clock: FakeClock) -> None:
+    p, m = app.engine.practice, member("gus")
+    library = app.engine.library
+    for step in range(8):  # answer, ask, answer again: each ask after an answer patches the state
+        card = await p.ask(m)
+        lq = library.get(card.question_id)
+        assert lq is not None
+        if lq.q.kind == "open":
+            await p.answer(m, card.question_id, text="an app factory" if step % 2 else "no idea")
+        else:
+            await p.answer(m, card.question_id, choice=step % 2)
+        clock.advance(hours=3)
+    await p.ask(m)
+    fresh = read_state(app, "gus")
+    with app.db.session() as s:
+        acc = s.execute(select(Account.id).where(Account.external_id == "gus")).scalar_one()
+    assert same(p.states.get(acc), fresh)
+    assert p.states.patched >= 7 and fresh.stamp[3] == 8  # patched, not read again; eight answers
+    await p.rate(m, card.question_id, "easy")  # moves a due time without a review: read in full
+    before = p.states.patched
+    await p.ask(m)
+    assert same(p.states.get(acc), read_state(app, "gus")) and p.states.patched == before
 
 
 async def test_another_processes_answers_are_seen(two: tuple[App, App]) -> None:

@@ -126,6 +126,7 @@ def choose_many(s: Session, library: Library, asks: list[Ask], cache: state.Stat
     current = state.stamps(conn, sorted({a.account_id for a in asks}))
     known: dict[int, state.State] = {}
     stale: dict[int, state.Stamp] = {}
+    outdated: dict[int, state.State] = {}
     for account_id, stamp in current.items():
         cached = cache.get(account_id)
         if cached is not None and cached.stamp == stamp:
@@ -134,8 +135,12 @@ def choose_many(s: Session, library: Library, asks: list[Ask], cache: state.Stat
         else:
             stale[account_id] = stamp
             cache.misses += 1
+            if cached is not None:
+                outdated[account_id] = cached
     if stale:
-        for account_id, st in state.load(conn, stale).items():
+        fresh, patched = state.refresh(conn, stale, outdated)
+        cache.patched += patched
+        for account_id, st in fresh.items():
             cache.put(account_id, st)
             known[account_id] = st
     out: list[Choice | None] = []

@@ -89,7 +89,8 @@ class Practice:
         due = await self.core.tx(lambda s: cards.record(
             s, account_id=ids.account_id or 0, question=lq, correct=g.correct, now=now, scheduler=scheduler,
             text=text[:MAX_ANSWER] if lq.q.kind == "open" and text else None))
-        self.states.drop(ids.account_id or 0)
+        # The member's cached state is kept: at their next ask its stamp is out of date, and it is
+        # patched with just this answer's rows (``state.refresh``).
         return feedback(lq, g, mode="practice", next_review=due)
 
     async def rate(self, member: Member, question_id: str, rating: str) -> Notice:

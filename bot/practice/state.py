@@ -15,15 +15,18 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Connection,
     DateTime,
+    Integer,
     String,
     bindparam,
     case,
+    cast,
     func,
     literal_column,
     select,
@@ -58,6 +61,7 @@ class StateCache:
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        self.patched = 0  # misses served by patching the cached state (``refresh``), not a full read
 
     def get(self, account_id: int) -> State | None:
         with self._lock:
@@ -87,9 +91,13 @@ _IDS: Any = bindparam("ids", expanding=True)
 
 
 def _due_sum(dialect: str) -> Any:
+    """The sum of the cards' due times in whole microseconds: exact, so ``refresh`` can check a
+    state it patched against it (SQLite stores "YYYY-MM-DD HH:MM:SS.ffffff", always with
+    microseconds; PostgreSQL's epoch is a numeric)."""
     if dialect == "sqlite":
-        return func.sum(func.julianday(Card.due))
-    return func.sum(func.extract("epoch", Card.due))
+        seconds = cast(func.strftime("%s", Card.due), Integer)
+        return func.sum(seconds * 1_000_000 + cast(func.substr(Card.due, 21, 6), Integer))
+    return func.sum(cast(func.extract("epoch", Card.due) * 1_000_000, BigInteger))
 
 
 def _stamp_statements(dialect: str) -> tuple[Any, Any, Any]:
@@ -120,6 +128,19 @@ def due_key(dialect: str, when: datetime) -> Any:
         return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     return when
 
+
+_EPOCH = datetime(1970, 1, 1)
+_US = timedelta(microseconds=1)
+
+
+def _us(key: Any) -> int:
+    """A due time as ``load`` reads it, in microseconds since the epoch (as ``_due_sum`` counts)."""
+    if isinstance(key, str):
+        return (datetime.fromisoformat(key) - _EPOCH) // _US
+    assert isinstance(key, datetime)
+    return (key.astimezone(UTC).replace(tzinfo=None) - _EPOCH) // _US
+
+
 _both = union_all(
     select(Answer.account_id, Answer.topic, Answer.correct).where(Answer.account_id.in_(_IDS)),
     select(PracticeAnswer.account_id, PracticeAnswer.topic, PracticeAnswer.correct)
@@ -138,7 +159,7 @@ def stamps(conn: Connection, account_ids: list[int]) -> dict[int, Stamp]:
         stmts = _STAMPS[name] = _stamp_statements(name)
     cards_q, practice_q, daily_q = stmts
     params = {"ids": account_ids}
-    c = {a: (n, r, d) for a, n, r, d in conn.execute(cards_q, params)}
+    c = {a: (n, r, int(d)) for a, n, r, d in conn.execute(cards_q, params)}
     p = {a: (n, m) for a, n, m in conn.execute(practice_q, params)}
     q = {a: (n, m) for a, n, m in conn.execute(daily_q, params)}
     return {a: (*c.get(a, (0, None, None)), *p.get(a, (0, None)), *q.get(a, (0, None))) for a in account_ids}
@@ -160,3 +181,78 @@ def load(conn: Connection, stamped: dict[int, Stamp]) -> dict[int, State]:
         for a, topic, n, c in conn.execute(_ACCURACY, params):
             accuracy[a][topic] = (int(n), int(c or 0))
     return {a: State(stamped[a], tuple(cards[a]), frozenset(q for q, _ in cards[a]), accuracy[a]) for a in ids}
+
+
+# Rows changed since a cached state: cards reviewed since its newest review, answers after its newest.
+_SINCE: Any = bindparam("since")
+_AFTER: Any = bindparam("after")
+_CHANGED_CARDS = (select(Card.account_id, Card.question_id, type_coerce(Card.due, String), Card.reviewed_at)
+                  .where(Card.account_id.in_(_IDS), Card.reviewed_at >= _SINCE))
+_CHANGED_CARDS_PG = (select(Card.account_id, Card.question_id, type_coerce(Card.due, DateTime(timezone=True)),
+                            Card.reviewed_at).where(Card.account_id.in_(_IDS), Card.reviewed_at >= _SINCE))
+_NEW_PRACTICE = (select(PracticeAnswer.account_id, PracticeAnswer.id, PracticeAnswer.topic, PracticeAnswer.correct)
+                 .where(PracticeAnswer.account_id.in_(_IDS), PracticeAnswer.id > _AFTER))
+_NEW_DAILY = (select(Answer.account_id, Answer.id, Answer.topic, Answer.correct)
+              .where(Answer.account_id.in_(_IDS), Answer.id > _AFTER))
+
+
+def refresh(conn: Connection, stamped: dict[int, Stamp], cached: dict[int, State]) -> tuple[dict[int, State], int]:
+    """The current states of the accounts in ``stamped`` (their stamps as just read).
+
+    A member with a cached state (say, they answered since) gets it patched with only the rows
+    changed since: the cards reviewed since its newest review and the answers after its newest.
+    The patched state's own stamp must then equal the one read from the database, else (a
+    re-rating, which moves a due time without a review, a forget-me, a deleted round's answers)
+    their state is read in full by ``load``.  Also returns how many were patched.
+    """
+    patchable = {a: st for a, st in cached.items() if a in stamped and st.stamp[0] and st.stamp[1] is not None}
+    out: dict[int, State] = {}
+    if patchable:
+        ids = sorted(patchable)
+        since = min(st.stamp[1] for st in patchable.values())
+        changed: dict[int, list[tuple[str, Any, Any]]] = {a: [] for a in ids}
+        stmt = _CHANGED_CARDS if conn.dialect.name == "sqlite" else _CHANGED_CARDS_PG
+        for a, qid, key, reviewed in conn.execute(stmt, {"ids": ids, "since": since}):
+            changed[a].append((qid, key, reviewed))
+        answers: dict[int, list[tuple[int, str, bool, int]]] = {a: [] for a in ids}  # (id, topic, correct, kind)
+        for kind, new_rows, at in ((3, _NEW_PRACTICE, 4), (5, _NEW_DAILY, 6)):
+            after = min(st.stamp[at] or 0 for st in patchable.values())
+            if all(stamped[a][kind] == patchable[a].stamp[kind] for a in ids):
+                continue  # nobody has new answers of this kind
+            for a, rid, topic, correct in conn.execute(new_rows, {"ids": ids, "after": after}):
+                if rid > (patchable[a].stamp[at] or 0):
+                    answers[a].append((rid, topic, bool(correct), kind))
+        for a in ids:
+            st = _patched(patchable[a], changed[a], answers[a])
+            if st.stamp == stamped[a]:
+                out[a] = st
+    patched = len(out)
+    rest = {a: stamp for a, stamp in stamped.items() if a not in out}
+    if rest:
+        out.update(load(conn, rest))
+    return out, patched
+
+
+def _patched(st: State, changed: list[tuple[str, Any, Any]], answers: list[tuple[int, str, bool, int]]) -> State:
+    """``st`` with changed cards and new answers applied, and the stamp that would give."""
+    count, newest, due_sum, p_count, p_max, d_count, d_max = st.stamp
+    dues = dict(st.cards)
+    for qid, key, reviewed in changed:
+        old = dues.get(qid)
+        if old is None:
+            count += 1
+        else:
+            due_sum -= _us(old)
+        due_sum += _us(key)
+        dues[qid] = key
+        newest = max(newest, reviewed)
+    accuracy = dict(st.accuracy)
+    for rid, topic, correct, kind in answers:
+        n, c = accuracy.get(topic, (0, 0))
+        accuracy[topic] = (n + 1, c + int(correct))
+        if kind == 3:
+            p_count, p_max = p_count + 1, max(p_max or 0, rid)
+        else:
+            d_count, d_max = d_count + 1, max(d_max or 0, rid)
+    cards = tuple(sorted(dues.items(), key=lambda item: (item[1], item[0]))) if changed else st.cards
+    return State((count, newest, due_sum, p_count, p_max, d_count, d_max), cards, frozenset(dues), accuracy)
