@@ -2,11 +2,14 @@
 
 A member's state (their cards by due date, the questions they have seen, their accuracy
 per topic) is read from the database once and kept here.  Every ask checks it with a
-*stamp*: a few aggregates over the member's rows (counts, newest review, the sum of the
-cards' due times, newest answers) read in one small query for the whole batch.  Any
-write to those rows, by this process or another (an answer, a re-rating, a daily answer,
-forget-me), changes the stamp, and the state is read again.  So a stale entry costs one
-extra query, never a wrong question; reviews are always read and written in the database
+*stamp*: a few aggregates over the member's rows (the number of cards and the sum of their
+due times in seconds, from the cards' (account, due) index alone; the number of practice
+and daily answers and the newest of each), read in one small query per table for the whole
+batch.  Every write to those rows, by this process or another, changes the stamp: a review
+moves its card's due time (and comes with an answer row), a re-rating moves a due time,
+forget-me removes the rows.  A state whose stamp is out of date is patched with the rows
+changed since (``refresh``) or read again in full.  So a stale entry costs an extra query,
+never a wrong question; reviews are always read and written in the database
 (``cards.review_many``), never from here.
 """
 
@@ -30,11 +33,12 @@ from sqlalchemy import (
     func,
     literal_column,
     select,
+    tuple_,
     type_coerce,
     union_all,
 )
 
-from bot.storage.models import Answer, Card, PracticeAnswer
+from bot.storage.models import Answer, Card, PracticeAnswer, Round
 
 Stamp = tuple[Any, ...]
 
@@ -49,7 +53,8 @@ class State:
     accuracy: dict[str, tuple[int, int]]  # topic -> (answered, correct), daily and practice answers
 
 
-EMPTY: Stamp = (0, None, None, 0, None, 0, None)
+# (cards, sum of their due times in seconds, practice answers, newest id, daily answers, newest id)
+EMPTY: Stamp = (0, 0, 0, None, 0, None)
 
 
 class StateCache:
@@ -90,18 +95,15 @@ class StateCache:
 _IDS: Any = bindparam("ids", expanding=True)
 
 
-def _due_sum(dialect: str) -> Any:
-    """The sum of the cards' due times in whole microseconds: exact, so ``refresh`` can check a
-    state it patched against it (SQLite stores "YYYY-MM-DD HH:MM:SS.ffffff", always with
-    microseconds; PostgreSQL's epoch is a numeric)."""
-    if dialect == "sqlite":
-        seconds = cast(func.strftime("%s", Card.due), Integer)
-        return func.sum(seconds * 1_000_000 + cast(func.substr(Card.due, 21, 6), Integer))
-    return func.sum(cast(func.extract("epoch", Card.due) * 1_000_000, BigInteger))
+def _due_seconds(dialect: str) -> Any:
+    """A card's due time in whole seconds since the epoch, as ``_seconds`` computes it in Python."""
+    if dialect == "sqlite":  # stored as "YYYY-MM-DD HH:MM:SS.ffffff" (UTC)
+        return cast(func.strftime("%s", Card.due), Integer)
+    return cast(func.floor(func.extract("epoch", Card.due)), BigInteger)
 
 
 def _stamp_statements(dialect: str) -> tuple[Any, Any, Any]:
-    cards = (select(Card.account_id, func.count(), func.max(Card.reviewed_at), _due_sum(dialect))
+    cards = (select(Card.account_id, func.count(), func.sum(_due_seconds(dialect)))
              .where(Card.account_id.in_(_IDS)).group_by(Card.account_id))
     practice = (select(PracticeAnswer.account_id, func.count(), func.max(PracticeAnswer.id))
                 .where(PracticeAnswer.account_id.in_(_IDS)).group_by(PracticeAnswer.account_id))
@@ -116,9 +118,11 @@ _STAMPS: dict[str, tuple[Any, Any, Any]] = {}
 # returning member's few hundred cards that conversion was most of the read): on SQLite the
 # stored text, whose fixed format (microseconds always written) sorts as the times do; on
 # PostgreSQL an aware datetime.  ``due_key`` turns "now" into the same form.
-_CARDS = (select(Card.account_id, Card.question_id, type_coerce(Card.due, String))
+_SQLITE_DUE = type_coerce(Card.due, String)
+_PG_DUE = type_coerce(Card.due, DateTime(timezone=True))
+_CARDS = (select(Card.account_id, Card.question_id, _SQLITE_DUE)
           .where(Card.account_id.in_(_IDS)).order_by(Card.account_id, Card.due, Card.question_id))
-_CARDS_PG = (select(Card.account_id, Card.question_id, type_coerce(Card.due, DateTime(timezone=True)))
+_CARDS_PG = (select(Card.account_id, Card.question_id, _PG_DUE)
              .where(Card.account_id.in_(_IDS)).order_by(Card.account_id, Card.due, Card.question_id))
 
 
@@ -130,15 +134,15 @@ def due_key(dialect: str, when: datetime) -> Any:
 
 
 _EPOCH = datetime(1970, 1, 1)
-_US = timedelta(microseconds=1)
+_SECOND = timedelta(seconds=1)
 
 
-def _us(key: Any) -> int:
-    """A due time as ``load`` reads it, in microseconds since the epoch (as ``_due_sum`` counts)."""
+def _seconds(key: Any) -> int:
+    """A due time as ``load`` reads it, in whole seconds since the epoch (as ``_due_seconds`` counts)."""
     if isinstance(key, str):
-        return (datetime.fromisoformat(key) - _EPOCH) // _US
+        return (datetime.fromisoformat(key) - _EPOCH) // _SECOND
     assert isinstance(key, datetime)
-    return (key.astimezone(UTC).replace(tzinfo=None) - _EPOCH) // _US
+    return (key.astimezone(UTC).replace(tzinfo=None) - _EPOCH) // _SECOND
 
 
 _both = union_all(
@@ -159,10 +163,10 @@ def stamps(conn: Connection, account_ids: list[int]) -> dict[int, Stamp]:
         stmts = _STAMPS[name] = _stamp_statements(name)
     cards_q, practice_q, daily_q = stmts
     params = {"ids": account_ids}
-    c = {a: (n, r, int(d)) for a, n, r, d in conn.execute(cards_q, params)}
+    c = {a: (n, int(d)) for a, n, d in conn.execute(cards_q, params)}
     p = {a: (n, m) for a, n, m in conn.execute(practice_q, params)}
     q = {a: (n, m) for a, n, m in conn.execute(daily_q, params)}
-    return {a: (*c.get(a, (0, None, None)), *p.get(a, (0, None)), *q.get(a, (0, None))) for a in account_ids}
+    return {a: (*c.get(a, (0, 0)), *p.get(a, (0, None)), *q.get(a, (0, None))) for a in account_ids}
 
 
 def load(conn: Connection, stamped: dict[int, Stamp]) -> dict[int, State]:
@@ -177,51 +181,58 @@ def load(conn: Connection, stamped: dict[int, Stamp]) -> dict[int, State]:
     for a, qid, due in conn.execute(_CARDS if conn.dialect.name == "sqlite" else _CARDS_PG, params):
         cards[a].append((qid, due))
     accuracy: dict[int, dict[str, tuple[int, int]]] = {a: {} for a in ids}
-    if any(st[3] or st[5] for st in stamped.values()):  # someone has answers
+    if any(st[2] or st[4] for st in stamped.values()):  # someone has answers
         for a, topic, n, c in conn.execute(_ACCURACY, params):
             accuracy[a][topic] = (int(n), int(c or 0))
     return {a: State(stamped[a], tuple(cards[a]), frozenset(q for q, _ in cards[a]), accuracy[a]) for a in ids}
 
 
-# Rows changed since a cached state: cards reviewed since its newest review, answers after its newest.
-_SINCE: Any = bindparam("since")
+# What changed since a cached state: the answers after its newest (they name the cards they
+# reviewed), then those cards.
 _AFTER: Any = bindparam("after")
-_CHANGED_CARDS = (select(Card.account_id, Card.question_id, type_coerce(Card.due, String), Card.reviewed_at)
-                  .where(Card.account_id.in_(_IDS), Card.reviewed_at >= _SINCE))
-_CHANGED_CARDS_PG = (select(Card.account_id, Card.question_id, type_coerce(Card.due, DateTime(timezone=True)),
-                            Card.reviewed_at).where(Card.account_id.in_(_IDS), Card.reviewed_at >= _SINCE))
-_NEW_PRACTICE = (select(PracticeAnswer.account_id, PracticeAnswer.id, PracticeAnswer.topic, PracticeAnswer.correct)
+_NEW_PRACTICE = (select(PracticeAnswer.account_id, PracticeAnswer.id, PracticeAnswer.question_id,
+                        PracticeAnswer.topic, PracticeAnswer.correct)
                  .where(PracticeAnswer.account_id.in_(_IDS), PracticeAnswer.id > _AFTER))
-_NEW_DAILY = (select(Answer.account_id, Answer.id, Answer.topic, Answer.correct)
+_NEW_DAILY = (select(Answer.account_id, Answer.id, Round.question_id, Answer.topic, Answer.correct)
+              .join(Round, Round.id == Answer.round_id)
               .where(Answer.account_id.in_(_IDS), Answer.id > _AFTER))
+_PAIRS: Any = bindparam("pairs", expanding=True)
+_SOME_CARDS = select(Card.account_id, Card.question_id, _SQLITE_DUE).where(
+    tuple_(Card.account_id, Card.question_id).in_(_PAIRS))
+_SOME_CARDS_PG = select(Card.account_id, Card.question_id, _PG_DUE).where(
+    tuple_(Card.account_id, Card.question_id).in_(_PAIRS))
+
+NewAnswer = tuple[int, str, str, bool, int]  # (id, question id, topic, correct, stamp index of its count)
 
 
 def refresh(conn: Connection, stamped: dict[int, Stamp], cached: dict[int, State]) -> tuple[dict[int, State], int]:
     """The current states of the accounts in ``stamped`` (their stamps as just read).
 
-    A member with a cached state (say, they answered since) gets it patched with only the rows
-    changed since: the cards reviewed since its newest review and the answers after its newest.
+    A member with a cached state (say, they answered since) gets it patched with only what
+    changed since: their answers after its newest, and the cards those answers reviewed.
     The patched state's own stamp must then equal the one read from the database, else (a
-    re-rating, which moves a due time without a review, a forget-me, a deleted round's answers)
-    their state is read in full by ``load``.  Also returns how many were patched.
+    re-rating, which moves a due time without an answer, a forget-me, a deleted round's
+    answers) their state is read in full by ``load``.  Also returns how many were patched.
     """
-    patchable = {a: st for a, st in cached.items() if a in stamped and st.stamp[0] and st.stamp[1] is not None}
+    patchable = {a: st for a, st in cached.items() if a in stamped}
     out: dict[int, State] = {}
     if patchable:
         ids = sorted(patchable)
-        since = min(st.stamp[1] for st in patchable.values())
-        changed: dict[int, list[tuple[str, Any, Any]]] = {a: [] for a in ids}
-        stmt = _CHANGED_CARDS if conn.dialect.name == "sqlite" else _CHANGED_CARDS_PG
-        for a, qid, key, reviewed in conn.execute(stmt, {"ids": ids, "since": since}):
-            changed[a].append((qid, key, reviewed))
-        answers: dict[int, list[tuple[int, str, bool, int]]] = {a: [] for a in ids}  # (id, topic, correct, kind)
-        for kind, new_rows, at in ((3, _NEW_PRACTICE, 4), (5, _NEW_DAILY, 6)):
-            after = min(st.stamp[at] or 0 for st in patchable.values())
-            if all(stamped[a][kind] == patchable[a].stamp[kind] for a in ids):
+        answers: dict[int, list[NewAnswer]] = {a: [] for a in ids}
+        for count_at, new_rows in ((2, _NEW_PRACTICE), (4, _NEW_DAILY)):
+            newest_at = count_at + 1
+            if all(stamped[a][count_at] == patchable[a].stamp[count_at] for a in ids):
                 continue  # nobody has new answers of this kind
-            for a, rid, topic, correct in conn.execute(new_rows, {"ids": ids, "after": after}):
-                if rid > (patchable[a].stamp[at] or 0):
-                    answers[a].append((rid, topic, bool(correct), kind))
+            after = min(patchable[a].stamp[newest_at] or 0 for a in ids)
+            for a, rid, qid, topic, correct in conn.execute(new_rows, {"ids": ids, "after": after}):
+                if rid > (patchable[a].stamp[newest_at] or 0):
+                    answers[a].append((rid, qid, topic, bool(correct), count_at))
+        pairs = sorted({(a, qid) for a in ids for _rid, qid, *_ in answers[a]})
+        changed: dict[int, list[tuple[str, Any]]] = {a: [] for a in ids}
+        if pairs:
+            stmt = _SOME_CARDS if conn.dialect.name == "sqlite" else _SOME_CARDS_PG
+            for a, qid, key in conn.execute(stmt, {"pairs": pairs}):
+                changed[a].append((qid, key))
         for a in ids:
             st = _patched(patchable[a], changed[a], answers[a])
             if st.stamp == stamped[a]:
@@ -233,26 +244,23 @@ def refresh(conn: Connection, stamped: dict[int, Stamp], cached: dict[int, State
     return out, patched
 
 
-def _patched(st: State, changed: list[tuple[str, Any, Any]], answers: list[tuple[int, str, bool, int]]) -> State:
+def _patched(st: State, changed: list[tuple[str, Any]], answers: list[NewAnswer]) -> State:
     """``st`` with changed cards and new answers applied, and the stamp that would give."""
-    count, newest, due_sum, p_count, p_max, d_count, d_max = st.stamp
+    stamp = list(st.stamp)
     dues = dict(st.cards)
-    for qid, key, reviewed in changed:
+    for qid, key in changed:
         old = dues.get(qid)
         if old is None:
-            count += 1
+            stamp[0] += 1
         else:
-            due_sum -= _us(old)
-        due_sum += _us(key)
+            stamp[1] -= _seconds(old)
+        stamp[1] += _seconds(key)
         dues[qid] = key
-        newest = max(newest, reviewed)
     accuracy = dict(st.accuracy)
-    for rid, topic, correct, kind in answers:
+    for rid, _qid, topic, correct, count_at in answers:
         n, c = accuracy.get(topic, (0, 0))
         accuracy[topic] = (n + 1, c + int(correct))
-        if kind == 3:
-            p_count, p_max = p_count + 1, max(p_max or 0, rid)
-        else:
-            d_count, d_max = d_count + 1, max(d_max or 0, rid)
+        stamp[count_at] += 1
+        stamp[count_at + 1] = max(stamp[count_at + 1] or 0, rid)
     cards = tuple(sorted(dues.items(), key=lambda item: (item[1], item[0]))) if changed else st.cards
-    return State((count, newest, due_sum, p_count, p_max, d_count, d_max), cards, frozenset(dues), accuracy)
+    return State(tuple(stamp), cards, frozenset(dues), accuracy)
