@@ -308,10 +308,11 @@ async def slack(args: argparse.Namespace) -> None:
         if "returning" in rows:
             seed(url, "slack", returning)
         env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "ignore"}
+        wrap = [str(ROOT / "bench" / "profiled.py"), args.profile] if args.profile else []
         children = {
             "minimal": subprocess.Popen([sys.executable, __file__, "--serve-minimal", fake.api_url],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env),
-            "drillbot": subprocess.Popen([sys.executable, __file__, "--serve-bot", fake.api_url, url],
+            "drillbot": subprocess.Popen([sys.executable, *wrap, __file__, "--serve-bot", fake.api_url, url],
                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
                                          env=env)}
         ports = {}

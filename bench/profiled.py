@@ -6,6 +6,7 @@ functions by inclusive samples (each counted once per stack), with the share of 
 that were not idle in a poll or a queue wait.
 
     python bench/profiled.py OUT.txt -m bot.runtime.cli run --config bot.toml
+    python bench/profiled.py OUT.txt bench/crowd.py --serve-bot ...
 """
 
 import collections
@@ -15,7 +16,9 @@ import sys
 import threading
 import time
 
-out, _m, module, *rest = sys.argv[1:]
+out, *command = sys.argv[1:]
+module = command[1] if command[0] == "-m" else ""
+rest = command[2:] if module else command[1:]
 inclusive: collections.Counter[str] = collections.Counter()
 busy = 0
 IDLE = ("select.epoll", "poll", "_worker", "wait", "select", "get", "sleep", "acquire", "_wait_for_tstate_lock")
@@ -55,9 +58,12 @@ def done(*_: object) -> None:
 
 signal.signal(signal.SIGTERM, done)
 threading.Thread(target=sample, daemon=True, name="sampler").start()
-sys.argv = [module, *rest]
+sys.argv = [module or command[0], *rest]
 time.sleep(0)
 try:
-    runpy.run_module(module, run_name="__main__", alter_sys=True)
+    if module:
+        runpy.run_module(module, run_name="__main__", alter_sys=True)
+    else:
+        runpy.run_path(command[0], run_name="__main__")
 finally:
     done()
