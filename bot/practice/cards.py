@@ -66,15 +66,6 @@ def weight(answered: int, correct: int) -> float:
     return 1.0 + 3.0 * error
 
 
-def choose(s: Session, library: Library, *, account_id: int, now: datetime,
-           topics: Sequence[str] = (), levels: Sequence[str] = (), rng: random.Random) -> Choice | None:
-    """The next question for one member, read straight from the database (no cache)."""
-    conn = s.connection()
-    st = state.load(conn, state.stamps(conn, [account_id]))[account_id]
-    return choose_from(st, library.select(topics=topics, levels=levels), library,
-                       now=state.due_key(conn.dialect.name, now), rng=rng)
-
-
 _ORDER = {"junior": 0, "mid": 1, "senior": 2}
 
 

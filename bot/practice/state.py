@@ -15,6 +15,7 @@ never a wrong question; reviews are always read and written in the database
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -58,9 +59,13 @@ EMPTY: Stamp = (0, 0, 0, None, 0, None)
 
 
 class StateCache:
-    """A bounded map of account id -> ``State`` (least recently used out first); thread-safe."""
+    """A bounded map of account id -> ``State`` (least recently used out first); thread-safe.
 
-    def __init__(self, size: int = 20_000) -> None:
+    A member with 250 cards takes ~40 kB here (question ids are interned, so shared), so the
+    default bound keeps it under ~40 MB; a crowd larger than that costs full reads, not errors.
+    """
+
+    def __init__(self, size: int = 1000) -> None:
         self.size = size
         self._states: OrderedDict[int, State] = OrderedDict()
         self._lock = threading.Lock()
@@ -179,7 +184,7 @@ def load(conn: Connection, stamped: dict[int, Stamp]) -> dict[int, State]:
     params = {"ids": ids}
     cards: dict[int, list[tuple[str, Any]]] = {a: [] for a in ids}
     for a, qid, due in conn.execute(_CARDS if conn.dialect.name == "sqlite" else _CARDS_PG, params):
-        cards[a].append((qid, due))
+        cards[a].append((sys.intern(qid), due))
     accuracy: dict[int, dict[str, tuple[int, int]]] = {a: {} for a in ids}
     if any(st[2] or st[4] for st in stamped.values()):  # someone has answers
         for a, topic, n, c in conn.execute(_ACCURACY, params):
@@ -232,7 +237,7 @@ def refresh(conn: Connection, stamped: dict[int, Stamp], cached: dict[int, State
         if pairs:
             stmt = _SOME_CARDS if conn.dialect.name == "sqlite" else _SOME_CARDS_PG
             for a, qid, key in conn.execute(stmt, {"pairs": pairs}):
-                changed[a].append((qid, key))
+                changed[a].append((sys.intern(qid), key))
         for a in ids:
             st = _patched(patchable[a], changed[a], answers[a])
             if st.stamp == stamped[a]:
