@@ -126,6 +126,9 @@ class Handlers:
         # Interactions seen lately, so a replayed delivery (resume) is answered once without a
         # database round trip; engine.members.claim() covers what must also hold across processes.
         self._seen: OrderedDict[int, None] = OrderedDict()
+        # Practice cards hold nothing about the member (the engine shares one per question and
+        # reason): their embed and (stopped, never stored) buttons are built once and reused.
+        self._rendered: OrderedDict[QuestionCard, tuple[discord.Embed, discord.ui.View]] = OrderedDict()
 
     def first_delivery(self, interaction: Interaction) -> bool:
         if interaction.id in self._seen:
@@ -146,6 +149,8 @@ class Handlers:
         """Show a view privately to the member who asked."""
         kw: dict[str, Any] = {"ephemeral": True, "allowed_mentions": NONE}
         match view:
+            case QuestionCard() if view.mode == "practice" and card_buttons:
+                kw["embed"], kw["view"] = self._practice_card(view)
             case QuestionCard():
                 kw["embed"] = render.question(view)
                 if card_buttons:
@@ -168,6 +173,15 @@ class Handlers:
             case Notice():
                 kw["content"] = render.notice(view)
         await self.send(interaction, **kw)
+
+    def _practice_card(self, card: QuestionCard) -> tuple[discord.Embed, discord.ui.View]:
+        found = self._rendered.get(card)
+        if found is None:
+            found = self._rendered[card] = (fit({"embed": render.question(card)})["embed"],
+                                            components.question_view(card))
+            if len(self._rendered) > 2000:
+                self._rendered.popitem(last=False)
+        return found
 
     async def send(self, interaction: Interaction, **kw: Any) -> None:
         fit(kw)

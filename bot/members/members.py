@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from bot import wording
 from bot.boards import scoreboard
 from bot.core import Core
-from bot.errors import UserError
+from bot.errors import DrillError, UserError
 from bot.members.identity import Ids, Member, Place
+from bot.storage.batch import GroupCommit
 from bot.storage.models import Account, Answer, Card, PracticeAnswer, ProcessedEvent, Report, Streak, Welcome
 from bot.storage.upsert import insert_for
 from bot.views import Notice
@@ -27,6 +28,8 @@ class Members:
         self.core = core
         self._claims = 0
         self._forget_hooks: list[ForgetHook] = []
+        # Deliveries claimed together (a crowd's commands) share one transaction.
+        self._claimer: GroupCommit[tuple[str, str], bool] = GroupCommit(core.db, self._claim_many)
 
     def on_forget(self, hook: ForgetHook) -> None:
         """Also run ``hook`` on forget-me: an adapter deleting what it stores itself (True: it held something)."""
@@ -71,20 +74,27 @@ class Members:
         return Notice(wording.FORGOTTEN if existed else wording.NOTHING_TO_FORGET)
 
     async def claim(self, platform: str, event_id: str) -> bool:
-        """True the first time a platform delivery (interaction id, Slack retry) is seen, else False."""
-        now = self.core.clock.now()
+        """True the first time a platform delivery (interaction id, Slack retry) is seen, else False.
 
-        def work(s: Session) -> bool:
-            conn = s.connection()
-            table = ProcessedEvent.__table__
-            done = conn.execute(insert_for(conn.dialect.name, table)
-                                .values(platform=platform, event_id=event_id[:200], created_at=now)
-                                .on_conflict_do_nothing().returning(table.c.event_id)).scalar_one_or_none()
-            self._claims += 1
-            if self._claims % 1000 == 0:  # forget deliveries too old to be replayed
-                conn.execute(delete(ProcessedEvent).where(ProcessedEvent.created_at < now - timedelta(days=2)))
-            return done is not None
-        return await self.core.tx(work)
+        Claims that arrive together are written in one transaction (group commit); each is
+        answered only once that transaction has committed."""
+        return await self._claimer.submit((platform, event_id[:200]))
+
+    def _claim_many(self, s: Session, items: list[tuple[str, str]]) -> list[bool | DrillError]:
+        now = self.core.clock.now()
+        conn = s.connection()
+        table = ProcessedEvent.__table__
+        stmt = insert_for(conn.dialect.name, table).on_conflict_do_nothing().returning(table.c.event_id)
+        out: list[bool | DrillError] = []
+        for platform, event_id in items:  # one by one: a repeat within the batch loses to the first
+            done = conn.execute(stmt, {"platform": platform, "event_id": event_id,
+                                       "created_at": now}).scalar_one_or_none()
+            out.append(done is not None)
+        before = self._claims
+        self._claims += len(items)
+        if self._claims // 1000 != before // 1000:  # forget deliveries too old to be replayed
+            conn.execute(delete(ProcessedEvent).where(ProcessedEvent.created_at < now - timedelta(days=2)))
+        return out
 
     async def first_welcome(self, platform: str, target: str) -> bool:
         """True the first time ever the bot welcomes ``target`` (a server, a channel, a member's Home);

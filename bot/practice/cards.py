@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import PracticeSection, parse_duration
 from bot.content import Library, LoadedQuestion
+from bot.practice import state
 from bot.storage.bulk import Bulk
 from bot.storage.models import Answer, Card, PracticeAnswer
 from bot.storage.upsert import insert_for
@@ -65,37 +66,80 @@ def weight(answered: int, correct: int) -> float:
     return 1.0 + 3.0 * error
 
 
-def choose(s: Session, library: Library, *, account_id: int, now: datetime,
-           topics: Sequence[str] = (), levels: Sequence[str] = (), rng: random.Random) -> Choice | None:
-    pool = library.select(topics=topics, levels=levels)
+_ORDER = {"junior": 0, "mid": 1, "senior": 2}
+
+
+def choose_from(st: state.State, pool: Sequence[LoadedQuestion], library: Library, *, now: Any,
+                rng: random.Random, pool_ids: frozenset[str] | None = None) -> Choice | None:
+    """The next question from ``pool`` for a member in state ``st``; ``now`` as ``state.due_key`` gives it."""
     if not pool:
         return None
-    ids = {q.id for q in pool}
-    cards = s.execute(select(Card.question_id, Card.due).where(Card.account_id == account_id)
-                      .order_by(Card.due)).all()
-    mine = [(qid, due) for qid, due in cards if qid in ids]
-    due = [qid for qid, when in mine if when <= now]
-    if due:
-        lq = library.get(due[0])
+    ids = pool_ids if pool_ids is not None else frozenset(q.id for q in pool)
+    mine = [(qid, due) for qid, due in st.cards if qid in ids]
+    for qid, when in mine:  # soonest first: the first one due, if any
+        if when > now:
+            break
+        lq = library.get(qid)
         assert lq is not None
         return Choice(lq, "review")
-    seen = {qid for qid, _ in cards}
-    fresh = [q for q in pool if q.id not in seen]
+    fresh = [q for q in pool if q.id not in st.seen]
     if fresh:
-        acc = topic_accuracy(s, account_id)
         by_topic: dict[str, list[LoadedQuestion]] = {}
         for q in fresh:
             by_topic.setdefault(q.topic, []).append(q)
         names = sorted(by_topic)
-        weights = [weight(*acc.get(t, (0, 0))) for t in names]
+        weights = [weight(*st.accuracy.get(t, (0, 0))) for t in names]
         topic = rng.choices(names, weights=weights, k=1)[0]
         # Easier questions first within a topic.
-        order = {"junior": 0, "mid": 1, "senior": 2}
-        lowest = min(order[q.q.level] for q in by_topic[topic])
-        return Choice(rng.choice([q for q in by_topic[topic] if order[q.q.level] == lowest]), "new")
+        lowest = min(_ORDER[q.q.level] for q in by_topic[topic])
+        return Choice(rng.choice([q for q in by_topic[topic] if _ORDER[q.q.level] == lowest]), "new")
     lq = library.get(mine[0][0])
     assert lq is not None
     return Choice(lq, "ahead")
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """One member's request for a practice question."""
+
+    account_id: int
+    now: datetime
+    topics: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+
+
+def choose_many(s: Session, library: Library, asks: list[Ask], cache: state.StateCache, rng: random.Random,
+                pools: Callable[[tuple[str, ...], tuple[str, ...]], tuple[list[LoadedQuestion], frozenset[str]]],
+                ) -> list[Choice | None]:
+    """The next question for each of many members in one transaction: one stamp query for all,
+    and the states read only for the members whose cached state is missing or out of date."""
+    conn = s.connection()
+    current = state.stamps(conn, sorted({a.account_id for a in asks}))
+    known: dict[int, state.State] = {}
+    stale: dict[int, state.Stamp] = {}
+    outdated: dict[int, state.State] = {}
+    for account_id, stamp in current.items():
+        cached = cache.get(account_id)
+        if cached is not None and cached.stamp == stamp:
+            known[account_id] = cached
+            cache.hits += 1
+        else:
+            stale[account_id] = stamp
+            cache.misses += 1
+            if cached is not None:
+                outdated[account_id] = cached
+    if stale:
+        fresh, patched = state.refresh(conn, stale, outdated)
+        cache.patched += patched
+        for account_id, st in fresh.items():
+            cache.put(account_id, st)
+            known[account_id] = st
+    out: list[Choice | None] = []
+    for a in asks:
+        pool, ids = pools(a.topics, a.levels)
+        out.append(choose_from(known[a.account_id], pool, library, now=state.due_key(conn.dialect.name, a.now),
+                               rng=rng, pool_ids=ids))
+    return out
 
 
 def _card_upsert(dialect: str) -> Any:

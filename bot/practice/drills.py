@@ -10,15 +10,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import wording
-from bot.content import LEVELS
+from bot.content import LEVELS, LoadedQuestion
 from bot.content.present import question_card
 from bot.core import Core
-from bot.errors import NotFound, UserError
+from bot.errors import DrillError, NotFound, UserError
 from bot.grading import grade
 from bot.grading.feedback import feedback
 from bot.grading.guards import MAX_ANSWER
 from bot.members.identity import Member
 from bot.practice import cards
+from bot.practice.state import StateCache
+from bot.storage.batch import GroupCommit
 from bot.storage.models import PracticeAnswer, Report
 from bot.views import Feedback, Notice, QuestionCard
 
@@ -29,6 +31,32 @@ class Practice:
     def __init__(self, core: Core) -> None:
         self.core = core
         self._rng = random.Random()
+        # What ``choose`` needs per member, checked against the database at every ask (``state``).
+        self.states = StateCache()
+        # Asks that arrive together are chosen together: one transaction, one stamp query.
+        self._asks: GroupCommit[cards.Ask, cards.Choice | None] = GroupCommit(core.db, self._choose_many)
+        self._pools: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[list[LoadedQuestion], frozenset[str]]] = {}
+        self._cards: dict[tuple[str, str], QuestionCard] = {}  # (question id, reason) -> the card, shared
+
+    def _pool(self, topics: tuple[str, ...], levels: tuple[str, ...]) -> tuple[list[LoadedQuestion], frozenset[str]]:
+        key = (topics, levels)
+        found = self._pools.get(key)
+        if found is None:
+            pool = self.core.library.select(topics=topics, levels=levels)
+            found = self._pools[key] = (pool, frozenset(q.id for q in pool))
+        return found
+
+    def _choose_many(self, s: Session, asks: list[cards.Ask]) -> list[cards.Choice | DrillError | None]:
+        return list(cards.choose_many(s, self.core.library, asks, self.states, self._rng, self._pool))
+
+    def _card(self, choice: cards.Choice) -> QuestionCard:
+        """The practice card for a question and reason: nothing in it is about the member, so one is shared."""
+        key = (choice.question.id, choice.reason)
+        card = self._cards.get(key)
+        if card is None:
+            card = self._cards[key] = question_card(choice.question, mode="practice",
+                                                    reason=wording.REASON[choice.reason])
+        return card
 
     async def ask(self, member: Member, *, topic: str | None = None, level: str | None = None) -> QuestionCard:
         """A private question for ``member``, chosen by spaced repetition."""
@@ -40,13 +68,11 @@ class Practice:
             raise UserError(wording.UNKNOWN_LEVEL.format(level=wording.shown(level), levels=", ".join(LEVELS)))
         self.core.limits.take("practice", member)
         ids = await self.core.resolve(member)
-        now = self.core.clock.now()
-        choice = await self.core.tx(lambda s: cards.choose(
-            s, library, account_id=ids.account_id or 0, now=now,
-            topics=[topic] if topic else [], levels=[level] if level else [], rng=self._rng))
+        choice = await self._asks.submit(cards.Ask(ids.account_id or 0, self.core.clock.now(),
+                                                   (topic,) if topic else (), (level,) if level else ()))
         if choice is None:
             raise UserError(wording.NO_QUESTIONS.format(cmd=wording.COMMAND))
-        return question_card(choice.question, mode="practice", reason=wording.REASON[choice.reason])
+        return self._card(choice)
 
     async def answer(self, member: Member, question_id: str, *, choice: int | None = None,
                      text: str | None = None) -> Feedback:
@@ -63,6 +89,8 @@ class Practice:
         due = await self.core.tx(lambda s: cards.record(
             s, account_id=ids.account_id or 0, question=lq, correct=g.correct, now=now, scheduler=scheduler,
             text=text[:MAX_ANSWER] if lq.q.kind == "open" and text else None))
+        # The member's cached state is kept: at their next ask its stamp is out of date, and it is
+        # patched with just this answer's rows (``state.refresh``).
         return feedback(lq, g, mode="practice", next_review=due)
 
     async def rate(self, member: Member, question_id: str, rating: str) -> Notice:
@@ -74,6 +102,7 @@ class Practice:
         scheduler = cards.scheduler_for(self.core.settings.practice)
         due = await self.core.tx(lambda s: cards.rate(s, account_id=ids.account_id or 0, question_id=question_id,
                                                       rating=want, scheduler=scheduler))
+        self.states.drop(ids.account_id or 0)
         if due is None:
             raise NotFound(wording.NOTHING_TO_RATE)
         return Notice(wording.RATED.format(rating=rating.casefold()), next_review=due)
@@ -101,6 +130,7 @@ class Practice:
                          answer_text=last.text, created_at=now, community_id=ids.community_id))
             return due
         due = await self.core.tx(work)
+        self.states.drop(account_id)
         if due is None:
             raise NotFound(wording.NOTHING_TO_OVERRULE)
         return Notice(wording.OVERRULED, next_review=due)

@@ -44,6 +44,7 @@ class Posted:
 
     url_id: str
     body: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
     @property
     def text(self) -> str:

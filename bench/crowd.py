@@ -1,0 +1,411 @@
+"""Benchmark: a crowd asking for practice questions at once, drillbot vs a bare bot, burst by burst.
+
+Discord: drillbot (a real ``drillbot run`` process) and bench/discord_minimal_bot.py run at once,
+each on its own fake Discord, and take turns, row by row and round by round, so a slow spell of
+this shared machine lands on both.  Rows:
+
+- ``new``:       N members never seen before type ``/flask-quiz`` at once (new ids every round);
+- ``returning``: N members, each with a few hundred answers and cards in the database, type it;
+- ``daily``:     N clicks on a daily question's answer button (a new post every round).
+
+Latency is from the gateway frame to the interaction callback at the fake.
+
+Slack (HTTP mode): drillbot's Slack runner and a minimal slack-bolt app run as two child
+processes against one fake Slack; rows ``new``/``returning`` send ``/flask-quiz`` and ``answer``
+clicks a practice question's first choice.  Latency is from sending the signed request to the
+ephemeral reply's ARRIVAL at the fake's response_url (both apps ack first, then post there; the
+minimal app posts through one shared HTTP session, as drillbot does).
+
+Verdict per row: the median over rounds of (drillbot p99 / minimal p99); CPU per request of each
+process is read from /proc.
+
+    python bench/crowd.py discord [--members 200] [--rounds 7] [--database URL]
+    python bench/crowd.py slack   [--members 200] [--rounds 7] [--database URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.discord_bench import ADMIN, _config, _env, cpu_s, minimal, pct, settle, stop  # noqa: E402
+from tests.discord.fake_discord import FakeDiscord, Sent, buttons, sub, user  # noqa: E402
+
+RETURNING_BASE = 500_000  # Discord user ids of the seeded members
+NEW_BASE = 1_000_000
+
+
+# -- seeding returning members -------------------------------------------------------------------
+
+def seed(url: str, platform: str, users: list[tuple[str, str]], *, cards: int = 250, answers: int = 300) -> None:
+    """Accounts with ``answers`` practice answers and ``cards`` FSRS cards each; half of them have
+    reviews due now, the others only reviews due later (so they are given new questions)."""
+    import fsrs
+    from sqlalchemy import insert
+
+    from bot.config import bundled_content
+    from bot.content import load_library
+    from bot.storage.db import Database
+    from bot.storage.models import Account, Card, PracticeAnswer
+
+    library, _ = load_library(bundled_content())
+    qs = library.questions
+    db = Database(url)
+    db.upgrade()
+    now = datetime.now(UTC)
+    rng = random.Random(7)
+    with db.session() as s, s.begin():
+        s.execute(insert(Account), [{"platform": platform, "external_id": u, "display_name": n} for u, n in users])
+    with db.session() as s, s.begin():
+        ids = dict(s.execute(
+            Account.__table__.select().with_only_columns(Account.external_id, Account.id)
+            .where(Account.platform == platform)).all())
+        card_rows, answer_rows = [], []
+        for k, (u, _n) in enumerate(users):
+            aid = ids[u]
+            for q in rng.sample(qs, cards):
+                due = now + timedelta(days=rng.uniform(1, 30))
+                if k % 2 == 0 and rng.random() < 0.05:
+                    due = now - timedelta(hours=rng.uniform(1, 48))
+                card = fsrs.Card(card_id=aid, due=due)
+                card_rows.append({"account_id": aid, "question_id": q.id, "due": due, "state": card.to_json(),
+                                  "previous": None, "reviewed_at": now - timedelta(days=rng.uniform(1, 60))})
+            for _ in range(answers):
+                q = rng.choice(qs)
+                answer_rows.append({"account_id": aid, "question_id": q.id, "topic": q.topic,
+                                    "correct": rng.random() < 0.6, "answered_at": now - timedelta(days=40),
+                                    "text": None})
+        s.execute(insert(Card), card_rows)
+        s.execute(insert(PracticeAnswer), answer_rows)
+    db.close()
+
+
+# -- rows and rounds -------------------------------------------------------------------------------
+
+class Row:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.rounds: list[tuple[list[float], list[float]]] = []
+        self.cpu = {"drillbot": 0.0, "minimal": 0.0}
+        self.n = 0
+        self.first: tuple[list[float], list[float]] | None = None  # the cold burst (not in the verdict)
+
+    def report(self) -> str:
+        b = [x for r in self.rounds for x in r[0]]
+        m = [x for r in self.rounds for x in r[1]]
+        ratios = [pct(rb, 99) / pct(rm, 99) for rb, rm in self.rounds]
+        per = {k: 1000 * v / max(1, self.n) for k, v in self.cpu.items()}
+        lines = [f"  {self.name:<10} drillbot p50 {pct(b, 50):6.1f} p99 {pct(b, 99):6.1f} | minimal p50 "
+                 f"{pct(m, 50):6.1f} p99 {pct(m, 99):6.1f} | p99 ratio median {statistics.median(ratios):.2f} "
+                 f"(rounds {min(ratios):.2f}-{max(ratios):.2f}) | CPU/request drillbot {per['drillbot']:.2f} ms "
+                 f"minimal {per['minimal']:.2f} ms"]
+        if self.first is not None:
+            fb, fm = self.first
+            lines.append(f"  {'':<10} first burst (cold caches): drillbot p99 {pct(fb, 99):6.1f}, "
+                         f"minimal p99 {pct(fm, 99):6.1f}")
+        return "\n".join(lines)
+
+
+async def take_turns(rows: dict[str, Row], rounds: int,
+                     burst: Callable[[str, str, int], Awaitable[tuple[list[float], float]]]) -> None:
+    """``burst(row, bot, round)`` -> (latencies ms, CPU s); round -1 is the cold first burst."""
+    for name, row in rows.items():
+        row.first = ((await burst(name, "drillbot", -1))[0], (await burst(name, "minimal", -1))[0])
+    for r in range(rounds):
+        for name, row in rows.items():
+            b, b_cpu = await burst(name, "drillbot", r)
+            m, m_cpu = await burst(name, "minimal", r)
+            row.rounds.append((b, m))
+            row.cpu["drillbot"] += b_cpu
+            row.cpu["minimal"] += m_cpu
+            row.n += len(b)
+
+
+# -- Discord ---------------------------------------------------------------------------------------
+
+async def discord(args: argparse.Namespace) -> None:
+    fake, yard = FakeDiscord(guilds=1, channels_per_guild=1), FakeDiscord(guilds=1, channels_per_guild=1)
+    for f in (fake, yard):
+        await f.start()
+    rows = {name: Row(name) for name in args.rows.split(",")}
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        url = args.database or f"sqlite:///{tmp / 'bench.db'}"
+        returning = [(str(RETURNING_BASE + i), f"r{i}") for i in range(args.members)]
+        if "returning" in rows:
+            seed(url, "discord", returning)
+        cfg = _config(tmp, fake)
+        cfg.write_text(cfg.read_text().replace(f'sqlite:///{tmp / "bench.db"}', url))
+        wrap = [str(ROOT / "bench" / "profiled.py"), args.profile] if args.profile else []
+        bot = subprocess.Popen([sys.executable, *wrap, "-m", "bot.runtime.cli", "run", "--config", str(cfg)],
+                               env=_env(fake), cwd=tmp, stdout=subprocess.DEVNULL, stderr=open(tmp / "bot.log", "wb"))  # noqa: SIM115
+        mini = minimal(tmp, yard)
+        procs = {"drillbot": bot, "minimal": mini}
+        try:
+            await fake.wait_for(lambda: fake.commands.get("global") and fake.sessions, timeout=60)
+            await yard.wait_for(lambda: yard.sessions, timeout=60)
+            while True:  # ready: an admin command answered
+                sent = await fake.slash("flask-admin", sub("show"), who=ADMIN, admin=True)
+                try:
+                    await fake.callback(sent, timeout=2)
+                    break
+                except TimeoutError:
+                    pass
+            ch = fake.guilds[0]["channels"][0]["id"]
+            seen: set[str] = set()
+
+            async def admin_says(what: str) -> None:
+                sent = await fake.slash("flask-admin", sub(what), who=ADMIN, admin=True)
+                await fake.wait_for(lambda: fake.sent("POST", rf"/webhooks/\d+/{sent.token}"), timeout=30)
+
+            async def new_post() -> tuple[dict[str, Any], str]:
+                while True:  # a multiple-choice daily question (open ones take a form)
+                    await admin_says("close")
+                    await admin_says("post-now")
+                    post = dict((await fake.wait_for(lambda: [
+                        m for m in fake.messages.values() if m["channel_id"] == ch and m["id"] not in seen
+                        and any(v.startswith(("drill:a:r", "drill:o:r")) for v in buttons(m).values())],
+                        timeout=30))[0])
+                    seen.add(post["id"])
+                    if "Answer" not in buttons(post):
+                        return post, next(v for v in buttons(post).values() if v.startswith("drill:a:r"))
+
+            posts: dict[int, tuple[dict[str, Any], str]] = {}
+            answered: list[str] = []
+
+            async def burst(row: str, which: str, r: int) -> tuple[list[float], float]:
+                on = fake if which == "drillbot" else yard
+                proc = procs[which]
+                if row == "daily" and which == "drillbot":
+                    posts[r] = await new_post()
+                if row == "new":
+                    people = [user(NEW_BASE + (r + 1) * 10_000 + i, f"n{r}-{i}") for i in range(args.members)]
+                elif row == "returning":
+                    people = [user(int(u), n) for u, n in returning]
+                else:
+                    people = [user(RETURNING_BASE + i, f"r{i}") for i in range(args.members)]
+
+                async def one(who: dict[str, Any]) -> Sent:
+                    if row == "daily":
+                        return await on.click(posts[r][0], posts[r][1], who=who)
+                    if which == "drillbot":
+                        return await on.slash("flask-quiz", who=who)
+                    return await on.interact(2, {"id": "1", "name": "quiz", "type": 1, "options": []}, who=who)
+
+                await settle(bot, mini)
+                before = cpu_s(proc.pid)
+                sents = [await one(w) for w in people]
+                await on.wait_for(lambda: all(s.id in on.callbacks for s in sents), timeout=120)
+                lat = [1000 * (on.callbacks[s.id][0].at - s.sent_at) for s in sents]
+                if which == "drillbot":
+                    answered.extend(str((on.callbacks[s.id][0].body.get("data") or {}).get("embeds", [{}])[0]
+                                        .get("footer", {}).get("text", "")) for s in sents if row != "daily")
+                return lat, cpu_s(proc.pid) - before
+
+            await take_turns(rows, args.rounds, burst)
+            questions = sum(1 for a in answered if a)
+        finally:
+            stop(bot)
+            stop(mini)
+    for f in (fake, yard):
+        await f.close()
+    print(f"Discord: INTERACTION_CREATE -> callback, {args.members} at once, {args.rounds} rounds taking turns "
+          f"(ms); database {'PostgreSQL' if args.database else 'SQLite'}; {questions} questions served")
+    for row in rows.values():
+        print(row.report())
+
+
+# -- Slack -----------------------------------------------------------------------------------------
+
+SECRET = "bench-secret"
+
+
+async def serve_minimal(api: str) -> None:
+    import aiohttp
+    from aiohttp import web
+    from slack_bolt.app.async_server import AsyncSlackAppServer
+    from slack_bolt.async_app import AsyncApp
+    from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+    from adapters.slack.poster import make_client
+
+    app = AsyncApp(client=make_client("xoxb-min", api), signing_secret=SECRET)
+    session = aiohttp.ClientSession()
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "What does Flask answer?"}},
+              {"type": "actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": x},
+                                                "action_id": f"practice_choice_{i}", "value": f"q|{i}"}
+                                               for i, x in enumerate("ABCD")]}]
+
+    async def say(respond: Any, **kw: Any) -> None:
+        await AsyncWebhookClient(respond.response_url, session=session).send(
+            response_type="ephemeral", replace_original=False, **kw)
+
+    @app.command("/flask-quiz")
+    async def quiz(ack, respond):  # type: ignore[no-untyped-def]
+        await ack()
+        await say(respond, text="A question", blocks=blocks)
+
+    @app.action("practice_choice_0")
+    async def click(ack, respond):  # type: ignore[no-untyped-def]
+        await ack()
+        await say(respond, text="Correct!")
+
+    site = web.AppRunner(AsyncSlackAppServer(port=0, path="/slack/events", app=app, host="127.0.0.1").web_app,
+                         access_log=None)
+    await site.setup()
+    await web.TCPSite(site, "127.0.0.1", 0).start()
+    print(json.dumps({"port": site.addresses[0][1]}), flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    await site.cleanup()
+    await session.close()
+
+
+async def serve_bot(api: str, db: str) -> None:
+    from adapters.slack import Secrets, SlackRunner
+    from bot.config import Config, Settings, SlackSection, bundled_content
+    from bot.runtime.builder import build, tune_runtime
+
+    settings = Settings(slack=SlackSection(mode="http", host="127.0.0.1", port=0, api_base_url=api))
+    app = build(Config(settings, None, bundled_content(), db))
+    runner = SlackRunner(app, Secrets(bot_token="xoxb-bot", signing_secret=SECRET))
+    await runner.start()
+    await app.service.start()
+    tune_runtime()
+    print(json.dumps({"port": runner.port}), flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    await app.service.stop()
+    await runner.stop()
+    app.close()
+
+
+async def slack(args: argparse.Namespace) -> None:
+    import aiohttp
+
+    from tests.slack.fake_slack import FakeSlack, action_payload, command_body, form, sign
+
+    fake = FakeSlack()
+    await fake.start()
+    rows = {name: Row(name) for name in args.rows.split(",")}
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database or f"sqlite:///{Path(tmp) / 'b.db'}"
+        returning = [(f"UR{i:07d}", f"r{i}") for i in range(args.members)]
+        if "returning" in rows:
+            seed(url, "slack", returning)
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "ignore"}
+        wrap = [str(ROOT / "bench" / "profiled.py"), args.profile] if args.profile else []
+        children = {
+            "minimal": subprocess.Popen([sys.executable, __file__, "--serve-minimal", fake.api_url],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env),
+            "drillbot": subprocess.Popen([sys.executable, *wrap, __file__, "--serve-bot", fake.api_url, url],
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
+                                         env=env)}
+        ports = {}
+        for name, child in children.items():
+            assert child.stdout is not None
+            ports[name] = json.loads(await asyncio.get_running_loop().run_in_executor(
+                None, child.stdout.readline))["port"]
+        arrived: dict[str, float] = {}
+        seen = 0
+
+        async def send(session: aiohttp.ClientSession, port: int, body: str) -> None:
+            ts = str(int(time.time()))
+            headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts,
+                       "X-Slack-Signature": sign(SECRET, body, ts)}
+            async with session.post(f"http://127.0.0.1:{port}/slack/events", data=body.encode(),
+                                    headers=headers) as r:
+                await r.read()
+                assert r.status == 200, r.status
+
+        served: list[str] = []
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+            async def burst(row: str, which: str, r: int) -> tuple[list[float], float]:
+                nonlocal seen
+                if row == "new":
+                    users = [f"UN{r + 1:02d}{i:05d}" for i in range(args.members)]
+                else:
+                    users = [u for u, _ in returning]
+                bodies, urls = [], []
+                for u in users:
+                    rid = uuid.uuid4().hex[:12]
+                    response_url = f"{fake.url}/response/{rid}"
+                    urls.append(rid)
+                    if row == "answer":
+                        button = {"type": "button", "action_id": "practice_choice_0", "block_id": "b",
+                                  "value": "routing-default-methods-post|0",
+                                  "text": {"type": "plain_text", "text": "A"}}
+                        payload = action_payload(user=u, action=button, message={"ts": "1.2", "blocks": []},
+                                                 channel="C0GENERAL", response_url=response_url, ephemeral=True)
+                        bodies.append(form({"payload": json.dumps(payload)}))
+                    else:
+                        bodies.append(form(command_body(user=u, response_url=response_url, text="")))
+                await settle(*children.values())  # type: ignore[arg-type]
+                proc = children[which]
+                before = cpu_s(proc.pid)
+                start = time.monotonic()
+                sent_at = {}
+                tasks = []
+                for rid, body in zip(urls, bodies, strict=True):
+                    sent_at[rid] = time.monotonic()
+                    tasks.append(asyncio.create_task(send(session, ports[which], body)))
+                want = set(urls)
+                await fake.wait_for(lambda: want <= {p.url_id for p in fake.responses[seen:]}, timeout=120)
+                for p in fake.responses[seen:]:
+                    arrived[p.url_id] = p.at
+                    if which == "drillbot" and row != "answer":
+                        served.append(p.text)
+                seen = len(fake.responses)
+                await asyncio.gather(*tasks)
+                del start
+                return [1000 * (arrived[u] - sent_at[u]) for u in urls], cpu_s(proc.pid) - before
+
+            await take_turns(rows, args.rounds, burst)
+        for child in children.values():
+            assert child.stdin is not None
+            child.stdin.close()
+            child.wait(timeout=30)
+    await fake.stop()
+    print(f"Slack (HTTP mode): signed request sent -> ephemeral reply arrives at response_url, {args.members} at "
+          f"once, {args.rounds} rounds taking turns (ms); database {'PostgreSQL' if args.database else 'SQLite'}; "
+          f"{len(served)} replies to /flask-quiz")
+    for row in rows.values():
+        print(row.report())
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--serve-minimal":
+        asyncio.run(serve_minimal(sys.argv[2]))
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "--serve-bot":
+        asyncio.run(serve_bot(sys.argv[2], sys.argv[3]))
+        return
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("platform", choices=("discord", "slack"))
+    p.add_argument("--members", type=int, default=200)
+    p.add_argument("--rounds", type=int, default=7)
+    p.add_argument("--rows", default="")
+    p.add_argument("--profile", default="", help="write a cProfile of drillbot's process to this file")
+    p.add_argument("--database", default="", help="drillbot's database URL (default: a new SQLite file)")
+    args = p.parse_args()
+    if not args.rows:
+        args.rows = "new,returning,daily" if args.platform == "discord" else "new,returning,answer"
+    asyncio.run(discord(args) if args.platform == "discord" else slack(args))
+
+
+if __name__ == "__main__":
+    main()
