@@ -132,6 +132,7 @@ class ScheduleView:
     next_post: datetime | None
     remaining: int  # questions this channel has not seen yet
     paused_reason: str = ""  # set when the bot paused it: it could not post here
+    next_posts: tuple[datetime, ...] = ()  # the next three posts (UTC), shown in the channel's zone
 
 
 @dataclass(frozen=True, slots=True)

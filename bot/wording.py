@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from bot.views import HelpEntry, ScheduleView
 
 COMMAND = "/flask-quiz"
@@ -219,3 +222,13 @@ NO_GRADING_MODEL = "No grading model is configured for this bot ([grading] model
 MODEL_GRADING_ON = ("Model-assisted grading is on: typed answers near the line are also shown to the configured "
                     "grading model (they leave this server). `grading model off` stops it.")
 MODEL_GRADING_OFF = "Model-assisted grading is off: answers are graded here only."
+
+
+# Schedule confirmations: the next posts, in the channel's own zone.
+NEXT_POSTS = "Next posts"
+
+
+def channel_time(when: datetime, timezone: str) -> str:
+    """A post time as the channel's clock shows it: "Mon 16 Nov 09:30 CET"."""
+    local = when.astimezone(ZoneInfo(timezone))
+    return f"{local:%a %d %b %H:%M} {local.tzname() or timezone}"

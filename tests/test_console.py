@@ -638,3 +638,9 @@ async def test_a_daily_typed_answer_is_disputed_and_granted_in_the_console(chat:
     assert "#1" in await chat.say("/disputes")
     granted = await chat.say("/grant 1")
     assert "granted" in granted and "privately" in granted
+
+
+async def test_schedule_set_shows_the_next_three_posts_in_the_channel_zone(chat: Chat) -> None:
+    reply = await chat.say("/schedule set 23:30 Australia/Sydney weekends")
+    # Monday 16 Nov 08:00 UTC; Sydney is on daylight time (AEDT, UTC+11) in November.
+    assert "Next posts: Sat 21 Nov 23:30 AEDT; Sun 22 Nov 23:30 AEDT; Sat 28 Nov 23:30 AEDT" in reply
