@@ -25,6 +25,7 @@ from bot.members.members import Members
 from bot.practice.drills import Practice
 from bot.rounds.disputes import Disputes
 from bot.rounds.lifecycle import Rounds
+from bot.rounds.recap import Recaps
 from bot.rounds.schedules import Schedules
 from bot.storage.db import Database
 from bot.views import Help
@@ -40,6 +41,7 @@ class Engine:
         self.schedules = Schedules(self.core)
         self.rounds = Rounds(self.core, self.schedules, grace=timedelta(minutes=settings.rounds.grace_minutes),
                              sweep=timedelta(seconds=settings.rounds.sweep_seconds))
+        self.recaps = Recaps(self.core, self.schedules, self.rounds)
         self.boards = Boards(self.core)
         self.reports = Reports(self.core)
         self.disputes = Disputes(self.core)

@@ -155,3 +155,33 @@ class Notice:
     text: str
     ok: bool = True
     next_review: datetime | None = None  # shown as wording.NEXT_REVIEW in the reader's time
+
+
+@dataclass(frozen=True, slots=True)
+class MissedQuestion:
+    """The question of the week that the most members got wrong."""
+
+    question_id: str
+    topic_title: str
+    prompt: str
+    right: str | None  # the right option (choice and true/false questions)
+    answered: int
+    correct: int
+
+
+@dataclass(frozen=True, slots=True)
+class StreakRow:
+    name: str
+    days: int  # days in a row answered right (the channel's current streak)
+
+
+@dataclass(frozen=True, slots=True)
+class Recap:
+    """A channel's weekly recap: the week's board, the best streaks, the question most missed."""
+
+    channel: str
+    label: str  # "week 47 of 2026"
+    board: tuple[BoardRow, ...]
+    streaks: tuple[StreakRow, ...]
+    missed: MissedQuestion | None
+    rounds: int  # daily questions asked in this channel that week

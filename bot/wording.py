@@ -19,6 +19,7 @@ HELP: tuple[HelpEntry, ...] = (
     HelpEntry(f"{COMMAND} schedule set HH:MM <Area/City> [mon,tue,...] [window=8h]",
               "Set the daily schedule; what you leave out is kept (admins)."),
     HelpEntry(f"{COMMAND} schedule pause|resume|remove", "Pause, resume or remove the schedule (admins)."),
+    HelpEntry(f"{COMMAND} schedule recap on|off", "The weekly recap in this channel (admins; on by default)."),
     HelpEntry(f"{COMMAND} report <question-id> <what is wrong>", "Tell the maintainers a question is wrong."),
     HelpEntry(f"{COMMAND} disputes", "Disputed daily grades waiting for a decision (admins)."),
     HelpEntry(f"{COMMAND} grant|decline <number>", "Grant (points added) or decline a disputed grade (admins)."),
@@ -159,6 +160,7 @@ CONSOLE_HELP: tuple[HelpEntry, ...] = (
     HelpEntry("/schedule set [HH:MM] [Area/City] [mon,tue,…|weekdays] [window=8h] [topics=a,b|all] "
               "[levels=mid|all]", "Change the schedule; what you leave out is kept."),
     HelpEntry("/schedule pause|resume|remove", "Pause, resume or remove the schedule."),
+    HelpEntry("/schedule recap on|off", "The weekly recap in this channel (on by default)."),
     HelpEntry("/close", "Close the daily round now and reveal its answer."),
     HelpEntry("/report <question-id> <what is wrong>", "Tell the maintainers a question is wrong."),
     HelpEntry("/forget-me", "Delete everything stored about you (asks you to type `yes`)."),
@@ -232,3 +234,20 @@ def channel_time(when: datetime, timezone: str) -> str:
     """A post time as the channel's clock shows it: "Mon 16 Nov 09:30 CET"."""
     local = when.astimezone(ZoneInfo(timezone))
     return f"{local:%a %d %b %H:%M} {local.tzname() or timezone}"
+
+
+# The weekly recap (bot.rounds.recap).
+RECAP_TITLE = "Weekly recap · {label}"
+RECAP_BOARD = "This week's board"
+RECAP_STREAKS = "Best streaks"
+RECAP_MISSED = "Most missed"
+RECAP_NO_BOARD = "Nobody scored this week."
+RECAP_QUESTIONS = "{n} daily question(s) asked here."
+RECAP_MISSED_LINE = "{prompt} ({correct} of {answered} right)"
+RECAP_ON = "The weekly recap is on in this channel: it posts on the first scheduled day of each week."
+RECAP_OFF = "The weekly recap is off in this channel."
+RECAP_USAGE = "Usage: schedule recap on|off"
+
+
+def streak_days(n: int) -> str:
+    return f"{n} day{'s' if n != 1 else ''} in a row"

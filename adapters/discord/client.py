@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from adapters.discord import commands, components, sync
+from adapters.discord import commands, components, preferences, sync
 from adapters.discord.handlers import Handlers
 from bot.config import DiscordSection
 
@@ -47,6 +47,7 @@ class _Drill:
         self.identify_interval = identify_interval
         self.tree = commands.DrillTree(self)
         commands.install(self.tree)
+        preferences.install(self.tree)
         self.dev_guilds = dev_guilds
         self.state_dir = state_dir
         self.synced = []

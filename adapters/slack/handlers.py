@@ -34,7 +34,8 @@ from bot.views import Feedback, Help, Leaderboard, Notice, QuestionCard, Schedul
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
 ADMIN_COMMANDS = (commands.Daily, commands.SetSchedule, commands.PauseSchedule, commands.RemoveSchedule,
-                  commands.CloseRound, commands.ShowDisputes, commands.DecideDispute, commands.ModelGrading)
+                  commands.CloseRound, commands.ShowDisputes, commands.DecideDispute, commands.ModelGrading,
+                  *commands.ADMIN_SETTINGS)
 # Bolt's HTTP path polls for the ack every 10 ms; letting that poll send the response before
 # starting database work keeps a burst of slow work from delaying other members' acks.
 AFTER_ACK = 0.012

@@ -109,7 +109,17 @@ class ModelGrading:
     on: bool
 
 
-Command = (Practice | Daily | Board | ShowStats | ShowHelp | ShowSchedule | SetSchedule | PauseSchedule
+@dataclass(frozen=True, slots=True)
+class ScheduleRecap:
+    """Admins: the channel's weekly recap on or off."""
+
+    on: bool
+
+
+# Admin commands added with the weekly recap and community settings (the adapters check admin rights).
+ADMIN_SETTINGS: tuple[type, ...] = (ScheduleRecap,)
+
+Command = (ScheduleRecap | Practice | Daily | Board | ShowStats | ShowHelp | ShowSchedule | SetSchedule | PauseSchedule
            | RemoveSchedule | CloseRound | ForgetMe | ReportQuestion | ShowDisputes | DecideDispute | ModelGrading)
 
 
@@ -318,8 +328,12 @@ def parse(line: str, *, topics: Collection[str], levels: Collection[str], questi
             return PauseSchedule(sub == "pause")
         if sub == "remove":
             return RemoveSchedule()
-        near = suggest(sub, ("show", "set", "pause", "resume", "remove"))
-        raise ParseError("Usage: schedule [show|set|pause|resume|remove]"
+        if sub == "recap":
+            if len(args) != 2 or args[1].lower() not in ("on", "off"):
+                raise ParseError("Usage: schedule recap on|off")
+            return ScheduleRecap(args[1].lower() == "on")
+        near = suggest(sub, ("show", "set", "pause", "resume", "remove", "recap"))
+        raise ParseError("Usage: schedule [show|set|pause|resume|remove|recap]"
                          + (f". Did you mean `schedule {near}`?" if near else ""))
     # "/flask-quiz routing senior", "/flask-quiz senior", "/flask-quiz practice routing", "/flask-quiz <id>"
     words = [w.lower() for w in parts if w.lower() != "practice"]

@@ -62,6 +62,9 @@ async def run(service: Service, cmd: c.Command, *, member: Member, place: Place,
             notice = await engine.schedules.pause(place, paused)
             await service.rebuild()
             return notice
+        case c.ScheduleRecap(on=on):
+            _admin(is_admin)
+            return await engine.recaps.enable(place, on)
         case c.RemoveSchedule():
             _admin(is_admin)
             notice = await engine.schedules.remove(place)
