@@ -23,6 +23,7 @@ from bot.content.reports import Reports
 from bot.core import Core
 from bot.members.members import Members
 from bot.practice.drills import Practice
+from bot.reminders.reminders import Reminders
 from bot.rounds.disputes import Disputes
 from bot.rounds.lifecycle import Rounds
 from bot.rounds.recap import Recaps
@@ -42,6 +43,7 @@ class Engine:
         self.rounds = Rounds(self.core, self.schedules, grace=timedelta(minutes=settings.rounds.grace_minutes),
                              sweep=timedelta(seconds=settings.rounds.sweep_seconds))
         self.recaps = Recaps(self.core, self.schedules, self.rounds)
+        self.reminders = Reminders(self.core, self.rounds)
         self.boards = Boards(self.core)
         self.reports = Reports(self.core)
         self.disputes = Disputes(self.core)

@@ -185,3 +185,15 @@ class Recap:
     streaks: tuple[StreakRow, ...]
     missed: MissedQuestion | None
     rounds: int  # daily questions asked in this channel that week
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderNote:
+    """A reminder sent privately, with a way to stop it from the reminder itself."""
+
+    kind: str  # "reviews" | "closing"
+    text: str
+    community: str  # the platform's id of the community the reminder is about (for the stop button)
+    channel: str = ""  # "closing": the channel of the daily question (its platform id)
+    closes_at: datetime | None = None
+    channel_name: str = ""  # as the text names it ("#name"; the id when the name is unknown)

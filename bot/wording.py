@@ -25,6 +25,8 @@ HELP: tuple[HelpEntry, ...] = (
     HelpEntry(f"{COMMAND} grant|decline <number>", "Grant (points added) or decline a disputed grade (admins)."),
     HelpEntry(f"{COMMAND} grading model on|off", "Let typed answers near the line go to the grading model "
               "configured in bot.toml (admins; answers leave the server)."),
+    HelpEntry(f"{COMMAND} remind reviews HH [Area/City] | closing on | off", "Reminders by direct message "
+              "(off until you turn them on): reviews due at your hour; the daily question closing in 1 h."),
     HelpEntry(f"{COMMAND} forget-me", "Delete everything the bot stores about you."),
     HelpEntry(f"{COMMAND} help", "This list."),
 )
@@ -251,3 +253,19 @@ RECAP_USAGE = "Usage: schedule recap on|off"
 
 def streak_days(n: int) -> str:
     return f"{n} day{'s' if n != 1 else ''} in a row"
+
+
+# Reminders (bot.reminders), opted in per member.
+REMIND_REVIEWS = "You have {n} practice question(s) due for review. Type `{cmd}` in a channel to go through them."
+REMIND_CLOSING = "The daily question in {channel} closes in about an hour and you have not answered it yet."
+REMIND_STOP = {"reviews": "Stop review reminders", "closing": "Stop these reminders"}
+REMIND_STOPPED = {"reviews": "Review reminders are off. `{cmd} remind reviews HH` turns them on again.",
+                  "closing": "Reminders before the daily question closes are off. `{cmd} remind closing on` "
+                             "turns them on again."}
+REMIND_STATE = "Your reminders here: reviews due {reviews}; before the daily question closes: {closing}."
+REMIND_REVIEWS_AT = "at {hour:02d}:00 {timezone}"
+REMIND_OFF = "off"
+REMIND_ON = "on"
+REMIND_USAGE = ("Usage: remind (shows yours) · remind reviews HH [Area/City] · remind reviews off · "
+                "remind closing on|off · remind off")
+REMIND_BAD_HOUR = "{value!r} is not an hour; give one from 0 to 23 (e.g. 8 or 08:00)."

@@ -41,6 +41,7 @@ from bot.views import (
     Notice,
     QuestionCard,
     Recap,
+    ReminderNote,
     ScheduleView,
     Stats,
     Summary,
@@ -144,6 +145,10 @@ class ConsoleAdapter:
 
     async def post_recap(self, place: Place, recap_view: Recap, key: str) -> None:
         self.say(recap.recap(recap_view, channel=place.channel))
+
+    async def remind(self, place: Place, user: str, note: ReminderNote) -> None:
+        stop = "remind reviews off" if note.kind == "reviews" else "remind closing off"
+        self.say(f"(to {user}, privately) {note.text} (`/{stop}` stops these)")
 
     async def tell(self, place: Place, user: str, text: str) -> None:
         self.say(f"(to {user}, privately) {text}")

@@ -23,13 +23,13 @@ import aiohttp
 import discord
 from discord.utils import time_snowflake
 
-from adapters.discord import components, recap, render
+from adapters.discord import components, recap, reminders, render
 from adapters.discord.pacing import BEFORE_SEND, Pacer
 from bot import wording
 from bot.errors import ChannelUnavailable
 from bot.members.identity import Place
 from bot.rounds.posting import Attempt
-from bot.views import QuestionCard, Recap, Summary
+from bot.views import QuestionCard, Recap, ReminderNote, Summary
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +166,11 @@ class DiscordPoster:
         nonce = f"recap-{zlib.crc32(key.encode()):08x}"
         await self._call(place, lambda: channel.send(embed=recap.embed(recap_view), allowed_mentions=NONE,
                                                      nonce=nonce))
+
+    async def remind(self, place: Place, user: str, note: ReminderNote) -> None:
+        """A reminder by direct message (opening the DM channel, then the message; both paced)."""
+        dm = await self._call(place, lambda: self.client.create_dm(discord.Object(int(user))))
+        await self._call(place, lambda: dm.send(**reminders.message(note)))
 
     async def tell(self, place: Place, user: str, text: str) -> None:
         await self.pacer.take()

@@ -1,4 +1,4 @@
-"""Slash commands for what members and admins choose rather than play: the weekly recap (admins).
+"""Slash commands for what members and admins choose rather than play: reminders, the weekly recap.
 
 Registered beside ``adapters.discord.commands`` (``install``); replies go through the same
 ``Handlers.command`` (admin check, claims, errors as private replies).
@@ -9,9 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from discord import app_commands
+from discord.app_commands import Choice
 
+from adapters.discord.commands import _zones as zones
 from adapters.discord.commands import admin
-from adapters.discord.handlers import Interaction, handlers, place_of
+from adapters.discord.handlers import Interaction, View, handlers, member_of, place_of
+from bot.errors import UserError
+from bot.runtime import commands
 
 
 @admin.command(name="recap", description="The weekly recap in this channel: on (the default) or off.")
@@ -21,7 +25,37 @@ async def recap(interaction: Interaction, enabled: bool) -> None:
     await h.command(interaction, lambda: h.engine.recaps.enable(place, enabled), admin=True)
 
 
-COMMANDS: tuple[Any, ...] = ()  # top-level commands of this module (the admin ones join /flask-admin above)
+@app_commands.command(name="flask-reminders", description="Reminders by DM, off until you turn them on: "
+                      "reviews due, the daily question closing.")
+@app_commands.describe(reviews="Hour for the daily 'reviews due' reminder (0-23, e.g. 8), or off",
+                       timezone="Your time zone for that hour, e.g. Europe/Berlin (default: the server's)",
+                       closing="A reminder an hour before the daily question closes, if you have not answered")
+@app_commands.guild_only()
+async def reminders_(interaction: Interaction, reviews: str | None = None, timezone: str | None = None,
+                     closing: bool | None = None) -> None:
+    h, m = handlers(interaction), member_of(interaction)
+
+    async def work() -> View:
+        r = (reviews or "").strip().lower()
+        if not r and timezone is None and closing is None:
+            return await h.engine.reminders.show(m)
+        try:
+            hour = commands.parse_hour(r) if r and r != "off" else None
+            zone = commands.parse_timezone(timezone) if timezone else None
+        except commands.ParseError as exc:
+            raise UserError(str(exc)) from None
+        return await h.engine.reminders.set(m, reviews_hour=hour, reviews_off=r == "off", timezone=zone,
+                                            closing=closing)
+    await h.command(interaction, work)
+
+
+@reminders_.autocomplete("timezone")
+async def _reminder_zone(interaction: Interaction, current: str) -> list[Choice[str]]:
+    cur = current.strip().lower().replace(" ", "_")
+    return [Choice(name=z, value=z) for z in zones() if cur in z.lower()][:25]
+
+
+COMMANDS: tuple[Any, ...] = (reminders_,)  # top-level ones (the admin ones join /flask-admin above)
 
 
 def install(tree: app_commands.CommandTree[Any]) -> None:

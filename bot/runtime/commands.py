@@ -14,6 +14,7 @@ from zoneinfo import available_timezones
 
 from rapidfuzz import fuzz, process
 
+from bot import wording
 from bot.config import DAYS, check_days, check_time, check_timezone
 
 PERIOD_WORDS = {"week": "week", "weekly": "week", "month": "month", "monthly": "month",
@@ -116,11 +117,23 @@ class ScheduleRecap:
     on: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Remind:
+    """A member's reminders: shown (nothing given), or changed (what is not given is kept)."""
+
+    reviews_hour: int | None = None
+    reviews_off: bool = False
+    timezone: str | None = None
+    closing: bool | None = None
+    show: bool = False
+
+
 # Admin commands added with the weekly recap and community settings (the adapters check admin rights).
 ADMIN_SETTINGS: tuple[type, ...] = (ScheduleRecap,)
 
-Command = (ScheduleRecap | Practice | Daily | Board | ShowStats | ShowHelp | ShowSchedule | SetSchedule | PauseSchedule
-           | RemoveSchedule | CloseRound | ForgetMe | ReportQuestion | ShowDisputes | DecideDispute | ModelGrading)
+Command = (ScheduleRecap | Remind | Practice | Daily | Board | ShowStats | ShowHelp | ShowSchedule | SetSchedule
+           | PauseSchedule | RemoveSchedule | CloseRound | ForgetMe | ReportQuestion | ShowDisputes | DecideDispute
+           | ModelGrading)
 
 
 class ParseError(ValueError):
@@ -130,7 +143,7 @@ class ParseError(ValueError):
 # Every word that starts a command, for "did you mean" (console-only words included: they are
 # suggested there and simply never typed on Slack).
 COMMAND_WORDS = ("help", "daily", "leaderboard", "stats", "schedule", "report", "forget-me", "close",
-                 "disputes", "grant", "decline", "grading", "skip", "quit", "as")
+                 "disputes", "grant", "decline", "grading", "skip", "quit", "as", "remind")
 SCHEDULE_USAGE = ("Usage: schedule set [HH:MM] [Area/City] [mon,tue,...|weekdays|daily] [window=8h] "
                   "[topics=a,b|all] [levels=junior,mid|all] (what you leave out is kept)")
 # ASCII only: `\d` and int() also accept other scripts' digits (and "①" passes isdigit() but not int()).
@@ -249,6 +262,37 @@ def _schedule_set(args: list[str]) -> SetSchedule:
     return SetSchedule(**found)  # type: ignore[arg-type]
 
 
+_HOUR = re.compile(r"([0-9]{1,2})(?::00)?", re.ASCII)
+
+
+def parse_hour(text: str) -> int:
+    """An hour of the day: "8", "08" or "08:00"; ParseError otherwise."""
+    m = _HOUR.fullmatch(text.strip())
+    if m is None or int(m.group(1)) > 23:
+        raise ParseError(wording.REMIND_BAD_HOUR.format(value=text))
+    return int(m.group(1))
+
+
+def parse_timezone(text: str) -> str:
+    """A valid IANA zone, or ParseError with the nearest one suggested."""
+    return _timezone(text)
+
+
+def _remind(args: list[str]) -> Remind:
+    words = [a.lower() for a in args]
+    if not words:
+        return Remind(show=True)
+    if words == ["off"]:
+        return Remind(reviews_off=True, closing=False)
+    if words[0] == "closing" and len(words) == 2 and words[1] in ("on", "off"):
+        return Remind(closing=words[1] == "on")
+    if words[0] == "reviews" and words[1:] == ["off"]:
+        return Remind(reviews_off=True)
+    if words[0] == "reviews" and len(words) in (2, 3):
+        return Remind(reviews_hour=parse_hour(args[1]), timezone=_timezone(args[2]) if len(args) == 3 else None)
+    raise ParseError(wording.REMIND_USAGE)
+
+
 _NO_ARGS = {"daily", "stats", "forget-me", "close", "help", "disputes"}
 
 
@@ -267,7 +311,7 @@ def _head(word: str) -> str:
             "stats": "stats", "me": "stats", "progress": "stats", "forget-me": "forget-me",
             "forgetme": "forget-me", "forget": "forget-me", "close": "close", "report": "report",
             "schedule": "schedule", "disputes": "disputes", "grant": "grant", "decline": "decline",
-            "grading": "grading"}.get(word, "")
+            "grading": "grading", "remind": "remind", "reminders": "remind", "reminder": "remind"}.get(word, "")
 
 
 def parse(line: str, *, topics: Collection[str], levels: Collection[str], questions: Collection[str] = (),
@@ -314,6 +358,8 @@ def parse(line: str, *, topics: Collection[str], levels: Collection[str], questi
         if len(args) != 1 or not _ID.fullmatch(args[0].lstrip("#")):
             raise ParseError(f"Usage: {head} <dispute number> (see `disputes`)")
         return DecideDispute(int(args[0].lstrip("#")), head == "grant")
+    if head == "remind":
+        return _remind(args)
     if head == "report":
         if len(args) < 2:
             raise ParseError("Usage: report <question-id> <what is wrong>")

@@ -59,6 +59,11 @@ async def recap_job(service_key: str, channel_id: int) -> None:
     await _SERVICES[service_key].engine.recaps.post_due(channel_id, on_time=True)
 
 
+async def reminder_job(service_key: str) -> None:
+    """APScheduler job, every minute: send the reminders members opted in to that are due now."""
+    await _SERVICES[service_key].engine.reminders.tick()
+
+
 async def close_job(service_key: str, round_id: int) -> None:
     """APScheduler job: close a round at the end of its window."""
     await _SERVICES[service_key].engine.rounds.close(round_id, only_if_due=True)
@@ -111,6 +116,8 @@ class Service:
                 recap_job, CronTrigger(day_of_week=first.days[0], hour=int(hh), minute=int(mm), timezone=t.timezone),
                 args=(self.key, sched.channel_id), id=f"recap:{sched.channel_id}",
                 misfire_grace_time=grace, coalesce=True, replace_existing=True)
+        self.scheduler.add_job(reminder_job, IntervalTrigger(seconds=60), args=(self.key,), id="reminders",
+                               coalesce=True, max_instances=1, misfire_grace_time=None, replace_existing=True)
         self.scheduler.add_job(sweep_job, IntervalTrigger(seconds=rounds.sweep_every.total_seconds()),
                                args=(self.key,), id="sweep", coalesce=True, max_instances=1,
                                misfire_grace_time=None, replace_existing=True)
