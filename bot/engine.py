@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.content import LEVELS, Library
 from bot.content.reports import Reports
 from bot.core import Core
+from bot.members.communities import Communities
 from bot.members.members import Members
 from bot.practice.drills import Practice
 from bot.reminders.reminders import Reminders
@@ -44,6 +45,7 @@ class Engine:
                              sweep=timedelta(seconds=settings.rounds.sweep_seconds))
         self.recaps = Recaps(self.core, self.schedules, self.rounds)
         self.reminders = Reminders(self.core, self.rounds)
+        self.communities = Communities(self.core)
         self.boards = Boards(self.core)
         self.reports = Reports(self.core)
         self.disputes = Disputes(self.core)

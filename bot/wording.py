@@ -25,6 +25,8 @@ HELP: tuple[HelpEntry, ...] = (
     HelpEntry(f"{COMMAND} grant|decline <number>", "Grant (points added) or decline a disputed grade (admins)."),
     HelpEntry(f"{COMMAND} grading model on|off", "Let typed answers near the line go to the grading model "
               "configured in bot.toml (admins; answers leave the server)."),
+    HelpEntry(f"{COMMAND} settings [points junior=10 mid=20 senior=30|points default] [timezone Area/City]",
+              "This community's points per level and the boards' time zone (changes: admins)."),
     HelpEntry(f"{COMMAND} remind reviews HH [Area/City] | closing on | off", "Reminders by direct message "
               "(off until you turn them on): reviews due at your hour; the daily question closing in 1 h."),
     HelpEntry(f"{COMMAND} forget-me", "Delete everything the bot stores about you."),
@@ -163,6 +165,9 @@ CONSOLE_HELP: tuple[HelpEntry, ...] = (
               "[levels=mid|all]", "Change the schedule; what you leave out is kept."),
     HelpEntry("/schedule pause|resume|remove", "Pause, resume or remove the schedule."),
     HelpEntry("/schedule recap on|off", "The weekly recap in this channel (on by default)."),
+    HelpEntry("/settings [points junior=10 mid=20 senior=30|points default] [timezone Area/City]",
+              "Points per level and the boards' time zone."),
+    HelpEntry("/remind reviews HH [Area/City] | closing on | off", "Your reminders (off until you turn them on)."),
     HelpEntry("/close", "Close the daily round now and reveal its answer."),
     HelpEntry("/report <question-id> <what is wrong>", "Tell the maintainers a question is wrong."),
     HelpEntry("/forget-me", "Delete everything stored about you (asks you to type `yes`)."),
@@ -269,3 +274,12 @@ REMIND_ON = "on"
 REMIND_USAGE = ("Usage: remind (shows yours) · remind reviews HH [Area/City] · remind reviews off · "
                 "remind closing on|off · remind off")
 REMIND_BAD_HOUR = "{value!r} is not an hour; give one from 0 to 23 (e.g. 8 or 08:00)."
+
+
+# Community settings (bot.members.communities), changed by admins.
+COMMUNITY_SETTINGS = "Points per right daily answer: {points} ({source}). Boards count weeks and months in {timezone}."
+POINTS_OWN = "set here"
+POINTS_DEFAULT = "the bot's defaults"
+BAD_POINTS = "Points must be whole numbers from 0 to 1000."
+SETTINGS_USAGE = ("Usage: settings (shows them) · settings points junior=10 mid=20 senior=30 · "
+                  "settings points default · settings timezone Area/City")

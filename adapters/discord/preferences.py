@@ -1,4 +1,5 @@
-"""Slash commands for what members and admins choose rather than play: reminders, the weekly recap.
+"""Slash commands for what members and admins choose rather than play: reminders, the weekly recap,
+community settings.
 
 Registered beside ``adapters.discord.commands`` (``install``); replies go through the same
 ``Handlers.command`` (admin check, claims, errors as private replies).
@@ -23,6 +24,35 @@ from bot.runtime import commands
 async def recap(interaction: Interaction, enabled: bool) -> None:
     h, place = handlers(interaction), place_of(interaction)
     await h.command(interaction, lambda: h.engine.recaps.enable(place, enabled), admin=True)
+
+
+@admin.command(name="settings", description="Points per level and the boards' time zone for this server.")
+@app_commands.describe(junior="Points for a right junior answer", mid="Points for a right mid answer",
+                       senior="Points for a right senior answer",
+                       board_timezone="Time zone the boards' weeks and months are counted in, e.g. Europe/Berlin",
+                       default_points="Go back to the bot's default points")
+async def settings(interaction: Interaction, junior: app_commands.Range[int, 0, 1000] | None = None,
+                   mid: app_commands.Range[int, 0, 1000] | None = None,
+                   senior: app_commands.Range[int, 0, 1000] | None = None, board_timezone: str | None = None,
+                   default_points: bool = False) -> None:
+    h, place = handlers(interaction), place_of(interaction)
+    points = {k: v for k, v in (("junior", junior), ("mid", mid), ("senior", senior)) if v is not None}
+
+    async def work() -> View:
+        if not points and not default_points and board_timezone is None:
+            return await h.engine.communities.show(place)
+        try:
+            zone = commands.parse_timezone(board_timezone) if board_timezone else None
+        except commands.ParseError as exc:
+            raise UserError(str(exc)) from None
+        return await h.engine.communities.set(place, points=points, reset_points=default_points, timezone=zone)
+    await h.command(interaction, work, admin=True)
+
+
+@settings.autocomplete("board_timezone")
+async def _board_zone(interaction: Interaction, current: str) -> list[Choice[str]]:
+    cur = current.strip().lower().replace(" ", "_")
+    return [Choice(name=z, value=z) for z in zones() if cur in z.lower()][:25]
 
 
 @app_commands.command(name="flask-reminders", description="Reminders by DM, off until you turn them on: "

@@ -128,10 +128,24 @@ class Remind:
     show: bool = False
 
 
-# Admin commands added with the weekly recap and community settings (the adapters check admin rights).
-ADMIN_SETTINGS: tuple[type, ...] = (ScheduleRecap,)
+@dataclass(frozen=True, slots=True)
+class CommunitySettings:
+    """Admins: the community's points per level and boards' time zone (nothing given: show them)."""
 
-Command = (ScheduleRecap | Remind | Practice | Daily | Board | ShowStats | ShowHelp | ShowSchedule | SetSchedule
+    points: tuple[tuple[str, int], ...] = ()
+    reset_points: bool = False
+    timezone: str | None = None
+
+    @property
+    def show(self) -> bool:
+        return not self.points and not self.reset_points and self.timezone is None
+
+
+# Admin commands added with the weekly recap and community settings (the adapters check admin rights).
+ADMIN_SETTINGS: tuple[type, ...] = (ScheduleRecap, CommunitySettings)
+
+Command = (ScheduleRecap | Remind | CommunitySettings | Practice | Daily | Board | ShowStats | ShowHelp
+           | ShowSchedule | SetSchedule
            | PauseSchedule | RemoveSchedule | CloseRound | ForgetMe | ReportQuestion | ShowDisputes | DecideDispute
            | ModelGrading)
 
@@ -143,7 +157,7 @@ class ParseError(ValueError):
 # Every word that starts a command, for "did you mean" (console-only words included: they are
 # suggested there and simply never typed on Slack).
 COMMAND_WORDS = ("help", "daily", "leaderboard", "stats", "schedule", "report", "forget-me", "close",
-                 "disputes", "grant", "decline", "grading", "skip", "quit", "as", "remind")
+                 "disputes", "grant", "decline", "grading", "skip", "quit", "as", "remind", "settings")
 SCHEDULE_USAGE = ("Usage: schedule set [HH:MM] [Area/City] [mon,tue,...|weekdays|daily] [window=8h] "
                   "[topics=a,b|all] [levels=junior,mid|all] (what you leave out is kept)")
 # ASCII only: `\d` and int() also accept other scripts' digits (and "①" passes isdigit() but not int()).
@@ -278,6 +292,25 @@ def parse_timezone(text: str) -> str:
     return _timezone(text)
 
 
+def _settings(args: list[str]) -> CommunitySettings:
+    words = [a.lower() for a in args]
+    if not words:
+        return CommunitySettings()
+    if words[0] == "timezone" and len(args) == 2:
+        return CommunitySettings(timezone=_timezone(args[1]))
+    if words[0] == "points" and words[1:] == ["default"]:
+        return CommunitySettings(reset_points=True)
+    if words[0] == "points" and len(words) > 1:
+        points = []
+        for word in words[1:]:
+            level, eq, value = word.partition("=")
+            if not eq or level not in ("junior", "mid", "senior") or not _MINUTES.fullmatch(value):
+                raise ParseError(f"{word!r}: give points as junior=10 mid=20 senior=30 (whole numbers)")
+            points.append((level, int(value)))
+        return CommunitySettings(points=tuple(points))
+    raise ParseError(wording.SETTINGS_USAGE)
+
+
 def _remind(args: list[str]) -> Remind:
     words = [a.lower() for a in args]
     if not words:
@@ -311,7 +344,8 @@ def _head(word: str) -> str:
             "stats": "stats", "me": "stats", "progress": "stats", "forget-me": "forget-me",
             "forgetme": "forget-me", "forget": "forget-me", "close": "close", "report": "report",
             "schedule": "schedule", "disputes": "disputes", "grant": "grant", "decline": "decline",
-            "grading": "grading", "remind": "remind", "reminders": "remind", "reminder": "remind"}.get(word, "")
+            "grading": "grading", "remind": "remind", "reminders": "remind", "reminder": "remind",
+            "settings": "settings"}.get(word, "")
 
 
 def parse(line: str, *, topics: Collection[str], levels: Collection[str], questions: Collection[str] = (),
@@ -360,6 +394,8 @@ def parse(line: str, *, topics: Collection[str], levels: Collection[str], questi
         return DecideDispute(int(args[0].lstrip("#")), head == "grant")
     if head == "remind":
         return _remind(args)
+    if head == "settings":
+        return _settings(args)
     if head == "report":
         if len(args) < 2:
             raise ParseError("Usage: report <question-id> <what is wrong>")
