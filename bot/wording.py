@@ -283,3 +283,13 @@ POINTS_DEFAULT = "the bot's defaults"
 BAD_POINTS = "Points must be whole numbers from 0 to 1000."
 SETTINGS_USAGE = ("Usage: settings (shows them) · settings points junior=10 mid=20 senior=30 · "
                   "settings points default · settings timezone Area/City")
+
+
+# The Slack App Home's settings form (adapters.slack.home).
+HOME_FORM_TITLE = "Daily question (admins)"
+HOME_FORM_HINT = "Pick a channel and when its daily question posts; Save writes the same schedule as `schedule set`."
+HOME_SAVE = "Save schedule"
+HOME_ALL_TOPICS = "All topics"
+HOME_PICK_CHANNEL = "Pick the channel the daily question goes to."
+HOME_PICK_DAYS = "Pick at least one day."
+HOME_SAVED = "Saved the schedule for {channel}."

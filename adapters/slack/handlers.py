@@ -13,6 +13,7 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -52,6 +53,7 @@ class Handlers:
         self.admins = set(admins)
         self._admin_cache: dict[tuple[str, str], tuple[float, bool]] = {}
         self._session: aiohttp.ClientSession | None = None
+        self.home_extra: Callable[[Member, AsyncWebClient], Awaitable[list[render.Block]]] | None = None
 
     def register(self, app: AsyncApp) -> None:
         app.command(wording.COMMAND)(self.on_command)
@@ -334,7 +336,10 @@ class Handlers:
         try:
             member = Member(PLATFORM, ids.slack_id(context.team_id or body.get("team_id"), "team_id"),
                             ids.slack_id(event.get("user"), "user"))
-            await client.views_publish(user_id=member.user, view=render.home(await self.engine.boards.stats(member)))
+            view = render.home(await self.engine.boards.stats(member))
+            if self.home_extra is not None:  # the admins' settings form (adapters.slack.home)
+                view["blocks"] += await self.home_extra(member, client)
+            await client.views_publish(user_id=member.user, view=view)
         except ids.BadRequest as exc:
             log.warning("slack: app_home_opened without a usable %s; ignored", exc.what)
         except Exception:
