@@ -7,7 +7,8 @@ thread in one transaction each, and return platform-neutral views
     engine.practice.ask(member)            engine.rounds.answer(member, round_id, choice=1)
     engine.schedules.set(place, ...)       engine.boards.leaderboard(member, "week")
     engine.members.forget(member)          engine.reports.add(member, question_id, reason)
-    engine.disputes.file(member, round_id)
+    engine.disputes.file(member, round_id)     engine.recaps.post_due(channel_id)
+    engine.reminders.set(member, closing=True) engine.communities.set(place, points={"mid": 5})
 """
 
 from __future__ import annotations
