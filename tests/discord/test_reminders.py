@@ -95,3 +95,16 @@ async def test_closing_reminder_goes_to_opted_in_members_who_have_not_answered(
     assert len(dms(bot, BOB)) == 1  # Bob has not answered today's question: his first reminder
     shown = await bot.say("flask-reminders", who=ANN)
     assert shown["data"]["content"].endswith("before the daily question closes: off.")
+
+
+async def test_a_forged_stop_button_creates_nothing(bot: Bot) -> None:
+    from sqlalchemy import select
+
+    from bot.storage.models import Community
+
+    forged = bot.fake._message_shape("900001", {"content": "x", "components": [{"type": 1, "components": [
+        {"type": 2, "style": 2, "label": "Stop review reminders", "custom_id": "remind:stop:reviews:999"}]}]})
+    reply = await bot.reply_to(await bot.fake.click(forged, "remind:stop:reviews:999", who=BOB, dm=True))
+    assert reply["type"] == 7
+    with bot.app.db.session() as s:
+        assert s.execute(select(Community).where(Community.external_id == "999")).first() is None
