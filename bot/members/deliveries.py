@@ -38,9 +38,11 @@ def claim(s: Session, key: str, *, owner: str, now: datetime, until: datetime) -
     return bool(res.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def done(s: Session, key: str, *, state: str = "sent") -> None:
-    """The delivery went out (``sent``) or had nothing to say (``skipped``): never again."""
-    s.execute(update(Delivery).where(Delivery.key == key).values(state=state, lease_until=None))
+def done(s: Session, key: str | list[str], *, state: str = "sent") -> None:
+    """The delivery (or deliveries) went out (``sent``) or had nothing to say (``skipped``): never again."""
+    keys = [key] if isinstance(key, str) else key
+    if keys:
+        s.execute(update(Delivery).where(Delivery.key.in_(keys)).values(state=state, lease_until=None))
 
 
 def failed(s: Session, key: str, *, retry_at: datetime, wait: Callable[[int], timedelta] | None = None,

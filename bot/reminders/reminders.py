@@ -120,7 +120,14 @@ class Reminders:
         if not due:
             return 0
         sent = await asyncio.gather(*(self._send(d) for d in due))
-        return sum(sent)
+        ok = [d.key for d, went in zip(due, sent, strict=True) if went]
+        dropped = [d.key for d, went in zip(due, sent, strict=True) if not went]
+
+        def mark(s: Session) -> None:
+            deliveries.done(s, ok)
+            deliveries.done(s, dropped, state="skipped")
+        await self.core.tx(mark)  # one write for the whole minute's reminders
+        return len(ok)
 
     async def _send(self, d: Due) -> bool:
         poster = self.rounds.posters[d.platform]
@@ -134,9 +141,7 @@ class Reminders:
             await poster.remind(Place(d.platform, d.community, d.channel, d.channel_name), d.user, note)
         except Exception as exc:  # they may not take direct messages: a reminder is not worth retrying
             log.warning("%s: could not remind %s (%s)", d.key, d.user, exc or type(exc).__name__)
-            await self.core.tx(lambda s: deliveries.done(s, d.key, state="skipped"))
             return False
-        await self.core.tx(lambda s: deliveries.done(s, d.key))
         return True
 
 

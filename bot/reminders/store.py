@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.members import deliveries
 from bot.practice.cards import reviews_due
-from bot.storage.models import Account, Answer, Channel, Community, Reminder, Round
+from bot.storage.models import Account, Answer, Channel, Community, Delivery, Reminder, Round
 
 CLOSING_AHEAD = timedelta(hours=1)
 
@@ -36,6 +36,12 @@ class Due:
 def claim_due(s: Session, *, now: datetime, owner: str, until: datetime) -> list[Due]:
     """Every reminder due now that this process claimed (others' claims are left alone)."""
     out: list[Due] = []
+    # Keys already claimed lately, read at once: a quiet minute costs a few queries, not one per member.
+    # Only a new key, or a claim whose process died (its lease passed), is worth trying to claim.
+    settled = {key for key, state, lease in s.execute(
+        select(Delivery.key, Delivery.state, Delivery.lease_until)
+        .where(Delivery.key.like("remind:%"), Delivery.created_at > now - timedelta(days=2)))
+        if state not in ("sending", "failed") or (lease is not None and lease > now)}
     opted = s.execute(
         select(Reminder, Account.external_id, Community.platform, Community.external_id)
         .join(Account, Account.id == Reminder.account_id).join(Community, Community.id == Reminder.community_id)
@@ -45,7 +51,7 @@ def claim_due(s: Session, *, now: datetime, owner: str, until: datetime) -> list
         if local.hour != rem.reviews_hour:
             continue
         key = f"remind:reviews:{rem.account_id}:{rem.community_id}:{local.date().isoformat()}"
-        if deliveries.sent(s, key):
+        if key in settled:
             continue
         n = reviews_due(s, rem.account_id, now)
         if n and deliveries.claim(s, key, owner=owner, now=now, until=until):
@@ -65,6 +71,8 @@ def claim_due(s: Session, *, now: datetime, owner: str, until: datetime) -> list
             .where(Reminder.community_id == community_id, Reminder.closing.is_(True), Answer.id.is_(None))).all()
         for account_id, user in waiting:
             key = f"remind:closing:{account_id}:{rid}"
+            if key in settled:
+                continue
             if deliveries.claim(s, key, owner=owner, now=now, until=until):
                 out.append(Due(key, "closing", platform, community, user, channel, name, closes_at=closes))
     return out
