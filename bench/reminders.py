@@ -2,8 +2,8 @@
 
 Opts ``--members`` members in (half with a reviews hour spread over the day, half with the
 closing reminder), gives each a due card, opens one daily round closing within the hour,
-then times the tick: a quiet minute (everything due already claimed and sent), and the
-minute that sends (claims and hands each reminder to a poster that only counts).  Beside it,
+then times the tick: the first minute that sends (claims at most 500 and hands each to a
+poster that only counts), how many minutes send them all, and a quiet minute after.  Beside it,
 the raw time of one ``SELECT`` over the opted-in rows on the same database, for scale.
 
     python bench/reminders.py [--members 5000]
@@ -84,6 +84,9 @@ async def main(members: int) -> None:
         t0 = time.perf_counter()
         sent = await engine.reminders.tick()
         sending = time.perf_counter() - t0
+        ticks = 1
+        while await engine.reminders.tick():  # the rest, 500 a minute
+            ticks += 1
         t0 = time.perf_counter()
         again = await engine.reminders.tick()
         quiet = time.perf_counter() - t0
@@ -91,8 +94,9 @@ async def main(members: int) -> None:
         with app.db.session() as s:
             s.execute(select(Reminder)).all()
         raw = time.perf_counter() - t0
-        print(f"{members} opted in: the sending tick sent {sent} in {1000 * sending:.0f} ms; "
-              f"the next tick sent {again} in {1000 * quiet:.0f} ms; one SELECT of the opt-ins: {1000 * raw:.1f} ms")
+        print(f"{members} opted in, {poster.sent} due: the first tick sent {sent} in {1000 * sending:.0f} ms, "
+              f"{ticks} tick(s) sent them all; a quiet tick (sent {again}) took {1000 * quiet:.0f} ms; "
+              f"one SELECT of the opt-ins: {1000 * raw:.1f} ms")
         app.close()
 
 

@@ -65,3 +65,21 @@ def test_the_recap_day_and_week() -> None:
     # Monday 00:30 in Tokyo is Sunday in UTC: the week before is still 9 to 15 November, Tokyo time.
     start, end = last_week(datetime(2026, 11, 15, 15, 30, tzinfo=UTC), "Asia/Tokyo")
     assert (start, end) == (datetime(2026, 11, 8, 15, 0, tzinfo=UTC), datetime(2026, 11, 15, 15, 0, tzinfo=UTC))
+
+
+async def test_a_busy_minute_is_spread_over_the_next_ones(db_url: str, clock: FakeClock) -> None:
+    app = make_app(db_url, clock)
+    try:
+        sender = Sender()
+        app.service.add_poster(sender)
+        app.engine.reminders.per_tick = 2
+        for name in ("Ann", "Bob", "Cy"):
+            who = member(name)
+            await app.engine.reminders.set(who, reviews_hour=9, timezone="UTC")
+            card = await app.engine.practice.ask(who, topic="more")
+            await app.engine.practice.answer(who, card.question_id, choice=0)
+        clock.set(datetime(2026, 11, 17, 9, 0, tzinfo=UTC))
+        assert [await app.engine.reminders.tick() for _ in range(3)] == [2, 1, 0]
+        assert sorted(u for u, _ in sender.notes) == ["ann", "bob", "cy"]
+    finally:
+        app.close()

@@ -45,6 +45,7 @@ class Reminders:
     def __init__(self, core: Core, rounds: Rounds) -> None:
         self.core = core
         self.rounds = rounds
+        self.per_tick = 500  # claimed per minute at most (one short transaction); the rest next minute
 
     async def show(self, member: Member) -> Notice:
         ids = await self.core.resolve(member)
@@ -116,7 +117,8 @@ class Reminders:
         if not platforms:
             return 0
         due = await self.core.tx(lambda s: [d for d in claim_due(
-            s, now=now, owner=self.rounds.process, until=now + self.rounds.lease) if d.platform in platforms])
+            s, now=now, owner=self.rounds.process, until=now + self.rounds.lease, limit=self.per_tick)
+            if d.platform in platforms])
         if not due:
             return 0
         sent = await asyncio.gather(*(self._send(d) for d in due))

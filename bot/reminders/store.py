@@ -33,8 +33,12 @@ class Due:
     closes_at: datetime | None = None
 
 
-def claim_due(s: Session, *, now: datetime, owner: str, until: datetime) -> list[Due]:
-    """Every reminder due now that this process claimed (others' claims are left alone)."""
+def claim_due(s: Session, *, now: datetime, owner: str, until: datetime, limit: int = 500) -> list[Due]:
+    """Reminders due now that this process claimed (others' claims are left alone), at most ``limit``.
+
+    The limit keeps one minute's transaction short (the database thread also serves answers);
+    what is left is claimed by the next minutes' ticks, still within the hour it is due in.
+    """
     out: list[Due] = []
     # Keys already claimed lately, read at once: a quiet minute costs a few queries, not one per member.
     # Only a new key, or a claim whose process died (its lease passed), is worth trying to claim.
@@ -53,6 +57,8 @@ def claim_due(s: Session, *, now: datetime, owner: str, until: datetime) -> list
         key = f"remind:reviews:{rem.account_id}:{rem.community_id}:{local.date().isoformat()}"
         if key in settled:
             continue
+        if len(out) >= limit:
+            return out
         n = reviews_due(s, rem.account_id, now)
         if n and deliveries.claim(s, key, owner=owner, now=now, until=until):
             out.append(Due(key, "reviews", platform, community, user, count=n))
@@ -73,6 +79,8 @@ def claim_due(s: Session, *, now: datetime, owner: str, until: datetime) -> list
             key = f"remind:closing:{account_id}:{rid}"
             if key in settled:
                 continue
+            if len(out) >= limit:
+                return out
             if deliveries.claim(s, key, owner=owner, now=now, until=until):
                 out.append(Due(key, "closing", platform, community, user, channel, name, closes_at=closes))
     return out
