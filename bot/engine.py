@@ -7,7 +7,8 @@ thread in one transaction each, and return platform-neutral views
     engine.practice.ask(member)            engine.rounds.answer(member, round_id, choice=1)
     engine.schedules.set(place, ...)       engine.boards.leaderboard(member, "week")
     engine.members.forget(member)          engine.reports.add(member, question_id, reason)
-    engine.disputes.file(member, round_id)
+    engine.disputes.file(member, round_id)     engine.recaps.post_due(channel_id)
+    engine.reminders.set(member, closing=True) engine.communities.set(place, points={"mid": 5})
 """
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ from bot.config import Settings
 from bot.content import LEVELS, Library
 from bot.content.reports import Reports
 from bot.core import Core
+from bot.members.communities import Communities
 from bot.members.members import Members
 from bot.practice.drills import Practice
+from bot.reminders.reminders import Reminders
 from bot.rounds.disputes import Disputes
 from bot.rounds.lifecycle import Rounds
+from bot.rounds.recap import Recaps
 from bot.rounds.schedules import Schedules
 from bot.storage.db import Database
 from bot.views import Help
@@ -40,6 +44,9 @@ class Engine:
         self.schedules = Schedules(self.core)
         self.rounds = Rounds(self.core, self.schedules, grace=timedelta(minutes=settings.rounds.grace_minutes),
                              sweep=timedelta(seconds=settings.rounds.sweep_seconds))
+        self.recaps = Recaps(self.core, self.schedules, self.rounds)
+        self.reminders = Reminders(self.core, self.rounds)
+        self.communities = Communities(self.core)
         self.boards = Boards(self.core)
         self.reports = Reports(self.core)
         self.disputes = Disputes(self.core)

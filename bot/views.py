@@ -134,6 +134,7 @@ class ScheduleView:
     remaining: int  # questions this channel has not seen yet
     paused_reason: str = ""  # set when the bot paused it: it could not post here
     warning: str = ""  # e.g. the bot lacks a permission it needs in the channel
+    next_posts: tuple[datetime, ...] = ()  # the next three posts (UTC), shown in the channel's zone
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,3 +157,45 @@ class Notice:
     text: str
     ok: bool = True
     next_review: datetime | None = None  # shown as wording.NEXT_REVIEW in the reader's time
+
+
+@dataclass(frozen=True, slots=True)
+class MissedQuestion:
+    """The question of the week that the most members got wrong."""
+
+    question_id: str
+    topic_title: str
+    prompt: str
+    right: str | None  # the right option (choice and true/false questions)
+    answered: int
+    correct: int
+
+
+@dataclass(frozen=True, slots=True)
+class StreakRow:
+    name: str
+    days: int  # days in a row answered right (the channel's current streak)
+
+
+@dataclass(frozen=True, slots=True)
+class Recap:
+    """A channel's weekly recap: the week's board, the best streaks, the question most missed."""
+
+    channel: str
+    label: str  # "week 47 of 2026"
+    board: tuple[BoardRow, ...]
+    streaks: tuple[StreakRow, ...]
+    missed: MissedQuestion | None
+    rounds: int  # daily questions asked in this channel that week
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderNote:
+    """A reminder sent privately, with a way to stop it from the reminder itself."""
+
+    kind: str  # "reviews" | "closing"
+    text: str
+    community: str  # the platform's id of the community the reminder is about (for the stop button)
+    channel: str = ""  # "closing": the channel of the daily question (its platform id)
+    closes_at: datetime | None = None
+    channel_name: str = ""  # as the text names it ("#name"; the id when the name is unknown)

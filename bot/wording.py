@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from bot.views import HelpEntry, ScheduleView, Summary
 
 COMMAND = "/flask-quiz"
@@ -16,11 +19,16 @@ HELP: tuple[HelpEntry, ...] = (
     HelpEntry(f"{COMMAND} schedule set HH:MM <Area/City> [mon,tue,...] [window=8h]",
               "Set the daily schedule; what you leave out is kept (admins)."),
     HelpEntry(f"{COMMAND} schedule pause|resume|remove", "Pause, resume or remove the schedule (admins)."),
+    HelpEntry(f"{COMMAND} schedule recap on|off", "The weekly recap in this channel (admins; on by default)."),
     HelpEntry(f"{COMMAND} report <question-id> <what is wrong>", "Tell the maintainers a question is wrong."),
     HelpEntry(f"{COMMAND} disputes", "Disputed daily grades waiting for a decision (admins)."),
     HelpEntry(f"{COMMAND} grant|decline <number>", "Grant (points added) or decline a disputed grade (admins)."),
     HelpEntry(f"{COMMAND} grading model on|off", "Let typed answers near the line go to the grading model "
               "configured in bot.toml (admins; answers leave the server)."),
+    HelpEntry(f"{COMMAND} settings [points junior=10 mid=20 senior=30|points default] [timezone Area/City]",
+              "This community's points per level and the boards' time zone (changes: admins)."),
+    HelpEntry(f"{COMMAND} remind reviews HH [Area/City] | closing on | off", "Reminders by direct message "
+              "(off until you turn them on): reviews due at your hour; the daily question closing in 1 h."),
     HelpEntry(f"{COMMAND} forget-me", "Delete everything the bot stores about you."),
     HelpEntry(f"{COMMAND} help", "This list."),
 )
@@ -168,6 +176,10 @@ CONSOLE_HELP: tuple[HelpEntry, ...] = (
     HelpEntry("/schedule set [HH:MM] [Area/City] [mon,tue,…|weekdays] [window=8h] [topics=a,b|all] "
               "[levels=mid|all]", "Change the schedule; what you leave out is kept."),
     HelpEntry("/schedule pause|resume|remove", "Pause, resume or remove the schedule."),
+    HelpEntry("/schedule recap on|off", "The weekly recap in this channel (on by default)."),
+    HelpEntry("/settings [points junior=10 mid=20 senior=30|points default] [timezone Area/City]",
+              "Points per level and the boards' time zone."),
+    HelpEntry("/remind reviews HH [Area/City] | closing on | off", "Your reminders (off until you turn them on)."),
     HelpEntry("/close", "Close the daily round now and reveal its answer."),
     HelpEntry("/report <question-id> <what is wrong>", "Tell the maintainers a question is wrong."),
     HelpEntry("/forget-me", "Delete everything stored about you (asks you to type `yes`)."),
@@ -242,3 +254,65 @@ def option_counts(sm: Summary) -> str:
     right = sm.question.options.index(sm.right) if sm.right in sm.question.options else -1
     return " · ".join(f"{label} {n}{' ✓' if i == right else ''}"
                       for i, (label, n) in enumerate(zip(labels, sm.per_option, strict=False)))
+
+
+# Schedule confirmations: the next posts, in the channel's own zone.
+NEXT_POSTS = "Next posts"
+
+
+def channel_time(when: datetime, timezone: str) -> str:
+    """A post time as the channel's clock shows it: "Mon 16 Nov 09:30 CET"."""
+    local = when.astimezone(ZoneInfo(timezone))
+    return f"{local:%a %d %b %H:%M} {local.tzname() or timezone}"
+
+
+# The weekly recap (bot.rounds.recap).
+RECAP_TITLE = "Weekly recap · {label}"
+RECAP_BOARD = "This week's board"
+RECAP_STREAKS = "Best streaks"
+RECAP_MISSED = "Most missed"
+RECAP_NO_BOARD = "Nobody scored this week."
+RECAP_QUESTIONS = "{n} daily question(s) asked here."
+RECAP_MISSED_LINE = "{prompt} ({correct} of {answered} right)"
+RECAP_ON = "The weekly recap is on in this channel: it posts on the first scheduled day of each week."
+RECAP_OFF = "The weekly recap is off in this channel."
+RECAP_USAGE = "Usage: schedule recap on|off"
+
+
+def streak_days(n: int) -> str:
+    return f"{n} day{'s' if n != 1 else ''} in a row"
+
+
+# Reminders (bot.reminders), opted in per member.
+REMIND_REVIEWS = "You have {n} practice question(s) due for review. Type `{cmd}` in a channel to go through them."
+REMIND_CLOSING = "The daily question in {channel} closes in about an hour and you have not answered it yet."
+REMIND_STOP = {"reviews": "Stop review reminders", "closing": "Stop these reminders"}
+REMIND_STOPPED = {"reviews": "Review reminders are off. `{cmd} remind reviews HH` turns them on again.",
+                  "closing": "Reminders before the daily question closes are off. `{cmd} remind closing on` "
+                             "turns them on again."}
+REMIND_STATE = "Your reminders here: reviews due {reviews}; before the daily question closes: {closing}."
+REMIND_REVIEWS_AT = "at {hour:02d}:00 {timezone}"
+REMIND_OFF = "off"
+REMIND_ON = "on"
+REMIND_USAGE = ("Usage: remind (shows yours) · remind reviews HH [Area/City] · remind reviews off · "
+                "remind closing on|off · remind off")
+REMIND_BAD_HOUR = "{value!r} is not an hour; give one from 0 to 23 (e.g. 8 or 08:00)."
+
+
+# Community settings (bot.members.communities), changed by admins.
+COMMUNITY_SETTINGS = "Points per right daily answer: {points} ({source}). Boards count weeks and months in {timezone}."
+POINTS_OWN = "set here"
+POINTS_DEFAULT = "the bot's defaults"
+BAD_POINTS = "Points must be whole numbers from 0 to 1000."
+SETTINGS_USAGE = ("Usage: settings (shows them) · settings points junior=10 mid=20 senior=30 · "
+                  "settings points default · settings timezone Area/City")
+
+
+# The Slack App Home's settings form (adapters.slack.home).
+HOME_FORM_TITLE = "Daily question (admins)"
+HOME_FORM_HINT = "Pick a channel and when its daily question posts; Save writes the same schedule as `schedule set`."
+HOME_SAVE = "Save schedule"
+HOME_ALL_TOPICS = "All topics"
+HOME_PICK_CHANNEL = "Pick the channel the daily question goes to."
+HOME_PICK_DAYS = "Pick at least one day."
+HOME_SAVED = "Saved the schedule for {channel}."

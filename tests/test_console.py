@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -656,3 +657,21 @@ async def test_the_reveal_shows_how_many_chose_each_option(chat: Chat, app: App)
     expected = " · ".join(f"{'ABCDE'[i]} {1 if i in (right, wrong) else 0}{' ✓' if i == right else ''}"
                           for i in range(len(lq.q.options)))
     assert f"Chosen: {expected}" in reveal
+
+
+async def test_schedule_set_shows_the_next_three_posts_in_the_channel_zone(chat: Chat) -> None:
+    reply = await chat.say("/schedule set 23:30 Australia/Sydney weekends")
+    # Monday 16 Nov 08:00 UTC; Sydney is on daylight time (AEDT, UTC+11) in November.
+    assert "Next posts: Sat 21 Nov 23:30 AEDT; Sun 22 Nov 23:30 AEDT; Sat 28 Nov 23:30 AEDT" in reply
+
+
+async def test_reminders_are_opted_in_and_printed_privately(chat: Chat, app: App, clock: FakeClock) -> None:
+    assert "reviews due off" in await chat.say("/remind")
+    assert "reviews due at 09:00 UTC" in await chat.say("/remind reviews 9 UTC")
+    await chat.say("/flask-quiz more")
+    await chat.say("A")
+    clock.set(datetime(2026, 11, 17, 9, 5, tzinfo=UTC))
+    assert await app.engine.reminders.tick() == 1
+    assert "(to ann, privately) You have 1 practice question(s) due for review." in chat.out.getvalue()
+    assert await app.engine.reminders.tick() == 0
+    assert "Your reminders here: reviews due off" in await chat.say("/remind off")

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Literal, TextIO
 
 from rich.console import Console, RenderableType
 
-from adapters.console import render
+from adapters.console import recap, render
 from adapters.console.calls import EngineCalls
 from adapters.console.terminal import console_zone, history_file, lines
 from bot import wording
@@ -40,6 +40,8 @@ from bot.views import (
     Leaderboard,
     Notice,
     QuestionCard,
+    Recap,
+    ReminderNote,
     ScheduleView,
     Stats,
     Summary,
@@ -140,6 +142,13 @@ class ConsoleAdapter:
         if self.daily is not None and self.daily.round_id == summary.round_id:
             self.daily = None
         self.say(render.summary(summary, channel=place.channel))
+
+    async def post_recap(self, place: Place, recap_view: Recap, key: str) -> None:
+        self.say(recap.recap(recap_view, channel=place.channel))
+
+    async def remind(self, place: Place, user: str, note: ReminderNote) -> None:
+        stop = "remind reviews off" if note.kind == "reviews" else "remind closing off"
+        self.say(f"(to {user}, privately) {note.text} (`/{stop}` stops these)")
 
     async def tell(self, place: Place, user: str, text: str) -> None:
         self.say(f"(to {user}, privately) {text}")

@@ -210,7 +210,9 @@ def schedule(sv: ScheduleView, tz: tzinfo) -> RenderableType:
     return Group(
         _header(f"Schedule for #{sv.channel}: {sv.time_of_day} {sv.timezone} on {','.join(sv.days)}, "
                 f"answers open {wording.duration(sv.window_minutes)}{filt}"),
-        Text(f"{state} · {sv.remaining} unseen question(s) left"))
+        Text(f"{state} · {sv.remaining} unseen question(s) left"),
+        *([Text(f"{wording.NEXT_POSTS}: " + "; ".join(wording.channel_time(at, sv.timezone)
+                                                     for at in sv.next_posts))] if sv.next_posts else []))
 
 
 def help_text(h: Help) -> RenderableType:

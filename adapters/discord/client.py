@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from adapters.discord import commands, components, sync
+from adapters.discord import commands, components, preferences, reminders, sync
 from adapters.discord.handlers import Handlers
 from bot.config import DiscordSection
 
@@ -47,12 +47,13 @@ class _Drill:
         self.identify_interval = identify_interval
         self.tree = commands.DrillTree(self)
         commands.install(self.tree)
+        preferences.install(self.tree)
         self.dev_guilds = dev_guilds
         self.state_dir = state_dir
         self.synced = []
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(*components.DYNAMIC_ITEMS)  # type: ignore[attr-defined]
+        self.add_dynamic_items(*components.DYNAMIC_ITEMS, *reminders.DYNAMIC_ITEMS)  # type: ignore[attr-defined]
         app_id = self.application_id  # type: ignore[attr-defined]
         self.synced = await sync.sync_if_changed(self.tree, application_id=app_id or 0,
                                                  dev_guilds=self.dev_guilds, state_dir=self.state_dir)

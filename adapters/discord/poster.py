@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import zlib
 from datetime import timedelta
 from typing import Any
 
@@ -22,13 +23,13 @@ import aiohttp
 import discord
 from discord.utils import time_snowflake
 
-from adapters.discord import components, render
+from adapters.discord import components, recap, reminders, render
 from adapters.discord.pacing import BEFORE_SEND, Pacer
 from bot import wording
 from bot.errors import ChannelUnavailable
 from bot.members.identity import Place
 from bot.rounds.posting import Attempt
-from bot.views import QuestionCard, Summary
+from bot.views import QuestionCard, Recap, ReminderNote, Summary
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +159,18 @@ class DiscordPoster:
         channel = self.client.get_partial_messageable(target)
         # First-correct names and streaks are member-chosen text: never let them ping anyone.
         await self._call(place, lambda: channel.send(embed=render.summary(summary), allowed_mentions=NONE))
+
+    async def post_recap(self, place: Place, recap_view: Recap, key: str) -> None:
+        """The weekly recap, paced like the daily posts; its key as nonce, so a repeat is not doubled."""
+        channel = self.client.get_partial_messageable(int(place.channel), guild_id=int(place.community))
+        nonce = f"recap-{zlib.crc32(key.encode()):08x}"
+        await self._call(place, lambda: channel.send(embed=recap.embed(recap_view), allowed_mentions=NONE,
+                                                     nonce=nonce))
+
+    async def remind(self, place: Place, user: str, note: ReminderNote) -> None:
+        """A reminder by direct message (opening the DM channel, then the message; both paced)."""
+        dm = await self._call(place, lambda: self.client.create_dm(discord.Object(int(user))))
+        await self._call(place, lambda: dm.send(**reminders.message(note)))
 
     async def tell(self, place: Place, user: str, text: str) -> None:
         await self.pacer.take()

@@ -198,6 +198,9 @@ def schedule(sv: ScheduleView) -> discord.Embed:
              f"Answers open for {sv.window_minutes} min", state,
              f"Topics: {', '.join(sv.topics) or 'all'} · levels: {', '.join(sv.levels) or 'all'}",
              f"{sv.remaining} unseen question(s) left"]
+    if sv.next_posts:  # in the channel's zone, and as a timestamp each reader sees in their own
+        lines.append(f"{wording.NEXT_POSTS}: " + "; ".join(
+            f"{wording.channel_time(at, sv.timezone)} ({ts(at, 'R')})" for at in sv.next_posts))
     e = discord.Embed(title=f"Schedule for #{sv.channel}", description="\n".join(lines),
                       colour=RED if sv.warning else BLURPLE)
     if sv.warning:

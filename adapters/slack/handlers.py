@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -35,7 +36,8 @@ from bot.views import Feedback, Help, Leaderboard, Notice, QuestionCard, Schedul
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
 ADMIN_COMMANDS = (commands.Daily, commands.SetSchedule, commands.PauseSchedule, commands.RemoveSchedule,
-                  commands.CloseRound, commands.ShowDisputes, commands.DecideDispute, commands.ModelGrading)
+                  commands.CloseRound, commands.ShowDisputes, commands.DecideDispute, commands.ModelGrading,
+                  *commands.ADMIN_SETTINGS)
 # Bolt's HTTP path polls for the ack every 10 ms; letting that poll send the response before
 # starting database work keeps a burst of slow work from delaying other members' acks.
 AFTER_ACK = 0.012
@@ -52,6 +54,7 @@ class Handlers:
         self.admins = set(admins)
         self.people = People()
         self._session: aiohttp.ClientSession | None = None
+        self.home_extra: Callable[[Member, AsyncWebClient], Awaitable[list[render.Block]]] | None = None
 
     def register(self, app: AsyncApp) -> None:
         app.command(wording.COMMAND)(self.on_command)
@@ -349,7 +352,10 @@ class Handlers:
                             ids.slack_id(event.get("user"), "user"))
             stats = await self.engine.boards.stats(member)
             first = await self.engine.members.first_welcome(PLATFORM, home_target(member.community, member.user))
-            await client.views_publish(user_id=member.user, view=render.home(stats, first=first))
+            view = render.home(stats, first=first)
+            if self.home_extra is not None:  # the admins' settings form (adapters.slack.home)
+                view["blocks"] += await self.home_extra(member, client)
+            await client.views_publish(user_id=member.user, view=view)
         except ids.BadRequest as exc:
             log.warning("slack: app_home_opened without a usable %s; ignored", exc.what)
         except Exception:

@@ -29,12 +29,12 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import render
+from adapters.slack import home, recap, render
 from bot import wording
 from bot.errors import ChannelUnavailable
 from bot.members.identity import Place
 from bot.rounds.posting import Attempt
-from bot.views import QuestionCard, Summary
+from bot.views import QuestionCard, Recap, ReminderNote, Summary
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
@@ -56,6 +56,7 @@ ClientFor = Callable[[str], Awaitable[AsyncWebClient]]  # team id -> a client wi
 
 
 METADATA_TYPE = "drillbot_round"
+RECAP_METADATA = "drillbot_recap"
 RETRIES = 5  # 5xx answers and broken connections on a daily post, with backoff
 RETRIES_429 = 10
 HISTORY_PAGES = 5
@@ -183,6 +184,17 @@ class SlackPoster:
         extra = {"thread_ts": message_ref} if message_ref else {}
         await self._call(place, "chat.postMessage", text=render.summary_text(summary),
                          blocks=render.summary(summary), unfurl_links=False, **extra)
+
+    async def post_recap(self, place: Place, recap_view: Recap, key: str) -> None:
+        """The weekly recap, paced per channel like the daily posts, its key in the message's metadata."""
+        await self._call(place, "chat.postMessage", text=recap.text(recap_view), blocks=recap.blocks(recap_view),
+                         unfurl_links=False, metadata={"event_type": RECAP_METADATA, "event_payload": {"key": key}})
+
+    async def remind(self, place: Place, user: str, note: ReminderNote) -> None:
+        """A reminder in the app's direct messages with the member (posting to a user id), paced."""
+        text, blocks = home.reminder(note)
+        await self._call(Place(place.platform, place.community, user), "chat.postMessage", text=text, blocks=blocks,
+                         unfurl_links=False)
 
     async def tell(self, place: Place, user: str, text: str) -> None:
         client = await self.client_for(place.community)

@@ -260,7 +260,16 @@ def schedule(sv: ScheduleView) -> list[Block]:
         f"next post {local_time(sv.next_post)}" if sv.next_post else "no next post")
     filt = f"topics {', '.join(sv.topics) or 'all'} · levels {', '.join(sv.levels) or 'all'}"
     return [md(f"*Schedule for #{esc(sv.channel)}*: {sv.time_of_day} {sv.timezone} on {', '.join(sv.days)}, "
-               f"answers open {sv.window_minutes} min · {filt}\n{state} · {sv.remaining} unseen question(s) left")]
+               f"answers open {sv.window_minutes} min · {filt}\n{state} · {sv.remaining} unseen question(s) left"
+               + _next_posts(sv))]
+
+
+def _next_posts(sv: ScheduleView) -> str:
+    """The next posts in the channel's zone, each also as a date every reader sees in their own."""
+    if not sv.next_posts:
+        return ""
+    return f"\n{wording.NEXT_POSTS}: " + "; ".join(
+        f"{wording.channel_time(at, sv.timezone)} ({local_time(at)})" for at in sv.next_posts)
 
 
 def help_blocks(h: Help, unknown: str = "") -> list[Block]:

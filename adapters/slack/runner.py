@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import verify
 from adapters.slack.handlers import Handlers
+from adapters.slack.home import Home
 from adapters.slack.poster import PLATFORM, SlackPoster, make_client
 from bot.config import SlackSection
 from bot.errors import ChannelUnavailable, ConfigError
@@ -111,6 +112,7 @@ class SlackRunner:
         bolt = AsyncApp(client=base, signing_secret=sec.signing_secret or "", oauth_settings=settings,
                         request_verification_enabled=s.mode == "http", logger=logging.getLogger("slack_bolt"))
         self.handlers.register(bolt)
+        Home(self.handlers).register(bolt)
         if self.installs is not None:
             revoked = AsyncTokenRevocationListeners(self.installs)
             bolt.event("tokens_revoked")(revoked.handle_tokens_revoked_events)

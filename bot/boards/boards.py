@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from bot.boards import leaderboard, stats
 from bot.boards.points import Period
 from bot.core import Core
 from bot.members.identity import Member
+from bot.storage.models import Community
 from bot.views import Leaderboard, Stats
 
 
@@ -19,9 +23,13 @@ class Boards:
         """Top N of the member's community for ``period``, plus the member's own row."""
         ids = await self.core.resolve(member)
         now = self.core.clock.now()
-        return await self.core.tx(lambda s: leaderboard.board(
-            s, community_id=ids.community_id, account_id=ids.account_id, period=period, now=now,
-            tz=ids.timezone, size=self.core.settings.leaderboard.size))
+
+        def work(s: Session) -> Leaderboard:
+            # The zone is read fresh (admins may change it; members' ids are cached with the old one).
+            tz = s.execute(select(Community.timezone).where(Community.id == ids.community_id)).scalar_one()
+            return leaderboard.board(s, community_id=ids.community_id, account_id=ids.account_id, period=period,
+                                     now=now, tz=tz, size=self.core.settings.leaderboard.size)
+        return await self.core.tx(work)
 
     async def stats(self, member: Member) -> Stats:
         """What the member answered, how well, per topic; streaks and reviews due."""

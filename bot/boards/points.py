@@ -48,3 +48,25 @@ def period_keys(when: datetime, tz: str) -> tuple[str, str, str]:
 @functools.lru_cache(maxsize=1024)
 def _period_keys(when: datetime, tz: str) -> tuple[str, str, str]:
     return period_key("week", when, tz), period_key("month", when, tz), "all"
+
+
+LEVEL_NAMES = ("junior", "mid", "senior")
+
+
+@functools.cache
+def parse_points(text: str) -> tuple[tuple[str, int], ...]:
+    """A community's own points ("junior=5,mid=10,senior=20"; any subset), as (level, points) pairs."""
+    out = []
+    for part in text.split(","):
+        level, _eq, value = part.partition("=")
+        if level.strip() in LEVEL_NAMES and value.strip().isdigit():
+            out.append((level.strip(), int(value)))
+    return tuple(out)
+
+
+def community_points(level: str, correct: bool, points: str, table: ScoringSection) -> int:
+    """Points a daily answer earns in a community: its admins' points where set, else bot.toml's."""
+    if not correct:
+        return 0
+    own = dict(parse_points(points))
+    return own[level] if level in own else points_for(level, True, table)

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from bot import wording
 from bot.boards import scoreboard
-from bot.boards.points import period_keys, points_for
+from bot.boards.points import community_points, period_keys
 from bot.config import PracticeSection, ScoringSection
 from bot.content import Library, LoadedQuestion
 from bot.errors import AlreadyAnswered, DrillError, NotAllowed, NotFound, RoundClosed
@@ -75,7 +75,8 @@ def store_answers(s: Session, items: list[DailyAnswer], *, library: Library, sco
     # FOR SHARE on PostgreSQL: a concurrent close waits until these answers are in.
     rounds = {r.id: r for r in conn.execute(
         select(Round.id, Round.question_id, Round.closes_at, Round.closed_at, Channel.community_id,
-               Channel.external_id.label("channel"), Community.platform, Community.timezone)
+               Channel.external_id.label("channel"), Community.platform, Community.timezone,
+               Community.points)
         .join(Channel, Channel.id == Round.channel_id).join(Community, Community.id == Channel.community_id)
         .where(Round.id.in_(round_ids)).with_for_update(read=True, of=Round))}
     taken: set[tuple[int, int]] = {(r, a) for r, a in conn.execute(
@@ -96,7 +97,7 @@ def store_answers(s: Session, items: list[DailyAnswer], *, library: Library, sco
         row = rounds[a.round_id]
         # Scored where the round lives (the same as the member's own community but for a shared channel).
         community_id, timezone = row.community_id, row.timezone
-        pts = points_for(question.q.level, g.correct, scoring)
+        pts = community_points(question.q.level, g.correct, row.points, scoring)
         answer_rows.append({"round_id": a.round_id, "account_id": a.account_id, "community_id": community_id,
                             "topic": question.topic, "choice": g.choice, "text": a.text or None,
                             "correct": g.correct, "points": pts, "answered_at": a.now})

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot import wording
 from bot.boards import scoreboard
-from bot.boards.points import period_keys, points_for
+from bot.boards.points import community_points, period_keys
 from bot.core import Core
 from bot.errors import NotFound, UserError
 from bot.members.identity import Member, Place
@@ -95,7 +95,7 @@ class Disputes:
             if not grant:
                 return Decision(Notice(wording.DISPUTE_DECLINED.format(id=dispute_id)), member.external_id,
                                 wording.YOUR_DISPUTE_DECLINED.format(qid=rep.question_id))
-            points = points_for(lq.q.level, True, scoring)
+            points = community_points(lq.q.level, True, comm.points, scoring)
             answer.correct, answer.points = True, points
             scoreboard.regrade(s.connection(), community_id=comm.id, account_id=member.id,
                                periods=period_keys(answer.answered_at, comm.timezone), points=points, when=now)

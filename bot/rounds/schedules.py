@@ -15,7 +15,7 @@ from bot.core import Core
 from bot.errors import UserError
 from bot.members import identity
 from bot.members.identity import Member, Place
-from bot.rounds.slots import Timing, next_slot
+from bot.rounds.slots import Timing, next_slot, next_slots
 from bot.rounds.store import Filters
 from bot.storage.models import Account, Channel, Community, Round, Schedule
 from bot.views import Notice, ScheduleView
@@ -86,7 +86,8 @@ class Schedules:
                             timezone=sched.timezone, days=timing.days, window_minutes=sched.window_minutes,
                             topics=_uncsv(sched.topics), levels=_uncsv(sched.levels), paused=sched.paused,
                             paused_reason=sched.paused_reason, next_post=nxt.at if nxt else None,
-                            remaining=sum(1 for q in pool if q.id not in asked))
+                            remaining=sum(1 for q in pool if q.id not in asked),
+                            next_posts=() if sched.paused else tuple(x.at for x in next_slots(timing, now)))
 
     async def set(self, place: Place, *, time_of_day: str, timezone: str,
                            days: list[str] | tuple[str, ...] = DAYS, window_minutes: int | None = None,

@@ -65,3 +65,16 @@ def next_slot(t: Timing, now: datetime) -> Slot | None:
         if s is not None and s.at > now:
             return s
     return None
+
+
+def next_slots(t: Timing, now: datetime, n: int = 3) -> tuple[Slot, ...]:
+    """The next ``n`` scheduled posts after ``now``, soonest first."""
+    out: list[Slot] = []
+    after = now
+    while len(out) < n:
+        nxt = next_slot(t, after)
+        if nxt is None:
+            break
+        out.append(nxt)
+        after = nxt.at
+    return tuple(out)

@@ -14,6 +14,7 @@ from zoneinfo import available_timezones
 
 from rapidfuzz import fuzz, process
 
+from bot import wording
 from bot.config import DAYS, check_days, check_time, check_timezone
 from bot.config import parse_duration as _duration
 
@@ -110,8 +111,44 @@ class ModelGrading:
     on: bool
 
 
-Command = (Practice | Daily | Board | ShowStats | ShowHelp | ShowSchedule | SetSchedule | PauseSchedule
-           | RemoveSchedule | CloseRound | ForgetMe | ReportQuestion | ShowDisputes | DecideDispute | ModelGrading)
+@dataclass(frozen=True, slots=True)
+class ScheduleRecap:
+    """Admins: the channel's weekly recap on or off."""
+
+    on: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Remind:
+    """A member's reminders: shown (nothing given), or changed (what is not given is kept)."""
+
+    reviews_hour: int | None = None
+    reviews_off: bool = False
+    timezone: str | None = None
+    closing: bool | None = None
+    show: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CommunitySettings:
+    """Admins: the community's points per level and boards' time zone (nothing given: show them)."""
+
+    points: tuple[tuple[str, int], ...] = ()
+    reset_points: bool = False
+    timezone: str | None = None
+
+    @property
+    def show(self) -> bool:
+        return not self.points and not self.reset_points and self.timezone is None
+
+
+# Admin commands added with the weekly recap and community settings (the adapters check admin rights).
+ADMIN_SETTINGS: tuple[type, ...] = (ScheduleRecap, CommunitySettings)
+
+Command = (ScheduleRecap | Remind | CommunitySettings | Practice | Daily | Board | ShowStats | ShowHelp
+           | ShowSchedule | SetSchedule
+           | PauseSchedule | RemoveSchedule | CloseRound | ForgetMe | ReportQuestion | ShowDisputes | DecideDispute
+           | ModelGrading)
 
 
 class ParseError(ValueError):
@@ -121,9 +158,10 @@ class ParseError(ValueError):
 # Every word that starts a command, for "did you mean" (console-only words included: they are
 # suggested there and simply never typed on Slack).
 COMMAND_WORDS = ("help", "daily", "leaderboard", "stats", "schedule", "report", "forget-me", "close",
-                 "disputes", "grant", "decline", "grading", "skip", "quit", "as")
+                 "disputes", "grant", "decline", "grading", "skip", "quit", "as", "remind", "settings")
 SCHEDULE_USAGE = ("Usage: schedule set [HH:MM] [Area/City] [mon,tue,...|weekdays|daily] [window=8h] "
                   "[topics=a,b|all] [levels=junior,mid|all] (what you leave out is kept)")
+_WHOLE = re.compile(r"[0-9]{1,6}", re.ASCII)  # a whole number (points)
 _TIME = re.compile(r"[0-9]{1,2}:[0-9]{2}", re.ASCII)
 _ID = re.compile(r"[0-9]{1,9}", re.ASCII)
 
@@ -233,6 +271,56 @@ def _schedule_set(args: list[str]) -> SetSchedule:
     return SetSchedule(**found)  # type: ignore[arg-type]
 
 
+_HOUR = re.compile(r"([0-9]{1,2})(?::00)?", re.ASCII)
+
+
+def parse_hour(text: str) -> int:
+    """An hour of the day: "8", "08" or "08:00"; ParseError otherwise."""
+    m = _HOUR.fullmatch(text.strip())
+    if m is None or int(m.group(1)) > 23:
+        raise ParseError(wording.REMIND_BAD_HOUR.format(value=text))
+    return int(m.group(1))
+
+
+def parse_timezone(text: str) -> str:
+    """A valid IANA zone, or ParseError with the nearest one suggested."""
+    return _timezone(text)
+
+
+def _settings(args: list[str]) -> CommunitySettings:
+    words = [a.lower() for a in args]
+    if not words:
+        return CommunitySettings()
+    if words[0] == "timezone" and len(args) == 2:
+        return CommunitySettings(timezone=_timezone(args[1]))
+    if words[0] == "points" and words[1:] == ["default"]:
+        return CommunitySettings(reset_points=True)
+    if words[0] == "points" and len(words) > 1:
+        points = []
+        for word in words[1:]:
+            level, eq, value = word.partition("=")
+            if not eq or level not in ("junior", "mid", "senior") or not _WHOLE.fullmatch(value):
+                raise ParseError(f"{word!r}: give points as junior=10 mid=20 senior=30 (whole numbers)")
+            points.append((level, int(value)))
+        return CommunitySettings(points=tuple(points))
+    raise ParseError(wording.SETTINGS_USAGE)
+
+
+def _remind(args: list[str]) -> Remind:
+    words = [a.lower() for a in args]
+    if not words:
+        return Remind(show=True)
+    if words == ["off"]:
+        return Remind(reviews_off=True, closing=False)
+    if words[0] == "closing" and len(words) == 2 and words[1] in ("on", "off"):
+        return Remind(closing=words[1] == "on")
+    if words[0] == "reviews" and words[1:] == ["off"]:
+        return Remind(reviews_off=True)
+    if words[0] == "reviews" and len(words) in (2, 3):
+        return Remind(reviews_hour=parse_hour(args[1]), timezone=_timezone(args[2]) if len(args) == 3 else None)
+    raise ParseError(wording.REMIND_USAGE)
+
+
 _NO_ARGS = {"daily", "stats", "forget-me", "close", "help", "disputes"}
 
 
@@ -251,7 +339,8 @@ def _head(word: str) -> str:
             "stats": "stats", "me": "stats", "progress": "stats", "forget-me": "forget-me",
             "forgetme": "forget-me", "forget": "forget-me", "close": "close", "report": "report",
             "schedule": "schedule", "disputes": "disputes", "grant": "grant", "decline": "decline",
-            "grading": "grading"}.get(word, "")
+            "grading": "grading", "remind": "remind", "reminders": "remind", "reminder": "remind",
+            "settings": "settings"}.get(word, "")
 
 
 def parse(line: str, *, topics: Collection[str], levels: Collection[str], questions: Collection[str] = (),
@@ -298,6 +387,10 @@ def parse(line: str, *, topics: Collection[str], levels: Collection[str], questi
         if len(args) != 1 or not _ID.fullmatch(args[0].lstrip("#")):
             raise ParseError(f"Usage: {head} <dispute number> (see `disputes`)")
         return DecideDispute(int(args[0].lstrip("#")), head == "grant")
+    if head == "remind":
+        return _remind(args)
+    if head == "settings":
+        return _settings(args)
     if head == "report":
         if len(args) < 2:
             raise ParseError("Usage: report <question-id> <what is wrong>")
@@ -312,8 +405,12 @@ def parse(line: str, *, topics: Collection[str], levels: Collection[str], questi
             return PauseSchedule(sub == "pause")
         if sub == "remove":
             return RemoveSchedule()
-        near = suggest(sub, ("show", "set", "pause", "resume", "remove"))
-        raise ParseError("Usage: schedule [show|set|pause|resume|remove]"
+        if sub == "recap":
+            if len(args) != 2 or args[1].lower() not in ("on", "off"):
+                raise ParseError("Usage: schedule recap on|off")
+            return ScheduleRecap(args[1].lower() == "on")
+        near = suggest(sub, ("show", "set", "pause", "resume", "remove", "recap"))
+        raise ParseError("Usage: schedule [show|set|pause|resume|remove|recap]"
                          + (f". Did you mean `schedule {near}`?" if near else ""))
     # "/flask-quiz routing senior", "/flask-quiz senior", "/flask-quiz practice routing", "/flask-quiz <id>"
     words = [w.lower() for w in parts if w.lower() != "practice"]

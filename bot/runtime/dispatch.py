@@ -62,6 +62,20 @@ async def run(service: Service, cmd: c.Command, *, member: Member, place: Place,
             notice = await engine.schedules.pause(place, paused)
             await service.rebuild()
             return notice
+        case c.Remind(show=True):
+            return await engine.reminders.show(member)
+        case c.Remind():
+            return await engine.reminders.set(member, reviews_hour=cmd.reviews_hour, reviews_off=cmd.reviews_off,
+                                              timezone=cmd.timezone, closing=cmd.closing)
+        case c.CommunitySettings() if cmd.show:
+            return await engine.communities.show(place)
+        case c.CommunitySettings():
+            _admin(is_admin)
+            return await engine.communities.set(place, points=dict(cmd.points), reset_points=cmd.reset_points,
+                                                timezone=cmd.timezone)
+        case c.ScheduleRecap(on=on):
+            _admin(is_admin)
+            return await engine.recaps.enable(place, on)
         case c.RemoveSchedule():
             _admin(is_admin)
             notice = await engine.schedules.remove(place)

@@ -19,6 +19,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.engine import Engine
 from bot.rounds.lifecycle import Poster
+from bot.rounds.recap import first_day
 
 
 class PlatformRunner(Protocol):
@@ -48,7 +49,19 @@ async def post_job(service_key: str, channel_id: int) -> None:
 
 async def sweep_job(service_key: str) -> None:
     """APScheduler job: every process's housekeeping (overdue rounds, stale posts of any process)."""
-    await _SERVICES[service_key].engine.rounds.sweep(wait=False)
+    engine = _SERVICES[service_key].engine
+    await engine.rounds.sweep(wait=False)
+    await engine.recaps.sweep()
+
+
+async def recap_job(service_key: str, channel_id: int) -> None:
+    """APScheduler job: a channel's weekly recap is due (its first scheduled day of the week)."""
+    await _SERVICES[service_key].engine.recaps.post_due(channel_id, on_time=True)
+
+
+async def reminder_job(service_key: str) -> None:
+    """APScheduler job, every minute: send the reminders members opted in to that are due now."""
+    await _SERVICES[service_key].engine.reminders.tick()
 
 
 async def close_job(service_key: str, round_id: int) -> None:
@@ -73,6 +86,7 @@ class Service:
         """Catch up, then run the scheduler on the running event loop."""
         _SERVICES[self.key] = self
         await self.engine.rounds.catch_up()
+        await self.engine.recaps.catch_up()
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         await self.rebuild()
         self.scheduler.start()
@@ -97,6 +111,13 @@ class Service:
                                       timezone=t.timezone),
                 args=(self.key, sched.channel_id), id=f"post:{sched.channel_id}",
                 misfire_grace_time=grace, coalesce=True, replace_existing=True)
+            first = first_day(t)
+            self.scheduler.add_job(
+                recap_job, CronTrigger(day_of_week=first.days[0], hour=int(hh), minute=int(mm), timezone=t.timezone),
+                args=(self.key, sched.channel_id), id=f"recap:{sched.channel_id}",
+                misfire_grace_time=grace, coalesce=True, replace_existing=True)
+        self.scheduler.add_job(reminder_job, IntervalTrigger(seconds=60), args=(self.key,), id="reminders",
+                               coalesce=True, max_instances=1, misfire_grace_time=None, replace_existing=True)
         self.scheduler.add_job(sweep_job, IntervalTrigger(seconds=rounds.sweep_every.total_seconds()),
                                args=(self.key,), id="sweep", coalesce=True, max_instances=1,
                                misfire_grace_time=None, replace_existing=True)

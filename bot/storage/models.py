@@ -69,6 +69,8 @@ class Community(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     # Its admins let open answers be sent to the configured grading model ([grading] in bot.toml).
     model_grading: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # Points per level set by its admins ("junior=5,mid=10,senior=20"); empty: [scoring] in bot.toml.
+    points: Mapped[str] = mapped_column(Text, default="", server_default="")
     __table_args__ = (UniqueConstraint("platform", "external_id"),)
 
 
@@ -111,6 +113,8 @@ class Schedule(Base):
     # The admin who set it, told privately if the bot loses the channel; gone with forget-me.
     set_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTC_DT)
+    # A weekly recap on the first scheduled day of each week (admins may turn it off).
+    recap: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
 
 
 class Round(Base):
@@ -282,3 +286,36 @@ class ProcessedEvent(Base):
     event_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTC_DT)
     __table_args__ = (Index("ix_processed_events_created", "created_at"),)
+
+
+class Delivery(Base):
+    """A message the bot sends on its own (a weekly recap, a reminder): claimed once, by any process.
+
+    ``key`` names what is sent and for when ("recap:12:2026-11-23"); the row is inserted
+    before the message goes out, so a restart or a second process never sends it again.
+    A claim whose process died (its lease passed while still ``sending``) may be taken over.
+    """
+
+    __tablename__ = "deliveries"
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    state: Mapped[str] = mapped_column(String(12))  # sending -> sent | failed (retried) | skipped
+    owner: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTC_DT, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTC_DT)
+    __table_args__ = (Index("ix_deliveries_created", "created_at"),)
+
+
+class Reminder(Base):
+    """A member's reminders in one community, off until they opt in."""
+
+    __tablename__ = "reminders"
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True)
+    reviews_hour: Mapped[int | None] = mapped_column(Integer, nullable=True)  # local hour; None: off
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    closing: Mapped[bool] = mapped_column(Boolean, default=False)  # "the daily question closes in 1 h"
+    updated_at: Mapped[datetime] = mapped_column(UTC_DT)
+    __table_args__ = (Index("ix_reminders_community", "community_id"),)

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -106,6 +107,7 @@ class FakeSlack:
         self.ws_connected = asyncio.Event()
         self._acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.changed = asyncio.Condition()
+        self.homes: dict[str, dict[str, Any]] = {}  # user -> the Home tab last published for them
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -267,7 +269,13 @@ class FakeSlack:
         if method in ("views.open", "views.publish", "views.update"):
             view = args.get("view")
             view = json.loads(view) if isinstance(view, str) else view
-            return {**ok, "view": {**(view or {}), "id": args.get("view_id") or f"V{next(self._ts)}"}}
+            problem = view_problem(view or {})
+            if problem:
+                return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": [problem]}}
+            published = {**(view or {}), "id": args.get("view_id") or f"V{next(self._ts)}"}
+            if method == "views.publish":
+                self.homes[str(args.get("user_id"))] = published
+            return {**ok, "view": published}
         if method == "users.info":
             user = str(args["user"])
             profile = {"real_name": user, "display_name": "", **self.profiles.get(user, {})}
@@ -358,6 +366,79 @@ def action_payload(*, user: str, action: dict[str, Any], message: dict[str, Any]
         payload["message"] = message
     if response_url is not None:
         payload["response_url"] = response_url
+    return payload
+
+
+# Input elements Slack accepts in an ``input`` block, and the state value each reports.
+INPUT_ELEMENTS = {"plain_text_input": "value", "number_input": "value", "timepicker": "selected_time",
+                  "static_select": "selected_option", "multi_static_select": "selected_options",
+                  "checkboxes": "selected_options", "radio_buttons": "selected_option",
+                  "conversations_select": "selected_conversation", "channels_select": "selected_channel",
+                  "users_select": "selected_user", "datepicker": "selected_date"}
+
+
+def view_problem(view: dict[str, Any]) -> str:
+    """What Slack would refuse in a modal or Home view (the limits inputs run into), or ''."""
+    blocks = view.get("blocks") or []
+    if view.get("type") not in ("modal", "home"):
+        return "view.type must be modal or home"
+    if len(blocks) > 100:
+        return "no more than 100 blocks"
+    seen: set[str] = set()
+    for b in blocks:
+        bid = b.get("block_id")
+        if bid is not None:
+            if bid in seen or len(str(bid)) > 255:
+                return f"block_id {bid!r} is repeated or too long"
+            seen.add(bid)
+        if b.get("type") != "input":
+            continue
+        el = b.get("element") or {}
+        if el.get("type") not in INPUT_ELEMENTS or not el.get("action_id"):
+            return f"input {bid!r}: unsupported element {el.get('type')!r} or no action_id"
+        if len(b.get("label", {}).get("text", "")) > 2000 or b.get("label", {}).get("type") != "plain_text":
+            return f"input {bid!r}: the label must be plain_text"
+        options = el.get("options") or []
+        if len(options) > (10 if el["type"] in ("checkboxes", "radio_buttons") else 100):
+            return f"input {bid!r}: too many options ({len(options)})"
+        values = [o.get("value") for o in options]
+        if len(set(values)) != len(values):
+            return f"input {bid!r}: option values repeat"
+        initial = el.get("initial_option")
+        if initial is not None and initial not in options:
+            return f"input {bid!r}: initial_option is not one of the options"
+        if any(o not in options for o in el.get("initial_options") or []):
+            return f"input {bid!r}: an initial option is not one of the options"
+        if el["type"] == "timepicker" and el.get("initial_time") is not None and \
+                not re.fullmatch(r"[0-2][0-9]:[0-5][0-9]", str(el["initial_time"])):
+            return f"input {bid!r}: initial_time must be HH:mm"
+    return ""
+
+
+def state_of(view: dict[str, Any], filled: dict[str, Any]) -> dict[str, Any]:
+    """The ``state.values`` Slack reports for a view: each input's element type, ``filled`` by block id
+    (an input left empty reports no value)."""
+    values: dict[str, Any] = {}
+    for b in view.get("blocks") or []:
+        if b.get("type") != "input":
+            continue
+        el = b["element"]
+        entry: dict[str, Any] = {"type": el["type"]}
+        if b["block_id"] in filled:
+            entry[INPUT_ELEMENTS[el["type"]]] = filled[b["block_id"]]
+        values[b["block_id"]] = {el["action_id"]: entry}
+    return values
+
+
+def home_action(*, user: str, view: dict[str, Any], action: dict[str, Any], filled: dict[str, Any],
+                team: str = TEAM) -> dict[str, Any]:
+    """A button clicked in a Home tab: block_actions from a view (no response_url), the form's state inside."""
+    payload = action_payload(user=user, action=action, message=None, channel=None, response_url=None, team=team,
+                             container_type="view")
+    payload["container"] = {"type": "view", "view_id": view.get("id", "V0HOME")}
+    payload.pop("channel", None)
+    payload["view"] = {**view, "team_id": team, "state": {"values": state_of(view, filled)},
+                       "hash": uuid.uuid4().hex}
     return payload
 
 
