@@ -203,6 +203,7 @@ class FakeDiscord:
 
     async def _rest(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["path"]
+        arrived = time.monotonic()
         body: Any = None
         if request.can_read_body:
             if request.content_type.startswith("multipart/"):
@@ -211,7 +212,7 @@ class FakeDiscord:
             else:
                 raw = await request.read()
                 body = json.loads(raw) if raw else None
-        rec = Recorded(request.method, path, dict(request.query), body, time.monotonic())
+        rec = Recorded(request.method, path, dict(request.query), body, arrived)
         self.requests.append(rec)
         inj = self._injection(request.method, path)
         if inj is not None and inj.status == 0 and not inj.after:
