@@ -19,6 +19,7 @@ from bot import wording
 from bot.errors import NotAllowed, UserError
 from bot.members.identity import Member, Place
 from bot.members.limits import MAX_INPUT
+from bot.runtime.inflight import InFlight
 from bot.runtime.service import Service
 from bot.views import Feedback, Help, Leaderboard, Notice, QuestionCard, ScheduleView, Stats, Summary
 
@@ -125,6 +126,7 @@ class Handlers:
         # Interactions seen lately, so a replayed delivery (resume) is answered once without a
         # database round trip; engine.members.claim() covers what must also hold across processes.
         self._seen: OrderedDict[int, None] = OrderedDict()
+        self.inflight = InFlight()  # drained on a graceful stop
 
     def first_delivery(self, interaction: Interaction) -> bool:
         if interaction.id in self._seen:
@@ -184,7 +186,13 @@ class Handlers:
 
     async def guarded(self, interaction: Interaction, work: Awaitable[None]) -> None:
         """Run a handler; turn errors into private replies."""
+        with self.inflight.track():
+            await self._guarded(interaction, work)
+
+    async def _guarded(self, interaction: Interaction, work: Awaitable[None]) -> None:
         try:
+            if self.inflight.closing:  # a graceful stop is draining: take nothing new in
+                raise UserError(wording.RESTARTING)
             if interaction.guild_id is None:  # every command is guild-only; a DM delivery is forged or stale
                 raise UserError(wording.GUILD_ONLY)
             await work

@@ -7,8 +7,9 @@ one ``Pacer`` before each HTTP attempt leaves, and whose request-end hook moves 
 pacer's clock back by ``Retry-After`` when Discord answers 429 (one route, or all of them
 for a global limit).  The headers-sent hook runs once the connection is the request's and
 its bytes are written next: a turn older than the window's slack by then (a new connection,
-a busy event loop) is taken again, so no request leaves long after its turn.  Interaction callbacks and follow-ups are exempt from the global limit
-and the gateway is a websocket: neither takes a turn.
+a busy event loop) is taken again, so no request leaves long after its turn.
+Interaction callbacks and follow-ups are exempt from the global limit and the gateway is a
+websocket: neither takes a turn.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ could replace the ack in Bolt's HTTP path.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import time
@@ -28,6 +29,7 @@ from bot.errors import DrillError, NotAllowed, UserError
 from bot.members.identity import Member, Place
 from bot.members.limits import MAX_INPUT
 from bot.runtime import commands, dispatch
+from bot.runtime.inflight import InFlight
 from bot.runtime.service import Service
 from bot.views import Feedback, Help, Leaderboard, Notice, QuestionCard, ScheduleView, Stats, Summary
 
@@ -51,16 +53,26 @@ class Handlers:
         self.admins = set(admins)
         self._admin_cache: dict[tuple[str, str], tuple[float, bool]] = {}
         self._session: aiohttp.ClientSession | None = None
+        self.inflight = InFlight()  # drained on a graceful stop
 
     def register(self, app: AsyncApp) -> None:
-        app.command(wording.COMMAND)(self.on_command)
-        app.action(re.compile(r"^(practice|daily)_choice_\d$"))(self.on_choice)
-        app.action(re.compile(r"^(practice|daily)_open$"))(self.on_open)
-        app.action("home_practice")(self.on_home_practice)
-        app.action(re.compile(r"^practice_rate_(again|hard|good|easy|right)$"))(self.on_rate)
-        app.action("daily_dispute")(self.on_dispute)
-        app.view(render.MODAL)(self.on_modal)
-        app.event("app_home_opened")(self.on_home_opened)
+        t = self._tracked
+        app.command(wording.COMMAND)(t(self.on_command))
+        app.action(re.compile(r"^(practice|daily)_choice_\d$"))(t(self.on_choice))
+        app.action(re.compile(r"^(practice|daily)_open$"))(t(self.on_open))
+        app.action("home_practice")(t(self.on_home_practice))
+        app.action(re.compile(r"^practice_rate_(again|hard|good|easy|right)$"))(t(self.on_rate))
+        app.action("daily_dispute")(t(self.on_dispute))
+        app.view(render.MODAL)(t(self.on_modal))
+        app.event("app_home_opened")(t(self.on_home_opened))
+
+    def _tracked(self, listener: Any) -> Any:
+        """The listener, counted while it runs (Bolt reads its parameters through ``__wrapped__``)."""
+        @functools.wraps(listener)
+        async def run(**kwargs: Any) -> None:
+            with self.inflight.track():
+                await listener(**kwargs)
+        return run
 
     # -- helpers --------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ fires (posting, retrying, closing, revealing) belongs to ``bot.rounds.lifecycle`
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -20,6 +21,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.engine import Engine
 from bot.rounds.lifecycle import Poster
 
+log = logging.getLogger(__name__)
+
 
 class PlatformRunner(Protocol):
     """What an adapter module's ``create(app)`` returns, for `drillbot run`."""
@@ -28,6 +31,10 @@ class PlatformRunner(Protocol):
 
     async def start(self) -> None:
         """Connect and return once the platform is ready to post."""
+        ...
+
+    async def drain(self) -> None:
+        """Stop taking deliveries and wait (bounded) for those in flight: stored and answered."""
         ...
 
     async def serve(self) -> None:
@@ -118,6 +125,7 @@ class Service:
         if self.scheduler is not None:
             if self.scheduler.running:  # a stop during start-up comes before the scheduler runs
                 self.scheduler.shutdown(wait=False)
+                log.info("scheduler stopped")
             self.scheduler = None
         _SERVICES.pop(self.key, None)
         await asyncio.sleep(0)

@@ -118,6 +118,7 @@ class FakeDiscord:
         self.callbacks: dict[str, list[Recorded]] = {}
         self.responses: dict[str, JSON] = {}  # interaction id -> the message its callback created
         self.global_429s = 0
+        self.close_codes: list[int | None] = []  # one per gateway connection that ended, as the bot closed it
         self.storms: list[Storm] = []
         self.nonces: dict[tuple[str, str], tuple[float, JSON]] = {}  # (channel, nonce) -> (when, message)
         self.nonce_window = 300.0  # Discord: "a few minutes"
@@ -443,6 +444,7 @@ class FakeDiscord:
                 await self._dispatch(session, "RESUMED", {})
         if session is not None and session.ws is ws:
             session.ws = None
+        self.close_codes.append(ws.close_code)  # 1000: the bot said goodbye; 1006/None: it just went
         return ws
 
     async def _identify(self, session: Session, d: JSON) -> None:
