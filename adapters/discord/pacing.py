@@ -40,7 +40,7 @@ class Pacer:
     (its major parameter, e.g. the channel) or, for a global one, every request.
     """
 
-    def __init__(self, rate: float, *, window: float = 1.05) -> None:
+    def __init__(self, rate: float, *, window: float = 1.06) -> None:
         self.interval = 1.0 / rate
         self.window = window
         self._start = 0.0
@@ -54,9 +54,9 @@ class Pacer:
         self.limited = 0  # 429s seen
         self.retaken = 0  # turns taken again after a slow write before a post
         self.late = 0  # turns taken again because the request could not leave in time
-        # How late a request may leave after its turn: the window's extra length, less 20 ms for
-        # the network's own jitter on the way to Discord.
-        self._slack = max(window - 1.0 - 0.02, 0.0)
+        # How late a request may leave after its turn: the window's extra length, less 50 ms for
+        # the way to Discord (network, and how soon the far end takes the request in).
+        self._slack = max(window - 1.0 - 0.05, 0.0)
 
     async def take(self, route: str = "", before: Callable[[], Awaitable[None]] | None = None) -> float:
         """Wait for a turn on ``route``, then run ``before`` (a database write before a post).

@@ -59,7 +59,7 @@ async def test_global_and_per_route_429_waves_keep_the_pace_and_lose_nothing(
     hot = [p.channel for p in places[5:8]]
     start = len(fake.requests)
     broadcast = asyncio.gather(*(post_job(bot.app.service.key, c) for c in channels))
-    await fake.wait_for(lambda: fake.sent("POST", r"/channels/\d+/messages"))
+    await fake.wait_for(lambda: fake.sent("POST", r"/channels/\d+/messages"), timeout=30)
     fake.storm(start_in=0.3, duration=0.5, is_global=True)  # every route refused for half a second
     fake.storm(start_in=0.0, duration=4.0, is_global=False,
                path=rf"/channels/({'|'.join(hot)})/messages(/\d+/threads)?")

@@ -117,7 +117,7 @@ async def test_discord_stop_during_an_answer_burst_loses_and_drops_nothing(
             await proc.wait()
         await fake.close()
     assert code == 0, err
-    assert took < DRAIN_SECONDS + 5
+    assert took < DRAIN_SECONDS + 2  # the drain bound, and the closing after it
     assert replied_before < BURST  # the burst was in flight when the signal came
     told: set[str] = set()
     turned_away: set[str] = set()
@@ -171,7 +171,7 @@ async def test_slack_socket_stop_during_an_answer_burst_loses_and_drops_nothing(
             await proc.wait()
         await fake.stop()
     assert code == 0, err
-    assert took < DRAIN_SECONDS + 5
+    assert took < DRAIN_SECONDS + 2  # the drain bound, and the closing after it
     assert replied_before < BURST  # the burst was in flight when the signal came
     by_url = {u: m for m, u in urls.items()}
     told = {by_url[r.url_id if r.url_id.startswith("http") else f"{fake.url}/response/{r.url_id}"]
