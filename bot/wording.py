@@ -44,6 +44,7 @@ REASON = {
 CORRECT = "Correct!"
 CHOSE_EACH = "Chosen"  # before the per-option counts at a reveal
 WRONG = "Not quite."
+RESTARTING = "The bot is restarting; nothing was recorded. Please try again in a minute."
 ALREADY_ANSWERED = "You have already answered this round; answers are final."
 NO_QUESTIONS = "No questions match that topic and level. Try `{cmd} help` for the topics."
 LOW_POOL = "Only {n} unseen question(s) left for this channel; after that, questions repeat."

@@ -19,6 +19,7 @@ from bot import wording
 from bot.errors import NotAllowed, UserError
 from bot.members.identity import Member, Place
 from bot.members.limits import MAX_INPUT
+from bot.runtime.inflight import InFlight
 from bot.runtime.service import Service
 from bot.views import Feedback, Help, Leaderboard, Notice, QuestionCard, ScheduleView, Stats, Summary
 
@@ -129,6 +130,7 @@ class Handlers:
         # Practice cards hold nothing about the member (the engine shares one per question and
         # reason): their embed and (stopped, never stored) buttons are built once and reused.
         self._rendered: OrderedDict[QuestionCard, tuple[discord.Embed, discord.ui.View]] = OrderedDict()
+        self.inflight = InFlight()  # drained on a graceful stop
 
     def first_delivery(self, interaction: Interaction) -> bool:
         if interaction.id in self._seen:
@@ -199,7 +201,13 @@ class Handlers:
 
     async def guarded(self, interaction: Interaction, work: Awaitable[None]) -> None:
         """Run a handler; turn errors into private replies."""
+        with self.inflight.track():
+            await self._guarded(interaction, work)
+
+    async def _guarded(self, interaction: Interaction, work: Awaitable[None]) -> None:
         try:
+            if self.inflight.closing:  # a graceful stop is draining: take nothing new in
+                raise UserError(wording.RESTARTING)
             if interaction.guild_id is None:  # every command is guild-only; a DM delivery is forged or stale
                 raise UserError(wording.GUILD_ONLY)
             await work

@@ -5,8 +5,11 @@ times on its own, and after a global 429 releases every waiting request at once.
 pacer sits in aiohttp itself: a ``TraceConfig`` whose request-start hook takes a turn from
 one ``Pacer`` before each HTTP attempt leaves, and whose request-end hook moves the
 pacer's clock back by ``Retry-After`` when Discord answers 429 (one route, or all of them
-for a global limit).  Interaction callbacks and follow-ups are exempt from the global limit
-and the gateway is a websocket: neither takes a turn.
+for a global limit).  The headers-sent hook runs once the connection is the request's and
+its bytes are written next: a turn older than the window's slack by then (a new connection,
+a busy event loop) is taken again, so no request leaves long after its turn.
+Interaction callbacks and follow-ups are exempt from the global limit and the gateway is a
+websocket: neither takes a turn.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ class Pacer:
     (its major parameter, e.g. the channel) or, for a global one, every request.
     """
 
-    def __init__(self, rate: float, *, window: float = 1.05) -> None:
+    def __init__(self, rate: float, *, window: float = 1.06) -> None:
         self.interval = 1.0 / rate
         self.window = window
         self._start = 0.0
@@ -50,27 +53,40 @@ class Pacer:
         self.granted = 0  # turns given (one per HTTP attempt)
         self.limited = 0  # 429s seen
         self.retaken = 0  # turns taken again after a slow write before a post
-        # How late a request may leave after its turn: the window's extra length, less 20 ms for
-        # the network's own jitter on the way to Discord.
-        self._slack = max(window - 1.0 - 0.02, 0.0)
+        self.late = 0  # turns taken again because the request could not leave in time
+        # How late a request may leave after its turn: the window's extra length, less 50 ms for
+        # the way to Discord (network, and how soon the far end takes the request in).
+        self._slack = max(window - 1.0 - 0.05, 0.0)
 
-    async def take(self, route: str = "", before: Callable[[], Awaitable[None]] | None = None) -> None:
+    async def take(self, route: str = "", before: Callable[[], Awaitable[None]] | None = None) -> float:
         """Wait for a turn on ``route``, then run ``before`` (a database write before a post).
 
         If ``before`` took longer than the window's slack the request waits for a fresh turn:
         writes queued behind a busy database all finish at once, and their requests must not
         leave together.  Within the slack a late request still cannot make any one second hold
-        more than ``rate`` (the window is that much longer than a second).
+        more than ``rate`` (the window is that much longer than a second).  Returns when the
+        turn was granted (``time.monotonic``), for ``leaving``.
         """
-        await self._turn(route)
+        granted = await self._turn(route)
         if before is not None:
-            started = time.monotonic()
             await before()
-            if time.monotonic() - started > self._slack:
+            if time.monotonic() - granted > self._slack:
                 self.retaken += 1
-                await self._turn(route)
+                granted = await self._turn(route)
+        return granted
 
-    async def _turn(self, route: str) -> None:
+    async def leaving(self, route: str, granted: float) -> None:
+        """The request's bytes are about to be written: if its turn is older than the slack, take a new one.
+
+        Between the turn and the write a request may wait for a new connection, or for an event
+        loop busy with other work (a batch of answers, threads posting); requests delayed that way
+        would reach Discord together with those granted after them and overfill a second.
+        """
+        while time.monotonic() - granted > self._slack:
+            self.late += 1
+            granted = await self._turn(route)
+
+    async def _turn(self, route: str) -> float:
         while (wait := self._hold.get(route, 0.0) - time.monotonic()) > 0:  # this route only
             await asyncio.sleep(wait)
         async with self._lock:
@@ -94,6 +110,7 @@ class Pacer:
             self._granted.append(now)
             self._count += 1
             self.granted += 1
+            return now
 
     def hold(self, retry_after: float, route: str | None) -> None:
         """Discord said 429: nothing more on ``route`` (None: on any route) for ``retry_after`` s."""
@@ -133,14 +150,22 @@ def trace(pacer: Pacer, api_base: str) -> aiohttp.TraceConfig:
     api_path = yarl.URL(api_base.rstrip("/")).path
     config = aiohttp.TraceConfig()
 
-    async def on_start(_session: aiohttp.ClientSession, _ctx: Any, params: aiohttp.TraceRequestStartParams) -> None:
+    async def on_start(_session: aiohttp.ClientSession, ctx: Any, params: aiohttp.TraceRequestStartParams) -> None:
         route = route_of(params.url, api_path)
         if route is None:
             return
         before = BEFORE_SEND.get()
         if before is not None:
             BEFORE_SEND.set(None)  # once per post, not on discord.py's retries of it
-        await pacer.take(route, before)
+        ctx.drillbot_route = route
+        ctx.drillbot_granted = await pacer.take(route, before)
+
+    async def on_headers(_session: aiohttp.ClientSession, ctx: Any,
+                         _params: aiohttp.TraceRequestHeadersSentParams) -> None:
+        # The connection is ours and the request is written next: the turn must still be fresh.
+        route = getattr(ctx, "drillbot_route", None)
+        if route is not None:
+            await pacer.leaving(route, ctx.drillbot_granted)
 
     async def on_end(_session: aiohttp.ClientSession, _ctx: Any, params: aiohttp.TraceRequestEndParams) -> None:
         if params.response.status != 429:
@@ -153,5 +178,6 @@ def trace(pacer: Pacer, api_base: str) -> aiohttp.TraceConfig:
         pacer.hold(_retry_after(h), None if is_global else route)
 
     config.on_request_start.append(on_start)
+    config.on_request_headers_sent.append(on_headers)
     config.on_request_end.append(on_end)
     return config

@@ -79,7 +79,14 @@ class DiscordRunner:
 
     async def serve(self) -> None:
         if self._task is not None:
-            await self._task
+            # Shielded: a stop cancels the wait, not the gateway, which ``stop`` closes with 1000.
+            await asyncio.shield(self._task)
+
+    async def drain(self) -> None:
+        """Turn new interactions away and let those in flight store their answers and reply."""
+        left = await self.handlers.inflight.drain()
+        if left:
+            log.warning("discord: %d interaction(s) still in flight at shutdown", left)
 
     async def connection(self) -> tuple[bool, bool]:
         """(connected, ready) for the status file: the gateway socket is open, every shard is ready."""
@@ -88,6 +95,14 @@ class DiscordRunner:
         return connected, connected and self.client.is_ready()
 
     async def stop(self) -> None:
+        if self._task is not None and not isinstance(self.client, discord.AutoShardedClient):
+            # discord.py's Client.close() closes the gateway with 1000 while its own reader is still
+            # waiting on the socket; aiohttp then wakes that reader first, whose close (4000, "will
+            # reconnect") goes out instead.  Stop the reader, then close: Discord sees 1000.  (Shards
+            # already cancel their reader before closing.)
+            self._task.cancel()
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await self._task
         await self.client.close()
         if self._task is not None:
             with contextlib.suppress(Exception, asyncio.CancelledError):

@@ -10,6 +10,7 @@ could replace the ack in Bolt's HTTP path.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -30,6 +31,7 @@ from bot.members.identity import Member, Place
 from bot.members.limits import MAX_INPUT
 from bot.members.members import home_target
 from bot.runtime import commands, dispatch
+from bot.runtime.inflight import InFlight
 from bot.runtime.service import Service
 from bot.views import Feedback, Help, Leaderboard, Notice, QuestionCard, ScheduleView, Stats, Summary
 
@@ -55,17 +57,27 @@ class Handlers:
         self.people = People()
         self._session: aiohttp.ClientSession | None = None
         self.home_extra: Callable[[Member, AsyncWebClient], Awaitable[list[render.Block]]] | None = None
+        self.inflight = InFlight()  # drained on a graceful stop
 
     def register(self, app: AsyncApp) -> None:
-        app.command(wording.COMMAND)(self.on_command)
-        app.action(re.compile(r"^(practice|daily)_choice_\d$"))(self.on_choice)
-        app.action(re.compile(r"^(practice|daily)_open$"))(self.on_open)
-        app.action("home_practice")(self.on_home_practice)
-        app.action(re.compile(r"^practice_rate_(again|hard|good|easy|right)$"))(self.on_rate)
-        app.action("daily_dispute")(self.on_dispute)
-        app.view(render.MODAL)(self.on_modal)
-        app.event("app_home_opened")(self.on_home_opened)
-        app.event("member_joined_channel")(self.on_member_joined)
+        t = self.tracked
+        app.command(wording.COMMAND)(t(self.on_command))
+        app.action(re.compile(r"^(practice|daily)_choice_\d$"))(t(self.on_choice))
+        app.action(re.compile(r"^(practice|daily)_open$"))(t(self.on_open))
+        app.action("home_practice")(t(self.on_home_practice))
+        app.action(re.compile(r"^practice_rate_(again|hard|good|easy|right)$"))(t(self.on_rate))
+        app.action("daily_dispute")(t(self.on_dispute))
+        app.view(render.MODAL)(t(self.on_modal))
+        app.event("app_home_opened")(t(self.on_home_opened))
+        app.event("member_joined_channel")(t(self.on_member_joined))
+
+    def tracked(self, listener: Any) -> Any:
+        """The listener, counted while it runs (Bolt reads its parameters through ``__wrapped__``)."""
+        @functools.wraps(listener)
+        async def run(**kwargs: Any) -> None:
+            with self.inflight.track():
+                await listener(**kwargs)
+        return run
 
     # -- helpers --------------------------------------------------------------------------
 

@@ -160,8 +160,9 @@ class Home:
         handlers.home_extra = self.admin_blocks
 
     def register(self, app: AsyncApp) -> None:
-        app.action(STOP)(self.on_stop)
-        app.action(SAVE)(self.on_save)
+        t = self.handlers.tracked  # counted while they run, so a graceful stop waits for them
+        app.action(STOP)(t(self.on_stop))
+        app.action(SAVE)(t(self.on_save))
 
     # -- the settings form ------------------------------------------------------------------
 

@@ -160,6 +160,15 @@ class SlackRunner:
         up = self._site is not None and not self._stopped.is_set()
         return up, up
 
+    async def drain(self) -> None:
+        """Close the socket (no new envelopes), then let listeners in flight store and reply."""
+        if self.socket is not None:
+            await self.socket.close_async()  # type: ignore[no-untyped-call]
+            self.socket = None
+        left = await self.handlers.inflight.drain()
+        if left:
+            log.warning("slack: %d delivery(ies) still in flight at shutdown", left)
+
     async def stop(self) -> None:
         self._stopped.set()
         await self.handlers.close()

@@ -137,6 +137,8 @@ async def _run(app: App, user: str) -> int:
     finally:
         if reporter is not None:
             reporter.cancel()
+        # A graceful stop: answers in flight are stored and answered before anything closes.
+        await asyncio.gather(*(runner.drain() for runner in runners))
         await app.service.stop()
         for runner in runners:
             await runner.stop()

@@ -9,6 +9,7 @@ fires (posting, retrying, closing, revealing) belongs to ``bot.rounds.lifecycle`
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -21,6 +22,8 @@ from bot.engine import Engine
 from bot.rounds.lifecycle import Poster
 from bot.rounds.recap import first_day
 
+log = logging.getLogger(__name__)
+
 
 class PlatformRunner(Protocol):
     """What an adapter module's ``create(app)`` returns, for `drillbot run`."""
@@ -29,6 +32,10 @@ class PlatformRunner(Protocol):
 
     async def start(self) -> None:
         """Connect and return once the platform is ready to post."""
+        ...
+
+    async def drain(self) -> None:
+        """Stop taking deliveries and wait (bounded) for those in flight: stored and answered."""
         ...
 
     async def serve(self) -> None:
@@ -139,6 +146,7 @@ class Service:
         if self.scheduler is not None:
             if self.scheduler.running:  # a stop during start-up comes before the scheduler runs
                 self.scheduler.shutdown(wait=False)
+                log.info("scheduler stopped")
             self.scheduler = None
         _SERVICES.pop(self.key, None)
         await asyncio.sleep(0)

@@ -118,6 +118,7 @@ class FakeDiscord:
         self.callbacks: dict[str, list[Recorded]] = {}
         self.responses: dict[str, JSON] = {}  # interaction id -> the message its callback created
         self.global_429s = 0
+        self.close_codes: list[int | None] = []  # one per gateway connection that ended, as the bot closed it
         self.storms: list[Storm] = []
         self.nonces: dict[tuple[str, str], tuple[float, JSON]] = {}  # (channel, nonce) -> (when, message)
         self.nonce_window = 300.0  # Discord: "a few minutes"
@@ -203,6 +204,7 @@ class FakeDiscord:
 
     async def _rest(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["path"]
+        arrived = time.monotonic()
         body: Any = None
         if request.can_read_body:
             if request.content_type.startswith("multipart/"):
@@ -211,7 +213,7 @@ class FakeDiscord:
             else:
                 raw = await request.read()
                 body = json.loads(raw) if raw else None
-        rec = Recorded(request.method, path, dict(request.query), body, time.monotonic())
+        rec = Recorded(request.method, path, dict(request.query), body, arrived)
         self.requests.append(rec)
         inj = self._injection(request.method, path)
         if inj is not None and inj.status == 0 and not inj.after:
@@ -470,6 +472,7 @@ class FakeDiscord:
                 await self._dispatch(session, "RESUMED", {})
         if session is not None and session.ws is ws:
             session.ws = None
+        self.close_codes.append(ws.close_code)  # 1000: the bot said goodbye; 1006/None: it just went
         return ws
 
     async def _identify(self, session: Session, d: JSON) -> None:

@@ -47,25 +47,35 @@ def check_posted_once(bot: Bot, places: list[Place]) -> None:
         assert [m["id"] for m in posts(bot.fake, cid)] == [mid]
 
 
-async def test_global_and_per_route_429_waves_keep_the_pace_and_lose_nothing(make_bot: BotFactory) -> None:
+@pytest.mark.parametrize("threads", [False, True])
+async def test_global_and_per_route_429_waves_keep_the_pace_and_lose_nothing(
+        make_bot: BotFactory, threads: bool) -> None:
+    """Every post (and its thread) through 429 waves: no second above the rate, under 1 % refused."""
     rate = 45.0
-    bot = await make_bot(threads=False, broadcast_rate=rate)
+    bot = await make_bot(threads=threads, broadcast_rate=rate)
     fake = bot.fake
-    places = widen(fake, 120)
+    places = widen(fake, 220 if threads else 120)
     channels = await schedule(bot, places)
     hot = [p.channel for p in places[5:8]]
     start = len(fake.requests)
     broadcast = asyncio.gather(*(post_job(bot.app.service.key, c) for c in channels))
-    await fake.wait_for(lambda: fake.sent("POST", r"/channels/\d+/messages"))
+    await fake.wait_for(lambda: fake.sent("POST", r"/channels/\d+/messages"), timeout=30)
     fake.storm(start_in=0.3, duration=0.5, is_global=True)  # every route refused for half a second
-    fake.storm(start_in=0.0, duration=4.0, is_global=False, path=rf"/channels/({'|'.join(hot)})/messages")
+    fake.storm(start_in=0.0, duration=4.0, is_global=False,
+               path=rf"/channels/({'|'.join(hot)})/messages(/\d+/threads)?")
     await broadcast
     sent = [r for r in fake.requests[start:] if not r.path.startswith("/interactions/")]
     check_posted_once(bot, places)
+    if threads:
+        made = {r.path.split("/")[4] for r in fake.sent("POST", r"/channels/\d+/messages/\d+/threads")
+                if r.status == 201}
+        assert len(made) == len(places)  # every question got its discussion thread
     assert max_per_second([r.at for r in sent]) <= rate  # as the server saw it, 429s included
     limited = [r for r in sent if r.status == 429]
     # Each wave costs at most one refusal per route it covers, plus what was already in flight.
     assert fake.global_429s == 0 and 1 <= len(limited) <= len(hot) + 2
+    if threads:
+        assert len(limited) < 0.01 * len(sent)
     assert bot.runner.pacer.limited == len(limited)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Engine, create_engine, select, text
 
 from bot.clock import SystemClock
 from bot.config import Config, Settings
@@ -73,18 +73,31 @@ def rounds(db_url: str) -> list[Round]:
         app.close()
 
 
-async def wait_all_posted(db_url: str, n: int, timeout: float = 90.0) -> list[Round]:
+def _post_states(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {state: n for state, n in conn.execute(
+            text("SELECT post_state, count(*) FROM rounds GROUP BY post_state"))}
+
+
+async def wait_all_posted(db_url: str, n: int, timeout: float = 90.0, every: float = 0.5) -> list[Round]:
+    """Poll (one light query, every ``every`` s) until ``n`` rounds are posted; then load them.
+
+    The fake Discord runs in this process and stamps each request when its handler runs: a
+    heavy poll (a whole app, every row) would hold the GIL and make requests look bunched.
+    """
     deadline = time.monotonic() + timeout
-    while True:
-        rows = await asyncio.to_thread(rounds, db_url)
-        if len(rows) == n and all(r.post_state == "posted" for r in rows):
-            return rows
-        if time.monotonic() > deadline:
-            states: dict[str, int] = {}
-            for r in rows:
-                states[r.post_state] = states.get(r.post_state, 0) + 1
-            raise AssertionError(f"not all posted in time: {len(rows)} rounds of {n}, states {states}")
-        await asyncio.sleep(0.2)
+    engine = create_engine(db_url)
+    try:
+        while True:
+            states = await asyncio.to_thread(_post_states, engine)
+            if sum(states.values()) == n and states.get("posted", 0) == n:
+                return await asyncio.to_thread(rounds, db_url)
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not all posted in time: {sum(states.values())} rounds of {n}, "
+                                     f"states {states}")
+            await asyncio.sleep(every)
+    finally:
+        engine.dispose()
 
 
 @dataclass(frozen=True)

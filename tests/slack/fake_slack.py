@@ -105,6 +105,7 @@ class FakeSlack:
         self.port = 0
         self.ws: web.WebSocketResponse | None = None
         self.ws_connected = asyncio.Event()
+        self.close_codes: list[int | None] = []  # one per Socket Mode connection that ended
         self._acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.changed = asyncio.Condition()
         self.homes: dict[str, dict[str, Any]] = {}  # user -> the Home tab last published for them
@@ -318,6 +319,7 @@ class FakeSlack:
                 fut = self._acks.pop(ack.get("envelope_id", ""), None)
                 if fut is not None and not fut.done():
                     fut.set_result(ack)
+        self.close_codes.append(ws.close_code)  # 1000: the app closed the socket cleanly
         return ws
 
     async def send_envelope(self, kind: str, payload: dict[str, Any], *, retry_attempt: int = 0,
