@@ -238,9 +238,42 @@ def test_guards_answer_instead_of_grading(text: str, reply: str) -> None:
 
 
 @pytest.mark.parametrize("text", [
+    "Gunicorn / WSGI / environ / start_response / worker processes / wsgi_app",
+    "basically: app factory, blueprints, extensions.py, init_app, config classes, instance folder",
+    "- app factory\n- blueprints\n- init_app\n- config classes\n- instance folder\n- tests",
+    "app factory\nblueprints\ninit_app()\nconfig classes\ninstance folder\ntests/",
+    "app factory, blueprints and stuff like init_app, config, instance folder etc",
+    "Flask-SQLAlchemy, Flask-Migrate, Flask-Login, Flask-WTF",
+    "WSGI middleware -> ProxyFix, environ, start_response, before_request, after_request, teardown_request, g, "
+    "session, current_user, per-blueprint hooks, logging",
+])
+def test_lists_of_terms_are_keyword_lists_in_any_form(text: str) -> None:
+    lq = LoadedQuestion("flask", "t", "T", "t.toml", DEBUGGER)
+    with pytest.raises(UserError) as err:
+        grade(lq, None, text)
+    assert str(err.value) == wording.KEYWORDS_ONLY
+
+
+@pytest.mark.parametrize("text", [
     "--debug (or FLASK_DEBUG=1) turns it on; it runs arbitrary code, so never in production.",
     "Turn it on w/ --debug; it'd let anyone execute code -> only locally, never in prod.",
+    "--debug -> Werkzeug debugger -> arbitrary code from the browser -> dev only",
+    "Use --debug; the debugger runs arbitrary code, never in production.",
+    "flask run --debug, debugger gives a browser console, anyone reaching it runs code, PIN weak, never in "
+    "production, FLASK_DEBUG=1 same thing",
 ])
 def test_terse_sentences_are_not_keyword_lists(text: str) -> None:
     lq = LoadedQuestion("flask", "t", "T", "t.toml", DEBUGGER)
     assert grade(lq, None, text).correct
+
+
+@pytest.mark.parametrize("text", [
+    "`flask run --debug`",
+    "app.config.from_prefixed_env()",
+    "Use FLASK_DEBUG=1; it reads the variable at startup.",
+    "create_app() in __init__.py, blueprints registered there, extensions bound via init_app, config from env, "
+    "no global app, tests outside",
+])
+def test_code_and_fragments_that_state_something_are_graded(text: str) -> None:
+    lq = LoadedQuestion("flask", "t", "T", "t.toml", DEBUGGER)
+    assert not grade(lq, None, text).correct  # graded (and wrong for this question), not refused
