@@ -218,18 +218,20 @@ class Answer:
         if not want or not self.words:
             return None
         if inverted:
+            # Denied before, in so many words ("never store secrets", "avoid circular imports"), anywhere in
+            # the answer; not "X doesn't matter" after it, nor "doesn't affect matching" (a denial of the effect).
+            denied = self._find(want, loose=True, tight=tight, breaks=breaks, denied=True)
+            if denied is not None:
+                return Match(denied.start, denied.end, denied.words, negated=False)
             rest = self._find(want, loose=True, tight=tight, breaks=breaks)
             if rest is None:
                 return None
-            if not rest.negated:
-                return Match(rest.start, rest.end, rest.words, negated=True)
-            # Denied before, in so many words ("never store secrets", "avoid circular imports"); not
-            # "X doesn't matter" after it, and not "doesn't affect matching" (a denial of the effect).
-            cue = self._cue(rest.start, rest.end)
-            direct = cue is not None and cue < rest.start and not any(
-                w.raw in _EFFECT for w in self.words[cue + 1:rest.start])
-            return Match(rest.start, rest.end, rest.words, negated=not direct)
+            return Match(rest.start, rest.end, rest.words, negated=True)
         return self._find(want, loose=loose, tight=tight, breaks=breaks)
+
+    def _denied_before(self, start: int, end: int) -> bool:
+        cue = self._cue(start, end)
+        return cue is not None and cue < start and not any(w.raw in _EFFECT for w in self.words[cue + 1:start])
 
     def _compound_words(self, want: tuple[_PhraseWord, ...], k: int) -> frozenset[str]:
         """The answer's words that stand for ``want[k]`` in a compound: a first part of it written apart
@@ -256,7 +258,8 @@ class Answer:
                    for k, p in enumerate(want))
 
     def _find(self, want: tuple[_PhraseWord, ...], *, loose: bool, tight: frozenset[int],
-              breaks: frozenset[int]) -> Match | None:
+              breaks: frozenset[int], denied: bool = False) -> Match | None:
+        """The first match, preferring one not negated; with ``denied``, only one the answer denies before it."""
         if not self._possible(want):
             return None
         orders = [want]
@@ -270,6 +273,10 @@ class Answer:
                 end = self._match(order, 0, start, gaps, self.words[start].clause, tight,
                                   breaks if n == 0 else frozenset())
                 if end is None:
+                    continue
+                if denied:
+                    if self._denied_before(start, end):
+                        return Match(start, end, " ".join(w.raw for w in self.words[start:end]), True)
                     continue
                 cue = None if self_negating else self._cue(start, end)
                 negated = cue is not None
