@@ -277,3 +277,23 @@ def test_terse_sentences_are_not_keyword_lists(text: str) -> None:
 def test_code_and_fragments_that_state_something_are_graded(text: str) -> None:
     lq = LoadedQuestion("flask", "t", "T", "t.toml", DEBUGGER)
     assert not grade(lq, None, text).correct  # graded (and wrong for this question), not refused
+
+
+def test_names_sharing_a_suffix_are_each_named() -> None:
+    assert words("before/after/teardown_request run inside Flask") == words(
+        "before_request/after_request/teardown_request run inside Flask")
+    assert phrase_in("after_request", words("hooks: before/after/teardown_request"))
+
+
+def test_more_abbreviations_are_written_out() -> None:
+    assert words("keep it in a secret mgr; the pkg has cli cmds") == words(
+        "keep it in a secret manager; the package has cli commands")
+
+
+def test_a_phrase_starting_with_a_negation_is_found_where_the_answer_denies_it() -> None:
+    layout = _open([{"point": "Use an application factory", "phrases": ["create_app"]},
+                    {"point": "Avoids circular imports", "phrases": ["no circular import"]}])
+    # "circular import" is named first as the problem, then denied: the denial is what counts.
+    assert grade_open(layout, "A global app is how a circular import happens; with create_app there are no "
+                              "circular imports.").correct
+    assert not grade_open(layout, "create_app gives you a circular import.").correct

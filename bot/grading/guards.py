@@ -112,15 +112,21 @@ def _keyword_list(folded: str, found: list[str]) -> bool:
     """Items in a row of which hardly one makes a statement (see the notes at ``_GROUP``)."""
     if len(found) < 4:
         return False
+    breaks = len(_BREAKS.findall(folded))
+    if breaks and breaks >= 0.15 * (len(_ITEMS.findall(folded)) + 1):
+        return False  # sentences enough, whatever the items say (the items are fewer than the separators)
     flat = folded
     for _ in range(3):  # brackets inside brackets: "args (query string: request.args.get('q'))"
-        flat = _GROUP.sub(lambda m: " " + _GROUP_PUNCT.sub(" ", m[0][1:-1]) + " ", flat)
+        grouped = _GROUP.sub(lambda m: " " + _GROUP_PUNCT.sub(" ", m[0][1:-1]) + " ", flat)
+        if grouped == flat:
+            break
+        flat = grouped
     items = []
     for segment in _ITEMS.split(flat):
         ws = [w.strip("'.-") for w in _ITEM_WORD.findall(segment)]
         if any(w and w not in _FILLERS for w in ws) or _RELATION.search(segment):
             items.append((segment, ws))
-    statements = len(_BREAKS.findall(folded)) + sum(_states(seg, ws) for seg, ws in items)
+    statements = breaks + sum(_states(seg, ws) for seg, ws in items)
     if len(items) >= 6:
         return statements < 0.15 * len(items)
     return len(items) >= 4 and statements == 0 and sum(w in ENGLISH for w in found) < 0.1 * len(found)

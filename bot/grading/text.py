@@ -68,7 +68,9 @@ ABBREVIATIONS: dict[str, str] = {
     "arg": "argument", "args": "arguments", "msg": "message", "msgs": "messages", "info": "information",
     "dir": "directory", "dirs": "directories", "tmp": "temporary", "temp": "temporary",
     "dev": "development", "repo": "repository", "k8s": "kubernetes", "pw": "password", "pwd": "password",
-    "exts": "extensions", "obj": "object", "objs": "objects", "proc": "process", "procs": "processes",
+    "mgr": "manager", "mgmt": "management", "pkg": "package", "pkgs": "packages", "cmd": "command",
+    "cmds": "commands", "exts": "extensions", "obj": "object", "objs": "objects", "proc": "process",
+    "procs": "processes",
     "func": "function", "funcs": "functions", "fn": "function", "fns": "functions", "lib": "library",
     "libs": "libraries", "fk": "foreign key", "fks": "foreign keys", "pk": "primary key", "mem": "memory",
     "m2m": "many to many", "var": "variable", "vars": "variables", "attr": "attribute", "attrs": "attributes",
@@ -103,6 +105,11 @@ _CLAUSE_PUNCT = re.compile(r"[.!?;:,](?=\s|$)|[\n)\[\]{}]|\s[-\u2013\u2014]+\s")
 _WORD = re.compile(r"[a-z0-9]+")
 
 
+# Names sharing a suffix, written once: "before/after/teardown_request" is before_request, after_request
+# and teardown_request.
+_SHARED_SUFFIX = re.compile(r"\b([a-z]+(?:/[a-z]+)+)_([a-z]\w*)")
+
+
 def fold(text: str) -> str:
     """Unicode-fold, lower-case and rewrite contractions and abbreviations-with-symbols."""
     t = _QUOTES.sub("'", unicodedata.normalize("NFKC", text).casefold())
@@ -111,6 +118,8 @@ def fold(text: str) -> str:
     for needle, pattern, repl in _REWRITES:
         if needle in t:
             t = pattern.sub(repl, t)
+    if "/" in t and "_" in t:
+        t = _SHARED_SUFFIX.sub(lambda m: "/".join(f"{p}_{m[2]}" for p in m[1].split("/")), t)
     return t
 
 
