@@ -297,3 +297,9 @@ def test_a_phrase_starting_with_a_negation_is_found_where_the_answer_denies_it()
     assert grade_open(layout, "A global app is how a circular import happens; with create_app there are no "
                               "circular imports.").correct
     assert not grade_open(layout, "create_app gives you a circular import.").correct
+
+
+def test_do_may_sit_inside_a_phrase_but_a_verb_to_be_may_not() -> None:
+    assert phrase_in("always roll back", words("teardown ALWAYS does rollback() + close()"))
+    assert not phrase_in("always roll back", words("teardown always does not roll back"))
+    assert not phrase_in("secret key", words("the secret is key"))
