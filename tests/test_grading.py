@@ -303,3 +303,9 @@ def test_do_may_sit_inside_a_phrase_but_a_verb_to_be_may_not() -> None:
     assert phrase_in("always roll back", words("teardown ALWAYS does rollback() + close()"))
     assert not phrase_in("always roll back", words("teardown always does not roll back"))
     assert not phrase_in("secret key", words("the secret is key"))
+
+
+def test_the_parts_of_one_identifier_are_not_a_compound() -> None:
+    assert not Answer("return it with send_file(path)").has("sendfile")
+    assert Answer("nginx does the send file part").has("sendfile")
+    assert Answer("clean up the old tokens").has("cleanup")

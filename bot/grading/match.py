@@ -326,8 +326,9 @@ class Answer:
                 end = self._match(want, k + 2, i + 1, gaps, clause, tight, breaks)
                 if end is not None:
                     return end
-        # Apart in the answer, together in the phrase: "clean up" for "cleanup".
-        if i + 1 < len(words) and words[i + 1].clause == clause:
+        # Apart in the answer, together in the phrase: "clean up" for "cleanup"; never the parts of one
+        # identifier ("send_file" is not "sendfile").
+        if i + 1 < len(words) and words[i + 1].clause == clause and not w.part:
             joined = w.raw + words[i + 1].raw
             if joined == want[k][0] or stem(joined) == want[k][1]:
                 end = self._match(want, k + 1, i + 2, gaps, clause, tight, breaks)

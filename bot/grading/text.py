@@ -134,6 +134,7 @@ class Word:
     stem: str
     clause: int   # which clause of the text it is in
     hypothetical: bool = False  # its clause is a condition ("if you forget X, ...")
+    part: bool = False  # joined to the next word by "_" in one identifier ("send" of ``send_file``)
 
 
 def _code(text: str) -> str:
@@ -149,16 +150,19 @@ def tokens(text: str) -> list[Word]:
     out: list[Word] = []
     clause = 0
     for part in _CLAUSE_PUNCT.split(_code(fold(text))):
-        found = _WORD.findall(part)
+        spans = list(_WORD.finditer(part))
+        found = [m[0] for m in spans]
         hypothetical = False
         for k, raw in enumerate(found):
             if raw in CLAUSE_WORDS and not (raw == "instead" and k + 1 < len(found) and found[k + 1] == "of"):
                 clause += 1
                 hypothetical = raw in HYPOTHETICAL
                 continue
+            end = spans[k].end()
+            joined = "_" in part and part[end:end + 1] == "_" and k + 1 < len(spans) and spans[k + 1].start() == end + 1
             for w in ABBREVIATIONS.get(raw, raw).split():
                 if w not in GLUE:
-                    out.append(Word(w, stem(w), clause, hypothetical))
+                    out.append(Word(w, stem(w), clause, hypothetical, joined))
         clause += 1
     return out
 
