@@ -30,8 +30,9 @@ LIBRARY, _ = load_library(CONTENT)
 
 # split -> (most false accepts, % of not-correct), (most false rejects, % of correct),
 #          (most negated + keyword-list answers accepted, % of those)
-# Reached on 2026-12-02 (docs/grading.md), with both splits used for tuning.
-FLOOR = {"tune": (0.0, 0.0, 0.0), "holdout": (0.0, 1.6, 0.0), "fresh-dev": (10.3, 19.7, 9.1)}
+# Reached on 2026-12-02 (docs/grading.md), with both splits used for tuning; fresh-dev was studied while the
+# guard and the grader's general rules were tuned, never its questions' key points (the sealed half measures that).
+FLOOR = {"tune": (0.0, 0.0, 0.0), "holdout": (0.0, 1.6, 0.0), "fresh-dev": (9.1, 12.2, 9.1)}
 
 
 def _accepted(row: dict[str, str]) -> bool:
