@@ -7,8 +7,8 @@ import pytest
 from bot import wording
 from bot.content import LoadedQuestion, Question, load_library
 from bot.errors import BadAnswer, UserError
-from bot.grading import Answer, grade, grade_choice, grade_open, open_threshold, parse_choice, phrase_in, words
-from tests.conftest import SAMPLE
+from bot.grading import Answer, grade, grade_choice, grade_open, guards, open_threshold, parse_choice, phrase_in, words
+from tests.conftest import CONTENT, SAMPLE
 
 LIB, _ = load_library(SAMPLE)
 
@@ -309,3 +309,16 @@ def test_the_parts_of_one_identifier_are_not_a_compound() -> None:
     assert not Answer("return it with send_file(path)").has("sendfile")
     assert Answer("nginx does the send file part").has("sendfile")
     assert Answer("clean up the old tokens").has("cleanup")
+
+
+def test_no_model_answer_or_explanation_of_the_pack_reads_as_a_keyword_list() -> None:
+    # Written in prose, often wrapped by an editor at 90 columns: a wrapped line is not an item.
+    library, _ = load_library(CONTENT)
+    texts = [t[:1500] for lq in library.questions for t in (lq.q.model_answer, lq.q.explanation) if t]
+    refused = []
+    for t in texts:
+        try:
+            guards.check("open", t)
+        except UserError:
+            refused.append(t[:80])
+    assert len(texts) > 400 and refused == []

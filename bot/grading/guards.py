@@ -37,6 +37,8 @@ _ITEMS = re.compile(r"[,;\n\u2022|]+|[.!?:](?=\s|$)|\s[-\u2013\u2014*/]+\s|^\s*[
 _BREAKS = re.compile(r"[a-z0-9)\]`'\"][.!?]\s+\S|;\s*\S|[.!?]\s*$")
 _RELATION = re.compile(r"->|=>|\u2192|\s=\s|==|!=|\u2260|<=|>=|\s[<>]\s")
 _ITEM_WORD = re.compile(r"[a-z][a-z0-9_'.-]*")
+# Prose wrapped by an editor: a long line going on in lower case on the next one is one line, not two items.
+_WRAPPED = re.compile(r"(?<=[^\n]{60})\n(?=[a-z`(])")
 def _wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
@@ -95,7 +97,7 @@ def check(kind: str, text: str) -> str:
     found = _WORD.findall(folded)
     if _foreign(found):
         raise UserError(wording.ENGLISH_ONLY)
-    if _keyword_list(folded, found):
+    if _keyword_list(fold(_WRAPPED.sub(" ", text)) if "\n" in text else folded, found):
         raise UserError(wording.KEYWORDS_ONLY)
     return text
 
@@ -127,9 +129,10 @@ def _keyword_list(folded: str, found: list[str]) -> bool:
         if any(w and w not in _FILLERS for w in ws) or _RELATION.search(segment):
             items.append((segment, ws))
     statements = breaks + sum(_states(seg, ws) for seg, ws in items)
-    if len(items) >= 6:
-        return statements < 0.15 * len(items)
-    return len(items) >= 4 and statements == 0 and sum(w in ENGLISH for w in found) < 0.1 * len(found)
+    english = sum(w in ENGLISH for w in found)
+    if len(items) >= 6:  # an enumeration in prose ("a schema library for anything non-trivial, ...") is no bare list
+        return statements < 0.15 * len(items) and english < 0.3 * len(found)
+    return len(items) >= 4 and statements == 0 and english < 0.1 * len(found)
 
 
 def _states(segment: str, ws: list[str]) -> bool:
