@@ -28,9 +28,10 @@ _LETTER = re.compile(r"\s*(?:[a-e][.)]?|true|false|t|f|yes|no)\s*", re.IGNORECAS
 # sentence ends, colons, new lines, bullets, " / "); brackets, quotes and code spans stay
 # with their item.  An item *states* when it holds a relation mark ("x -> y", "a = b",
 # "a != b", "a >= b"), an auxiliary or modal ("is", "can", "must"), a subject pronoun,
-# a word that joins clauses ("because", "so", "if", "then", "which", ...), "not"/"never",
-# or a verb in its -s form that is hardly ever a plural noun ("wraps", "wins", "makes").
-# A sentence break inside the answer, or a full stop ending it, counts as a statement too.
+# a word that joins clauses ("because", "so", "if", "then", "which", ...), a verb in its
+# -s form that is hardly ever a plural noun ("wraps", "wins", "makes"), or a participle
+# between its noun and what follows ("blueprints registered there").  A sentence break
+# inside the answer, or a full stop ending it, counts as a statement too.
 _GROUP = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|\{[^{}]*\}|`[^`]*`|\"[^\"\n]*\"")
 _GROUP_PUNCT = re.compile(r"[,;:.!?/]")
 _ITEMS = re.compile(r"[,;\n\u2022|]+|[.!?:](?=\s|$)|\s[-\u2013\u2014*/]+\s|^\s*[-*]\s")
@@ -39,6 +40,8 @@ _RELATION = re.compile(r"->|=>|\u2192|\s=\s|==|!=|\u2260|<=|>=|\s[<>]\s")
 _ITEM_WORD = re.compile(r"[a-z][a-z0-9_'.-]*")
 # Prose wrapped by an editor: a long line going on in lower case on the next one is one line, not two items.
 _WRAPPED = re.compile(r"(?<=[^\n]{60})\n(?=[a-z`(])")
+
+
 def _wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
@@ -63,8 +66,7 @@ _FILLERS = _wordset("basically essentially etc e.g eg i.e ie like stuff things a
 # Verbs whose -s form is a statement ("the first match wins", "middleware wraps wsgi_app"); verbs whose
 # -s form is as often a plural noun ("logs", "checks", "calls", "tests") are left out.
 _VERBS = _wordset("""accept allow apply become break bring build catch clear close come compare contain convert
-cover create
-decide define delete depend describe detect disable dispatch drop emit enable encode encrypt enforce ensure escape
+cover create decide define delete depend describe detect disable dispatch drop emit enable encode encrypt enforce ensure escape
 evaluate execute exist expire expose fail follow force forget forward get give go guarantee happen help hide hold ignore
 include increase inject insert keep kill know leak leave let live load lose make mean merge miss move notify open
 override own parse pass persist pick prevent provide pull push put raise reach receive reduce register reject rely
