@@ -67,8 +67,8 @@ _FILLERS = _wordset("basically essentially etc e.g eg i.e ie like stuff things a
 # -s form is as often a plural noun ("logs", "checks", "calls", "tests") are left out.
 _VERBS = _wordset("""accept allow apply become break bring build catch clear close come compare contain convert
 cover create decide define delete depend describe detect disable dispatch drop emit enable encode encrypt enforce ensure
-escape evaluate execute exist expire expose fail follow force forget forward get give go guarantee happen help hide hold ignore
-include increase inject insert keep kill know leak leave let live load lose make mean merge miss move notify open
+escape evaluate execute exist expire expose fail follow force forget forward get give go guarantee happen help hide hold
+ignore include increase inject insert keep kill know leak leave let live load lose make mean merge miss move notify open
 override own parse pass persist pick prevent provide pull push put raise reach receive reduce register reject rely
 remove render replace require reset resolve respond restore return reuse revoke rotate run save see send
 serve share show sign skip slow spawn stay stop store succeed support survive swallow take talk tell throw trigger
