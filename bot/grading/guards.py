@@ -114,7 +114,8 @@ def _foreign(found: list[str]) -> bool:
 
 def _keyword_list(folded: str, found: list[str]) -> bool:
     """Items in a row of which hardly one makes a statement (see the notes at ``_GROUP``)."""
-    if len(found) < 4:
+    english = sum(w in ENGLISH for w in found)
+    if len(found) < 4 or english >= 0.3 * len(found):  # prose, or an enumeration in prose: no bare list
         return False
     breaks = len(_BREAKS.findall(folded))
     if breaks and breaks >= 0.15 * (len(_ITEMS.findall(folded)) + 1):
@@ -131,9 +132,8 @@ def _keyword_list(folded: str, found: list[str]) -> bool:
         if any(w and w not in _FILLERS for w in ws) or _RELATION.search(segment):
             items.append((segment, ws))
     statements = breaks + sum(_states(seg, ws) for seg, ws in items)
-    english = sum(w in ENGLISH for w in found)
-    if len(items) >= 6:  # an enumeration in prose ("a schema library for anything non-trivial, ...") is no bare list
-        return statements < 0.15 * len(items) and english < 0.3 * len(found)
+    if len(items) >= 6:
+        return statements < 0.15 * len(items)
     return len(items) >= 4 and statements == 0 and english < 0.1 * len(found)
 
 

@@ -221,12 +221,14 @@ class Answer:
         if inverted:
             # Denied before, in so many words ("never store secrets", "avoid circular imports"), anywhere in
             # the answer; not "X doesn't matter" after it, nor "doesn't affect matching" (a denial of the effect).
-            denied = self._find(want, loose=True, tight=tight, breaks=breaks, denied=True)
-            if denied is not None:
-                return Match(denied.start, denied.end, denied.words, negated=False)
             rest = self._find(want, loose=True, tight=tight, breaks=breaks)
             if rest is None:
                 return None
+            if rest.negated and self._denied_before(rest.start, rest.end):
+                return Match(rest.start, rest.end, rest.words, negated=False)
+            denied = self._find(want, loose=True, tight=tight, breaks=breaks, denied=True)
+            if denied is not None:
+                return Match(denied.start, denied.end, denied.words, negated=False)
             return Match(rest.start, rest.end, rest.words, negated=True)
         return self._find(want, loose=loose, tight=tight, breaks=breaks)
 

@@ -150,16 +150,18 @@ def tokens(text: str) -> list[Word]:
     out: list[Word] = []
     clause = 0
     for part in _CLAUSE_PUNCT.split(_code(fold(text))):
-        spans = list(_WORD.finditer(part))
-        found = [m[0] for m in spans]
+        spans = list(_WORD.finditer(part)) if "_" in part else None  # only identifiers have parts
+        found = [m[0] for m in spans] if spans is not None else _WORD.findall(part)
         hypothetical = False
         for k, raw in enumerate(found):
             if raw in CLAUSE_WORDS and not (raw == "instead" and k + 1 < len(found) and found[k + 1] == "of"):
                 clause += 1
                 hypothetical = raw in HYPOTHETICAL
                 continue
-            end = spans[k].end()
-            joined = "_" in part and part[end:end + 1] == "_" and k + 1 < len(spans) and spans[k + 1].start() == end + 1
+            joined = False
+            if spans is not None and k + 1 < len(spans):
+                end = spans[k].end()
+                joined = part[end:end + 1] == "_" and spans[k + 1].start() == end + 1
             for w in ABBREVIATIONS.get(raw, raw).split():
                 if w not in GLUE:
                     out.append(Word(w, stem(w), clause, hypothetical, joined))
