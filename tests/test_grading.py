@@ -7,8 +7,8 @@ import pytest
 from bot import wording
 from bot.content import LoadedQuestion, Question, load_library
 from bot.errors import BadAnswer, UserError
-from bot.grading import Answer, grade, grade_choice, grade_open, open_threshold, parse_choice, phrase_in, words
-from tests.conftest import SAMPLE
+from bot.grading import Answer, grade, grade_choice, grade_open, guards, open_threshold, parse_choice, phrase_in, words
+from tests.conftest import CONTENT, SAMPLE
 
 LIB, _ = load_library(SAMPLE)
 
@@ -238,9 +238,87 @@ def test_guards_answer_instead_of_grading(text: str, reply: str) -> None:
 
 
 @pytest.mark.parametrize("text", [
+    "Gunicorn / WSGI / environ / start_response / worker processes / wsgi_app",
+    "basically: app factory, blueprints, extensions.py, init_app, config classes, instance folder",
+    "- app factory\n- blueprints\n- init_app\n- config classes\n- instance folder\n- tests",
+    "app factory\nblueprints\ninit_app()\nconfig classes\ninstance folder\ntests/",
+    "app factory, blueprints and stuff like init_app, config, instance folder etc",
+    "Flask-SQLAlchemy, Flask-Migrate, Flask-Login, Flask-WTF",
+    "WSGI middleware -> ProxyFix, environ, start_response, before_request, after_request, teardown_request, g, "
+    "session, current_user, per-blueprint hooks, logging",
+])
+def test_lists_of_terms_are_keyword_lists_in_any_form(text: str) -> None:
+    lq = LoadedQuestion("flask", "t", "T", "t.toml", DEBUGGER)
+    with pytest.raises(UserError) as err:
+        grade(lq, None, text)
+    assert str(err.value) == wording.KEYWORDS_ONLY
+
+
+@pytest.mark.parametrize("text", [
     "--debug (or FLASK_DEBUG=1) turns it on; it runs arbitrary code, so never in production.",
     "Turn it on w/ --debug; it'd let anyone execute code -> only locally, never in prod.",
+    "--debug -> Werkzeug debugger -> arbitrary code from the browser -> dev only",
+    "Use --debug; the debugger runs arbitrary code, never in production.",
+    "flask run --debug, debugger gives a browser console, anyone reaching it runs code, PIN weak, never in "
+    "production, FLASK_DEBUG=1 same thing",
 ])
 def test_terse_sentences_are_not_keyword_lists(text: str) -> None:
     lq = LoadedQuestion("flask", "t", "T", "t.toml", DEBUGGER)
     assert grade(lq, None, text).correct
+
+
+@pytest.mark.parametrize("text", [
+    "`flask run --debug`",
+    "app.config.from_prefixed_env()",
+    "Use FLASK_DEBUG=1; it reads the variable at startup.",
+    "create_app() in __init__.py, blueprints registered there, extensions bound via init_app, config from env, "
+    "no global app, tests outside",
+])
+def test_code_and_fragments_that_state_something_are_graded(text: str) -> None:
+    lq = LoadedQuestion("flask", "t", "T", "t.toml", DEBUGGER)
+    assert not grade(lq, None, text).correct  # graded (and wrong for this question), not refused
+
+
+def test_names_sharing_a_suffix_are_each_named() -> None:
+    assert words("before/after/teardown_request run inside Flask") == words(
+        "before_request/after_request/teardown_request run inside Flask")
+    assert phrase_in("after_request", words("hooks: before/after/teardown_request"))
+
+
+def test_more_abbreviations_are_written_out() -> None:
+    assert words("keep it in a secret mgr; the pkg has cli cmds") == words(
+        "keep it in a secret manager; the package has cli commands")
+
+
+def test_a_phrase_starting_with_a_negation_is_found_where_the_answer_denies_it() -> None:
+    layout = _open([{"point": "Use an application factory", "phrases": ["create_app"]},
+                    {"point": "Avoids circular imports", "phrases": ["no circular import"]}])
+    # "circular import" is named first as the problem, then denied: the denial is what counts.
+    assert grade_open(layout, "A global app is how a circular import happens; with create_app there are no "
+                              "circular imports.").correct
+    assert not grade_open(layout, "create_app gives you a circular import.").correct
+
+
+def test_do_may_sit_inside_a_phrase_but_a_verb_to_be_may_not() -> None:
+    assert phrase_in("always roll back", words("teardown ALWAYS does rollback() + close()"))
+    assert not phrase_in("always roll back", words("teardown always does not roll back"))
+    assert not phrase_in("secret key", words("the secret is key"))
+
+
+def test_the_parts_of_one_identifier_are_not_a_compound() -> None:
+    assert not Answer("return it with send_file(path)").has("sendfile")
+    assert Answer("nginx does the send file part").has("sendfile")
+    assert Answer("clean up the old tokens").has("cleanup")
+
+
+def test_no_model_answer_or_explanation_of_the_pack_reads_as_a_keyword_list() -> None:
+    # Written in prose, often wrapped by an editor at 90 columns: a wrapped line is not an item.
+    library, _ = load_library(CONTENT)
+    texts = [t[:1500] for lq in library.questions for t in (lq.q.model_answer, lq.q.explanation) if t]
+    refused = []
+    for t in texts:
+        try:
+            guards.check("open", t)
+        except UserError:
+            refused.append(t[:80])
+    assert len(texts) > 400 and refused == []

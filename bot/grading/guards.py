@@ -2,8 +2,10 @@
 
 - longer than ``MAX_ANSWER`` characters (the same limit on every platform, shown with the question);
 - a letter or true/false typed to a question that wants sentences;
-- a bare list of keywords: interviewers want the idea in a sentence, and the phrases
-  the grader looks for are shown in every feedback;
+- a bare list of keywords, in any form (commas, bullets, new lines, " / ", a leading
+  "basically:"): items in a row of which hardly one makes a statement (a verb with its
+  subject, a relation between terms); interviewers want the idea in a sentence, and the
+  phrases the grader looks for are shown in every feedback;
 - mostly not English: the key points are English phrases, so another language
   would be graded wrong without a word of why.
 """
@@ -20,10 +22,24 @@ MAX_ANSWER = 1500
 
 _WORD = re.compile(r"[^\W\d_]+")
 _LETTER = re.compile(r"\s*(?:[a-e][.)]?|true|false|t|f|yes|no)\s*", re.IGNORECASE)
-_PARENS = re.compile(r"\([^()]*\)")  # "(a, b)" belongs to the item it follows
-_SEGMENTS = re.compile(r"[,|\n\u2022]+|\s-\s")
-# Marks of a sentence, however terse: "x -> y", "a = b", "(...)", "; ", ". Then".
-_SENTENCE = re.compile(r";|->|=>|\s=\s|[a-z0-9)\]]\.\s+[a-z]")
+
+# A keyword list is told from a terse answer by what makes a statement: a verb with its
+# subject or a relation between terms.  The answer is cut into items (commas, semicolons,
+# sentence ends, colons, new lines, bullets, " / "); brackets, quotes and code spans stay
+# with their item.  An item *states* when it holds a relation mark ("x -> y", "a = b",
+# "a != b", "a >= b"), an auxiliary or modal ("is", "can", "must"), a subject pronoun,
+# a word that joins clauses ("because", "so", "if", "then", "which", ...), a verb in its
+# -s form that is hardly ever a plural noun ("wraps", "wins", "makes"), or a participle
+# between its noun and what follows ("blueprints registered there").  A sentence break
+# inside the answer, or a full stop ending it, counts as a statement too.
+_GROUP = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|\{[^{}]*\}|`[^`]*`|\"[^\"\n]*\"")
+_GROUP_PUNCT = re.compile(r"[,;:.!?/]")
+_ITEMS = re.compile(r"[,;\n\u2022|]+|[.!?:](?=\s|$)|\s[-\u2013\u2014*/]+\s|^\s*[-*]\s")
+_BREAKS = re.compile(r"[a-z0-9)\]`'\"][.!?]\s+\S|;\s*\S|[.!?]\s*$")
+_RELATION = re.compile(r"->|=>|\u2192|\s=\s|==|!=|\u2260|<=|>=|\s[<>]\s")
+_ITEM_WORD = re.compile(r"[a-z][a-z0-9_'.-]*")
+# Prose wrapped by an editor: a long line going on in lower case on the next one is one line, not two items.
+_WRAPPED = re.compile(r"(?<=[^\n]{60})\n(?=[a-z`(])")
 
 
 def _wordset(text: str) -> frozenset[str]:
@@ -38,6 +54,27 @@ which who what how why where not no do does did can could will would should must
 just only also than use uses using used need needs run runs make makes get gets keep keeps put puts let lets
 one each any all some more most less very too same other another until after before about over under out up
 """)
+# What makes an item of a list a statement (see ``_keyword_list``).
+_AUXILIARIES = _wordset("is are was were be been am do does did has have had can could will would should must may "
+                        "might shall")
+_SUBJECTS = _wordset("i you we they it he she u")
+_JOINERS = _wordset("because so since if unless when whenever whereas although though otherwise which until then "
+                    "instead therefore hence thus")
+# Words that say nothing themselves: "basically: a, b, c", "stuff like x, y etc".
+_FILLERS = _wordset("basically essentially etc e.g eg i.e ie like stuff things also and or plus maybe mostly tbh imo "
+                    "ok just")
+# Verbs whose -s form is a statement ("the first match wins", "middleware wraps wsgi_app"); verbs whose
+# -s form is as often a plural noun ("logs", "checks", "calls", "tests") are left out.
+_VERBS = _wordset("""accept allow apply become break bring build catch clear close come compare contain convert
+cover create decide define delete depend describe detect disable dispatch drop emit enable encode encrypt enforce ensure
+escape evaluate execute exist expire expose fail follow force forget forward get give go guarantee happen help hide hold
+ignore include increase inject insert keep kill know leak leave let live load lose make mean merge miss move notify open
+override own parse pass persist pick prevent provide pull push put raise reach receive reduce register reject rely
+remove render replace require reset resolve respond restore return reuse revoke rotate run save see send
+serve share show sign skip slow spawn stay stop store succeed support survive swallow take talk tell throw trigger
+trust turn understand wait want warn win wrap write shadow generate treat expect matter cost need use""")
+_VERB_FORMS = frozenset([v + "es" if v.endswith(("s", "sh", "ch", "x", "z")) else v + "s" for v in _VERBS]
+                        + ["does", "goes", "has"])
 OTHER_LANGUAGES = {
     "German": _wordset("der die das und ist nicht ein eine einen mit zu den von sie es wird werden auf für "
                        "dass wenn auch sich kann man im dem des oder aber wie wir ich du"),
@@ -62,7 +99,7 @@ def check(kind: str, text: str) -> str:
     found = _WORD.findall(folded)
     if _foreign(found):
         raise UserError(wording.ENGLISH_ONLY)
-    if _keyword_list(folded, found):
+    if _keyword_list(fold(_WRAPPED.sub(" ", text)) if "\n" in text else folded, found):
         raise UserError(wording.KEYWORDS_ONLY)
     return text
 
@@ -76,10 +113,39 @@ def _foreign(found: list[str]) -> bool:
 
 
 def _keyword_list(folded: str, found: list[str]) -> bool:
-    """Short items in a row, with hardly a word that would join them into a sentence."""
-    if len(found) < 4 or _SENTENCE.search(folded):
+    """Items in a row of which hardly one makes a statement (see the notes at ``_GROUP``)."""
+    english = sum(w in ENGLISH for w in found)
+    if len(found) < 4 or english >= 0.3 * len(found):  # prose, or an enumeration in prose: no bare list
         return False
-    glue = sum(w in ENGLISH for w in found) / len(found)
-    items = [s for s in _SEGMENTS.split(_PARENS.sub(lambda m: m[0].replace(",", " "), folded)) if s.strip()]
-    short = sum(len(_WORD.findall(s)) <= 3 for s in items)
-    return glue < 0.06 or (len(items) >= 5 and short >= 0.85 * len(items) and glue < 0.2)
+    breaks = len(_BREAKS.findall(folded))
+    if breaks and breaks >= 0.15 * (len(_ITEMS.findall(folded)) + 1):
+        return False  # sentences enough, whatever the items say (the items are fewer than the separators)
+    flat = folded
+    for _ in range(3):  # brackets inside brackets: "args (query string: request.args.get('q'))"
+        grouped = _GROUP.sub(lambda m: " " + _GROUP_PUNCT.sub(" ", m[0][1:-1]) + " ", flat)
+        if grouped == flat:
+            break
+        flat = grouped
+    items = []
+    for segment in _ITEMS.split(flat):
+        ws = [w.strip("'.-") for w in _ITEM_WORD.findall(segment)]
+        if any(w and w not in _FILLERS for w in ws) or _RELATION.search(segment):
+            items.append((segment, ws))
+    statements = breaks + sum(_states(seg, ws) for seg, ws in items)
+    if len(items) >= 6:
+        return statements < 0.15 * len(items)
+    return len(items) >= 4 and statements == 0 and english < 0.1 * len(found)
+
+
+def _states(segment: str, ws: list[str]) -> bool:
+    if _RELATION.search(segment):
+        return True
+    for k, w in enumerate(ws):
+        if w in _AUXILIARIES or w in _SUBJECTS or w in _JOINERS or w in _VERB_FORMS:
+            return True
+        # A participle between its noun and what follows is a clause with its "is" left out:
+        # "blueprints registered there", "extensions bound via init_app".
+        if 0 < k < len(ws) - 1 and len(w) >= 5 and w.endswith("ed") and ws[k - 1] not in ENGLISH \
+                and not ws[k - 1].endswith("ed"):
+            return True
+    return False

@@ -93,8 +93,9 @@ _AFTER_BREAK = frozenset({"make", "makes", "making", "made", "render", "renders"
 # A phrase word this long also matches longer words it starts; shorter ones would match other words
 # ("http" is not "https", "app" is not "apply").
 PREFIX_MIN = 6
-# Never the extra word inside a phrase: "the secret is key" does not say "secret key".
-_NO_GAP = _AUX | NEGATIONS | {"and", "or", "nor", "to", "it", "they", "this", "that"}
+# Never the extra word inside a phrase: "the secret is key" does not say "secret key";
+# "do"/"does" may sit inside ("teardown always does rollback"): it states nothing of its own.
+_NO_GAP = (_AUX - {"do", "does", "did"}) | NEGATIONS | {"and", "or", "nor", "to", "it", "they", "this", "that"}
 # A wrong claim named only to be dismissed: "FLASK_ENV was removed in 2.3".
 RETIRED = frozenset(stem(w) for w in (
     "removed", "deprecated", "obsolete", "legacy", "gone", "dropped", "replaced", "replacement", "old",
@@ -218,18 +219,22 @@ class Answer:
         if not want or not self.words:
             return None
         if inverted:
+            # Denied before, in so many words ("never store secrets", "avoid circular imports"), anywhere in
+            # the answer; not "X doesn't matter" after it, nor "doesn't affect matching" (a denial of the effect).
             rest = self._find(want, loose=True, tight=tight, breaks=breaks)
             if rest is None:
                 return None
-            if not rest.negated:
-                return Match(rest.start, rest.end, rest.words, negated=True)
-            # Denied before, in so many words ("never store secrets", "avoid circular imports"); not
-            # "X doesn't matter" after it, and not "doesn't affect matching" (a denial of the effect).
-            cue = self._cue(rest.start, rest.end)
-            direct = cue is not None and cue < rest.start and not any(
-                w.raw in _EFFECT for w in self.words[cue + 1:rest.start])
-            return Match(rest.start, rest.end, rest.words, negated=not direct)
+            if rest.negated and self._denied_before(rest.start, rest.end):
+                return Match(rest.start, rest.end, rest.words, negated=False)
+            denied = self._find(want, loose=True, tight=tight, breaks=breaks, denied=True)
+            if denied is not None:
+                return Match(denied.start, denied.end, denied.words, negated=False)
+            return Match(rest.start, rest.end, rest.words, negated=True)
         return self._find(want, loose=loose, tight=tight, breaks=breaks)
+
+    def _denied_before(self, start: int, end: int) -> bool:
+        cue = self._cue(start, end)
+        return cue is not None and cue < start and not any(w.raw in _EFFECT for w in self.words[cue + 1:start])
 
     def _compound_words(self, want: tuple[_PhraseWord, ...], k: int) -> frozenset[str]:
         """The answer's words that stand for ``want[k]`` in a compound: a first part of it written apart
@@ -256,7 +261,8 @@ class Answer:
                    for k, p in enumerate(want))
 
     def _find(self, want: tuple[_PhraseWord, ...], *, loose: bool, tight: frozenset[int],
-              breaks: frozenset[int]) -> Match | None:
+              breaks: frozenset[int], denied: bool = False) -> Match | None:
+        """The first match, preferring one not negated; with ``denied``, only one the answer denies before it."""
         if not self._possible(want):
             return None
         orders = [want]
@@ -270,6 +276,10 @@ class Answer:
                 end = self._match(order, 0, start, gaps, self.words[start].clause, tight,
                                   breaks if n == 0 else frozenset())
                 if end is None:
+                    continue
+                if denied:
+                    if self._denied_before(start, end):
+                        return Match(start, end, " ".join(w.raw for w in self.words[start:end]), True)
                     continue
                 cue = None if self_negating else self._cue(start, end)
                 negated = cue is not None
@@ -318,8 +328,9 @@ class Answer:
                 end = self._match(want, k + 2, i + 1, gaps, clause, tight, breaks)
                 if end is not None:
                     return end
-        # Apart in the answer, together in the phrase: "clean up" for "cleanup".
-        if i + 1 < len(words) and words[i + 1].clause == clause:
+        # Apart in the answer, together in the phrase: "clean up" for "cleanup"; never the parts of one
+        # identifier ("send_file" is not "sendfile").
+        if i + 1 < len(words) and words[i + 1].clause == clause and not w.part:
             joined = w.raw + words[i + 1].raw
             if joined == want[k][0] or stem(joined) == want[k][1]:
                 end = self._match(want, k + 1, i + 2, gaps, clause, tight, breaks)

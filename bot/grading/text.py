@@ -68,7 +68,9 @@ ABBREVIATIONS: dict[str, str] = {
     "arg": "argument", "args": "arguments", "msg": "message", "msgs": "messages", "info": "information",
     "dir": "directory", "dirs": "directories", "tmp": "temporary", "temp": "temporary",
     "dev": "development", "repo": "repository", "k8s": "kubernetes", "pw": "password", "pwd": "password",
-    "exts": "extensions", "obj": "object", "objs": "objects", "proc": "process", "procs": "processes",
+    "mgr": "manager", "mgmt": "management", "pkg": "package", "pkgs": "packages", "cmd": "command",
+    "cmds": "commands", "exts": "extensions", "obj": "object", "objs": "objects", "proc": "process",
+    "procs": "processes",
     "func": "function", "funcs": "functions", "fn": "function", "fns": "functions", "lib": "library",
     "libs": "libraries", "fk": "foreign key", "fks": "foreign keys", "pk": "primary key", "mem": "memory",
     "m2m": "many to many", "var": "variable", "vars": "variables", "attr": "attribute", "attrs": "attributes",
@@ -103,6 +105,11 @@ _CLAUSE_PUNCT = re.compile(r"[.!?;:,](?=\s|$)|[\n)\[\]{}]|\s[-\u2013\u2014]+\s")
 _WORD = re.compile(r"[a-z0-9]+")
 
 
+# Names sharing a suffix, written once: "before/after/teardown_request" is before_request, after_request
+# and teardown_request.
+_SHARED_SUFFIX = re.compile(r"\b([a-z]+(?:/[a-z]+)+)_([a-z]\w*)")
+
+
 def fold(text: str) -> str:
     """Unicode-fold, lower-case and rewrite contractions and abbreviations-with-symbols."""
     t = _QUOTES.sub("'", unicodedata.normalize("NFKC", text).casefold())
@@ -111,6 +118,8 @@ def fold(text: str) -> str:
     for needle, pattern, repl in _REWRITES:
         if needle in t:
             t = pattern.sub(repl, t)
+    if "/" in t and "_" in t:
+        t = _SHARED_SUFFIX.sub(lambda m: "/".join(f"{p}_{m[2]}" for p in m[1].split("/")), t)
     return t
 
 
@@ -125,6 +134,7 @@ class Word:
     stem: str
     clause: int   # which clause of the text it is in
     hypothetical: bool = False  # its clause is a condition ("if you forget X, ...")
+    part: bool = False  # joined to the next word by "_" in one identifier ("send" of ``send_file``)
 
 
 def _code(text: str) -> str:
@@ -140,16 +150,21 @@ def tokens(text: str) -> list[Word]:
     out: list[Word] = []
     clause = 0
     for part in _CLAUSE_PUNCT.split(_code(fold(text))):
-        found = _WORD.findall(part)
+        spans = list(_WORD.finditer(part)) if "_" in part else None  # only identifiers have parts
+        found = [m[0] for m in spans] if spans is not None else _WORD.findall(part)
         hypothetical = False
         for k, raw in enumerate(found):
             if raw in CLAUSE_WORDS and not (raw == "instead" and k + 1 < len(found) and found[k + 1] == "of"):
                 clause += 1
                 hypothetical = raw in HYPOTHETICAL
                 continue
+            joined = False
+            if spans is not None and k + 1 < len(spans):
+                end = spans[k].end()
+                joined = part[end:end + 1] == "_" and spans[k + 1].start() == end + 1
             for w in ABBREVIATIONS.get(raw, raw).split():
                 if w not in GLUE:
-                    out.append(Word(w, stem(w), clause, hypothetical))
+                    out.append(Word(w, stem(w), clause, hypothetical, joined))
         clause += 1
     return out
 
