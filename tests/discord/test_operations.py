@@ -106,5 +106,9 @@ async def test_the_pacer_never_bursts_even_after_the_event_loop_was_busy() -> No
     await asyncio.gather(*tasks)
     gaps = [b - a for a, b in itertools.pairwise(granted)]
     assert min(gaps) >= 0.0049  # catching up after the stall: at most twice the pace
-    assert sum(1 for g in gaps if g < 0.0099) <= 45  # and only until the 0.2 s lost are won back
+    # ... and only until the time lost is won back: what the short gaps gain never exceeds what
+    # the long ones lost (the 0.2 s stall, plus whatever a loaded machine adds).
+    won = sum(0.01 - g for g in gaps if g < 0.01)
+    lost = sum(g - 0.01 for g in gaps if g > 0.01)
+    assert lost >= 0.19 and won <= lost + 0.01, (won, lost)
     assert all(sum(1 for t in granted if s <= t < s + 1.0) <= 100 for s in granted)
