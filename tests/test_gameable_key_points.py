@@ -187,6 +187,94 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
          "as a non-root user, reads its settings from an env file, is restarted automatically by systemd "
          "when it crashes and starts at boot."),
     ),
+    # Found in the sweep of the other open questions (same pattern: a bare word, or the start of a wrong claim).
+    "scenarios-row-never-committed": (
+        ("add() writes the row immediately and commit only refreshes the session, so the row should be there; "
+         "at the end of the request the session is removed. On an IntegrityError roll back, and check the "
+         "database URL is the same one.",),
+        ("db.session.add only stages the object; without a commit it is never persisted. At the end of the "
+         "request the session is removed and the open transaction rolled back. Call db.session.commit(), "
+         "roll back on IntegrityError, and make sure your SQL client looks at the same database.",
+         "The object is pending: add() puts it in the session but you need to call commit to make it "
+         "permanent. When the request ends, the uncommitted transaction is rolled back. Catch an integrity "
+         "error with a rollback, and check the SQLite path if commit is already there."),
+    ),
+    "security-open-csrf": (
+        ("Flask-WTF adds the CSRF token automatically to every form and CSRFProtect checks it; SameSite=Lax "
+         "helps too, and GET requests can change state because they are harmless.",),
+        ("A malicious site makes the victim's browser post to our app, and the browser attaches our session "
+         "cookie, so the request runs as the user. Defence: a CSRF token from CSRFProtect that the server "
+         "checks, SameSite=Lax cookies as a second layer, and GET never changes state.",
+         "The browser sends the cookie automatically with a request another site triggers, so it looks "
+         "authenticated. Put a csrf_token in every form via Flask-WTF, set SESSION_COOKIE_SAMESITE, and keep "
+         "state-changing actions off GET."),
+    ),
+    "basics-open-microframework": (
+        ("Micro means the small core: Flask includes an ORM, a database layer, form validation and "
+         "authentication, and extensions such as Flask-Login add more. Large production applications use "
+         "it.",),
+        ("Micro is about the size of the core, not the apps. There is no ORM, no form validation and no "
+         "user authentication built in; extensions like Flask-SQLAlchemy and Flask-Login fill those in, "
+         "and large production applications run on it.",
+         "A small core: routing, requests, Jinja2, sessions. It does not include an ORM or forms or auth, "
+         "you add them with extensions such as Flask-WTF. It is not limited to small projects."),
+    ),
+    "extensions-open-flask-security": (
+        ("Flask-Security is archived, so I would not use it; it bundled registration and roles on top of "
+         "Flask-Login, but it is opinionated, so I hand-roll the login.",),
+        ("Flask-Security builds on Flask-Login and bundles registration, password reset, roles and "
+         "two-factor. The maintained fork Flask-Security-Too moved to pallets-eco and now publishes as "
+         "Flask-Security. It is opinionated, so for one login form plain Flask-Login is simpler.",
+         "The original is archived; Flask-Security-Too is the one to use, built on Flask-Login, with email "
+         "confirmation, password reset, roles and WebAuthn. The trade-off is that it is opinionated about "
+         "models."),
+    ),
+    "incidents-logged-out-after-deploy": (
+        ("Sessions are stored in memory, so a restart loses them and each worker has its own. Use a long "
+         "random key from an environment variable and rotate the logs.",
+         "Flask keeps the sessions in the worker, so every worker has a different set; generate a random "
+         "key once and keep it in the secrets manager."),
+        ("That line draws a new random key every time a process starts, so cookies signed before a deploy "
+         "cannot verify and everyone is logged out; with several workers each worker has its own key. Load "
+         "one stable key from an environment variable, and rotate with SECRET_KEY_FALLBACKS.",
+         "The key changes on every start, so old cookies fail the signature check. Each worker draws a "
+         "different key too. Keep one fixed key in a secrets manager, read it from os.environ, and put "
+         "the old key in SECRET_KEY_FALLBACKS when rotating."),
+    ),
+    "security-open-api-auth": (
+        ("Use Flask-JWT-Extended with access and refresh tokens; JWTs can be revoked at any time by deleting "
+         "them on the server. Third-party scripts get API keys, OAuth for Google login, all over HTTPS.",),
+        ("Flask-JWT-Extended: a login endpoint returns a short-lived access token and a refresh token. JWTs "
+         "are stateless, so to revoke one early I keep a blocklist in Redis. API keys for scripts, stored "
+         "hashed; OAuth or OpenID Connect for social logins; HTTPS only.",
+         "Access and refresh tokens via flask-jwt-extended; a token cannot be revoked before it expires "
+         "unless you add a denylist, so keep lifetimes short. Machine clients get API keys, Authlib handles "
+         "OAuth, and everything runs over TLS."),
+    ),
+    "rest-open-shop-stock-orders": (
+        ("Check the stock with a query, then commit the decrement in its own request and roll back on "
+         "error; lock with a row lock, return 409 Conflict when short and 201 with a Location header, and "
+         "accept an idempotency key.",
+         "Do the check and the decrement in separate transactions, with a row lock on the product, 409 "
+         "Conflict when stock is short, 201 with Location, and an idempotency key for retries."),
+        ("Validate the body (422 for bad input), then check and decrement the stock in a single "
+         "transaction with SELECT ... FOR UPDATE on the product rows. If stock is short, roll back and "
+         "return 409 Conflict; otherwise commit and return 201 with a Location header. An Idempotency-Key "
+         "header makes retries safe.",
+         "Everything inside a transaction: an atomic conditional update (UPDATE ... WHERE stock >= qty) and "
+         "check the rowcount. 409 when out of stock, 201 Created with the order's Location, and an "
+         "idempotency key so a retried request does not order twice."),
+    ),
+    "scenarios-design-shop-stock": (
+        ("Check the stock and decrement it in two transactions, locking the rows with SELECT ... FOR UPDATE; "
+         "answer 409 Conflict when short, validate the JSON input and add a CHECK constraint.",),
+        ("In one database transaction I load the products with with_for_update(), check and decrement the "
+         "stock and insert the order before a single commit. If stock is short I roll back and answer 409 "
+         "Conflict. I validate the JSON input and keep a CHECK constraint stock >= 0 as a safety net.",
+         "Atomically: an atomic conditional update UPDATE products SET stock = stock - qty WHERE stock >= qty, "
+         "checking the rowcount; 409 Conflict and a rollback when it fails, validation of the quantities, "
+         "and an idempotency key as a safety net."),
+    ),
 }
 
 WRONG = [(qid, a) for qid, (wrong, _right) in CASES.items() for a in wrong]
