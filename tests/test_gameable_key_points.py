@@ -275,6 +275,28 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
          "checking the rowcount; 409 Conflict and a rollback when it fails, validation of the quantities, "
          "and an idempotency key as a safety net."),
     ),
+    "security-open-secret-key": (
+        ("SECRET_KEY signs the session cookie with itsdangerous, and the signature protects against tampering, "
+         "so a leak does not matter much. Commit it to the repo so every instance has it, and rotate it with "
+         "SECRET_KEY_FALLBACKS.",),
+        ("It signs the session cookie, and extensions use it for CSRF tokens. Whoever learns it can forge a "
+         "session claiming to be an admin, so generate it with secrets.token_hex, load it from an "
+         "environment variable and rotate it with SECRET_KEY_FALLBACKS.",
+         "Flask uses it for session signing (HMAC via itsdangerous). With a leaked key an attacker can tamper "
+         "with any session and log in as anyone. Keep it out of git in a secrets manager, and list old keys "
+         "in SECRET_KEY_FALLBACKS when rotating."),
+    ),
+    "deployment-docker-image": (
+        ("Start from python:3.12-slim, install requirements first so the layer is cached, CMD gunicorn -b "
+         "127.0.0.1:8000 app:app, pass environment variables at runtime, run as a non-root user and log to "
+         "stdout.",),
+        ("Copy requirements.txt and pip install before copying the code so the dependency layer is cached, on "
+         "a slim base. Run gunicorn bound to 0.0.0.0, never flask run. No secrets in the image: environment "
+         "variables at run time. Run as a non-root user and log to stdout.",
+         "Multi stage build on python:3-slim with requirements first; CMD gunicorn --bind 0.0.0.0:8000 as an "
+         "unprivileged user; secrets passed at runtime via --env-file, not baked into the image; state in "
+         "volumes."),
+    ),
 }
 
 WRONG = [(qid, a) for qid, (wrong, _right) in CASES.items() for a in wrong]
