@@ -8,6 +8,7 @@ from bot import wording
 from bot.content import LoadedQuestion, Question, load_library
 from bot.errors import BadAnswer, UserError
 from bot.grading import Answer, grade, grade_choice, grade_open, guards, open_threshold, parse_choice, phrase_in, words
+from bot.grading.text import tokens
 from tests.conftest import CONTENT, SAMPLE
 
 LIB, _ = load_library(SAMPLE)
@@ -322,3 +323,25 @@ def test_no_model_answer_or_explanation_of_the_pack_reads_as_a_keyword_list() ->
         except UserError:
             refused.append(t[:80])
     assert len(texts) > 400 and refused == []
+
+
+@pytest.mark.parametrize(("text", "one_clause"), [
+    ("the server\nfailed to answer", True),  # Shift-Enter inside a sentence
+    ("the server  \n  failed", True),
+    ("the server\nFailed requests are retried", False),  # a capital starts a new line of thought
+    ("the server\n\n- failed", False),  # a bullet after a blank line
+    ("the server.\nfailed", False),  # the sentence had ended
+])
+def test_a_line_broken_inside_a_sentence_is_one_line(text: str, one_clause: bool) -> None:
+    clause = {w.raw: w.clause for w in tokens(text)}
+    assert (clause["server"] == clause["failed"]) is one_clause
+
+
+def test_a_negation_across_a_soft_line_break_still_negates() -> None:
+    library, _ = load_library(CONTENT)
+    lq = library.get("databases-open-per-request-connection")
+    assert lq is not None
+    wrapped = ("Commit explicitly in the view where the work succeeded; teardown_appcontext always rolls back and\n"
+               "closes the connection. after_request is\nno place for the commit: it runs on the 500 too.")
+    assert grade(lq, None, wrapped).correct
+    assert not grade(lq, None, "Commit in after_request so every request is saved,\nteardown closes it.").correct

@@ -103,6 +103,10 @@ _ELLIPSIS = re.compile(r"\.{2,}")
 # the closing one does.
 _CLAUSE_PUNCT = re.compile(r"[.!?;:,](?=\s|$)|[\n)\[\]{}]|\s[-\u2013\u2014]+\s")
 _WORD = re.compile(r"[a-z0-9]+")
+# A line broken inside a sentence (Shift-Enter in Slack, a wrapped paste): a line that ends in a word
+# and a next line that goes on in lower case are one line.  A capital, a bullet or a blank line after
+# it still starts a new clause.
+_SOFT_WRAP = re.compile(r"(?<=[a-z0-9_`'\")])[ \t]*\n[ \t]*(?=[a-z`(])")
 
 
 # Names sharing a suffix, written once: "before/after/teardown_request" is before_request, after_request
@@ -149,6 +153,8 @@ def tokens(text: str) -> list[Word]:
     """The text's words, in order, each with its stem and clause number."""
     out: list[Word] = []
     clause = 0
+    if "\n" in text:
+        text = _SOFT_WRAP.sub(" ", text)
     for part in _CLAUSE_PUNCT.split(_code(fold(text))):
         spans = list(_WORD.finditer(part)) if "_" in part else None  # only identifiers have parts
         found = [m[0] for m in spans] if spans is not None else _WORD.findall(part)
