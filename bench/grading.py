@@ -9,7 +9,7 @@ of tuning, tuning data since the second (docs/grading.md); unseen answers are me
     python bench/grading.py                 # the tune split: accuracy per kind, and grading time
     python bench/grading.py --show          # ... and every misgraded answer of the splits printed
     python bench/grading.py --holdout       # also the old held-out split (now tuning data too)
-    python bench/grading.py --fresh         # also the fresh set's dev half (tests/fixtures/grading/fresh-dev.jsonl)
+    python bench/grading.py --fresh         # also the fresh set's halves (tests/fixtures/grading/fresh-*.jsonl)
 
 The fresh set: 308 answers to 44 open questions the set above does not cover, written blind and
 labelled by a second reader, split by question into a dev half (in the repository, studied while
@@ -34,7 +34,7 @@ from bot.errors import UserError  # noqa: E402
 from bot.grading import grade  # noqa: E402
 
 SET = ROOT / "tests" / "fixtures" / "grading" / "answers.jsonl"
-FRESH = ROOT / "tests" / "fixtures" / "grading" / "fresh-dev.jsonl"
+FRESH = [ROOT / "tests" / "fixtures" / "grading" / f"fresh-{half}.jsonl" for half in ("dev", "holdout")]
 KINDS = ("paraphrase", "terse", "casual", "partial", "wrong", "negated", "keywords")
 
 
@@ -51,15 +51,15 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--show", action="store_true", help="print the misgraded answers of the splits reported")
     ap.add_argument("--holdout", action="store_true", help="report the (old) held-out split too")
-    ap.add_argument("--fresh", action="store_true", help="report the fresh set's dev half too")
+    ap.add_argument("--fresh", action="store_true", help="report the fresh set's two halves too")
     args = ap.parse_args()
     library, _ = load_library(ROOT / "content")
     rows = [json.loads(line) for line in SET.read_text().splitlines() if line.strip()]
-    fresh = [json.loads(line) for line in FRESH.read_text().splitlines() if line.strip()]
+    fresh = [json.loads(line) for path in FRESH for line in path.read_text().splitlines() if line.strip()]
     table: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])  # (split, kind) -> [n, accepted]
     # false accepts, not-correct, false rejects, correct
-    errors = {"tune": [0, 0, 0, 0], "holdout": [0, 0, 0, 0], "fresh-dev": [0, 0, 0, 0]}
-    splits = ("tune",) + (("holdout",) if args.holdout else ()) + (("fresh-dev",) if args.fresh else ())
+    errors = {"tune": [0, 0, 0, 0], "holdout": [0, 0, 0, 0], "fresh-dev": [0, 0, 0, 0], "fresh-holdout": [0, 0, 0, 0]}
+    splits = ("tune",) + (("holdout",) if args.holdout else ()) + (("fresh-dev", "fresh-holdout") if args.fresh else ())
     for r in rows + (fresh if args.fresh else []):
         lq = library.get(r["question_id"])
         if lq is None:

@@ -22,9 +22,10 @@ from tests.conftest import CONTENT
 
 SET = Path(__file__).parent / "fixtures" / "grading" / "answers.jsonl"
 ROWS = [json.loads(line) for line in SET.read_text().splitlines() if line.strip()]
-# The fresh set's dev half: 44 questions the set above does not cover, split by question into this half
-# (studied while tuning) and a sealed half kept outside the repository (docs/grading.md).
-FRESH = [json.loads(line) for line in (SET.parent / "fresh-dev.jsonl").read_text().splitlines() if line.strip()]
+# The fresh set: 44 questions the set above does not cover, split by question into a dev half
+# (studied while tuning) and a sealed half kept outside the repository until measured once (docs/grading.md).
+FRESH = [json.loads(line) for name in ("fresh-dev.jsonl", "fresh-holdout.jsonl")
+         for line in (SET.parent / name).read_text().splitlines() if line.strip()]
 KINDS = {"paraphrase", "terse", "casual", "partial", "wrong", "negated", "keywords"}
 LIBRARY, _ = load_library(CONTENT)
 
@@ -32,7 +33,10 @@ LIBRARY, _ = load_library(CONTENT)
 #          (most negated + keyword-list answers accepted, % of those)
 # Reached on 2026-12-02 (docs/grading.md), with both splits used for tuning; fresh-dev was studied while the
 # guard and the grader's general rules were tuned, never its questions' key points (the sealed half measures that).
-FLOOR = {"tune": (0.0, 0.0, 0.0), "holdout": (0.0, 1.6, 0.0), "fresh-dev": (9.1, 12.2, 9.1)}
+FLOOR = {"tune": (0.0, 0.0, 0.0), "holdout": (0.0, 1.6, 0.0), "fresh-dev": (9.1, 12.2, 9.1),
+         # The sealed half, measured once at the end of the session and only then added here (now spent):
+         # far from the targets (false accepts <= 3 %, false rejects <= 5 %, negated + keywords <= 5 %).
+         "fresh-holdout": (8.0, 18.2, 13.7)}
 
 
 def _accepted(row: dict[str, str]) -> bool:
@@ -53,17 +57,19 @@ def test_the_set_is_what_it_claims() -> None:
     assert len(held) * 3 >= len({r["question_id"] for r in ROWS})
 
 
-def test_the_fresh_dev_half_is_what_it_claims() -> None:
+def test_the_fresh_set_is_what_it_claims() -> None:
     questions = {r["question_id"] for r in FRESH}
-    assert len(FRESH) >= 150 and len(questions) >= 20
-    assert {r["split"] for r in FRESH} == {"fresh-dev"}
+    assert len(FRESH) >= 300 and len(questions) >= 44
+    assert {r["split"] for r in FRESH} == {"fresh-dev", "fresh-holdout"}
+    dev = {r["question_id"] for r in FRESH if r["split"] == "fresh-dev"}
+    assert not dev & {r["question_id"] for r in FRESH if r["split"] == "fresh-holdout"}  # halved by question
     assert not questions & {r["question_id"] for r in ROWS}  # new questions, not more answers to old ones
     for q in questions:  # one answer of every kind per question, each labelled by the reader
         assert Counter(r["kind"] for r in FRESH if r["question_id"] == q) == Counter(KINDS), q
     assert {r["label"] for r in FRESH} == {"correct", "not correct"} and all(r["reader_note"] for r in FRESH)
 
 
-@pytest.mark.parametrize("split", ["tune", "holdout", "fresh-dev"])
+@pytest.mark.parametrize("split", ["tune", "holdout", "fresh-dev", "fresh-holdout"])
 def test_the_grader_stays_above_its_floor(split: str) -> None:
     rows = [r for r in ROWS + FRESH if r["split"] == split]
     good = [r for r in rows if r["label"] == "correct"]
