@@ -153,13 +153,17 @@ class SlackPoster:
 
     async def find_round(self, place: Place, attempt: Attempt) -> str | None:
         """The ts of the round's message in the channel (by its metadata), posted since it opened."""
+        return await self._find(place, METADATA_TYPE, attempt.key,
+                                oldest=f"{attempt.since.timestamp() - CLOCK_SKEW:.6f}", pages=HISTORY_PAGES)
+
+    async def _find(self, place: Place, event_type: str, key: str, *, oldest: str | None, pages: int) -> str | None:
+        """The ts of the newest message in the channel whose metadata carries ``key``, if any."""
         cursor = ""
-        for _page in range(HISTORY_PAGES):
+        for _page in range(pages):
             client = await self.client_for(place.community)
             try:
                 resp = await client.conversations_history(
-                    channel=place.channel, include_all_metadata=True, limit=200,
-                    oldest=f"{attempt.since.timestamp() - CLOCK_SKEW:.6f}", cursor=cursor or None)
+                    channel=place.channel, include_all_metadata=True, limit=200, oldest=oldest, cursor=cursor or None)
             except SlackApiError as exc:
                 error = _error(exc)
                 if error in LOST:
@@ -167,8 +171,7 @@ class SlackPoster:
                 raise
             for msg in resp.get("messages") or []:
                 meta = msg.get("metadata") or {}
-                if meta.get("event_type") == METADATA_TYPE and \
-                        (meta.get("event_payload") or {}).get("key") == attempt.key:
+                if meta.get("event_type") == event_type and (meta.get("event_payload") or {}).get("key") == key:
                     return str(msg["ts"])
             cursor = str((resp.get("response_metadata") or {}).get("next_cursor") or "")
             if not cursor:
@@ -186,7 +189,12 @@ class SlackPoster:
                          blocks=render.summary(summary), unfurl_links=False, **extra)
 
     async def post_recap(self, place: Place, recap_view: Recap, key: str) -> None:
-        """The weekly recap, paced per channel like the daily posts, its key in the message's metadata."""
+        """The weekly recap, paced per channel like the daily posts, its key in the message's metadata.
+
+        A retry (the last try failed, or its process died) may follow a post that did land: the
+        channel's latest messages are looked at first, and a recap already there is not posted again."""
+        if await self._find(place, RECAP_METADATA, key, oldest=None, pages=1) is not None:
+            return
         await self._call(place, "chat.postMessage", text=recap.text(recap_view), blocks=recap.blocks(recap_view),
                          unfurl_links=False, metadata={"event_type": RECAP_METADATA, "event_payload": {"key": key}})
 

@@ -56,3 +56,26 @@ async def test_the_recap_posts_once_with_the_week(workspace: Workspace, slack_ap
     clock.set(MONDAY + timedelta(days=14))
     await recap_job(slack_app.service.key, sched.channel_id)
     assert len(recaps(workspace)) == 1
+
+
+async def test_a_recap_that_landed_before_its_process_died_is_not_posted_again(
+        workspace: Workspace, slack_app: App, clock: FakeClock) -> None:
+    from sqlalchemy import update
+
+    from bot.storage.models import Delivery
+
+    await workspace.say(ADMIN, "schedule set 09:30 Europe/Berlin weekdays window=60 topics=more")
+    [sched] = await slack_app.engine.schedules.active()
+    clock.set(MONDAY)
+    await post_job(slack_app.service.key, sched.channel_id)
+    clock.set(MONDAY + timedelta(days=7))
+    await recap_job(slack_app.service.key, sched.channel_id)
+    assert len(recaps(workspace)) == 1
+    # The post landed, but the process died before it could mark the delivery sent: its claim is
+    # still 'sending' when its lease runs out, and the sweep of another process takes it over.
+    await slack_app.engine.core.tx(lambda s: s.execute(
+        update(Delivery).where(Delivery.key.like("recap:%")).values(state="sending", lease_until=clock.now())))
+    clock.advance(minutes=10)
+    await slack_app.engine.recaps.sweep()
+    assert len(recaps(workspace)) == 1
+    assert len(workspace.fake.called("conversations.history")) >= 2  # looked before each post
