@@ -163,9 +163,20 @@ class DiscordPoster:
     async def post_recap(self, place: Place, recap_view: Recap, key: str) -> None:
         """The weekly recap, paced like the daily posts; its key as nonce, so a repeat is not doubled."""
         channel = self.client.get_partial_messageable(int(place.channel), guild_id=int(place.community))
+        # A retry past the nonce's few minutes (the process died after the post landed) finds the
+        # recap among the channel's latest messages by its title, which names the channel's week.
+        embed = recap.embed(recap_view)
+        me = self.client.user.id if self.client.user is not None else None
+        try:
+            await self.pacer.take()
+            latest = await self.client.http.logs_from(int(place.channel), 50)
+        except discord.HTTPException:  # no Read Message History: post anyway (the nonce still guards a quick retry)
+            latest = []
+        if any(int(m.get("author", {}).get("id", 0)) == me and (m.get("embeds") or [{}])[0].get("title") == embed.title
+               for m in latest):
+            return
         nonce = f"recap-{zlib.crc32(key.encode()):08x}"
-        await self._call(place, lambda: channel.send(embed=recap.embed(recap_view), allowed_mentions=NONE,
-                                                     nonce=nonce))
+        await self._call(place, lambda: channel.send(embed=embed, allowed_mentions=NONE, nonce=nonce))
 
     async def remind(self, place: Place, user: str, note: ReminderNote) -> None:
         """A reminder by direct message (opening the DM channel, then the message; both paced)."""

@@ -131,3 +131,25 @@ async def test_a_week_without_questions_gets_no_recap(make_bot: BotFactory, cloc
     clock.set(MONDAY + timedelta(days=14))  # week 48 had no question (nobody ran the bot)
     await recap_job(bot.app.service.key, sched.channel_id)
     assert recaps(bot) == []
+
+
+async def test_a_recap_that_landed_before_its_process_died_is_not_posted_again(make_bot: BotFactory,
+                                                                               clock: FakeClock) -> None:
+    from sqlalchemy import update
+
+    from bot.storage.models import Delivery
+
+    bot = await make_bot()
+    await play_a_week(bot, clock)
+    [sched] = await bot.app.engine.schedules.active()
+    clock.set(MONDAY + timedelta(days=7))
+    await recap_job(bot.app.service.key, sched.channel_id)
+    assert len(recaps(bot)) == 1
+    # The post landed but its process died before marking it sent, and the retry comes long after
+    # the nonce's window (a fresh nonce would not be recognised): the channel's history tells.
+    await bot.app.engine.core.tx(lambda s: s.execute(
+        update(Delivery).where(Delivery.key.like("recap:%")).values(state="sending", lease_until=clock.now())))
+    bot.fake.nonces.clear()  # as if the nonce window had passed
+    clock.advance(minutes=30)
+    await bot.app.engine.recaps.sweep()
+    assert len(recaps(bot)) == 1
