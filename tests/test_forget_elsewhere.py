@@ -153,3 +153,34 @@ async def test_each_entry_point_first_after_a_forget_elsewhere_works(
     new = account_of(a, "cy")
     if what in ("practice answer", "report", "reminder"):
         assert new is not None and new != old
+
+
+async def test_a_member_forgotten_and_back_in_the_other_process_is_that_new_account_here(
+        two: tuple[App, App], caplog: pytest.LogCaptureFixture) -> None:
+    """A's cached id is stale and B holds the member's new account: A's commands reach the new one."""
+    a, b = two
+    m = member("flo")
+    b.service.add_poster(FakePoster())
+    await a.engine.schedules.set(PLACE, time_of_day="09:00", timezone="UTC", topics=("more",), levels=("junior",))
+    opened = await a.engine.rounds.post_now(PLACE)
+    qid = opened.card.question_id
+    await a.engine.rounds.answer(m, opened.round_id, choice=right(a, qid), where=PLACE)  # A caches flo's ids
+    await a.engine.practice.ask(member("gil"))
+    old = account_of(a, "flo")
+    await b.engine.members.forget(m)
+    await b.engine.practice.answer(m, qid, choice=right(b, qid))  # back, in B: a new account
+    await b.engine.rounds.answer(m, opened.round_id, choice=(right(b, qid) + 1) % 2, where=PLACE)
+    new = account_of(a, "flo")
+    assert old is not None and new is not None and new != old
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        rated = await a.engine.practice.rate(m, qid, "hard")  # B's practice answer, rated in A
+        assert rated.text == wording.RATED.format(rating="hard")
+        st = await a.engine.boards.stats(m)
+        assert (st.daily_answered, st.practice_answered) == (1, 1)
+        fb = await a.engine.rounds.answer(m, opened.round_id, choice=right(a, qid), where=PLACE)
+        assert not fb.correct  # the answer B stored counts, shown again; not a second one
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert rows_of(a, old) == 0
+    with a.db.session() as s:
+        assert s.execute(select(func.count()).select_from(Answer).where(Answer.account_id == new)).scalar_one() == 1

@@ -115,12 +115,11 @@ class Practice:
         It counts as Good for spaced repetition (never for points), and the answer goes to the
         maintainers' queue with the question, so they see where the grader is weak.
         """
-        ids = await self.core.resolve(member)
-        account_id = ids.account_id or 0
         scheduler = cards.scheduler_for(self.core.settings.practice)
         now = self.core.clock.now()
 
-        def work(s: Session) -> datetime | None:
+        def work(s: Session, ids: Ids) -> datetime | None:
+            account_id = ids.account_id or 0
             last = s.execute(select(PracticeAnswer).where(
                 PracticeAnswer.account_id == account_id, PracticeAnswer.question_id == question_id)
                 .order_by(PracticeAnswer.answered_at.desc(), PracticeAnswer.id.desc()).limit(1)).scalar_one_or_none()
@@ -131,8 +130,12 @@ class Practice:
             s.add(Report(account_id=account_id, question_id=question_id, kind="overrule", reason="I was right",
                          answer_text=last.text, created_at=now, community_id=ids.community_id))
             return due
-        due = await self.core.tx(work)
-        self.states.drop(account_id)
-        if due is None:
-            raise NotFound(wording.NOTHING_TO_OVERRULE)
+
+        async def overruled(ids: Ids) -> datetime:
+            due = await self.core.tx(lambda s: work(s, ids))
+            self.states.drop(ids.account_id or 0)
+            if due is None:  # nothing to overrule (or their account is gone: see ``Core.with_ids``)
+                raise NotFound(wording.NOTHING_TO_OVERRULE)
+            return due
+        due = await self.core.with_ids(member, overruled, also=(NotFound,))
         return Notice(wording.OVERRULED, next_review=due)
