@@ -7,10 +7,11 @@ Components (``bot.practice``, ``bot.rounds``, ``bot.boards``, ``bot.members``, .
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, NoResultFound
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -24,7 +25,7 @@ from bot.members.identity import IdCache, Ids, Member, Place
 from bot.members.limits import Limits
 from bot.storage.batch import GroupCommit
 from bot.storage.db import Database
-from bot.storage.models import Channel, Community
+from bot.storage.models import Account, Channel, Community
 
 T = TypeVar("T")
 
@@ -66,6 +67,33 @@ class Core:
         ids = await self._resolver.submit(member)
         self._ids.remember(member, ids)
         return ids
+
+    async def with_ids(self, member: Member, fn: Callable[[Ids], Awaitable[T]], *,
+                       also: tuple[type[Exception], ...] = ()) -> T:
+        """``fn(ids)`` with the member's ids, run once more with fresh ones if it failed because they are stale.
+
+        Another process may have run forget-me for the member: the cached account id then names
+        a deleted row, and a write with it fails on a foreign key (or a read finds no account).
+        Only then is the account looked up again (``stale``), so the common case costs nothing.
+        ``also``: other failures that may mean a stale id (a refused answer with none stored).
+        """
+        ids = await self.resolve(member)
+        retry: tuple[type[Exception], ...] = (IntegrityError, NoResultFound, *also)
+        try:
+            return await fn(ids)
+        except retry:
+            if not await self.stale(member, ids):
+                raise
+        return await fn(await self.resolve(member))
+
+    async def stale(self, member: Member, ids: Ids) -> bool:
+        """True, and the member's cached ids dropped, when their account is no longer ``ids.account_id``."""
+        found = await self.tx(lambda s: s.execute(select(Account.id).where(
+            Account.platform == member.platform, Account.external_id == member.user)).scalar_one_or_none())
+        if found == ids.account_id:
+            return False
+        self.forget_ids(member)
+        return True
 
     async def second_opinion(self, question: LoadedQuestion, text: str | None, g: Grade, community_id: int) -> Grade:
         """An open answer's grade, with the grading model's opinion where configured, opted in and uncertain."""

@@ -33,7 +33,6 @@ class Boards:
 
     async def stats(self, member: Member) -> Stats:
         """What the member answered, how well, per topic; streaks and reviews due."""
-        ids = await self.core.resolve(member)
         now = self.core.clock.now()
-        return await self.core.tx(lambda s: stats.member_stats(
-            s, account_id=ids.account_id or 0, community_id=ids.community_id, now=now))
+        return await self.core.with_ids(member, lambda ids: self.core.tx(lambda s: stats.member_stats(
+            s, account_id=ids.account_id or 0, community_id=ids.community_id, now=now)))

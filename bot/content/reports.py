@@ -34,10 +34,9 @@ class Reports:
         if not reason.strip():
             raise UserError(wording.REPORT_REASON)
         self.core.limits.take("reports", member)
-        ids = await self.core.resolve(member)
         now = self.core.clock.now()
-        await self.core.tx(lambda s: s.add(Report(account_id=ids.account_id, question_id=question_id,
-                                                  reason=reason.strip()[:2000], created_at=now)))
+        await self.core.with_ids(member, lambda ids: self.core.tx(lambda s: s.add(Report(
+            account_id=ids.account_id, question_id=question_id, reason=reason.strip()[:2000], created_at=now))))
         return Notice(wording.REPORTED.format(qid=question_id))
 
 

@@ -17,7 +17,7 @@ from bot.errors import DrillError, NotFound, UserError
 from bot.grading import grade
 from bot.grading.feedback import feedback
 from bot.grading.guards import MAX_ANSWER
-from bot.members.identity import Member
+from bot.members.identity import Ids, Member
 from bot.practice import cards
 from bot.practice.state import StateCache
 from bot.storage.batch import GroupCommit
@@ -82,13 +82,12 @@ class Practice:
             raise NotFound(wording.QUESTION_GONE)
         self.core.limits.take("practice", member)
         g = grade(lq, choice, text)
-        ids = await self.core.resolve(member)
-        g = await self.core.second_opinion(lq, text, g, ids.community_id)
+        g = await self.core.second_opinion(lq, text, g, (await self.core.resolve(member)).community_id)
         now = self.core.clock.now()
         scheduler = cards.scheduler_for(self.core.settings.practice)
-        due = await self.core.tx(lambda s: cards.record(
+        due = await self.core.with_ids(member, lambda ids: self.core.tx(lambda s: cards.record(
             s, account_id=ids.account_id or 0, question=lq, correct=g.correct, now=now, scheduler=scheduler,
-            text=text[:MAX_ANSWER] if lq.q.kind == "open" and text else None))
+            text=text[:MAX_ANSWER] if lq.q.kind == "open" and text else None)))
         # The member's cached state is kept: at their next ask its stamp is out of date, and it is
         # patched with just this answer's rows (``state.refresh``).
         return feedback(lq, g, mode="practice", next_review=due)
@@ -98,13 +97,16 @@ class Practice:
         want = cards.RATINGS.get(rating.strip().casefold())
         if want is None:
             raise UserError(wording.BAD_RATING)
-        ids = await self.core.resolve(member)
         scheduler = cards.scheduler_for(self.core.settings.practice)
-        due = await self.core.tx(lambda s: cards.rate(s, account_id=ids.account_id or 0, question_id=question_id,
-                                                      rating=want, scheduler=scheduler))
-        self.states.drop(ids.account_id or 0)
-        if due is None:
-            raise NotFound(wording.NOTHING_TO_RATE)
+
+        async def work(ids: Ids) -> datetime:
+            due = await self.core.tx(lambda s: cards.rate(s, account_id=ids.account_id or 0, question_id=question_id,
+                                                          rating=want, scheduler=scheduler))
+            self.states.drop(ids.account_id or 0)
+            if due is None:  # nothing to rate (or their account is gone: see ``Core.with_ids``)
+                raise NotFound(wording.NOTHING_TO_RATE)
+            return due
+        due = await self.core.with_ids(member, work, also=(NotFound,))
         return Notice(wording.RATED.format(rating=rating.casefold()), next_review=due)
 
     async def overrule(self, member: Member, question_id: str) -> Notice:
@@ -113,12 +115,11 @@ class Practice:
         It counts as Good for spaced repetition (never for points), and the answer goes to the
         maintainers' queue with the question, so they see where the grader is weak.
         """
-        ids = await self.core.resolve(member)
-        account_id = ids.account_id or 0
         scheduler = cards.scheduler_for(self.core.settings.practice)
         now = self.core.clock.now()
 
-        def work(s: Session) -> datetime | None:
+        def work(s: Session, ids: Ids) -> datetime | None:
+            account_id = ids.account_id or 0
             last = s.execute(select(PracticeAnswer).where(
                 PracticeAnswer.account_id == account_id, PracticeAnswer.question_id == question_id)
                 .order_by(PracticeAnswer.answered_at.desc(), PracticeAnswer.id.desc()).limit(1)).scalar_one_or_none()
@@ -129,8 +130,12 @@ class Practice:
             s.add(Report(account_id=account_id, question_id=question_id, kind="overrule", reason="I was right",
                          answer_text=last.text, created_at=now, community_id=ids.community_id))
             return due
-        due = await self.core.tx(work)
-        self.states.drop(account_id)
-        if due is None:
-            raise NotFound(wording.NOTHING_TO_OVERRULE)
+
+        async def overruled(ids: Ids) -> datetime:
+            due = await self.core.tx(lambda s: work(s, ids))
+            self.states.drop(ids.account_id or 0)
+            if due is None:  # nothing to overrule (or their account is gone: see ``Core.with_ids``)
+                raise NotFound(wording.NOTHING_TO_OVERRULE)
+            return due
+        due = await self.core.with_ids(member, overruled, also=(NotFound,))
         return Notice(wording.OVERRULED, next_review=due)

@@ -20,7 +20,7 @@ from bot.config import check_timezone
 from bot.core import Core
 from bot.errors import UserError
 from bot.members import deliveries
-from bot.members.identity import Member, Place
+from bot.members.identity import Ids, Member, Place
 from bot.reminders.store import Due, claim_due
 from bot.rounds.lifecycle import Rounds
 from bot.storage.models import Account, Community, Reminder
@@ -62,10 +62,9 @@ class Reminders:
                 timezone = check_timezone(timezone)
             except ValueError as exc:
                 raise UserError(str(exc)) from None
-        ids = await self.core.resolve(member)
         now = self.core.clock.now()
 
-        def work(s: Session) -> tuple[int | None, str, bool] | None:
+        def work(s: Session, ids: Ids) -> tuple[int | None, str, bool] | None:
             row = s.get(Reminder, (ids.account_id, ids.community_id))
             if row is None:
                 row = Reminder(account_id=ids.account_id, community_id=ids.community_id, reviews_hour=None,
@@ -82,7 +81,8 @@ class Reminders:
             row.updated_at = now
             s.flush()
             return _copy(row)
-        return _state(await self.core.tx(work))
+        # A stale account id (forget-me in another process) fails the insert: once more with fresh ids.
+        return _state(await self.core.with_ids(member, lambda ids: self.core.tx(lambda s: work(s, ids))))
 
     async def stop(self, member: Member, kind: str) -> Notice:
         """The stop button under a reminder: that kind is off from now on."""

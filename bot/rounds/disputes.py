@@ -18,7 +18,7 @@ from bot.boards import scoreboard
 from bot.boards.points import community_points, period_keys
 from bot.core import Core
 from bot.errors import NotFound, UserError
-from bot.members.identity import Member, Place
+from bot.members.identity import Ids, Member, Place
 from bot.storage.models import Account, Answer, Report, Round
 from bot.views import Notice
 
@@ -40,10 +40,9 @@ class Disputes:
 
     async def file(self, member: Member, round_id: int) -> Notice:
         """Send the member's typed answer to this round to the admins of its community."""
-        ids = await self.core.resolve(member)
         now = self.core.clock.now()
 
-        def work(s: Session) -> str:
+        def work(s: Session, ids: Ids) -> str:
             row = s.execute(select(Answer, Round.question_id).join(Round, Round.id == Answer.round_id).where(
                 Answer.round_id == round_id, Answer.account_id == ids.account_id)).one_or_none()
             if row is None or row[0].community_id != ids.community_id:
@@ -57,7 +56,8 @@ class Disputes:
                          answer_text=answer.text, answer_id=answer.id, community_id=ids.community_id,
                          created_at=now))
             return question_id
-        qid = await self.core.tx(work)
+        # No answer found may mean a stale account id (forget-me in another process): see ``Core.with_ids``.
+        qid = await self.core.with_ids(member, lambda ids: self.core.tx(lambda s: work(s, ids)), also=(NotFound,))
         return Notice(wording.DISPUTED.format(qid=qid))
 
     async def pending(self, place: Place) -> Notice:

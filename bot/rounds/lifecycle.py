@@ -27,7 +27,7 @@ from bot.core import Core
 from bot.errors import AlreadyAnswered, ChannelUnavailable, DrillError, NotAllowed, NotFound, UserError
 from bot.grading import grade
 from bot.grading.feedback import feedback
-from bot.members.identity import Member, Place
+from bot.members.identity import Ids, Member, Place
 from bot.rounds import answers, posting, store
 from bot.rounds.posting import Attempt, PostAborted
 from bot.rounds.schedules import LostChannel, Schedules, round_rules, schedule_active
@@ -360,28 +360,31 @@ class Rounds:
             raise NotFound(wording.QUESTION_GONE)
         # Graded here, not on the database thread, which then only has to write.
         g = grade(lq, choice, text)
-        ids = await self.core.resolve(member)
-        g = await self.core.second_opinion(lq, text, g, ids.community_id)
-        account = ids.account_id or 0
-        try:
-            stored = await self._answers.submit(answers.DailyAnswer(
-                round_id, qid, account, ids.community_id, ids.timezone, g, text, self.core.clock.now(),
-                platform=member.platform, channel=where.channel if where is not None else None))
-        except AlreadyAnswered:
-            # Stored, but its reply may never have reached them (a crash between the commit and
-            # the reply, a platform's retry): show the answer they gave, never a second one.
-            before = await self.core.tx(lambda s: answers.given(s, round_id, account, qid))
-            if before is None:
-                raise
+        g = await self.core.second_opinion(lq, text, g, (await self.core.resolve(member)).community_id)
+
+        async def store(ids: Ids) -> Feedback:
+            account = ids.account_id or 0
             try:
-                again = grade(lq, before.choice, before.text)
-            except DrillError:  # a stored row this question cannot grade (edited since): just refuse
-                raise AlreadyAnswered(wording.ALREADY_ANSWERED) from None
-            # The stored verdict is the one that counts (a second opinion or a granted dispute may differ).
-            again = replace(again, correct=before.correct)
-            return feedback(lq, again, mode="daily", points=before.points, next_review=before.next_review)
-        return feedback(stored.question, stored.grade, mode="daily", points=stored.points,
-                        next_review=stored.next_review)
+                stored = await self._answers.submit(answers.DailyAnswer(
+                    round_id, qid, account, ids.community_id, ids.timezone, g, text, self.core.clock.now(),
+                    platform=member.platform, channel=where.channel if where is not None else None))
+            except AlreadyAnswered:
+                # Stored, but its reply may never have reached them (a crash between the commit and
+                # the reply, a platform's retry): show the answer they gave, never a second one.
+                before = await self.core.tx(lambda s: answers.given(s, round_id, account, qid))
+                if before is None:  # none stored: perhaps their account was forgotten meanwhile
+                    raise
+                try:
+                    again = grade(lq, before.choice, before.text)
+                except DrillError:  # a stored row this question cannot grade (edited since): just refuse
+                    raise AlreadyAnswered(wording.ALREADY_ANSWERED) from None
+                # The stored verdict is the one that counts (a second opinion or a granted dispute may differ).
+                again = replace(again, correct=before.correct)
+                return feedback(lq, again, mode="daily", points=before.points, next_review=before.next_review)
+            return feedback(stored.question, stored.grade, mode="daily", points=stored.points,
+                            next_review=stored.next_review)
+        # A stale account id (forget-me in another process) fails the insert: answered again with fresh ids.
+        return await self.core.with_ids(member, store, also=(AlreadyAnswered,))
 
     async def _place_of(self, round_id: int) -> Place:
         """The channel a round was posted in, looked up once per round."""
