@@ -160,6 +160,16 @@ def test_no_import_circles() -> None:
     assert circles == []
 
 
+def test_every_package_ships_in_the_wheel() -> None:
+    """pyproject lists the packages one by one: a new folder left off it imports in a checkout but is
+    missing from `pip install .` (bot.reminders once was)."""
+    import tomllib
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for top in ("bot", "adapters")
+             for p in (ROOT / top).rglob("__init__.py") if "migrations" not in p.parts}
+    assert found - listed == set()
+
+
 def test_every_package_says_what_it_holds() -> None:
     missing = [str(p.relative_to(ROOT)) for top in ("bot", "adapters") for p in (ROOT / top).rglob("__init__.py")
                if "migrations" not in p.parts and not ast.get_docstring(ast.parse(p.read_text()))]
