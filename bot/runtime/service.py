@@ -97,6 +97,7 @@ class Service:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         await self.rebuild()
         self.scheduler.start()
+        log.info("scheduler started")
 
     async def schedules_changed(self) -> None:
         await self.rebuild()

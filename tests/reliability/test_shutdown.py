@@ -59,6 +59,15 @@ async def _stop(proc: asyncio.subprocess.Process, sig: signal.Signals, log: Path
     return code, time.monotonic() - started, log.read_text()
 
 
+async def _started(log: Path, timeout: float = 30) -> None:
+    """Until the bot is past its start-up (catch-up done, scheduler running): a signal before that
+    is a stop during start-up, which has no scheduler to stop."""
+    deadline = time.monotonic() + timeout
+    while "bot.runtime.service: scheduler started" not in log.read_text():
+        assert time.monotonic() < deadline, log.read_text()
+        await asyncio.sleep(0.05)
+
+
 def _check_clean(err: str, db: Path) -> None:
     assert "Traceback" not in err and " ERROR " not in err, err
     assert "bot.runtime.service: scheduler stopped" in err, err
@@ -105,6 +114,7 @@ async def test_discord_stop_during_an_answer_burst_loses_and_drops_nothing(
                               f'gateway_url = "{fake.gateway_url}"\nthreads = false\n', DISCORD_TOKEN="test-token")
     try:
         [post] = await fake.wait_for(lambda: round_posts(fake, channel), timeout=30)
+        await _started(log)
         choice = next(iter(buttons(post).values()))
         members = [user(900_000 + i, f"m{i}") for i in range(BURST)]
         sent = [await fake.click(post, choice, who=m) for m in members]
@@ -147,6 +157,7 @@ async def test_slack_socket_stop_during_an_answer_burst_loses_and_drops_nothing(
     acked: set[str] = set()
     try:
         [post] = await fake.wait_for(lambda: fake.messages(CHANNEL), timeout=30)
+        await _started(log)
         button = find_button(post["blocks"], "A")
         members = [f"U{900_000 + i}" for i in range(BURST)]
         urls = {m: fake.response_url() for m in members}
