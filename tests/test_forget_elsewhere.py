@@ -21,8 +21,7 @@ from bot.members.identity import Place
 from bot.runtime.builder import App
 from bot.storage.models import Account, Answer, Card, PracticeAnswer, Report, Score
 from tests.conftest import PLACE, FakePoster, make_app, member
-
-ONE = {"topic": "more", "level": "junior"}  # one choice question: more-junior-choice
+from tests.test_practice_cache import ONE, right
 
 
 @pytest.fixture
@@ -32,12 +31,6 @@ def two(db_url: str, clock: FakeClock) -> Iterator[tuple[App, App]]:
     yield a, b
     a.close()
     b.close()
-
-
-def right(app: App, qid: str) -> int:
-    lq = app.engine.library.get(qid)
-    assert lq is not None and lq.q.correct_index is not None
-    return lq.q.correct_index
 
 
 def account_of(app: App, who: str) -> int | None:
