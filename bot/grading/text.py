@@ -105,7 +105,8 @@ _CLAUSE_PUNCT = re.compile(r"[.!?;:,](?=\s|$)|[\n)\[\]{}]|\s[-\u2013\u2014]+\s")
 _WORD = re.compile(r"[a-z0-9]+")
 # A line broken inside a sentence (Shift-Enter in Slack, a wrapped paste): a line that ends in a word
 # and a next line that goes on in lower case are one line.  A capital, a bullet or a blank line after
-# it still starts a new clause.
+# it still starts a new clause.  (guards._WRAPPED is the keyword-list guard's stricter twin: there a
+# short lower-case line is a list item, so only a long line counts as wrapped prose.)
 _SOFT_WRAP = re.compile(r"(?<=[a-z0-9_`'\")])[ \t]*\n[ \t]*(?=[a-z`(])")
 
 
