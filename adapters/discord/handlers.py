@@ -236,8 +236,8 @@ class Handlers:
             case ids.AnswerClick(ref=ref, choice=choice):
                 await self._answer(interaction, ref, choice, None)
             case ids.OpenClick(ref=ref):
-                prompt, code = await self._question(ref)
-                await interaction.response.send_modal(components.answer_form(ref, prompt, code))
+                lq = await self.engine.rounds.question_of(ref.round_id, ref.question_id)
+                await interaction.response.send_modal(components.answer_form(ref, lq.q.prompt, lq.q.code))
             case ids.ReportClick(question_id=qid):
                 await interaction.response.send_modal(components.report_form(qid))
             case ids.RateClick(question_id=qid, rating=rating):
@@ -261,14 +261,6 @@ class Handlers:
             return
         fb = await self.engine.practice.answer(member, ref.question_id or "", choice=choice, text=text)
         await self.reply(interaction, fb)
-
-    async def _question(self, ref: ids.Ref) -> tuple[str, str | None]:
-        """The prompt and code of the question a button belongs to (shown in the answer form)."""
-        qid = (await self.engine.rounds.card(ref.round_id))[2].question_id if ref.round_id else ref.question_id
-        lq = self.engine.library.get(qid or "")
-        if lq is None:
-            raise UserError(wording.QUESTION_GONE)
-        return lq.q.prompt, lq.q.code
 
     async def _rate(self, interaction: Interaction, question_id: str, rating: str) -> None:
         """A rating button under practice feedback (or "I was right")."""

@@ -274,7 +274,8 @@ class Handlers:
                 return
             daily = str(action.get("action_id", "")).startswith("daily")
             ref = ids.open_value(action, daily=daily)
-            prompt, code = await self._prompt(ref)
+            lq = await self.engine.rounds.question_of(ref.round_id, ref.question_id)
+            prompt, code = lq.q.prompt, lq.q.code
             url = body.get("response_url", "")
             meta = {"mode": "daily" if daily else "practice", "ref": ids.encode(ref),
                     "url": url if isinstance(url, str) else "", "channel": ids.channel_of(body) or ""}
@@ -283,13 +284,6 @@ class Handlers:
             await self._refuse(respond, exc)
         except Exception:
             await self._fail(respond)
-
-    async def _prompt(self, ref: ids.Ref) -> tuple[str, str | None]:
-        qid = (await self.engine.rounds.card(ref.round_id))[2].question_id if ref.round_id else ref.question_id
-        lq = self.engine.library.get(qid or "")
-        if lq is None:
-            raise UserError(wording.QUESTION_GONE)
-        return lq.q.prompt, lq.q.code
 
     async def on_modal(self, ack: AsyncAck, body: Body, view: Body, client: AsyncWebClient) -> None:
         # Everything is read before the ack: a bad field is then an error in the modal, not a lost answer.

@@ -451,6 +451,14 @@ class Rounds:
         if poster is not None and ref is not None and card.closes_at and card.closes_at > self.core.clock.now():
             await poster.update_round(place, ref, card, None)
 
+    async def question_of(self, round_id: int | None, question_id: str | None) -> LoadedQuestion:
+        """The question an answer button belongs to: its daily round's, or a practice message's own."""
+        qid = (await self.card(round_id))[2].question_id if round_id else question_id
+        lq = self.core.library.get(qid or "")
+        if lq is None:
+            raise UserError(wording.QUESTION_GONE)
+        return lq
+
     async def card(self, round_id: int) -> tuple[Place, str | None, QuestionCard]:
         """The round as it should look now (with the live answer count), for updating the post."""
         def work(s: Session) -> tuple[Place, str | None, QuestionCard]:
