@@ -8,6 +8,9 @@ answer) still must be, so a fix neither lets wrong answers in nor locks right on
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from bot.content import load_library
@@ -298,6 +301,12 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
          "volumes."),
     ),
 }
+
+# Further cases, one file per review pass: {"<question id>": {"wrong": [...], "right": [...]}}.
+for _file in sorted((Path(__file__).parent / "fixtures" / "gameable").glob("*.json")):
+    for _qid, _case in json.loads(_file.read_text(encoding="utf-8")).items():
+        assert _qid not in CASES, f"{_file.name}: {_qid} already has cases"
+        CASES[_qid] = (tuple(_case["wrong"]), tuple(_case["right"]))
 
 WRONG = [(qid, a) for qid, (wrong, _right) in CASES.items() for a in wrong]
 RIGHT = [(qid, a) for qid, (_wrong, right) in CASES.items() for a in right]
