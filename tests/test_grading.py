@@ -192,6 +192,24 @@ def test_a_wrong_claim_named_to_dismiss_it_is_no_contradiction() -> None:
     assert g.correct and g.contradicted == ()
 
 
+UPGRADE_PLAN = Question.model_validate({
+    "id": "t-upgrade", "level": "senior", "kind": "open", "prompt": "How would you upgrade a Flask 2.0 app to 3.1?",
+    "model_answer": "Run the tests with deprecation warnings as errors and go one release at a time: "
+                    "before_first_request and app.json_encoder are gone.",
+    "explanation": "Why.", "references": ["https://flask.palletsprojects.com/"], "key_points": [
+        {"point": "Warnings as errors", "phrases": ["deprecation warnings"]},
+        {"point": "One release at a time", "phrases": ["one release at a time", "step by step"]}]})
+
+
+def test_a_question_about_removals_may_hear_other_removed_apis_named() -> None:
+    # The plan names two removed APIs, so naming a third (FLASK_ENV) as something to fix is on topic...
+    text = "Turn deprecation warnings into errors and go step by step; expect FLASK_ENV and attachment_filename."
+    assert grade_open(UPGRADE_PLAN, text).correct
+    # ...while on a question about something else the same words are a wrong claim.
+    elsewhere = grade_open(DEBUGGER, "Use --debug; it runs arbitrary code, never in production; attachment_filename.")
+    assert not elsewhere.correct
+
+
 def test_a_removed_api_contradicts_any_question_that_does_not_name_it() -> None:
     g = grade_open(DEBUGGER, "Use --debug; it runs arbitrary code, never in production; set it up in "
                              "@app.before_first_request.")
@@ -247,6 +265,11 @@ def test_guards_answer_instead_of_grading(text: str, reply: str) -> None:
     "Flask-SQLAlchemy, Flask-Migrate, Flask-Login, Flask-WTF",
     "WSGI middleware -> ProxyFix, environ, start_response, before_request, after_request, teardown_request, g, "
     "session, current_user, per-blueprint hooks, logging",
+    # run on, no sentence anywhere: relation marks and a stray verb do not make it prose
+    "factory -> create_app(config), extensions = unbound objects, bp per feature, url_prefix, first match wins, "
+    "tests/ outside, pyproject, instance folder, config classes",
+    "debugger -> RCE, PIN, FLASK_DEBUG=1, --debug, Werkzeug console, tracebacks, dev only, never prod, ProxyFix, "
+    "gunicorn",
 ])
 def test_lists_of_terms_are_keyword_lists_in_any_form(text: str) -> None:
     lq = LoadedQuestion("flask", "t", "T", "t.toml", DEBUGGER)

@@ -100,8 +100,10 @@ def _retired_for(question: Question) -> tuple[tuple[str, str], ...]:
         kps = question.key_points or []
         own = Answer("\n".join([question.prompt, question.code or "", question.model_answer or ""]
                                + [kp.point for kp in kps] + [p for kp in kps for p in (*kp.phrases, *kp.contradicts)]))
-        hit = _RETIRED_CACHE[key] = tuple((p, c) for p, c in RETIRED_APIS
-                                          if not own.may_name(p) or own.find(p) is None)
+        unnamed = tuple((p, c) for p, c in RETIRED_APIS if not own.may_name(p) or own.find(p) is None)
+        # A question that names two or more removed APIs is about removals (an upgrade plan): naming
+        # others is on topic there, and its own ``contradicts`` say what is wrong.
+        hit = _RETIRED_CACHE[key] = unnamed if len(RETIRED_APIS) - len(unnamed) < 2 else ()
     return hit
 
 
