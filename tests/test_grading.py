@@ -158,6 +158,9 @@ def test_phrases_match_what_an_interviewer_would_hear(phrase: str, text: str, hi
     # Code and ellipses cut no clause.
     ("for update", "you don't need row locks like SELECT ... FOR UPDATE", True),
     ("methods get post", "you do not need to add methods=['GET', 'POST'] to the route", True),
+    ("max_requests", "recycling workers with max_requests is a hack best avoided", True),
+    ("unbounded cache", "an unbounded cache in the process is harmless here", True),
+    ("unbounded cache", "an unbounded cache in the process is the likely leak", False),
 ])
 def test_negation_in_the_phrase_clause(phrase: str, text: str, negated: bool) -> None:
     m = Answer(text).find(phrase)

@@ -54,7 +54,8 @@ _AUX = frozenset({"is", "are", "was", "were", "be", "been", "do", "does", "did",
                   "can", "could", "has", "have", "had", "must", "may", "might", "really", "actually", "at", "all"})
 # "X is unnecessary", "X is overkill": the claim after the phrase denies it.
 _DENIED = frozenset({"unnecessary", "needless", "optional", "pointless", "irrelevant", "useless", "superfluous",
-                     "redundant", "overkill", "unneeded", "moot", "unrelated", "myth", "misconception"})
+                     "redundant", "overkill", "unneeded", "moot", "unrelated", "myth", "misconception", "avoided",
+                     "harmless"})
 # "X isn't needed", "X doesn't affect it", "X is not the cause": a denial of X after it.
 _NEEDED = frozenset({"needed", "required", "necessary", "important", "relevant", "involved", "useful",
                      "matter", "matters", "needful", "helpful", "used", "worth", "affect", "affects", "help",
