@@ -109,6 +109,27 @@ async def test_a_crowd_answering_with_one_forgotten_member_all_get_their_answer_
     assert old is not None and new is not None and new != old and rows_of(a, old) == 0
 
 
+async def test_one_stale_member_in_a_batch_of_practice_answers_costs_nobody_else_theirs(
+        two: tuple[App, App], caplog: pytest.LogCaptureFixture) -> None:
+    """Practice answers share a group commit too: a forgotten member's stale id fails only their item."""
+    a, b = two
+    crowd = [member(f"p{i}") for i in range(6)]
+    asked = [await a.engine.practice.ask(m, **ONE) for m in crowd]  # A caches everyone's ids
+    qid = asked[0].question_id
+    old = account_of(a, "p2")
+    await b.engine.members.forget(crowd[2])
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        fbs = await asyncio.gather(*(a.engine.practice.answer(m, qid, choice=right(a, qid)) for m in crowd))
+    assert all(fb.correct for fb in fbs)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    with a.db.session() as s:
+        assert s.execute(select(func.count()).select_from(PracticeAnswer)).scalar_one() == len(crowd)
+        assert s.execute(select(func.count()).select_from(Card)).scalar_one() == len(crowd)
+    new = account_of(a, "p2")
+    assert old is not None and new is not None and new != old and rows_of(a, old) == 0
+
+
 FIRST_BACK = ["practice answer", "report", "stats", "reminder", "rate"]
 
 

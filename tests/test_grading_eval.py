@@ -59,7 +59,9 @@ def test_the_set_is_what_it_claims() -> None:
 
 def test_the_fresh_set_is_what_it_claims() -> None:
     questions = {r["question_id"] for r in FRESH}
-    assert len(FRESH) >= 300 and len(questions) >= 44
+    # 44 questions when written; scenarios-design-recipe-uploads was rewritten since (a near-duplicate
+    # of another question), so its 7 answers were dropped: they answer a question the pack no longer asks.
+    assert len(FRESH) >= 301 and len(questions) >= 43
     assert {r["split"] for r in FRESH} == {"fresh-dev", "fresh-holdout"}
     dev = {r["question_id"] for r in FRESH if r["split"] == "fresh-dev"}
     assert not dev & {r["question_id"] for r in FRESH if r["split"] == "fresh-holdout"}  # halved by question

@@ -6,11 +6,12 @@ engine, connection pool and cache."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot import wording
 from bot.clock import FakeClock
@@ -144,3 +145,23 @@ async def test_a_daily_answer_in_another_process_is_seen(two: tuple[App, App], c
     with b.db.session() as s:
         assert s.execute(select(func.count()).select_from(Card)).scalar_one() == 1
     assert (await a.engine.practice.ask(m, **ONE)).reason == wording.REASON["ahead"]
+
+
+async def test_practice_answers_that_arrive_together_share_one_transaction(app: App) -> None:
+    crowd = [member(f"c{i}") for i in range(20)]
+    asked = [await app.engine.practice.ask(m, **ONE) for m in crowd]
+    commits: list[int] = []
+
+    def committed(_conn: object) -> None:
+        commits.append(1)
+    event.listen(app.db.engine, "commit", committed)
+    try:
+        fbs = await asyncio.gather(*(app.engine.practice.answer(m, c.question_id, choice=right(app, c.question_id))
+                                     for m, c in zip(crowd, asked, strict=True)))
+    finally:
+        event.remove(app.db.engine, "commit", committed)
+    assert all(fb.correct and fb.next_review is not None for fb in fbs)
+    assert len(commits) < len(crowd) / 4  # one per batch, not one per answer
+    with app.db.session() as s:
+        assert s.execute(select(func.count()).select_from(Card).where(Card.reviewed_at.is_not(None))).scalar_one() \
+            == len(crowd)

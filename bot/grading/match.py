@@ -159,6 +159,15 @@ def _shape(phrase: str) -> tuple[tuple[_PhraseWord, ...], bool, bool, frozenset[
     return want, False, any(c.isspace() for c in phrase.strip()), tight, breaks
 
 
+@functools.lru_cache(maxsize=16384)
+def _compound_parts(key: tuple[str, str, str]) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """What ``Answer._compound_words`` looks for, worked out once per phrase word and its neighbours:
+    the word's first parts, and the word joined with the next or the previous one (with their stems)."""
+    raw, nxt, prev = key
+    joined = tuple((j, stem(j)) for j in (raw + nxt if nxt else "", prev + raw if prev else "") if j)
+    return tuple(raw[:n] for n in range(1, len(raw))), joined
+
+
 def _typo_limit(word: str) -> int:
     return 2 if len(word) >= 9 else 1 if len(word) >= 5 else 0
 
@@ -247,12 +256,13 @@ class Answer:
         hit = self._compounds.get(key)
         if hit is not None:
             return hit
-        out = {raw[:n] for n in range(1, len(raw)) if raw[:n] in self._known}
-        for j in (raw + nxt if nxt else "", prev + raw if prev else ""):
-            if j:
-                out.update(self._by_stem.get(stem(j), ()))
-                if j in self._known:
-                    out.add(j)
+        prefixes, joined = _compound_parts(key)
+        known, by_stem = self._known, self._by_stem
+        out = {p for p in prefixes if p in known}
+        for j, j_stem in joined:
+            out.update(by_stem.get(j_stem, ()))
+            if j in known:
+                out.add(j)
         result = self._compounds[key] = frozenset(out)
         return result
 

@@ -208,12 +208,23 @@ def rate(s: Session, *, account_id: int, question_id: str, rating: fsrs.Rating,
     return card.due
 
 
-def record(s: Session, *, account_id: int, question: LoadedQuestion, correct: bool, now: datetime,
-           scheduler: fsrs.Scheduler, text: str | None = None) -> datetime:
-    """Store a practice attempt and review its card; returns when the question is due again."""
-    s.add(PracticeAnswer(account_id=account_id, question_id=question.id, topic=question.topic,
-                         correct=correct, answered_at=now, text=text))
-    return review_many(s, [Review(account_id, question.id, correct, now)], scheduler)[0]
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """A graded practice answer, to be stored and fed to its card."""
+
+    account_id: int
+    question: LoadedQuestion
+    correct: bool
+    when: datetime
+    text: str | None = None  # an open answer's text, kept for "I was right" and the maintainers
+
+
+def record_many(s: Session, attempts: Sequence[Attempt], scheduler: fsrs.Scheduler) -> list[datetime]:
+    """Store practice attempts and review their cards; returns when each question is due again."""
+    s.add_all([PracticeAnswer(account_id=a.account_id, question_id=a.question.id, topic=a.question.topic,
+                              correct=a.correct, answered_at=a.when, text=a.text) for a in attempts])
+    s.flush()  # the answers' foreign keys fail here, before any card is written (a stale id: ``Core.with_ids``)
+    return review_many(s, [Review(a.account_id, a.question.id, a.correct, a.when) for a in attempts], scheduler)
 
 
 def reviews_due(s: Session, account_id: int, now: datetime) -> int:

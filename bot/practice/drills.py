@@ -33,8 +33,10 @@ class Practice:
         self._rng = random.Random()
         # What ``choose`` needs per member, checked against the database at every ask (``state``).
         self.states = StateCache()
-        # Asks that arrive together are chosen together: one transaction, one stamp query.
+        # Asks that arrive together are chosen together: one transaction, one stamp query; answers too.
         self._asks: GroupCommit[cards.Ask, cards.Choice | None] = GroupCommit(core.db, self._choose_many)
+        self._attempts: GroupCommit[cards.Attempt, datetime] = GroupCommit(core.db, self._record_many)
+        self._scheduler = cards.scheduler_for(core.settings.practice)
         self._pools: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[list[LoadedQuestion], frozenset[str]]] = {}
         self._cards: dict[tuple[str, str], QuestionCard] = {}  # (question id, reason) -> the card, shared
 
@@ -48,6 +50,9 @@ class Practice:
 
     def _choose_many(self, s: Session, asks: list[cards.Ask]) -> list[cards.Choice | DrillError | None]:
         return list(cards.choose_many(s, self.core.library, asks, self.states, self._rng, self._pool))
+
+    def _record_many(self, s: Session, attempts: list[cards.Attempt]) -> list[datetime | DrillError]:
+        return list(cards.record_many(s, attempts, self._scheduler))
 
     def _card(self, choice: cards.Choice) -> QuestionCard:
         """The practice card for a question and reason: nothing in it is about the member, so one is shared."""
@@ -84,10 +89,10 @@ class Practice:
         g = grade(lq, choice, text)
         g = await self.core.second_opinion(lq, text, g, (await self.core.resolve(member)).community_id)
         now = self.core.clock.now()
-        scheduler = cards.scheduler_for(self.core.settings.practice)
-        due = await self.core.with_ids(member, lambda ids: self.core.tx(lambda s: cards.record(
-            s, account_id=ids.account_id or 0, question=lq, correct=g.correct, now=now, scheduler=scheduler,
-            text=text[:MAX_ANSWER] if lq.q.kind == "open" and text else None)))
+        kept = text[:MAX_ANSWER] if lq.q.kind == "open" and text else None
+        # Answers that arrive together share one transaction (each in its own savepoint if one fails).
+        due = await self.core.with_ids(member, lambda ids: self._attempts.submit(
+            cards.Attempt(ids.account_id or 0, lq, g.correct, now, kept)))
         # The member's cached state is kept: at their next ask its stamp is out of date, and it is
         # patched with just this answer's rows (``state.refresh``).
         return feedback(lq, g, mode="practice", next_review=due)
@@ -97,7 +102,7 @@ class Practice:
         want = cards.RATINGS.get(rating.strip().casefold())
         if want is None:
             raise UserError(wording.BAD_RATING)
-        scheduler = cards.scheduler_for(self.core.settings.practice)
+        scheduler = self._scheduler
 
         async def work(ids: Ids) -> datetime:
             due = await self.core.tx(lambda s: cards.rate(s, account_id=ids.account_id or 0, question_id=question_id,
@@ -115,7 +120,7 @@ class Practice:
         It counts as Good for spaced repetition (never for points), and the answer goes to the
         maintainers' queue with the question, so they see where the grader is weak.
         """
-        scheduler = cards.scheduler_for(self.core.settings.practice)
+        scheduler = self._scheduler
         now = self.core.clock.now()
 
         def work(s: Session, ids: Ids) -> datetime | None:
