@@ -168,6 +168,9 @@ CONSOLE_HELP: tuple[HelpEntry, ...] = (
     HelpEntry("/right", "You think the grader was wrong about your typed answer: counts as Good, told to "
               "the maintainers."),
     HelpEntry("/daily", "Show the channel's open daily question again, or post one."),
+    HelpEntry("/live [count=10] [topics=a,b] [levels=mid] [seconds=30]",
+              "A live quiz: questions in a row against the clock, a running score, a podium. "
+              "Type a letter to answer; `/live stop` ends it."),
     HelpEntry("/daily <answer>", "Answer the daily question, whichever question is on screen."),
     HelpEntry("/dispute", "Ask the admins to look again at your typed daily answer graded wrong."),
     HelpEntry("/disputes, /grant N, /decline N", "Disputed daily grades: list, grant or decline them."),
