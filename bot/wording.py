@@ -337,4 +337,5 @@ LIVE_STOP_NOT_ALLOWED = "Only the one who started this quiz, or an admin, may st
 LIVE_JOINED = "You joined the live quiz."
 LIVE_ALREADY_JOINED = "You are already in this quiz."
 LIVE_LOCKED_IN = "Locked in: {chosen} after {seconds:.1f} s."
+LIVE_NOT_HERE = "Live quizzes are not available here yet."
 LIVE_STOPPED = "The live quiz was stopped."

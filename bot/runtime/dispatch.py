@@ -105,6 +105,8 @@ async def run(service: Service, cmd: c.Command, *, member: Member, place: Place,
             decision = await engine.disputes.decide(place, n, grant=grant)
             await engine.rounds.tell(place, decision.member, decision.message)
             return decision.notice
+        case c.Live() if place.platform not in engine.live.sinks:
+            raise UserError(wording.LIVE_NOT_HERE)  # this platform's adapter does not deliver sessions yet
         case c.Live(stop=True):
             session_id = await engine.live.current(place)
             if session_id is None:

@@ -217,3 +217,14 @@ async def test_two_processes_take_each_step_exactly_once(two: tuple[App, App], c
         assert isinstance(s, Session)
         return s.execute(select(LiveSession.state)).scalar_one()
     assert await a.engine.core.tx(state) == "finished"
+
+
+async def test_a_platform_without_a_session_sink_refuses_live(app: App) -> None:
+    from bot.members.identity import Member, Place
+    from bot.runtime import commands, dispatch
+
+    slack = Place("slack", "T1", "C1")
+    with pytest.raises(UserError, match="not available here"):
+        await dispatch.run(app.service, commands.Live(), member=Member("slack", "T1", "U1"), place=slack,
+                           is_admin=False)
+    assert await app.engine.live.current(slack) is None
