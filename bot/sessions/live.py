@@ -176,10 +176,9 @@ class LiveSessions:
 
         def work(s: Session) -> list[Event]:
             sess = self._mine(s, session_id, ids.account_id, is_admin)
-            lease = store.claim_due(s, now=sess.deadline or now, owner=self.process, until=now + store.LEASE,
-                                    only=session_id)
-            if not lease:  # another process is delivering a step: it stops with the next tick
-                sess.deadline = now
+            # Leased to this process while the podium goes out; a step another process took just
+            # before may still be delivering (its question then shows after the podium).
+            sess.owner, sess.lease_until = self.process, now + store.LEASE
             asked = sess.current if sess.state == "open" else sess.current + 1
             return self._finish(s, sess, now, asked=max(asked, 0), stopped_by=member.name or member.user)
         events = await self.core.tx(work)
