@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import io
+import os
+import select
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +17,7 @@ from adapters.console import ConsoleAdapter
 from bot.clock import FakeClock
 from bot.runtime import commands
 from bot.runtime.builder import App
-from tests.test_console import Chat
+from tests.test_console import Chat, cli_env
 
 
 @pytest.fixture
@@ -77,3 +83,46 @@ def test_live_parses_options() -> None:
     assert commands.parse("live stop", topics=(), levels=()) == commands.Live(stop=True)
     with pytest.raises(commands.ParseError, match="whole number"):
         commands.parse("live count=ten", topics=(), levels=())
+
+
+def test_a_live_quiz_through_the_real_command_with_real_timers(tmp_path: Path) -> None:
+    """`drillbot console` on a pipe: the scheduler's tick posts the next question when its time comes."""
+    argv = [sys.executable, "-m", "bot.runtime.cli", "console", "--user", "Solo", "--db", str(tmp_path / "l.db")]
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=tmp_path, env=cli_env(tmp_path))
+    seen = b""
+
+    def until(text: bytes, timeout: float = 20) -> None:
+        nonlocal seen
+        assert proc.stdout is not None
+        end = time.monotonic() + timeout
+        while text not in seen:
+            left = end - time.monotonic()
+            assert left > 0, f"never printed {text!r}; got {seen.decode()[-800:]!r}"
+            ready, _, _ = select.select([proc.stdout], [], [], left)
+            if ready:
+                chunk = os.read(proc.stdout.fileno(), 65536)
+                assert chunk, seen.decode()[-800:]
+                seen += chunk
+
+    try:
+        assert proc.stdin is not None
+        proc.stdin.write(b"/live count=2 seconds=10\n")
+        proc.stdin.flush()
+        until(b"Live question 1 of 2")
+        proc.stdin.write(b"A\n")
+        proc.stdin.flush()
+        until(b"Question 1 of 2 revealed")
+        started = time.monotonic()
+        until(b"Live question 2 of 2")  # 5 s of reveal, by the real clock
+        assert time.monotonic() - started > 3
+        until(b"Live quiz over!", timeout=25)  # nobody answers: 10 s later the time is up
+        until(b"(to Solo, privately) You came 1 of 1")
+        proc.stdin.close()
+        assert proc.wait(timeout=15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pipe in (proc.stdin, proc.stdout):
+            if pipe is not None and not pipe.closed:
+                pipe.close()
