@@ -9,6 +9,7 @@ thread in one transaction each, and return platform-neutral views
     engine.members.forget(member)          engine.reports.add(member, question_id, reason)
     engine.disputes.file(member, round_id)     engine.recaps.post_due(channel_id)
     engine.reminders.set(member, closing=True) engine.communities.set(place, points={"mid": 5})
+    engine.live.start(member, place, options)  engine.live.tick()
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from bot.rounds.disputes import Disputes
 from bot.rounds.lifecycle import Rounds
 from bot.rounds.recap import Recaps
 from bot.rounds.schedules import Schedules
+from bot.sessions.live import LiveSessions
 from bot.storage.db import Database
 from bot.views import Help
 
@@ -50,6 +52,7 @@ class Engine:
         self.boards = Boards(self.core)
         self.reports = Reports(self.core)
         self.disputes = Disputes(self.core)
+        self.live = LiveSessions(self.core)
 
     @property
     def library(self) -> Library:

@@ -168,6 +168,9 @@ CONSOLE_HELP: tuple[HelpEntry, ...] = (
     HelpEntry("/right", "You think the grader was wrong about your typed answer: counts as Good, told to "
               "the maintainers."),
     HelpEntry("/daily", "Show the channel's open daily question again, or post one."),
+    HelpEntry("/live [count=10] [topics=a,b] [levels=mid] [seconds=30]",
+              "A live quiz: questions in a row against the clock, a running score, a podium. "
+              "Type a letter to answer; `/live stop` ends it."),
     HelpEntry("/daily <answer>", "Answer the daily question, whichever question is on screen."),
     HelpEntry("/dispute", "Ask the admins to look again at your typed daily answer graded wrong."),
     HelpEntry("/disputes, /grant N, /decline N", "Disputed daily grades: list, grant or decline them."),
@@ -317,3 +320,22 @@ HOME_ALL_TOPICS = "All topics"
 HOME_PICK_CHANNEL = "Pick the channel the daily question goes to."
 HOME_PICK_DAYS = "Pick at least one day."
 HOME_SAVED = "Saved the schedule for {channel}."
+
+# -- live sessions (bot.sessions) ----------------------------------------------------------------
+LIVE_BAD_COUNT = "A live quiz has 1 to {most} questions, not {count}."
+LIVE_BAD_SECONDS = "Give each question 10 to 300 seconds, not {seconds}."
+LIVE_NO_QUESTIONS = "No choice or true/false questions match those topics and levels."
+LIVE_ADMINS_ONLY = "Only admins may start a live quiz in this community."
+LIVE_CHANNEL_BUSY = "A live quiz is already running in this channel; `live stop` ends it."
+LIVE_COMMUNITY_BUSY = "{n} live quizzes are already running in this community; try again when one ends."
+LIVE_COOLDOWN = "The last live quiz here ended just now; the next may start in {seconds} s."
+LIVE_NOT_RUNNING = "That live quiz is over."
+LIVE_NONE_HERE = "No live quiz is running in this channel."
+LIVE_NOT_OPEN = "That question is closed."
+LIVE_ALREADY_ANSWERED = "You already locked in an answer to this question."
+LIVE_STOP_NOT_ALLOWED = "Only the one who started this quiz, or an admin, may stop it."
+LIVE_JOINED = "You joined the live quiz."
+LIVE_ALREADY_JOINED = "You are already in this quiz."
+LIVE_LOCKED_IN = "Locked in: {chosen} after {seconds:.1f} s."
+LIVE_NOT_HERE = "Live quizzes are not available here yet."
+LIVE_STOPPED = "The live quiz was stopped."

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Literal, TextIO
 
 from rich.console import Console, RenderableType
 
-from adapters.console import recap, render
+from adapters.console import live, recap, render
 from adapters.console.calls import EngineCalls
 from adapters.console.terminal import console_zone, history_file, lines
 from bot import wording
@@ -34,6 +34,7 @@ from bot.members.identity import Member, Place
 from bot.rounds.posting import Attempt
 from bot.runtime import commands
 from bot.runtime.service import Service
+from bot.sessions.views import Event, LiveQuestion, Lobby, Podium, Reveal
 from bot.views import (
     Feedback,
     Help,
@@ -102,6 +103,7 @@ class ConsoleAdapter:
         self.daily: QuestionCard | None = None  # the channel's open daily round, as posted
         self._daily_shown = 0  # when the daily question was last posted to the screen (for everyone)
         self._clock = itertools.count(1)
+        self.live: LiveQuestion | None = None  # the live question open now (bare letters answer it)
 
     @property
     def member(self) -> Member:
@@ -129,6 +131,15 @@ class ConsoleAdapter:
         self._daily_shown = next(self._clock)
         self.say(render.question(card, self.tz, channel=place.channel))
         return f"console:{card.round_id}"
+
+    async def deliver_session(self, event: Event) -> str | None:
+        """A live session's event: shown in the terminal (the channel and its thread are one screen)."""
+        if isinstance(event, LiveQuestion):
+            self.live = event
+        elif isinstance(event, Reveal | Podium) and self.live is not None and self.live.session_id == event.session_id:
+            self.live = None
+        self.say(live.event(event, self.tz))
+        return f"console:live-{event.session_id}" if isinstance(event, Lobby) else None
 
     async def find_round(self, place: Place, attempt: Attempt) -> str | None:
         return None
@@ -211,6 +222,9 @@ class ConsoleAdapter:
         if text.startswith("/"):
             await self._command(text[1:].strip())
             return
+        if self.live is not None:
+            await self._answer_live(self.live, text)
+            return
         target = self._target(p)
         if target is not None:
             word = text.lower()
@@ -287,6 +301,11 @@ class ConsoleAdapter:
                 await self._practice(cmd)
             case commands.Daily():
                 await self._daily()
+            case commands.Live(stop=False):
+                lobby = await self.calls.run(cmd, self.member, self.place)  # the lobby is shown by deliver_session
+                assert isinstance(lobby, Lobby)
+                # One screen: whoever is here has joined (others `/as NAME` and answer); it begins now.
+                await self.service.engine.live.begin(self.member, lobby.session_id, is_admin=True)
             case commands.ForgetMe():
                 p.confirm_forget = True
                 self.say(wording.CONSOLE_FORGET_CONFIRM)
@@ -412,6 +431,15 @@ class ConsoleAdapter:
             others.insert(0, wording.CONSOLE_RATE if fb.correct or fb.model_answer is None
                           else wording.CONSOLE_RATE_OR_OVERRULE)
         self.say(render.feedback(fb, self.tz, answered=label), *others)
+
+    async def _answer_live(self, q: LiveQuestion, text: str) -> None:
+        lq = self.calls.question(q.card.question_id)
+        choice = parse_choice(lq.q, text) if lq is not None else None
+        if choice is None:
+            self.say(render.line(wording.CONSOLE_NOT_A_LETTER.format(letters=render.letters(q.card)), "yellow"))
+            return
+        locked = await self.service.engine.live.answer(self.member, q.session_id, q.index, choice)
+        self.say(wording.LIVE_LOCKED_IN.format(chosen=locked.chosen, seconds=locked.elapsed_ms / 1000))
 
     async def _rate(self, rating: str) -> None:
         """/again /hard /good /easy: the player's own rating of the practice answer just given; /right overrules."""

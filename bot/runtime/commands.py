@@ -142,13 +142,55 @@ class CommunitySettings:
         return not self.points and not self.reset_points and self.timezone is None
 
 
+@dataclass(frozen=True, slots=True)
+class Live:
+    """A live group quiz: start one (with options), or stop the one running in the channel."""
+
+    stop: bool = False
+    count: int | None = None
+    topics: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+    seconds: int | None = None
+
+
+LIVE_USAGE = "Usage: live [count=10] [topics=a,b] [levels=junior,mid] [seconds=30], or live stop"
+
+
+def _live(args: list[str]) -> Live:
+    if [a.lower() for a in args] == ["stop"]:
+        return Live(stop=True)
+    found: dict[str, object] = {}
+    for word in args:
+        key, eq, value = word.partition("=")
+        key = key.lower()
+        if not eq:
+            raise ParseError(f"{word!r}: give options as key=value. {LIVE_USAGE}")
+        if key in found or (key.rstrip("s") + "s") in found:
+            raise ParseError(f"{word!r}: {key} is given twice. {LIVE_USAGE}")
+        if key in ("count", "questions", "n"):
+            if not _WHOLE.fullmatch(value):
+                raise ParseError(f"{word!r}: the count is a whole number, e.g. count=10")
+            found["count"] = int(value)
+        elif key in ("seconds", "secs", "time"):
+            if not _WHOLE.fullmatch(value.rstrip("s")):
+                raise ParseError(f"{word!r}: seconds per question is a whole number, e.g. seconds=30")
+            found["seconds"] = int(value.rstrip("s"))
+        elif key in ("topics", "topic"):
+            found["topics"] = _list(value)
+        elif key in ("levels", "level"):
+            found["levels"] = _list(value)
+        else:
+            raise ParseError(f"Unknown option {key!r}. {LIVE_USAGE}")
+    return Live(**found)  # type: ignore[arg-type]
+
+
 # Admin commands added with the weekly recap and community settings (the adapters check admin rights).
 ADMIN_SETTINGS: tuple[type, ...] = (ScheduleRecap, CommunitySettings)
 
 Command = (ScheduleRecap | Remind | CommunitySettings | Practice | Daily | Board | ShowStats | ShowHelp
            | ShowSchedule | SetSchedule
            | PauseSchedule | RemoveSchedule | CloseRound | ForgetMe | ReportQuestion | ShowDisputes | DecideDispute
-           | ModelGrading)
+           | ModelGrading | Live)
 
 
 class ParseError(ValueError):
@@ -158,7 +200,7 @@ class ParseError(ValueError):
 # Every word that starts a command, for "did you mean" (console-only words included: they are
 # suggested there and simply never typed on Slack).
 COMMAND_WORDS = ("help", "daily", "leaderboard", "stats", "schedule", "report", "forget-me", "close",
-                 "disputes", "grant", "decline", "grading", "skip", "quit", "as", "remind", "settings")
+                 "disputes", "grant", "decline", "grading", "skip", "quit", "as", "remind", "settings", "live")
 SCHEDULE_USAGE = ("Usage: schedule set [HH:MM] [Area/City] [mon,tue,...|weekdays|daily] [window=8h] "
                   "[topics=a,b|all] [levels=junior,mid|all] (what you leave out is kept)")
 _WHOLE = re.compile(r"[0-9]{1,6}", re.ASCII)  # a whole number (points)
@@ -340,7 +382,7 @@ def _head(word: str) -> str:
             "forgetme": "forget-me", "forget": "forget-me", "close": "close", "report": "report",
             "schedule": "schedule", "disputes": "disputes", "grant": "grant", "decline": "decline",
             "grading": "grading", "remind": "remind", "reminders": "remind", "reminder": "remind",
-            "settings": "settings"}.get(word, "")
+            "settings": "settings", "live": "live", "quiz": "live"}.get(word, "")
 
 
 def parse(line: str, *, topics: Collection[str], levels: Collection[str], questions: Collection[str] = (),
@@ -391,6 +433,8 @@ def parse(line: str, *, topics: Collection[str], levels: Collection[str], questi
         return _remind(args)
     if head == "settings":
         return _settings(args)
+    if head == "live":
+        return _live(args)
     if head == "report":
         if len(args) < 2:
             raise ParseError("Usage: report <question-id> <what is wrong>")

@@ -10,9 +10,11 @@ from bot.errors import NotAllowed, UserError
 from bot.members.identity import Member, Place
 from bot.runtime import commands as c
 from bot.runtime.service import Service
+from bot.sessions.rules import LiveOptions
+from bot.sessions.views import Lobby
 from bot.views import Help, Leaderboard, Notice, QuestionCard, ScheduleView, Stats, Summary
 
-View = QuestionCard | Leaderboard | Stats | Help | ScheduleView | Notice | Summary
+View = QuestionCard | Leaderboard | Stats | Help | ScheduleView | Notice | Summary | Lobby
 
 
 def _admin(is_admin: bool) -> None:
@@ -103,6 +105,19 @@ async def run(service: Service, cmd: c.Command, *, member: Member, place: Place,
             decision = await engine.disputes.decide(place, n, grant=grant)
             await engine.rounds.tell(place, decision.member, decision.message)
             return decision.notice
+        case c.Live() if place.platform not in engine.live.sinks:
+            raise UserError(wording.LIVE_NOT_HERE)  # this platform's adapter does not deliver sessions yet
+        case c.Live(stop=True):
+            session_id = await engine.live.current(place)
+            if session_id is None:
+                raise UserError(wording.LIVE_NONE_HERE)
+            await engine.live.stop(member, session_id, is_admin=is_admin)
+            return Notice(wording.LIVE_STOPPED)
+        case c.Live():
+            defaults = LiveOptions()
+            return await engine.live.start(member, place, LiveOptions(
+                count=cmd.count or defaults.count, topics=cmd.topics, levels=cmd.levels,
+                seconds=cmd.seconds or defaults.seconds), is_admin=is_admin)
         case c.ReportQuestion(question_id=qid, reason=reason):
             return await engine.reports.add(member, qid, reason)
     raise UserError(wording.UNKNOWN_COMMAND_SHORT)

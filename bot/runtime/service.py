@@ -71,6 +71,11 @@ async def reminder_job(service_key: str) -> None:
     await _SERVICES[service_key].engine.reminders.tick()
 
 
+async def sessions_job(service_key: str) -> None:
+    """APScheduler job, every second: take the live sessions' steps whose deadline has passed."""
+    await _SERVICES[service_key].engine.live.tick()
+
+
 async def close_job(service_key: str, round_id: int) -> None:
     """APScheduler job: close a round at the end of its window."""
     await _SERVICES[service_key].engine.rounds.close(round_id, only_if_due=True)
@@ -88,6 +93,8 @@ class Service:
     def add_poster(self, poster: Poster) -> None:
         """A platform is running: post its channels' rounds (and schedule them at the next rebuild)."""
         self.engine.rounds.add_poster(poster)
+        if hasattr(poster, "deliver_session"):  # it also delivers live sessions' events
+            self.engine.live.add_sink(poster)  # type: ignore[arg-type]
 
     async def start(self) -> None:
         """Catch up, then run the scheduler on the running event loop."""
@@ -125,6 +132,8 @@ class Service:
                 args=(self.key, sched.channel_id), id=f"recap:{sched.channel_id}",
                 misfire_grace_time=grace, coalesce=True, replace_existing=True)
         self.scheduler.add_job(reminder_job, IntervalTrigger(seconds=60), args=(self.key,), id="reminders",
+                               coalesce=True, max_instances=1, misfire_grace_time=None, replace_existing=True)
+        self.scheduler.add_job(sessions_job, IntervalTrigger(seconds=1), args=(self.key,), id="sessions",
                                coalesce=True, max_instances=1, misfire_grace_time=None, replace_existing=True)
         self.scheduler.add_job(sweep_job, IntervalTrigger(seconds=rounds.sweep_every.total_seconds()),
                                args=(self.key,), id="sweep", coalesce=True, max_instances=1,

@@ -319,3 +319,74 @@ class Reminder(Base):
     closing: Mapped[bool] = mapped_column(Boolean, default=False)  # "the daily question closes in 1 h"
     updated_at: Mapped[datetime] = mapped_column(UTC_DT)
     __table_args__ = (Index("ix_reminders_community", "community_id"),)
+
+
+class LiveSession(Base):
+    """A multi-question session (a live group quiz or a mock interview) and where it stands.
+
+    ``state``: lobby -> open (question ``current`` takes answers) -> revealed -> open ... ->
+    finished | stopped.  ``deadline`` is when the current step ends; any process's tick advances
+    a session whose deadline has passed, guarded by ``step`` (compare-and-set) and a lease.
+    """
+
+    __tablename__ = "sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))  # "live" | "interview"
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"), nullable=True)
+    thread_ref: Mapped[str | None] = mapped_column(String(200), nullable=True)  # the lobby message / thread
+    starter_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True)
+    count: Mapped[int] = mapped_column(Integer)
+    topics: Mapped[str] = mapped_column(Text, default="")
+    levels: Mapped[str] = mapped_column(Text, default="")
+    seconds: Mapped[int] = mapped_column(Integer)  # per question
+    state: Mapped[str] = mapped_column(String(12))
+    current: Mapped[int] = mapped_column(Integer, default=-1)  # -1: in the lobby
+    step: Mapped[int] = mapped_column(Integer, default=0)  # +1 at every transition
+    step_started: Mapped[datetime | None] = mapped_column(UTC_DT, nullable=True)
+    deadline: Mapped[datetime | None] = mapped_column(UTC_DT, nullable=True)
+    owner: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTC_DT, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTC_DT)
+    ended_at: Mapped[datetime | None] = mapped_column(UTC_DT, nullable=True)
+    __table_args__ = (
+        Index("ix_sessions_due", "deadline", sqlite_where=text("ended_at IS NULL"),
+              postgresql_where=text("ended_at IS NULL")),
+        Index("ix_sessions_channel", "channel_id", "created_at"),
+        Index("ix_sessions_community", "community_id", "created_at"),
+    )
+
+
+class SessionQuestion(Base):
+    """The questions a session planned, in order."""
+
+    __tablename__ = "session_questions"
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(64))
+
+
+class SessionPlayer(Base):
+    """Who joined a session."""
+
+    __tablename__ = "session_players"
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    joined_at: Mapped[datetime] = mapped_column(UTC_DT)
+    __table_args__ = (Index("ix_session_players_account", "account_id"),)
+
+
+class SessionAnswer(Base):
+    """One player's answer to one question of a session: final once given."""
+
+    __tablename__ = "session_answers"
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    choice: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    elapsed_ms: Mapped[int] = mapped_column(Integer)
+    correct: Mapped[bool] = mapped_column(Boolean)
+    points: Mapped[int] = mapped_column(Integer)
+    answered_at: Mapped[datetime] = mapped_column(UTC_DT)
+    __table_args__ = (Index("ix_session_answers_account", "account_id"),)

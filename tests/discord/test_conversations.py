@@ -151,7 +151,7 @@ async def test_an_admin_shows_pauses_resumes_and_removes_the_schedule(bot: Bot) 
     assert len(await bot.app.engine.schedules.active()) == 1
     assert (await bot.say("flask-admin", sub("remove"), admin=True))["data"]["content"] == (
         "The schedule for this channel is removed.")
-    assert sorted(j.id for j in bot.app.service.scheduler.get_jobs()) == ["reminders", "sweep"]  # type: ignore[union-attr]
+    assert sorted(j.id for j in bot.app.service.scheduler.get_jobs()) == ["reminders", "sessions", "sweep"]  # type: ignore[union-attr]
 
 
 async def test_practice_feedback_lets_the_member_rate_it(bot: Bot) -> None:

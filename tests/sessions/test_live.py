@@ -1,0 +1,230 @@
+"""The live group quiz in the engine: a whole game on a fake clock, through a fake platform sink."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.clock import FakeClock
+from bot.errors import AlreadyAnswered, NotAllowed, RoundClosed, UserError
+from bot.runtime.builder import App
+from bot.sessions.rules import LiveOptions, LiveRules, points
+from bot.sessions.views import Lobby
+from bot.storage.models import Card, LiveSession, PracticeAnswer, Score
+from tests.conftest import PLACE, make_app
+from tests.sessions.helpers import ANN, BOB, CY, Sink, right, wrong
+
+
+@pytest.fixture
+def sink(app: App) -> Sink:
+    s = Sink()
+    app.engine.live.add_sink(s)
+    return s
+
+
+async def lobby(app: App, count: int = 3, seconds: int = 30) -> Lobby:
+    return await app.engine.live.start(ANN, PLACE, LiveOptions(count=count, seconds=seconds))
+
+
+def test_points_slide_from_full_to_half() -> None:
+    assert points(0, 30) == 100
+    assert points(10_000, 30) == 100  # the first third
+    assert points(20_000, 30) == 75
+    assert points(30_000, 30) == 50
+    assert points(99_000, 30) == 50
+
+
+async def test_a_full_game_with_three_players(app: App, clock: FakeClock, sink: Sink) -> None:
+    live = app.engine.live
+    lob = await lobby(app)
+    assert sink.events == [lob] and lob.count == 3 and lob.players == ("Ann",)
+    assert (await live.join(BOB, lob.session_id)).text.startswith("You joined")
+    assert "already" in (await live.join(BOB, lob.session_id)).text
+    await live.join(CY, lob.session_id)
+    assert await live.tick() == []  # the lobby is still open
+    clock.advance(seconds=30)
+    [q0] = await live.tick()
+    assert q0 == sink.questions[0] and q0.index == 0 and q0.total == 3 and q0.thread == f"thread-{lob.session_id}"
+    # Ann fast and right, Bob slow and right, Cy wrong.
+    clock.advance(seconds=2)
+    locked = await live.answer(ANN, lob.session_id, 0, right(app, q0))
+    assert locked.elapsed_ms == 2000
+    with pytest.raises(AlreadyAnswered):
+        await live.answer(ANN, lob.session_id, 0, wrong(app, q0))
+    clock.advance(seconds=18)
+    await live.answer(BOB, lob.session_id, 0, right(app, q0))
+    assert not sink.reveals
+    await live.answer(CY, lob.session_id, 0, wrong(app, q0))  # the last player: the question ends now
+    [r0] = sink.reveals
+    assert r0.answered == 3 and r0.players == 3 and r0.correct_names == ("Ann", "Bob")
+    assert sum(r0.per_option) == 3 and r0.per_option[right(app, q0)] == 2
+    assert [(b.name, b.points, b.rank) for b in r0.board] == [("Ann", 100, 1), ("Bob", 75, 2), ("Cy", 0, 3)]
+    with pytest.raises(RoundClosed):
+        await live.answer(BOB, lob.session_id, 0, right(app, q0))
+    # The reveal stays up, then the next question; nobody answers it: it times out.
+    clock.advance(seconds=5)
+    [q1] = await live.tick()
+    assert q1.index == 1 and q1.card.question_id != q0.card.question_id
+    clock.advance(seconds=29)
+    assert await live.tick() == []
+    clock.advance(seconds=1)
+    [r1] = await live.tick()
+    assert r1.answered == 0 and r1.correct_names == ()
+    clock.advance(seconds=5)
+    [q2] = await live.tick()
+    await live.answer(BOB, lob.session_id, 2, right(app, q2))  # Cy never answers: the time runs out
+    clock.advance(seconds=30)
+    events = await live.tick()
+    assert [type(e).__name__ for e in events] == ["Reveal", "Podium", "PrivateSummary", "PrivateSummary",
+                                                   "PrivateSummary"]
+    [podium] = sink.podiums
+    assert [(b.name, b.points) for b in podium.board] == [("Bob", 175), ("Ann", 100), ("Cy", 0)]
+    assert podium.asked == 3 and podium.stopped_by is None
+    by_user = {s.user: s for s in sink.summaries}
+    assert by_user["cy"].rank == 3 and len(by_user["cy"].missed) == 3
+    assert by_user["bob"].rank == 1 and by_user["bob"].correct == 2 and len(by_user["bob"].missed) == 1
+    clock.advance(minutes=5)
+    assert await live.tick() == []  # finished: nothing more, ever
+
+
+async def test_live_points_never_touch_the_daily_boards_but_feed_cards_and_stats(
+        app: App, clock: FakeClock, sink: Sink) -> None:
+    live = app.engine.live
+    lob = await lobby(app, count=1)
+    [q0] = await live.begin(ANN, lob.session_id)
+    await live.answer(ANN, lob.session_id, 0, right(app, q0))
+    assert len(sink.podiums) == 1
+
+    def counts(s: object) -> tuple[int, int, int]:
+        from sqlalchemy.orm import Session
+        assert isinstance(s, Session)
+        return (s.execute(select(func.count()).select_from(Score)).scalar_one(),
+                s.execute(select(func.count()).select_from(Card)
+                          .where(Card.question_id == q0.card.question_id)).scalar_one(),
+                s.execute(select(func.count()).select_from(PracticeAnswer)).scalar_one())
+    assert await app.engine.core.tx(counts) == (0, 1, 1)
+    stats = await app.engine.boards.stats(ANN)
+    assert stats.points == 0 and stats.answered == 1 and stats.correct == 1
+
+
+async def test_only_the_starter_or_an_admin_stops_it(app: App, clock: FakeClock, sink: Sink) -> None:
+    live = app.engine.live
+    lob = await lobby(app)
+    await live.join(BOB, lob.session_id)
+    [q0] = await live.begin(ANN, lob.session_id)
+    await live.answer(BOB, lob.session_id, 0, right(app, q0))
+    with pytest.raises(NotAllowed):
+        await live.stop(BOB, lob.session_id)
+    events = await live.stop(CY, lob.session_id, is_admin=True)
+    podium = events[0]
+    assert podium == sink.podiums[0] and podium.stopped_by == "Cy"  # type: ignore[union-attr]
+    assert podium.asked == 0  # type: ignore[union-attr]  # the open question was not revealed
+    clock.advance(minutes=1)
+    assert await live.tick() == []
+    assert await live.current(PLACE) is None
+
+
+async def test_options_are_checked_with_helpful_errors(app: App, sink: Sink) -> None:
+    live = app.engine.live
+    with pytest.raises(UserError, match="1 to 30"):
+        await live.start(ANN, PLACE, LiveOptions(count=31))
+    with pytest.raises(UserError, match=r"'nope'.*Topics: example, more"):
+        await live.start(ANN, PLACE, LiveOptions(topics=("nope",)))
+    with pytest.raises(UserError, match="'expert'"):
+        await live.start(ANN, PLACE, LiveOptions(levels=("expert",)))
+    with pytest.raises(UserError, match="10 to 300 seconds"):
+        await live.start(ANN, PLACE, LiveOptions(seconds=3))
+    lob = await live.start(ANN, PLACE)  # count 10 asked; the sample packs have 4 choice/true-false questions
+    assert lob.count == 4 and lob.seconds == 30
+    assert sink.events == [lob]
+
+
+async def test_admin_rules_one_per_channel_and_a_cool_down(app: App, clock: FakeClock, sink: Sink) -> None:
+    live = app.engine.live
+    lob = await lobby(app)
+    with pytest.raises(UserError, match="already running in this channel"):
+        await lobby(app)
+    await live.stop(ANN, lob.session_id)
+    with pytest.raises(UserError, match="next may start in 60 s"):
+        await lobby(app)
+    clock.advance(seconds=60)
+    await lobby(app)
+    live.rules = LiveRules(who_may_start="admins")
+    with pytest.raises(NotAllowed):
+        await live.start(BOB, PLACE.__class__("console", "local", "other"))
+
+
+async def test_a_restart_between_questions_goes_on_where_it_left_off(db_url: str, clock: FakeClock) -> None:
+    first = make_app(db_url, clock, key="first")
+    sink1 = Sink()
+    first.engine.live.add_sink(sink1)
+    lob = await first.engine.live.start(ANN, PLACE, LiveOptions(count=2))
+    await first.engine.live.join(BOB, lob.session_id)
+    [q0] = await first.engine.live.begin(ANN, lob.session_id)
+    await first.engine.live.answer(ANN, lob.session_id, 0, right(app=first, q=q0))
+    first.close()  # the process stops while question 0 is open
+
+    second = make_app(db_url, clock, key="second")
+    try:
+        sink2 = Sink()
+        second.engine.live.add_sink(sink2)
+        await second.engine.live.answer(BOB, lob.session_id, 0, wrong(second, q0))  # everyone answered
+        [r0] = sink2.reveals
+        assert r0.thread == f"thread-{lob.session_id}" and r0.correct_names == ("Ann",)
+        clock.advance(seconds=5)
+        [q1] = await second.engine.live.tick()
+        assert q1.index == 1 and q1.card.question_id != q0.card.question_id
+        clock.advance(seconds=30)
+        await second.engine.live.tick()
+        assert [(b.name, b.points) for b in sink2.podiums[0].board] == [("Ann", 100), ("Bob", 0)]
+        assert not sink1.reveals
+    finally:
+        second.close()
+
+
+@pytest.fixture
+def two(db_url: str, clock: FakeClock) -> Iterator[tuple[App, App]]:
+    a, b = make_app(db_url, clock, key="a"), make_app(db_url, clock, key="b")
+    yield a, b
+    a.close()
+    b.close()
+
+
+async def test_two_processes_take_each_step_exactly_once(two: tuple[App, App], clock: FakeClock) -> None:
+    """Both processes tick at once, over and over: every question and reveal is delivered once in all."""
+    import asyncio
+
+    a, b = two
+    sa, sb = Sink(), Sink()
+    a.engine.live.add_sink(sa)
+    b.engine.live.add_sink(sb)
+    lob = await a.engine.live.start(ANN, PLACE, LiveOptions(count=4, seconds=10))
+    await b.engine.live.join(BOB, lob.session_id)
+    for _ in range(40):
+        clock.advance(seconds=3)
+        await asyncio.gather(*(e.engine.live.tick() for e in (a, b, a, b)))
+    events = sa.events[1:] + sb.events
+    kinds = sorted((type(e).__name__, getattr(e, "index", -1)) for e in events
+                   if type(e).__name__ in ("LiveQuestion", "Reveal", "Podium"))
+    assert kinds == sorted([("LiveQuestion", i) for i in range(4)] + [("Reveal", i) for i in range(4)]
+                           + [("Podium", -1)])
+    assert len([e for e in events if type(e).__name__ == "PrivateSummary"]) == 2
+
+    def state(s: object) -> str:
+        from sqlalchemy.orm import Session
+        assert isinstance(s, Session)
+        return s.execute(select(LiveSession.state)).scalar_one()
+    assert await a.engine.core.tx(state) == "finished"
+
+
+async def test_a_platform_without_a_session_sink_refuses_live(app: App) -> None:
+    from bot.members.identity import Member, Place
+    from bot.runtime import commands, dispatch
+
+    slack = Place("slack", "T1", "C1")
+    with pytest.raises(UserError, match="not available here"):
+        await dispatch.run(app.service, commands.Live(), member=Member("slack", "T1", "U1"), place=slack,
+                           is_admin=False)
+    assert await app.engine.live.current(slack) is None
