@@ -26,6 +26,9 @@ ROWS = [json.loads(line) for line in SET.read_text().splitlines() if line.strip(
 # (studied while tuning) and a sealed half kept outside the repository until measured once (docs/grading.md).
 FRESH = [json.loads(line) for name in ("fresh-dev.jsonl", "fresh-holdout.jsonl")
          for line in (SET.parent / name).read_text().splitlines() if line.strip()]
+# The third blind set (2026-12-02): 280 new answers to 40 open questions drawn at random, written by a
+# writer who saw only prompts and code, measured once after the session's tuning; spent since.
+SEALED = [json.loads(line) for line in (SET.parent / "sealed-v3.jsonl").read_text().splitlines() if line.strip()]
 KINDS = {"paraphrase", "terse", "casual", "partial", "wrong", "negated", "keywords"}
 LIBRARY, _ = load_library(CONTENT)
 
@@ -33,10 +36,12 @@ LIBRARY, _ = load_library(CONTENT)
 #          (most negated + keyword-list answers accepted, % of those)
 # Reached on 2026-12-02 (docs/grading.md), with both splits used for tuning; fresh-dev was studied while the
 # guard and the grader's general rules were tuned, never its questions' key points (the sealed half measures that).
-FLOOR = {"tune": (0.0, 0.0, 0.0), "holdout": (0.0, 1.6, 0.0), "fresh-dev": (9.1, 12.2, 9.1),
+FLOOR = {"tune": (0.0, 0.0, 0.0), "holdout": (0.0, 1.6, 0.0), "fresh-dev": (5.7, 10.7, 2.3),
          # The sealed half, measured once at the end of the session and only then added here (now spent):
          # far from the targets (false accepts <= 3 %, false rejects <= 5 %, negated + keywords <= 5 %).
-         "fresh-holdout": (8.0, 18.2, 13.7)}
+         "fresh-holdout": (3.6, 11.2, 4.8),
+         # Measured once at the end of the session (far from the 5 % false-reject target; spent since).
+         "sealed-v3": (0.7, 20.1, 0.0)}
 
 
 def _accepted(row: dict[str, str]) -> bool:
@@ -71,9 +76,19 @@ def test_the_fresh_set_is_what_it_claims() -> None:
     assert {r["label"] for r in FRESH} == {"correct", "not correct"} and all(r["reader_note"] for r in FRESH)
 
 
-@pytest.mark.parametrize("split", ["tune", "holdout", "fresh-dev", "fresh-holdout"])
+def test_the_third_set_is_what_it_claims() -> None:
+    questions = {r["question_id"] for r in SEALED}
+    assert len(SEALED) == 280 and len(questions) == 40 and {r["split"] for r in SEALED} == {"sealed-v3"}
+    for q in questions:
+        lq = LIBRARY.get(q)
+        assert lq is not None and lq.q.kind == "open", q
+        assert Counter(r["kind"] for r in SEALED if r["question_id"] == q) == Counter(KINDS), q
+    assert {r["label"] for r in SEALED} == {"correct", "not correct"} and all(r["reader_note"] for r in SEALED)
+
+
+@pytest.mark.parametrize("split", ["tune", "holdout", "fresh-dev", "fresh-holdout", "sealed-v3"])
 def test_the_grader_stays_above_its_floor(split: str) -> None:
-    rows = [r for r in ROWS + FRESH if r["split"] == split]
+    rows = [r for r in ROWS + FRESH + SEALED if r["split"] == split]
     good = [r for r in rows if r["label"] == "correct"]
     bad = [r for r in rows if r["label"] != "correct"]
     gamed = [r for r in rows if r["kind"] in ("negated", "keywords")]
