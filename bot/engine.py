@@ -10,6 +10,7 @@ thread in one transaction each, and return platform-neutral views
     engine.disputes.file(member, round_id)     engine.recaps.post_due(channel_id)
     engine.reminders.set(member, closing=True) engine.communities.set(place, points={"mid": 5})
     engine.live.start(member, place, options)  engine.live.tick()
+    engine.interviews.start(member, place, "mid")  engine.interviews.answer(member, text)
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from bot.rounds.disputes import Disputes
 from bot.rounds.lifecycle import Rounds
 from bot.rounds.recap import Recaps
 from bot.rounds.schedules import Schedules
+from bot.sessions.interviews import Interviews
 from bot.sessions.live import LiveSessions
 from bot.storage.db import Database
 from bot.views import Help
@@ -53,6 +55,7 @@ class Engine:
         self.reports = Reports(self.core)
         self.disputes = Disputes(self.core)
         self.live = LiveSessions(self.core)
+        self.interviews = Interviews(self.core)
 
     @property
     def library(self) -> Library:

@@ -171,6 +171,9 @@ CONSOLE_HELP: tuple[HelpEntry, ...] = (
     HelpEntry("/live [count=10] [topics=a,b] [levels=mid] [seconds=30]",
               "A live quiz: questions in a row against the clock, a running score, a podium. "
               "Type a letter to answer; `/live stop` ends it."),
+    HelpEntry("/interview [junior|mid|senior] [length=6] [minutes=20]",
+              "A private mock interview against the clock: no feedback until the scorecard. "
+              "`/interview skip`, `/interview stop`, `/interview history`."),
     HelpEntry("/daily <answer>", "Answer the daily question, whichever question is on screen."),
     HelpEntry("/dispute", "Ask the admins to look again at your typed daily answer graded wrong."),
     HelpEntry("/disputes, /grant N, /decline N", "Disputed daily grades: list, grant or decline them."),
@@ -339,3 +342,20 @@ LIVE_ALREADY_JOINED = "You are already in this quiz."
 LIVE_LOCKED_IN = "Locked in: {chosen} after {seconds:.1f} s."
 LIVE_NOT_HERE = "Live quizzes are not available here yet."
 LIVE_STOPPED = "The live quiz was stopped."
+
+# The mock interview (bot.sessions.interviews).
+INTERVIEW_BAD_MINUTES = "An interview lasts {low} to {high} minutes, not {minutes}."
+INTERVIEW_RUNNING = ("You have an interview running (question {n} of {total}). Answer it, `interview skip` to "
+                     "leave it unanswered, or `interview stop` to end it now.")
+INTERVIEW_NONE = "You have no interview running. `interview` starts one (`interview senior`, `interview history`)."
+INTERVIEW_EMPTY = "Say something: an empty answer is not stored. `interview skip` leaves the question unanswered."
+INTERVIEW_LETTER = "This one is answered with a letter ({letters})."
+INTERVIEW_LATE = "Time was up before that answer arrived, so it was not counted."
+INTERVIEW_USAGE = ("Usage: interview [junior|mid|senior] [length=6] [minutes=20]; interview history; "
+                   "interview skip; interview stop")
+INTERVIEW_NOT_HERE = "Mock interviews are not available here yet; try them in the console (`drillbot console`)."
+INTERVIEW_STEP = "question {n} of {total}"
+INTERVIEW_HINT = "No feedback until the end, as in a real screen. `/interview skip` leaves it, `/interview stop` ends."
+INTERVIEW_OVER = {"finished": "Interview over: every question answered.",
+                  "time": "Interview over: the time is up; what was unanswered counts as missed.",
+                  "stopped": "Interview stopped; what was unanswered counts as missed."}

@@ -23,18 +23,28 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, TextIO
 
 from rich.console import Console, RenderableType
+from rich.text import Text
 
-from adapters.console import live, recap, render
+from adapters.console import interview, live, recap, render
 from adapters.console.calls import EngineCalls
 from adapters.console.terminal import console_zone, history_file, lines
 from bot import wording
-from bot.errors import AlreadyAnswered, DrillError, RoundClosed, UserError
+from bot.errors import AlreadyAnswered, DrillError, NotFound, RoundClosed, UserError
 from bot.grading import parse_choice
 from bot.members.identity import Member, Place
 from bot.rounds.posting import Attempt
 from bot.runtime import commands
 from bot.runtime.service import Service
-from bot.sessions.views import Event, LiveQuestion, Lobby, Podium, Reveal
+from bot.sessions.views import (
+    Event,
+    InterviewHistory,
+    InterviewOver,
+    InterviewQuestion,
+    LiveQuestion,
+    Lobby,
+    Podium,
+    Reveal,
+)
 from bot.views import (
     Feedback,
     Help,
@@ -79,6 +89,7 @@ class Player:
     confirm_forget: bool = False
     rateable: str | None = None  # the practice question just answered: /again /hard /good /easy (/right)
     last_daily: int | None = None  # the daily round this player answered last: /dispute
+    interview: InterviewQuestion | None = None  # the mock interview's open question: plain lines answer it
 
 
 class ConsoleAdapter:
@@ -140,6 +151,13 @@ class ConsoleAdapter:
             self.live = None
         self.say(live.event(event, self.tz))
         return f"console:live-{event.session_id}" if isinstance(event, Lobby) else None
+
+    async def deliver_interview(self, event: InterviewOver) -> None:
+        """An interview's time ran out (the sessions' tick): its candidate sees the scorecard."""
+        p = self.players.get(event.user)
+        if p is not None and p.interview is not None and p.interview.session_id == event.session_id:
+            p.interview = None
+        self.say(Text(f"(to {event.name}, privately)", style=render.DIM), interview.scorecard(event))
 
     async def find_round(self, place: Place, attempt: Attempt) -> str | None:
         return None
@@ -221,6 +239,9 @@ class ConsoleAdapter:
             self.say(wording.CONSOLE_FORGET_KEPT)
         if text.startswith("/"):
             await self._command(text[1:].strip())
+            return
+        if p.interview is not None:
+            await self._interview(commands.Interview("answer", text=text))
             return
         if self.live is not None:
             await self._answer_live(self.live, text)
@@ -306,6 +327,8 @@ class ConsoleAdapter:
                 assert isinstance(lobby, Lobby)
                 # One screen: whoever is here has joined (others `/as NAME` and answer); it begins now.
                 await self.service.engine.live.begin(self.member, lobby.session_id, is_admin=True)
+            case commands.Interview():
+                await self._interview(cmd)
             case commands.ForgetMe():
                 p.confirm_forget = True
                 self.say(wording.CONSOLE_FORGET_CONFIRM)
@@ -440,6 +463,23 @@ class ConsoleAdapter:
             return
         locked = await self.service.engine.live.answer(self.member, q.session_id, q.index, choice)
         self.say(wording.LIVE_LOCKED_IN.format(chosen=locked.chosen, seconds=locked.elapsed_ms / 1000))
+
+    async def _interview(self, cmd: commands.Interview) -> None:
+        p = self.player
+        try:
+            view = await self.calls.run(cmd, self.member, self.place)
+        except NotFound:
+            p.interview = None  # it ended (its time ran out) since the question was shown
+            raise
+        match view:
+            case InterviewQuestion():
+                p.interview = view
+                self.say(interview.question(view, self.tz))
+            case InterviewOver():
+                p.interview = None
+                self.say(interview.scorecard(view))
+            case InterviewHistory():
+                self.say(interview.history(view, self.tz))
 
     async def _rate(self, rating: str) -> None:
         """/again /hard /good /easy: the player's own rating of the practice answer just given; /right overrules."""

@@ -91,6 +91,8 @@ def question(card: QuestionCard, tz: tzinfo, *, channel: str = "") -> Renderable
     if card.mode == "daily":
         head = _header(f"#{channel} · daily question" if channel else "daily question",
                        f"[daily #{card.round_id}] closes {when(card.closes_at, tz)}")
+    elif card.mode == "interview":
+        head = _header(f"[interview] {card.reason}", f"ends {when(card.closes_at, tz)}")
     else:
         head = _header(f"[practice] {card.reason}")
     head.append_text(Text(" · " + " · ".join((card.topic_title, card.level, card.question_id)), style=HEAD))

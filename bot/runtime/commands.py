@@ -184,13 +184,59 @@ def _live(args: list[str]) -> Live:
     return Live(**found)  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True, slots=True)
+class Interview:
+    """A private mock interview: start one, answer or skip its question, stop it, or list past ones."""
+
+    action: str = "start"  # "start" | "answer" | "skip" | "stop" | "history"
+    level: str = "mid"
+    length: int | None = None
+    minutes: int | None = None
+    text: str = ""
+
+
+def _interview(args: list[str]) -> Interview:
+    words = [a.lower() for a in args]
+    if words[:1] == ["answer"]:
+        if len(args) < 2:
+            raise ParseError("Usage: interview answer <your answer>")
+        return Interview("answer", text=" ".join(args[1:]))
+    if words in (["history"], ["skip"], ["stop"]):
+        return Interview(words[0])
+    found: dict[str, object] = {}
+    for word in args:
+        key, eq, value = word.partition("=")
+        key = key.lower()
+        if not eq and key in LEVEL_WORDS:
+            key, value = "level", key
+        elif not eq:
+            raise ParseError(f"{word!r}: {wording.INTERVIEW_USAGE}")
+        if key in found:
+            raise ParseError(f"{word!r}: {key} is given twice. {wording.INTERVIEW_USAGE}")
+        if key == "level":
+            if value.lower() not in LEVEL_WORDS:
+                raise ParseError(f"Unknown level {value!r}. Levels: {', '.join(LEVEL_WORDS)}.")
+            found["level"] = value.lower()
+        elif key in ("length", "questions", "count", "minutes", "mins", "time"):
+            name = "length" if key in ("length", "questions", "count") else "minutes"
+            if not _WHOLE.fullmatch(value.rstrip("m") if name == "minutes" else value):
+                raise ParseError(f"{word!r}: {name} is a whole number, e.g. {name}={6 if name == 'length' else 20}")
+            found[name] = int(value.rstrip("m") if name == "minutes" else value)
+        else:
+            raise ParseError(f"Unknown option {key!r}. {wording.INTERVIEW_USAGE}")
+    return Interview("start", **found)  # type: ignore[arg-type]
+
+
+LEVEL_WORDS = ("junior", "mid", "senior")
+
+
 # Admin commands added with the weekly recap and community settings (the adapters check admin rights).
 ADMIN_SETTINGS: tuple[type, ...] = (ScheduleRecap, CommunitySettings)
 
 Command = (ScheduleRecap | Remind | CommunitySettings | Practice | Daily | Board | ShowStats | ShowHelp
            | ShowSchedule | SetSchedule
            | PauseSchedule | RemoveSchedule | CloseRound | ForgetMe | ReportQuestion | ShowDisputes | DecideDispute
-           | ModelGrading | Live)
+           | ModelGrading | Live | Interview)
 
 
 class ParseError(ValueError):
@@ -200,7 +246,8 @@ class ParseError(ValueError):
 # Every word that starts a command, for "did you mean" (console-only words included: they are
 # suggested there and simply never typed on Slack).
 COMMAND_WORDS = ("help", "daily", "leaderboard", "stats", "schedule", "report", "forget-me", "close",
-                 "disputes", "grant", "decline", "grading", "skip", "quit", "as", "remind", "settings", "live")
+                 "disputes", "grant", "decline", "grading", "skip", "quit", "as", "remind", "settings", "live",
+                 "interview")
 SCHEDULE_USAGE = ("Usage: schedule set [HH:MM] [Area/City] [mon,tue,...|weekdays|daily] [window=8h] "
                   "[topics=a,b|all] [levels=junior,mid|all] (what you leave out is kept)")
 _WHOLE = re.compile(r"[0-9]{1,6}", re.ASCII)  # a whole number (points)
@@ -382,7 +429,8 @@ def _head(word: str) -> str:
             "forgetme": "forget-me", "forget": "forget-me", "close": "close", "report": "report",
             "schedule": "schedule", "disputes": "disputes", "grant": "grant", "decline": "decline",
             "grading": "grading", "remind": "remind", "reminders": "remind", "reminder": "remind",
-            "settings": "settings", "live": "live", "quiz": "live"}.get(word, "")
+            "settings": "settings", "live": "live", "quiz": "live",
+            "interview": "interview", "mock": "interview"}.get(word, "")
 
 
 def parse(line: str, *, topics: Collection[str], levels: Collection[str], questions: Collection[str] = (),
@@ -435,6 +483,8 @@ def parse(line: str, *, topics: Collection[str], levels: Collection[str], questi
         return _settings(args)
     if head == "live":
         return _live(args)
+    if head == "interview":
+        return _interview(args)
     if head == "report":
         if len(args) < 2:
             raise ParseError("Usage: report <question-id> <what is wrong>")

@@ -10,11 +10,13 @@ from bot.errors import NotAllowed, UserError
 from bot.members.identity import Member, Place
 from bot.runtime import commands as c
 from bot.runtime.service import Service
+from bot.sessions.interview import DEFAULT_LENGTH, DEFAULT_MINUTES
 from bot.sessions.rules import LiveOptions
-from bot.sessions.views import Lobby
+from bot.sessions.views import InterviewHistory, InterviewOver, InterviewQuestion, Lobby
 from bot.views import Help, Leaderboard, Notice, QuestionCard, ScheduleView, Stats, Summary
 
-View = QuestionCard | Leaderboard | Stats | Help | ScheduleView | Notice | Summary | Lobby
+View = (QuestionCard | Leaderboard | Stats | Help | ScheduleView | Notice | Summary | Lobby | InterviewQuestion
+        | InterviewOver | InterviewHistory)
 
 
 def _admin(is_admin: bool) -> None:
@@ -118,6 +120,20 @@ async def run(service: Service, cmd: c.Command, *, member: Member, place: Place,
             return await engine.live.start(member, place, LiveOptions(
                 count=cmd.count or defaults.count, topics=cmd.topics, levels=cmd.levels,
                 seconds=cmd.seconds or defaults.seconds), is_admin=is_admin)
+        case c.Interview() if place.platform not in engine.interviews.sinks:
+            raise UserError(wording.INTERVIEW_NOT_HERE)  # this platform's adapter does not run interviews yet
+        case c.Interview(action="history"):
+            return await engine.interviews.history(member)
+        case c.Interview(action="stop"):
+            return await engine.interviews.stop(member)
+        case c.Interview(action="skip"):
+            return await engine.interviews.skip(member)
+        case c.Interview(action="answer", text=text):
+            return await engine.interviews.answer(member, text)
+        case c.Interview(level=level, length=length, minutes=minutes):
+            return await engine.interviews.start(
+                member, place, level, length=DEFAULT_LENGTH if length is None else length,
+                minutes=DEFAULT_MINUTES if minutes is None else minutes)
         case c.ReportQuestion(question_id=qid, reason=reason):
             return await engine.reports.add(member, qid, reason)
     raise UserError(wording.UNKNOWN_COMMAND_SHORT)

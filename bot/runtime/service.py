@@ -72,8 +72,11 @@ async def reminder_job(service_key: str) -> None:
 
 
 async def sessions_job(service_key: str) -> None:
-    """APScheduler job, every second: take the live sessions' steps whose deadline has passed."""
-    await _SERVICES[service_key].engine.live.tick()
+    """APScheduler job, every second: take the live sessions' steps whose deadline has passed, and end
+    the interviews whose time is up."""
+    engine = _SERVICES[service_key].engine
+    await engine.live.tick()
+    await engine.interviews.tick()
 
 
 async def close_job(service_key: str, round_id: int) -> None:
@@ -95,6 +98,8 @@ class Service:
         self.engine.rounds.add_poster(poster)
         if hasattr(poster, "deliver_session"):  # it also delivers live sessions' events
             self.engine.live.add_sink(poster)  # type: ignore[arg-type]
+        if hasattr(poster, "deliver_interview"):  # it tells a candidate whose interview's time ran out
+            self.engine.interviews.add_sink(poster)  # type: ignore[arg-type]
 
     async def start(self) -> None:
         """Catch up, then run the scheduler on the running event loop."""

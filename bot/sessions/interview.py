@@ -1,6 +1,6 @@
 """The mock interview's pure logic: plan, deadline, grading without feedback, scorecard, change.
 
-No database and no clock here: the session component (still to come) stores the plan in
+No database and no clock here: ``bot.sessions.interviews`` stores the plan in
 ``session_questions`` and the answers in ``session_answers`` like a live session, and calls these.
 """
 
@@ -90,12 +90,18 @@ class Result:
     missed: tuple[str, ...]
     contradicted: tuple[str, ...]
     references: tuple[str, ...]
+    correct: bool = False  # the grader's verdict, as practice would give it (fed to spaced repetition)
 
     @property
     def share(self) -> float:
         """The part of the question's key points covered (a contradiction costs one more point)."""
         total = len(self.covered) + len(self.missed)
         return max(0.0, (len(self.covered) - len(self.contradicted)) / total) if total else 0.0
+
+    @property
+    def points(self) -> int:
+        """0..100 for this question (what is stored, so a past scorecard keeps its score)."""
+        return round(100 * self.share)
 
 
 def grade_all(library: Library, p: Plan, answers: Mapping[str, str]) -> list[Result]:
@@ -113,14 +119,14 @@ def grade_all(library: Library, p: Plan, answers: Mapping[str, str]) -> list[Res
             choice = parse_choice(lq.q, text) if text else None
             ok = choice is not None and grade(lq, choice, None).correct
             out.append(Result(qid, lq.topic, lq.q.prompt, choice is not None, points if ok else (),
-                              () if ok else points, (), tuple(lq.q.references)))
+                              () if ok else points, (), tuple(lq.q.references), ok))
             continue
         if not text:
             out.append(Result(qid, lq.topic, lq.q.prompt, False, (), points, (), tuple(lq.q.references)))
             continue
         g = grade(lq, None, text)
         out.append(Result(qid, lq.topic, lq.q.prompt, True, g.covered, g.missed, g.contradicted,
-                          tuple(lq.q.references)))
+                          tuple(lq.q.references), g.correct))
     return out
 
 
@@ -142,6 +148,15 @@ class Scorecard:
     change: int | None  # points since the member's last interview (None: the first)
 
 
+def overall(points: Sequence[int]) -> int:
+    """The interview's 0..100 score from its questions' points (a stored interview's too)."""
+    return round(sum(points) / len(points)) if points else 0
+
+
+def band_of(level: str, score: int) -> str:
+    return f"ready for {level}" if score >= 70 else "close" if score >= 45 else "not yet"
+
+
 def topic_band(share: float) -> str:
     return "strong" if share >= 0.75 else "fair" if share >= 0.4 else "needs work"
 
@@ -153,7 +168,7 @@ def scorecard(level: str, results: Sequence[Result], *, previous: int | None = N
         shares.setdefault(r.topic, []).append(r.share)
     topics = tuple((t, topic_band(sum(v) / len(v))) for t, v in sorted(shares.items()))
     study = tuple(StudyItem(point, r.question_id, r.references) for r in results for point in r.missed)
-    score = round(100 * sum(r.share for r in results) / len(results)) if results else 0
-    band = f"ready for {level}" if score >= 70 else "close" if score >= 45 else "not yet"
+    score = overall([r.points for r in results])
+    band = band_of(level, score)
     return Scorecard(level, tuple(results), topics, study, score, band,
                      None if previous is None else score - previous)

@@ -201,7 +201,7 @@ class LiveSessions:
         now = self.core.clock.now()
 
         def work(s: Session) -> tuple[list[int], list[Event]]:
-            rows = store.claim_due(s, now=now, owner=self.process, until=now + store.LEASE, only=only)
+            rows = store.claim_due(s, kind="live", now=now, owner=self.process, until=now + store.LEASE, only=only)
             events: list[Event] = []
             for sess in rows:
                 events.extend(self._step(s, sess, now))

@@ -104,10 +104,11 @@ def end_early(s: Session, session_id: int, position: int, now: datetime) -> bool
     return bool(res.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def claim_due(s: Session, *, now: datetime, owner: str, until: datetime, only: int | None = None,
+def claim_due(s: Session, *, kind: str, now: datetime, owner: str, until: datetime, only: int | None = None,
               limit: int = 50) -> list[LiveSession]:
-    """Sessions whose step is due and whose lease is free, locked and leased to ``owner``."""
-    q = (select(LiveSession).where(LiveSession.ended_at.is_(None), LiveSession.state.in_(ACTIVE),
+    """Sessions of ``kind`` whose step is due and whose lease is free, locked and leased to ``owner``."""
+    q = (select(LiveSession).where(LiveSession.kind == kind, LiveSession.ended_at.is_(None),
+                                   LiveSession.state.in_(ACTIVE),
                                    LiveSession.deadline <= now,
                                    or_(LiveSession.lease_until.is_(None), LiveSession.lease_until <= now))
          .order_by(LiveSession.deadline, LiveSession.id).limit(limit).with_for_update(skip_locked=True))
@@ -176,6 +177,43 @@ def missed(s: Session, session_id: int, account_id: int, *, before: int) -> set[
         SessionAnswer.session_id == session_id, SessionAnswer.account_id == account_id,
         SessionAnswer.correct.is_(True))).scalars())
     return {p for p in range(before) if p not in right}
+
+
+def running_interview(s: Session, account_id: int, *, lock: bool = False) -> LiveSession | None:
+    """The member's interview not yet ended (at most one)."""
+    q = (select(LiveSession).where(LiveSession.kind == "interview", LiveSession.starter_id == account_id,
+                                   LiveSession.ended_at.is_(None)).order_by(LiveSession.id.desc()).limit(1))
+    return s.execute(q.with_for_update() if lock else q).scalar_one_or_none()
+
+
+def texts(s: Session, session_id: int) -> dict[int, str]:
+    """An interview's answers by position."""
+    return {p: t or "" for p, t in s.execute(select(SessionAnswer.position, SessionAnswer.text).where(
+        SessionAnswer.session_id == session_id))}
+
+
+@dataclass(frozen=True, slots=True)
+class Past:
+    session_id: int
+    ended_at: datetime
+    level: str
+    count: int
+    points: int  # the sum over its questions
+    answered: int
+
+
+def past_interviews(s: Session, account_id: int, *, limit: int = 10) -> list[Past]:
+    """The member's ended interviews, newest first, with their stored points."""
+    pts = (select(SessionAnswer.session_id, func.sum(SessionAnswer.points).label("p"),
+                  func.count(SessionAnswer.text).label("n"))
+           .group_by(SessionAnswer.session_id).subquery())
+    rows = s.execute(select(LiveSession.id, LiveSession.ended_at, LiveSession.levels, LiveSession.count,
+                            func.coalesce(pts.c.p, 0), func.coalesce(pts.c.n, 0))
+                     .outerjoin(pts, pts.c.session_id == LiveSession.id)
+                     .where(LiveSession.kind == "interview", LiveSession.starter_id == account_id,
+                            LiveSession.ended_at.is_not(None))
+                     .order_by(LiveSession.ended_at.desc(), LiveSession.id.desc()).limit(limit)).all()
+    return [Past(i, e, lv, c, int(p), int(n)) for i, e, lv, c, p, n in rows]
 
 
 LEASE = timedelta(seconds=30)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.members.identity import Place
+from bot.sessions.interview import Scorecard
 from bot.views import QuestionCard
 
 
@@ -114,3 +115,52 @@ class LockedIn:
 
 
 Event = Lobby | LiveQuestion | Reveal | Podium | PrivateSummary
+
+
+# -- the mock interview (private: every event goes to one member) ------------------------------
+
+@dataclass(frozen=True, slots=True)
+class InterviewQuestion:
+    """Question ``index`` of a running interview, shown to its one candidate; no feedback before it."""
+
+    session_id: int
+    place: Place
+    user: str
+    level: str
+    index: int
+    total: int
+    card: QuestionCard
+    ends_at: datetime  # the whole interview's deadline
+
+
+@dataclass(frozen=True, slots=True)
+class InterviewOver:
+    """The scorecard, when the last question is answered, the time is up, or the candidate stops."""
+
+    session_id: int
+    place: Place
+    user: str
+    name: str
+    reason: str  # "finished" | "time" | "stopped"
+    answered: int
+    card: Scorecard
+    late: bool = False  # an answer arrived after the time was up (not counted)
+
+
+@dataclass(frozen=True, slots=True)
+class PastInterview:
+    session_id: int
+    when: datetime
+    level: str
+    score: int
+    band: str
+    answered: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class InterviewHistory:
+    """``interview history``: a member's past scorecards, newest first."""
+
+    name: str
+    rows: tuple[PastInterview, ...]

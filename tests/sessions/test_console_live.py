@@ -126,3 +126,37 @@ def test_a_live_quiz_through_the_real_command_with_real_timers(tmp_path: Path) -
         for pipe in (proc.stdin, proc.stdout):
             if pipe is not None and not pipe.closed:
                 pipe.close()
+
+
+@pytest.fixture
+async def full_chat(full_app: App) -> AsyncIterator[Chat]:
+    out = io.StringIO()
+    adapter = ConsoleAdapter(full_app.service, user="Ann", out=out, interactive=False, width=200)
+    full_app.service.add_poster(adapter)  # also the interviews' sink (a time-out's scorecard)
+    await full_app.service.start()
+    yield Chat(adapter, out)
+    await full_app.service.stop()
+
+
+async def test_a_mock_interview_in_the_terminal(full_chat: Chat, full_app: App, clock: FakeClock) -> None:
+    chat, app = full_chat, full_app
+    reply = await chat.say("/interview mid length=3 minutes=10")
+    assert "[interview] question 1 of 3" in reply and "No feedback until the end" in reply
+    q = chat.adapter.player.interview
+    assert q is not None
+    lq = app.engine.library.get(q.card.question_id)
+    assert lq is not None and lq.q.model_answer
+    reply = await chat.say(lq.q.model_answer)  # a plain line answers it
+    assert "[interview] question 2 of 3" in reply and "Right" not in reply and "missed" not in reply
+    assert "[interview] question 3 of 3" in await chat.say("/interview skip")
+    assert "This list" in await chat.say("/help")  # commands still work mid-interview
+    clock.advance(minutes=11)  # the last one is never answered: the scheduler's tick ends it
+    start = len(chat.out.getvalue())
+    await app.engine.interviews.tick()
+    shown = chat.out.getvalue()[start:]
+    assert "(to Ann, privately)" in shown and "the time is up" in shown and "Study list:" in shown
+    assert chat.adapter.player.interview is None
+    assert "not answered" in shown and "Score " in shown
+    reply = await chat.say("/interview history")
+    assert "Interviews of Ann" in reply and "(1 of 3 answered)" in reply
+    assert "You have no interview running" in await chat.say("/interview stop")
