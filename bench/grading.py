@@ -10,6 +10,7 @@ of tuning, tuning data since the second (docs/grading.md); unseen answers are me
     python bench/grading.py --show          # ... and every misgraded answer of the splits printed
     python bench/grading.py --holdout       # also the old held-out split (now tuning data too)
     python bench/grading.py --fresh         # also the fresh set's halves (tests/fixtures/grading/fresh-*.jsonl)
+    python bench/grading.py --sealed 3      # also a later blind set (tests/fixtures/grading/sealed-v3.jsonl)
 
 The fresh set: 308 answers to 44 open questions the set above does not cover, written blind and
 labelled by a second reader, split by question into a dev half (in the repository, studied while
@@ -52,15 +53,20 @@ def main() -> None:
     ap.add_argument("--show", action="store_true", help="print the misgraded answers of the splits reported")
     ap.add_argument("--holdout", action="store_true", help="report the (old) held-out split too")
     ap.add_argument("--fresh", action="store_true", help="report the fresh set's two halves too")
+    ap.add_argument("--sealed", action="append", default=[], metavar="N",
+                    help="report tests/fixtures/grading/sealed-vN.jsonl too (repeatable: --sealed 3 --sealed 4)")
     args = ap.parse_args()
     library, _ = load_library(ROOT / "content")
     rows = [json.loads(line) for line in SET.read_text().splitlines() if line.strip()]
     fresh = [json.loads(line) for path in FRESH for line in path.read_text().splitlines() if line.strip()]
+    sealed = [json.loads(line) for n in args.sealed
+              for line in (SET.parent / f"sealed-v{n}.jsonl").read_text().splitlines() if line.strip()]
     table: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])  # (split, kind) -> [n, accepted]
     # false accepts, not-correct, false rejects, correct
-    errors = {"tune": [0, 0, 0, 0], "holdout": [0, 0, 0, 0], "fresh-dev": [0, 0, 0, 0], "fresh-holdout": [0, 0, 0, 0]}
-    splits = ("tune",) + (("holdout",) if args.holdout else ()) + (("fresh-dev", "fresh-holdout") if args.fresh else ())
-    for r in rows + (fresh if args.fresh else []):
+    errors: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    splits = (("tune",) + (("holdout",) if args.holdout else ())
+              + (("fresh-dev", "fresh-holdout") if args.fresh else ()) + tuple(f"sealed-v{n}" for n in args.sealed))
+    for r in rows + (fresh if args.fresh else []) + sealed:
         lq = library.get(r["question_id"])
         if lq is None:
             print(f"question {r['question_id']} is gone from the pack", file=sys.stderr)
@@ -87,18 +93,19 @@ def main() -> None:
             else:
                 print("    refused:", detail)
     print(f"{'split':9} {'kind':11} {'n':>4} {'accepted':>9}")
+    kinds = list(dict.fromkeys([*KINDS, *(k for _s, k in table)]))
     for split in splits:
-        for kind in KINDS:
+        for kind in kinds:
             n, acc = table[(split, kind)]
             if n:
                 print(f"{split:9} {kind:11} {n:4} {acc:5} ({100 * acc / n:5.1f} %)")
     for split in splits:
         fa, neg, fr, pos = errors[split]
-        gamed = sum(table[(split, k)][1] for k in ("negated", "keywords"))
-        n_gamed = sum(table[(split, k)][0] for k in ("negated", "keywords"))
+        gamed = sum(table[(split, k)][1] for k in ("negated", "keywords", "mixed"))
+        n_gamed = sum(table[(split, k)][0] for k in ("negated", "keywords", "mixed"))
         print(f"{split}: false accepts {fa}/{neg} = {100 * fa / max(neg, 1):.1f} % of not-correct; "
               f"false rejects {fr}/{pos} = {100 * fr / max(pos, 1):.1f} % of correct; "
-              f"negated + keywords accepted {gamed}/{n_gamed} = {100 * gamed / max(n_gamed, 1):.1f} %")
+              f"negated + keywords (+ mixed) accepted {gamed}/{n_gamed} = {100 * gamed / max(n_gamed, 1):.1f} %")
     # Speed: the longest key-point sets, each graded against every answer in the set.
     longest = sorted((lq for lq in library.questions if lq.q.kind == "open"),
                      key=lambda lq: -sum(len(kp.phrases) + len(kp.contradicts) for kp in lq.q.key_points or []))[:5]

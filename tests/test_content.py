@@ -260,3 +260,26 @@ def test_model_answers_make_no_claim_their_key_points_contradict(pack) -> None: 
             bad += [(q.id, i, f"contradicts {c!r}") for c, m in found if m is not None and not model.dismissed(m)]
             bad += [(q.id, i, f"backtick in {p!r}") for p in kp.phrases + kp.contradicts if "`" in p]
     assert bad == []
+
+
+def test_a_point_on_what_the_prompt_names_must_be_required(tmp_path: Path) -> None:
+    def required_problems(root: Path, *edits: tuple[str, str]) -> list:  # type: ignore[type-arg]
+        pack = broken_pack(root, *edits[0])
+        for old, new in edits[1:]:
+            f = pack / "sample" / "example.toml"
+            f.write_text(f.read_text().replace(old, new, 1))
+        library, problems = load_library(pack, strict=False)
+        assert not problems
+        return [p for p in lint(library) if p.question == "example-open-factory" and p.field.endswith(".required")]
+
+    prompt = 'prompt = "Explain the application factory pattern and why a project would use it."'
+    asking = 'prompt = "Explain the application factory pattern, and what `init_app` is for."'
+    point = 'point = "Extensions are bound later with init_app"'
+    flagged = required_problems(tmp_path / "a", (prompt, asking), (point, point.replace("init_app", "`init_app`")))
+    assert [(p.field, p.severity) for p in flagged] == [("key_points[2].required", "error")]
+    assert "init_app" in flagged[0].message
+    fixed = required_problems(tmp_path / "b", (prompt, asking),
+                              (point, point.replace("init_app", "`init_app`") + "\nrequired = true"))
+    assert fixed == []
+    unasked = required_problems(tmp_path / "c", (point, point.replace("init_app", "`init_app`")), (prompt, prompt))
+    assert unasked == []  # the prompt does not name it: the point may stay optional

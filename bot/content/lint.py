@@ -7,6 +7,7 @@ on any rule fails the build; problems with ``severity="warning"`` are only repor
 from __future__ import annotations
 
 import bisect
+import re
 from collections import Counter
 from collections.abc import Sequence
 from urllib.parse import urlparse
@@ -124,6 +125,9 @@ def _correct_is_longest(choices: list[str], correct: int) -> bool:
     return len(choices[correct]) == longest and sum(len(c) == longest for c in choices) == 1
 
 
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
 def _key_point_problems(open_qs: list[LoadedQuestion]) -> list[Problem]:
     """Key points that the model answer misses or contradicts, and phrases anyone would hit.
 
@@ -159,8 +163,13 @@ def _key_point_problems(open_qs: list[LoadedQuestion]) -> list[Problem]:
         model = models[lq.id]
         given = Answer(q.prompt + "\n" + (q.code or ""))
         others = len(models) - 1
+        asked = set(_CODE_SPAN.findall(q.prompt))
         for i, kp in enumerate(q.key_points):
             where = f"key_points[{i}]"
+            named = asked & set(_CODE_SPAN.findall(kp.point))
+            if named and not kp.required:  # the prompt asks about it: an answer without it is not an answer
+                problems.append(Problem(lq.file, q.id, f"{where}.required",
+                                        f"the prompt asks about {', '.join(sorted(named))}: make this point required"))
             if not any(model.has(p) for p in kp.phrases):
                 problems.append(Problem(lq.file, q.id, where,
                                         "no phrase of this key point appears in the model answer"))
