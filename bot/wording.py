@@ -186,6 +186,8 @@ CONSOLE_HELP: tuple[HelpEntry, ...] = (
     HelpEntry("/schedule recap on|off", "The weekly recap in this channel (on by default)."),
     HelpEntry("/settings [points junior=10 mid=20 senior=30|points default] [timezone Area/City]",
               "Points per level and the boards' time zone."),
+    HelpEntry("/settings live [who=anyone|admins] [channel=1] [community=5] [cooldown=60] | live default",
+              "Who may start a live quiz, how many may run at once, and the cool-down."),
     HelpEntry("/remind reviews HH [Area/City] | closing on | off", "Your reminders (off until you turn them on)."),
     HelpEntry("/close", "Close the daily round now and reveal its answer."),
     HelpEntry("/report <question-id> <what is wrong>", "Tell the maintainers a question is wrong."),
@@ -312,7 +314,8 @@ POINTS_OWN = "set here"
 POINTS_DEFAULT = "the bot's defaults"
 BAD_POINTS = "Points must be whole numbers from 0 to 1000."
 SETTINGS_USAGE = ("Usage: settings (shows them) · settings points junior=10 mid=20 senior=30 · "
-                  "settings points default · settings timezone Area/City")
+                  "settings points default · settings timezone Area/City · "
+                  "settings live who=anyone|admins channel=1 community=5 cooldown=60 · settings live default")
 
 
 # The Slack App Home's settings form (adapters.slack.home).
@@ -359,3 +362,10 @@ INTERVIEW_HINT = "No feedback until the end, as in a real screen. `/interview sk
 INTERVIEW_OVER = {"finished": "Interview over: every question answered.",
                   "time": "Interview over: the time is up; what was unanswered counts as missed.",
                   "stopped": "Interview stopped; what was unanswered counts as missed."}
+
+# A community's rules for live quizzes (``settings live ...``).
+LIVE_RULE_WHO = "Who may start a live quiz: `who=anyone` or `who=admins`."
+LIVE_RULE_UNKNOWN = "Unknown live-quiz rule {key!r}. Rules: {keys} (e.g. `settings live who=admins cooldown=120`)."
+LIVE_RULE_RANGE = "{key} must be a whole number from {low} to {high}, not {value!r}."
+LIVE_RULES = ("Live quizzes: {who} may start one · {channel} at once per channel · {community} per community · "
+              "{cooldown} s cool-down ({source}).")

@@ -26,26 +26,37 @@ async def recap(interaction: Interaction, enabled: bool) -> None:
     await h.command(interaction, lambda: h.engine.recaps.enable(place, enabled), admin=True)
 
 
-@admin.command(name="settings", description="Points per level and the boards' time zone for this server.")
+@admin.command(name="settings", description="Points per level, the boards' time zone, live-quiz rules.")
 @app_commands.describe(junior="Points for a right junior answer", mid="Points for a right mid answer",
                        senior="Points for a right senior answer",
                        board_timezone="Time zone the boards' weeks and months are counted in, e.g. Europe/Berlin",
-                       default_points="Go back to the bot's default points")
+                       default_points="Go back to the bot's default points",
+                       live_who="Who may start a live quiz", live_per_channel="Live quizzes at once in one channel",
+                       live_per_server="Live quizzes at once in this server",
+                       live_cooldown="Seconds after a live quiz ends before the next may start in that channel",
+                       default_live="Go back to the default live-quiz rules")
+@app_commands.choices(live_who=[Choice(name="anyone", value="anyone"), Choice(name="admins", value="admins")])
 async def settings(interaction: Interaction, junior: app_commands.Range[int, 0, 1000] | None = None,
                    mid: app_commands.Range[int, 0, 1000] | None = None,
                    senior: app_commands.Range[int, 0, 1000] | None = None, board_timezone: str | None = None,
-                   default_points: bool = False) -> None:
+                   default_points: bool = False, live_who: Choice[str] | None = None,
+                   live_per_channel: app_commands.Range[int, 1, 5] | None = None,
+                   live_per_server: app_commands.Range[int, 1, 50] | None = None,
+                   live_cooldown: app_commands.Range[int, 0, 3600] | None = None, default_live: bool = False) -> None:
     h, place = handlers(interaction), place_of(interaction)
     points = {k: v for k, v in (("junior", junior), ("mid", mid), ("senior", senior)) if v is not None}
+    live = {k: str(v) for k, v in (("who", live_who.value if live_who else None), ("channel", live_per_channel),
+                                   ("community", live_per_server), ("cooldown", live_cooldown)) if v is not None}
 
     async def work() -> View:
-        if not points and not default_points and board_timezone is None:
+        if not points and not default_points and board_timezone is None and not live and not default_live:
             return await h.engine.communities.show(place)
         try:
             zone = commands.parse_timezone(board_timezone) if board_timezone else None
         except commands.ParseError as exc:
             raise UserError(str(exc)) from None
-        return await h.engine.communities.set(place, points=points, reset_points=default_points, timezone=zone)
+        return await h.engine.communities.set(place, points=points, reset_points=default_points, timezone=zone,
+                                              live=live, reset_live=default_live)
     await h.command(interaction, work, admin=True)
 
 

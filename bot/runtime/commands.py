@@ -136,10 +136,13 @@ class CommunitySettings:
     points: tuple[tuple[str, int], ...] = ()
     reset_points: bool = False
     timezone: str | None = None
+    live: tuple[tuple[str, str], ...] = ()  # live-quiz rules: who, channel, community, cooldown
+    reset_live: bool = False
 
     @property
     def show(self) -> bool:
-        return not self.points and not self.reset_points and self.timezone is None
+        return (not self.points and not self.reset_points and self.timezone is None and not self.live
+                and not self.reset_live)
 
 
 @dataclass(frozen=True, slots=True)
@@ -392,6 +395,16 @@ def _settings(args: list[str]) -> CommunitySettings:
                 raise ParseError(f"{word!r}: give points as junior=10 mid=20 senior=30 (whole numbers)")
             points.append((level, int(value)))
         return CommunitySettings(points=tuple(points))
+    if words[0] == "live" and words[1:] == ["default"]:
+        return CommunitySettings(reset_live=True)
+    if words[0] == "live" and len(words) > 1:
+        rules = []
+        for word in words[1:]:
+            key, eq, value = word.partition("=")
+            if not eq or not value:
+                raise ParseError(f"{word!r}: give rules as who=admins channel=1 community=5 cooldown=60")
+            rules.append((key, value))
+        return CommunitySettings(live=tuple(rules))
     raise ParseError(wording.SETTINGS_USAGE)
 
 

@@ -76,7 +76,7 @@ async def run(service: Service, cmd: c.Command, *, member: Member, place: Place,
         case c.CommunitySettings():
             _admin(is_admin)
             return await engine.communities.set(place, points=dict(cmd.points), reset_points=cmd.reset_points,
-                                                timezone=cmd.timezone)
+                                                timezone=cmd.timezone, live=dict(cmd.live), reset_live=cmd.reset_live)
         case c.ScheduleRecap(on=on):
             _admin(is_admin)
             return await engine.recaps.enable(place, on)

@@ -13,6 +13,7 @@ question to the candidate's spaced-repetition card; the daily boards are never t
 from __future__ import annotations
 
 import logging
+import zlib
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -70,7 +71,7 @@ class Interviews:
             raise UserError(wording.INTERVIEW_BAD_MINUTES.format(low=MINUTES[0], high=MINUTES[1], minutes=minutes))
         ids = await self.core.resolve(member)
         now = self.core.clock.now()
-        seed = int(now.timestamp() * 1000) ^ hash(member.user) & 0xFFFF
+        seed = int(now.timestamp() * 1000) ^ zlib.crc32(member.user.encode())
         p = iv.plan(self.core.library, level, length=length, minutes=minutes, seed=seed)
 
         def work(s: Session) -> InterviewQuestion:

@@ -65,16 +65,16 @@ class LiveSessions:
                     is_admin: bool = False) -> Lobby:
         """Open a lobby in ``place`` (the starter has joined); delivered to the sink, and returned."""
         opts = options or R.LiveOptions()
-        rules = self.rules
-        if rules.who_may_start == "admins" and not is_admin:
-            raise NotAllowed(wording.LIVE_ADMINS_ONLY)
-        pool = R.check_options(opts, self.core.library, rules)
+        pool = R.check_options(opts, self.core.library, self.rules)
         topic_of = {q: lq.topic for q in pool if (lq := self.core.library.get(q)) is not None}
         ids = await self.core.resolve(member)
         now = self.core.clock.now()
 
         def work(s: Session) -> Lobby:
             comm, ch = self.core.channel(s, place)
+            rules = R.parse_rules(comm.live_rules, self.rules)  # the community's own, over the defaults
+            if rules.who_may_start == "admins" and not is_admin:
+                raise NotAllowed(wording.LIVE_ADMINS_ONLY)
             in_channel, in_community = store.running(s, community_id=comm.id, channel_id=ch.id)
             if in_channel >= rules.per_channel:
                 raise UserError(wording.LIVE_CHANNEL_BUSY)

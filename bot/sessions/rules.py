@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot import wording
 from bot.content import LEVELS, Library
@@ -32,6 +32,60 @@ class LiveRules:
     lobby_seconds: int = 30  # the lobby waits this long for players (the starter may begin sooner)
     reveal_seconds: int = 5  # the reveal stays up this long before the next question
     kinds: tuple[str, ...] = ("choice", "truefalse")
+
+
+# The rules admins set from chat (``settings live who=admins channel=1 community=5 cooldown=60``).
+RULE_KEYS = ("who", "channel", "community", "cooldown")
+_LIMITS = {"channel": (1, 5), "community": (1, 50), "cooldown": (0, 3600)}
+
+
+def check_rule(key: str, value: str) -> str:
+    """One rule's value in stored form, or UserError saying what is allowed."""
+    if key == "who":
+        if value.lower() not in ("anyone", "admins"):
+            raise UserError(wording.LIVE_RULE_WHO)
+        return value.lower()
+    if key not in _LIMITS:
+        raise UserError(wording.LIVE_RULE_UNKNOWN.format(key=key, keys=", ".join(RULE_KEYS)))
+    low, high = _LIMITS[key]
+    text = value.lower().removesuffix("s") if key == "cooldown" else value
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise UserError(wording.LIVE_RULE_RANGE.format(key=key, low=low, high=high, value=value))
+    return str(int(text))
+
+
+def parse_rules(text: str, base: LiveRules) -> LiveRules:
+    """A community's stored rules over ``base`` (unknown or broken entries are ignored: the defaults hold)."""
+    rules = base
+    for item in filter(None, text.split(",")):
+        key, _eq, value = item.partition("=")
+        try:
+            value = check_rule(key, value)
+        except UserError:
+            continue
+        if key == "who":
+            rules = replace(rules, who_may_start=value)
+        elif key == "channel":
+            rules = replace(rules, per_channel=int(value))
+        elif key == "community":
+            rules = replace(rules, per_community=int(value))
+        else:
+            rules = replace(rules, cooldown_seconds=int(value))
+    return rules
+
+
+def rules_text(own: dict[str, str]) -> str:
+    """Stored form of a community's own rules, in a fixed order."""
+    return ",".join(f"{k}={own[k]}" for k in RULE_KEYS if k in own)
+
+
+def own_rules(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in filter(None, text.split(",")):
+        key, _eq, value = item.partition("=")
+        if key in RULE_KEYS:
+            out[key] = value
+    return out
 
 
 def check_options(opts: LiveOptions, library: Library, rules: LiveRules) -> list[str]:

@@ -71,6 +71,8 @@ class Community(Base):
     model_grading: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     # Points per level set by its admins ("junior=5,mid=10,senior=20"); empty: [scoring] in bot.toml.
     points: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Its admins' rules for live quizzes ("who=admins,channel=1,community=5,cooldown=60"); empty: the defaults.
+    live_rules: Mapped[str] = mapped_column(Text, default="", server_default="")
     __table_args__ = (UniqueConstraint("platform", "external_id"),)
 
 

@@ -14,14 +14,20 @@ async def test_points_and_board_zone_set_by_an_admin(make_bot: BotFactory, clock
     bot = await make_bot()
     shown = await bot.say("flask-admin", sub("settings"), admin=True)
     assert shown["data"]["content"] == ("Points per right daily answer: junior 10 · mid 20 · senior 30 (the bot's "
-                                        "defaults). Boards count weeks and months in UTC.")
+                                        "defaults). Boards count weeks and months in UTC.\nLive quizzes: anyone may "
+                                        "start one · 1 at once per channel · 5 per community · 60 s cool-down (the "
+                                        "bot's defaults).")
     refused = await bot.say("flask-admin", sub("settings", opt("junior", 1, kind=4)))
     assert "Only admins" in refused["data"]["content"]
     changed = await bot.say("flask-admin", sub("settings", opt("junior", 1, kind=4), opt("mid", 2, kind=4),
                                                opt("senior", 3, kind=4), opt("board_timezone", "Pacific/Auckland")),
                             admin=True)
-    assert changed["data"]["content"] == ("Points per right daily answer: junior 1 · mid 2 · senior 3 (set here). "
-                                          "Boards count weeks and months in Pacific/Auckland.")
+    assert changed["data"]["content"].startswith("Points per right daily answer: junior 1 · mid 2 · senior 3 (set "
+                                                 "here). Boards count weeks and months in Pacific/Auckland.\n")
+    live = await bot.say("flask-admin", sub("settings", opt("live_who", "admins"), opt("live_cooldown", 120, kind=4)),
+                         admin=True)
+    assert "Live quizzes: admins may start one · 1 at once per channel · 5 per community · 120 s cool-down (set " \
+           "here)." in live["data"]["content"]
     bad = await bot.say("flask-admin", sub("settings", opt("board_timezone", "Pacific/Aukland")), admin=True)
     assert "Did you mean 'Pacific/Auckland'?" in bad["data"]["content"]
 

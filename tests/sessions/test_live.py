@@ -156,6 +156,39 @@ async def test_admin_rules_one_per_channel_and_a_cool_down(app: App, clock: Fake
         await live.start(BOB, PLACE.__class__("console", "local", "other"))
 
 
+async def test_each_community_sets_its_own_rules(app: App, clock: FakeClock, sink: Sink) -> None:
+    from bot.members.identity import Place
+    from bot.runtime import commands, dispatch
+
+    live = app.engine.live
+    here, there = PLACE, Place("console", "elsewhere", "daily")
+    cmd = commands.parse("settings live who=admins cooldown=5 channel=2", topics=(), levels=())
+    with pytest.raises(NotAllowed):  # only admins change them
+        await dispatch.run(app.service, cmd, member=ANN, place=here, is_admin=False)
+    shown = await dispatch.run(app.service, cmd, member=ANN, place=here, is_admin=True)
+    assert "admins may start one · 2 at once per channel" in shown.text and "5 s cool-down (set here)" in shown.text
+    with pytest.raises(NotAllowed):
+        await live.start(BOB, here, LiveOptions(count=2))
+    first = await live.start(BOB, here, LiveOptions(count=2), is_admin=True)
+    await live.start(ANN, here, LiveOptions(count=2), is_admin=True)  # two may run in this channel now
+    with pytest.raises(UserError, match="already running"):
+        await live.start(CY, here, LiveOptions(count=2), is_admin=True)
+    await live.start(BOB, there, LiveOptions(count=2))  # another community keeps the defaults
+    await live.stop(BOB, first.session_id)
+    with pytest.raises(UserError, match="next may start in 5 s"):  # this community's cool-down, not 60 s
+        await live.start(CY, here, LiveOptions(count=2), is_admin=True)
+    clock.advance(seconds=5)
+    await live.start(CY, here, LiveOptions(count=2), is_admin=True)
+    for bad, why in (("settings live who=me", "anyone"), ("settings live channel=0", "1 to 5"),
+                     ("settings live colour=red", "Unknown live-quiz rule")):
+        with pytest.raises(UserError, match=why):
+            await dispatch.run(app.service, commands.parse(bad, topics=(), levels=()), member=ANN, place=here,
+                               is_admin=True)
+    reset = await dispatch.run(app.service, commands.parse("settings live default", topics=(), levels=()),
+                               member=ANN, place=here, is_admin=True)
+    assert "anyone may start one · 1 at once per channel" in reset.text and "(the bot's defaults)" in reset.text
+
+
 async def test_a_restart_between_questions_goes_on_where_it_left_off(db_url: str, clock: FakeClock) -> None:
     first = make_app(db_url, clock, key="first")
     sink1 = Sink()
