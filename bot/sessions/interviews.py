@@ -156,6 +156,8 @@ class Interviews:
 
         taken, events = await self.core.tx(work)
         for ev in events:
+            if not ev.user:  # the candidate was forgotten (forget-me) meanwhile: nobody to tell
+                continue
             sink = self.sinks.get(ev.place.platform)
             if sink is None:
                 log.info("interview %s ended; no %s adapter here to tell the candidate", ev.session_id,

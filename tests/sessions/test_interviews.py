@@ -221,3 +221,15 @@ async def test_dispatch_runs_interview_commands_on_a_platform_with_a_sink(app: A
     slack = PLACE.__class__("slack", "T1", "C1", "general")
     with pytest.raises(UserError, match="not available here"):
         await dispatch.run(app.service, cmd, member=ANN, place=slack, is_admin=False)
+
+
+async def test_forget_me_mid_interview_leaves_nothing_to_tell(app: App, clock: FakeClock, sink: Sink) -> None:
+    iv = app.engine.interviews
+    q0 = await iv.start(ANN, PLACE, "mid", length=2, minutes=5)
+    await iv.answer(ANN, model(app, q0))
+    await app.engine.members.forget(ANN)
+    assert rows(app, SessionAnswer) == 0 and rows(app, PracticeAnswer) == 0
+    clock.advance(minutes=6)
+    [over] = await iv.tick()  # ended and scored with nobody's answers; no message to a forgotten member
+    assert over.user == "" and sink.over == [] and rows(app, LiveSession, state="finished") == 1
+    assert rows(app, PracticeAnswer) == 0 and rows(app, Card) == 0
