@@ -29,6 +29,10 @@ FRESH = [json.loads(line) for name in ("fresh-dev.jsonl", "fresh-holdout.jsonl")
 # The third blind set (2026-12-02): 280 new answers to 40 open questions drawn at random, written by a
 # writer who saw only prompts and code, measured once after the session's tuning; spent since.
 SEALED = [json.loads(line) for line in (SET.parent / "sealed-v3.jsonl").read_text().splitlines() if line.strip()]
+# The fourth (2026-12-03): 280 answers to 40 other open questions, shuffled, four correct kinds (two terse, casual,
+# a paraphrase avoiding the textbook terms) and three not (wrong, negated, right but with one serious false claim).
+V4_KINDS = {"terse", "terse2", "casual", "paraphrase", "wrong", "negated", "mixed"}
+SEALED_V4 = [json.loads(line) for line in (SET.parent / "sealed-v4.jsonl").read_text().splitlines() if line.strip()]
 KINDS = {"paraphrase", "terse", "casual", "partial", "wrong", "negated", "keywords"}
 LIBRARY, _ = load_library(CONTENT)
 
@@ -41,7 +45,9 @@ FLOOR = {"tune": (0.0, 0.0, 0.0), "holdout": (0.0, 1.6, 0.0), "fresh-dev": (5.7,
          # far from the targets (false accepts <= 3 %, false rejects <= 5 %, negated + keywords <= 5 %).
          "fresh-holdout": (3.6, 11.2, 4.8),
          # Measured once at the end of the session (far from the 5 % false-reject target; spent since).
-         "sealed-v3": (0.7, 20.1, 0.0)}
+         "sealed-v3": (0.7, 20.1, 0.0),
+         # Measured once (docs/grading.md, round 5): jargon-free paraphrases and mixed answers defeat phrase matching.
+         "sealed-v4": (15.0, 51.9, 0.0)}
 
 
 def _accepted(row: dict[str, str]) -> bool:
@@ -86,9 +92,22 @@ def test_the_third_set_is_what_it_claims() -> None:
     assert {r["label"] for r in SEALED} == {"correct", "not correct"} and all(r["reader_note"] for r in SEALED)
 
 
-@pytest.mark.parametrize("split", ["tune", "holdout", "fresh-dev", "fresh-holdout", "sealed-v3"])
+def test_the_fourth_set_is_what_it_claims() -> None:
+    questions = {r["question_id"] for r in SEALED_V4}
+    assert len(SEALED_V4) == 280 and len(questions) == 40 and {r["split"] for r in SEALED_V4} == {"sealed-v4"}
+    assert not questions & {r["question_id"] for r in SEALED}  # other questions than the third set's
+    for q in questions:
+        lq = LIBRARY.get(q)
+        assert lq is not None and lq.q.kind == "open", q
+        assert Counter(r["kind"] for r in SEALED_V4 if r["question_id"] == q) == Counter(V4_KINDS), q
+    assert all((r["label"] == "correct") == (r["kind"] in ("terse", "terse2", "casual", "paraphrase"))
+               for r in SEALED_V4)
+    assert [r["question_id"] for r in SEALED_V4[:7]] != [SEALED_V4[0]["question_id"]] * 7  # shuffled
+
+
+@pytest.mark.parametrize("split", ["tune", "holdout", "fresh-dev", "fresh-holdout", "sealed-v3", "sealed-v4"])
 def test_the_grader_stays_above_its_floor(split: str) -> None:
-    rows = [r for r in ROWS + FRESH + SEALED if r["split"] == split]
+    rows = [r for r in ROWS + FRESH + SEALED + SEALED_V4 if r["split"] == split]
     good = [r for r in rows if r["label"] == "correct"]
     bad = [r for r in rows if r["label"] != "correct"]
     gamed = [r for r in rows if r["kind"] in ("negated", "keywords")]
