@@ -105,10 +105,7 @@ class Interviews:
         now = self.core.clock.now()
 
         def work(s: Session) -> InterviewOver:
-            assert ids.account_id is not None
-            sess = store.running_interview(s, ids.account_id, lock=True)
-            if sess is None:
-                raise NotFound(wording.INTERVIEW_NONE)
+            sess = self._running(s, ids.account_id)
             reason = "time" if sess.deadline is not None and sess.deadline <= now else "stopped"
             return self._finish(s, sess, now, reason=reason, user=member.user, name=member.name or member.user)
         return await self.core.tx(work)
@@ -178,10 +175,7 @@ class Interviews:
         now = self.core.clock.now()
 
         def work(s: Session) -> Step:
-            assert ids.account_id is not None
-            sess = store.running_interview(s, ids.account_id, lock=True)
-            if sess is None:
-                raise NotFound(wording.INTERVIEW_NONE)
+            sess = self._running(s, ids.account_id)
             name = member.name or member.user
             if sess.deadline is None or sess.deadline <= now:  # the tick has not come round yet
                 return self._finish(s, sess, now, reason="time", user=member.user, name=name,
@@ -201,6 +195,14 @@ class Interviews:
                 return self._finish(s, sess, now, reason="finished", user=member.user, name=name)
             return self._question(s, sess, self.core.place_of(s, self._channel(sess)), member.user, sess.current)
         return await self.core.tx(work)
+
+    @staticmethod
+    def _running(s: Session, account_id: int | None) -> LiveSession:
+        """The member's interview, locked; NotFound when none runs."""
+        sess = store.running_interview(s, account_id, lock=True) if account_id is not None else None
+        if sess is None:
+            raise NotFound(wording.INTERVIEW_NONE)
+        return sess
 
     @staticmethod
     def _checked(lq: LoadedQuestion, text: str) -> str:
