@@ -40,14 +40,14 @@ LIBRARY, _ = load_library(CONTENT)
 #          (most negated + keyword-list answers accepted, % of those)
 # Reached on 2026-12-02 (docs/grading.md), with both splits used for tuning; fresh-dev was studied while the
 # guard and the grader's general rules were tuned, never its questions' key points (the sealed half measures that).
-FLOOR = {"tune": (0.0, 0.0, 0.0), "holdout": (0.0, 1.6, 0.0), "fresh-dev": (5.7, 10.7, 2.3),
+FLOOR = {"tune": (0.0, 0.0, 0.0), "holdout": (0.0, 1.6, 0.0), "fresh-dev": (5.7, 6.2, 2.3),
          # The sealed half, measured once at the end of the session and only then added here (now spent):
          # far from the targets (false accepts <= 3 %, false rejects <= 5 %, negated + keywords <= 5 %).
          "fresh-holdout": (3.6, 11.2, 4.8),
          # Measured once at the end of the session (far from the 5 % false-reject target; spent since).
-         "sealed-v3": (0.7, 20.1, 0.0),
+         "sealed-v3": (0.7, 18.4, 0.0),
          # Measured once (docs/grading.md, round 5): jargon-free paraphrases and mixed answers defeat phrase matching.
-         "sealed-v4": (15.0, 51.9, 0.0)}
+         "sealed-v4": (15.0, 50.1, 0.0)}
 
 
 def _accepted(row: dict[str, str]) -> bool:
