@@ -1,7 +1,8 @@
 """The live quiz's ``SessionSink`` on Slack: the lobby in the channel, the rest in its thread.
 
 Messages go through the daily poster's pacer (one channel's writes spaced by ``post_interval``)
-and its client (429 Retry-After, 5xx and connection retries).  The thread reference handed back
+and its client (429 Retry-After, 5xx and connection retries); private summaries skip the channel's
+pacer (their own rate limit) but keep the client's 429 handling.  The thread reference handed back
 for a lobby is ``"<channel>:<ts>"``; every later event carries it.  Private summaries are
 ephemeral messages in the channel; one that Slack refuses (``user_not_in_channel``, the bot
 removed) is a warning, never an error, and does not hold up the others.
@@ -63,8 +64,11 @@ class SlackLiveSink:
                 await self._post(place, event.thread, lr.podium_text(event), lr.podium(event),
                                  reply_broadcast=self.broadcast_podium and event.thread is not None)
             case PrivateSummary():
-                await self.poster.call(place, "chat.postEphemeral", user=event.user, text=lr.summary_text(event),
-                                       blocks=lr.summary(event))
+                # Not through the channel's pacer: ephemerals have their own, larger rate limit, and 500
+                # players' summaries at one a second would hold the session's lease for minutes.
+                client = await self.poster.client_for(place.community)
+                await client.chat_postEphemeral(channel=place.channel, user=event.user,
+                                                text=lr.summary_text(event), blocks=lr.summary(event))
         return None
 
     async def _post(self, place: Place, thread: str | None, text: str, blocks: list[Block],

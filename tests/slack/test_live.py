@@ -201,3 +201,54 @@ async def test_a_restart_between_questions_continues_in_the_same_thread(
         await second.service.stop()
         await runner.stop()
         second.close()
+
+
+async def test_thread_posts_are_paced_like_the_daily_posts_but_summaries_are_not_held(
+        db_url: str, fake: FakeSlack, clock: FakeClock) -> None:
+    app = make_app(db_url, clock, settings=settings(fake, post_interval=0.3), key="paced")
+    runner = await start_runner(app, "http")
+    try:
+        async with aiohttp.ClientSession() as session:
+            ws = Workspace(fake, Http(runner.port, session))
+            await ws.say(ANN, "live count=1")
+            [lobby] = posts(fake)
+            await click(ws, BOB, lobby, "Join")
+            await click(ws, ANN, lobby, "Start")
+            [q0] = await thread_grows(fake, lobby["ts"], 1)
+            await click(ws, ANN, q0, "A")
+            await click(ws, BOB, q0, "B")  # the last player: reveal and podium in one step
+            await thread_grows(fake, lobby["ts"], 3)
+            *_, reveal, podium = fake.called("chat.postMessage")
+            assert podium.at - reveal.at >= 0.29  # one channel's writes spaced by post_interval
+            summaries = await fake.wait_calls("chat.postEphemeral", 2)
+            assert summaries[-1].at - podium.at < 0.25  # two summaries, not held back by the channel's pacer
+    finally:
+        await app.service.stop()
+        await runner.stop()
+        app.close()
+
+
+@pytest.mark.parametrize("action_id,value", [("live_choice_0", "1|0|9"), ("live_choice_1", "nope"),
+                                             ("live_join", "0"), ("live_start", "12345678901234567890")])
+async def test_a_forged_button_value_is_refused_politely(
+        workspace: Workspace, fake: FakeSlack, caplog: pytest.LogCaptureFixture, action_id: str, value: str) -> None:
+    from bot import wording
+    from tests.slack.fake_slack import action_payload
+
+    url = fake.response_url()
+    await workspace.transport.interactive(action_payload(
+        user=BOB, action={"type": "button", "action_id": action_id, "value": value, "block_id": "b"},
+        message={"ts": "1.0", "blocks": []}, channel=CHANNEL, response_url=url))
+    reply = await workspace.reply(url)
+    assert wording.BAD_REQUEST in reply.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_an_answer_to_a_session_that_does_not_exist_is_a_reply(workspace: Workspace, fake: FakeSlack) -> None:
+    from tests.slack.fake_slack import action_payload
+
+    url = fake.response_url()
+    await workspace.transport.interactive(action_payload(
+        user=BOB, action={"type": "button", "action_id": "live_choice_0", "value": "999|0|0", "block_id": "b"},
+        message={"ts": "1.0", "blocks": []}, channel=CHANNEL, response_url=url))
+    assert "over" in (await workspace.reply(url)).text
