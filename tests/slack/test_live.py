@@ -97,7 +97,8 @@ async def test_a_full_game_with_three_players_one_never_answers(
     assert "Live question 1 of 3" in blocks_text(q0) and "<!date^" in blocks_text(q0)
     right, wrong = letters(slack_app, q0)
     clock.advance(seconds=2)
-    assert "Locked in" in (locked := await click(workspace, ANN, q0, right, retry_times=1)) and "after 2.0 s" in locked
+    replayed = await workspace.click(ANN, q0, right, ephemeral=False, retry_times=1)
+    assert replayed is not None and "Locked in" in replayed.text and "after 2.0 s" in replayed.text
     assert "already locked in" in await click(workspace, ANN, q0, wrong)
     clock.advance(seconds=10)
     await click(workspace, BOB, q0, right)
@@ -135,6 +136,7 @@ async def test_a_full_game_with_three_players_one_never_answers(
 
     # The wire against the database: 1 lobby + 3 questions + 3 reveals + 1 podium; 3 + 2 + 1 answers.
     assert len(fake.called("chat.postMessage")) == 8
+    assert len([p for p in fake.responses if p.url_id == replayed.url_id]) == 1  # the replay was answered once
     assert await db(slack_app) == (6, ["finished"])
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert any("user_not_in_channel" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
