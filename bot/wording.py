@@ -345,6 +345,9 @@ LIVE_ALREADY_JOINED = "You are already in this quiz."
 LIVE_LOCKED_IN = "Locked in: {chosen} after {seconds:.1f} s."
 LIVE_NOT_HERE = "Live quizzes are not available here yet."
 LIVE_STOPPED = "The live quiz was stopped."
+LIVE_STARTING = "Starting the live quiz now."
+LIVE_BEGIN_NOT_ALLOWED = "Only the one who started this quiz, or an admin, may start it early."
+LIVE_LOBBY_POSTED = "Live quiz posted: players press Join; the questions follow in its thread."
 
 # The mock interview (bot.sessions.interviews).
 INTERVIEW_BAD_MINUTES = "An interview lasts {low} to {high} minutes, not {minutes}."

@@ -33,6 +33,7 @@ from bot.members.members import home_target
 from bot.runtime import commands, dispatch
 from bot.runtime.inflight import InFlight
 from bot.runtime.service import Service
+from bot.sessions.views import Lobby
 from bot.views import Feedback, Help, Leaderboard, Notice, QuestionCard, ScheduleView, Stats, Summary
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,34 @@ class Handlers:
             raise NotAllowed(wording.ADMIN_CHECK_FAILED) from None
         return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
 
+    async def admin_or_not(self, client: AsyncWebClient, member: Member) -> bool:
+        """``is_admin``, but False (not a refusal) when Slack cannot say: for commands anyone may use."""
+        try:
+            return await self.is_admin(client, member)
+        except NotAllowed:
+            return False
+
+    async def reply_once(self, body: Body, respond: AsyncRespond, client: AsyncWebClient,
+                         work: Callable[[Member], Awaitable[str]]) -> None:
+        """After the ack: claim the delivery (a replay does nothing), run ``work`` for the named member
+        and reply its text privately; a ``UserError`` is the reply, anything else is logged once."""
+        try:
+            key = f"act:{ids.trigger(body)}"
+            if not await self._first(body, key):
+                return
+            try:
+                text = await work(await self.people.named(client, ids.member(body)))
+            except UserError:
+                raise
+            except Exception:
+                await self._release(key)  # Slack's retry may do it
+                raise
+            await self._reply(respond, render.notice(Notice(text)), text)
+        except UserError as exc:
+            await self._refuse(respond, exc)
+        except Exception:
+            await self._fail(respond)
+
     async def _reply(self, respond: AsyncRespond, blocks: list[render.Block], text: str) -> None:
         """Ephemeral, and never replacing the message the member clicked in.
 
@@ -157,6 +186,8 @@ class Handlers:
             if isinstance(cmd, commands.ShowHelp):
                 return render.help_blocks(self.engine.help(), cmd.unknown), "Help"
             admin = isinstance(cmd, ADMIN_COMMANDS) and await self.is_admin(client, member)
+            if isinstance(cmd, commands.Live):  # the starter needs no rights: a failed check only means "not admin"
+                admin = await self.admin_or_not(client, member)
             member = await self.people.named(client, member)  # after the admin check: one users.info
             view = await dispatch.run(self.service, cmd, member=member, place=place, is_admin=admin)
         except (commands.ParseError, DrillError) as exc:
@@ -186,6 +217,8 @@ class Handlers:
                 return render.notice(Notice(render.summary_text(view))), render.summary_text(view)
             case Notice():
                 return render.notice(view), view.text
+            case Lobby():  # the lobby itself is in the channel (adapters.slack.live)
+                return render.notice(Notice(wording.LIVE_LOBBY_POSTED)), wording.LIVE_LOBBY_POSTED
         raise AssertionError(f"no rendering for {view!r}")
 
     # -- answering ------------------------------------------------------------------------

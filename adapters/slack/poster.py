@@ -113,6 +113,10 @@ class SlackPoster:
                 raise ChannelUnavailable(f"{method}: {error}") from exc
             raise
 
+    async def call(self, place: Place, method: str, **kwargs: Any) -> Any:
+        """A Web API call to ``place``'s channel, paced like the daily posts (live sessions use it)."""
+        return await self._call(place, method, **kwargs)
+
     async def post_round(self, place: Place, card: QuestionCard, attempt: Attempt) -> str | None:
         found = await self.find_round(place, attempt) if attempt.maybe_sent else None
         limited = failed = 0

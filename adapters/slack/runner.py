@@ -18,6 +18,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import verify
 from adapters.slack.handlers import Handlers
 from adapters.slack.home import Home
+from adapters.slack.live import SlackLiveSink
+from adapters.slack.live_actions import LiveActions
 from adapters.slack.poster import PLATFORM, SlackPoster, make_client
 from bot.config import SlackSection
 from bot.errors import ChannelUnavailable, ConfigError
@@ -52,6 +54,7 @@ class SlackRunner:
         self._check()
         self.handlers = Handlers(app.service, admins=list(self.settings.admins))
         self.poster = SlackPoster(self.client_for, interval=self.settings.post_interval)
+        self.live = SlackLiveSink(self.poster)  # live quizzes, paced by the same poster
         self.installs: ThreadedInstallationStore | None = None
         self._clients: dict[str, AsyncWebClient] = {}
         self.bolt: AsyncApp | None = None
@@ -113,6 +116,7 @@ class SlackRunner:
                         request_verification_enabled=s.mode == "http", logger=logging.getLogger("slack_bolt"))
         self.handlers.register(bolt)
         Home(self.handlers).register(bolt)
+        LiveActions(self.handlers).register(bolt)
         if self.installs is not None:
             revoked = AsyncTokenRevocationListeners(self.installs)
             bolt.event("tokens_revoked")(revoked.handle_tokens_revoked_events)
@@ -133,6 +137,7 @@ class SlackRunner:
     async def start(self) -> None:
         bolt = self.bolt or self.build()
         self.app.service.add_poster(self.poster)
+        self.app.engine.live.add_sink(self.live)  # lifts dispatch's "not available here" for live
         if self.settings.mode == "socket":
             self.socket = AsyncSocketModeHandler(bolt, self.secrets.app_token, web_client=bolt.client)
             await self.socket.connect_async()  # type: ignore[no-untyped-call]
@@ -188,4 +193,5 @@ def create(app: App) -> SlackRunner:
         signing_secret=cfg.secret("SLACK_SIGNING_SECRET"), client_id=cfg.secret("SLACK_CLIENT_ID"),
         client_secret=cfg.secret("SLACK_CLIENT_SECRET")))
     app.service.add_poster(runner.poster)
+    app.engine.live.add_sink(runner.live)
     return runner

@@ -83,6 +83,7 @@ class FakeSlack:
         self.responses: list[Posted] = []
         self.admins: set[str] = set()  # users.info says is_admin for these
         self.lost_channels: dict[str, str] = {}  # channel -> error (not_in_channel, is_archived, ...)
+        self.ephemeral_refused: dict[str, str] = {}  # user -> error chat.postEphemeral answers (user_not_in_channel)
         self.channel_interval = 0.0  # simulated per-channel posting limit (seconds between posts)
         self.workspace_rate = 0.0  # simulated workspace-wide limit (posts per second, 0: none)
         self.fail_next: dict[str, list[int]] = {}  # method -> HTTP statuses to answer first (500, 429)
@@ -219,6 +220,8 @@ class FakeSlack:
         if method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
             if channel in self.lost_channels:
                 return web.json_response({"ok": False, "error": self.lost_channels[channel]})
+            if method == "chat.postEphemeral" and str(args.get("user", "")) in self.ephemeral_refused:
+                return web.json_response({"ok": False, "error": self.ephemeral_refused[str(args["user"])]})
             limited = self._limit(channel)
             if limited:
                 self.rate_limited += 1
