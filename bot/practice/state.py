@@ -158,23 +158,15 @@ _NEWEST_DAILY = (select(Answer.account_id, func.max(Answer.id))
                  .where(Answer.account_id.in_(_IDS)).group_by(Answer.account_id))
 
 
-def _untouched(stamp: Stamp) -> bool:
-    """An account created with a token that no write has bumped yet: it has no cards or answers.
-
-    (Accounts from before revision 0010 have token 0 and are read as usual.)"""
-    return stamp[0] not in (0, MISSING[0]) and stamp[1] == 0
-
-
 def load(conn: Connection, stamped: dict[int, Stamp]) -> dict[int, State]:
     """Read the states of the accounts in ``stamped`` (at most four queries for all of them).
 
     The stamps must have been read before this: a write landing in between then makes the
     stored stamp older than the state, which costs one more read later, never a stale state.
     """
-    out = {a: State(st, (0, 0), (), frozenset(), {}) for a, st in stamped.items() if _untouched(st)}
-    ids = sorted(a for a in stamped if a not in out)
-    if not ids:
-        return out
+    # Even an account no writer has bumped yet is read: rows written without a bump (a seed
+    # script, a process from before revision 0010) are then still seen once.
+    ids = sorted(stamped)
     params = {"ids": ids}
     cards: dict[int, list[tuple[str, Any]]] = {a: [] for a in ids}
     for a, qid, due in conn.execute(_CARDS if conn.dialect.name == "sqlite" else _CARDS_PG, params):
@@ -185,9 +177,8 @@ def load(conn: Connection, stamped: dict[int, Stamp]) -> dict[int, State]:
     if newest_p or newest_d:  # someone has answers
         for a, topic, n, c in conn.execute(_ACCURACY, params):
             accuracy[a][topic] = (int(n), int(c or 0))
-    out.update({a: State(stamped[a], (newest_p.get(a, 0), newest_d.get(a, 0)), tuple(cards[a]),
-                         frozenset(q for q, _ in cards[a]), accuracy[a]) for a in ids})
-    return out
+    return {a: State(stamped[a], (newest_p.get(a, 0), newest_d.get(a, 0)), tuple(cards[a]),
+                     frozenset(q for q, _ in cards[a]), accuracy[a]) for a in ids}
 
 
 # What changed since a cached state: the answers after its newest (they name the cards they
