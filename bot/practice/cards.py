@@ -193,6 +193,8 @@ def review_many(s: Session, reviews: list[Review], scheduler: fsrs.Scheduler) ->
         {"account_id": a, "question_id": q, "due": cards[(a, q)].due, "state": cards[(a, q)].to_json(),
          "previous": before[(a, q)], "reviewed_at": when[(a, q)]}
         for a, q in sorted(when)])
+    # One per review: each comes with its answer row, which is how ``state.refresh`` counts them.
+    state.bump(conn, [r.account_id for r in reviews])
     return dues
 
 
@@ -205,6 +207,7 @@ def rate(s: Session, *, account_id: int, question_id: str, rating: fsrs.Rating,
     base = fsrs.Card.from_json(row.previous) if row.previous else fsrs.Card(card_id=account_id)
     card, _log = scheduler.review_card(base, rating, row.reviewed_at)
     row.state, row.due = card.to_json(), card.due
+    state.bump(s.connection(), [account_id])
     return card.due
 
 

@@ -2,46 +2,47 @@
 
 A member's state (their cards by due date, the questions they have seen, their accuracy
 per topic) is read from the database once and kept here.  Every ask checks it with a
-*stamp*: a few aggregates over the member's rows (the number of cards and the sum of their
-due times in seconds, from the cards' (account, due) index alone; the number of practice
-and daily answers and the newest of each), read in one small query per table for the whole
-batch.  Every write to those rows, by this process or another, changes the stamp: a review
-moves its card's due time (and comes with an answer row), a re-rating moves a due time,
-forget-me removes the rows.  A state whose stamp is out of date is patched with the rows
-changed since (``refresh``) or read again in full.  So a stale entry costs an extra query,
-never a wrong question; reviews are always read and written in the database
-(``cards.review_many``), never from here.
+*stamp*: the account's ``practice_token`` (drawn at random when the account is created, so a
+forgotten account's id reused by SQLite does not match) and ``practice_version``, a counter
+that every write of the member's cards or answers adds to in the same transaction (``bump``):
+one primary-key lookup per member, one query for the whole batch.
+
+A review adds one per review (it comes with its answer row: ``cards.review_many``); any other
+write (a re-rating, a regraded answer) adds one too.  So a state whose version is behind by
+exactly the number of answers stored since can be patched with those answers and the cards
+they name (``refresh``); anything else (a re-rating, forget-me, a write landing while we read)
+and it is read again in full.  A stale entry costs an extra query, never a wrong question;
+reviews are always read and written in the database (``cards.review_many``), never from here.
 """
 
 from __future__ import annotations
 
 import sys
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Connection,
     DateTime,
-    Integer,
     String,
     bindparam,
     case,
-    cast,
     func,
     literal_column,
     select,
     tuple_,
     type_coerce,
     union_all,
+    update,
 )
 
-from bot.storage.models import Answer, Card, PracticeAnswer, Round
+from bot.storage.models import Account, Answer, Card, PracticeAnswer, Round
 
-Stamp = tuple[Any, ...]
+Stamp = tuple[int, int]  # (the account's practice_token, its practice_version)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +50,14 @@ class State:
     """One member's practice state as of ``stamp``."""
 
     stamp: Stamp
+    newest: tuple[int, int]  # the newest practice and daily answer ids read into it (0: none)
     cards: tuple[tuple[str, Any], ...]  # (question id, due as ``due_key`` gives it), soonest first
     seen: frozenset[str]
     accuracy: dict[str, tuple[int, int]]  # topic -> (answered, correct), daily and practice answers
 
 
-# (cards, sum of their due times in seconds, practice answers, newest id, daily answers, newest id)
-EMPTY: Stamp = (0, 0, 0, None, 0, None)
+# The stamp of an account id with no row (forgotten): never equal to a real account's.
+MISSING: Stamp = (-1, -1)
 
 
 class StateCache:
@@ -100,24 +102,20 @@ class StateCache:
 _IDS: Any = bindparam("ids", expanding=True)
 
 
-def _due_seconds(dialect: str) -> Any:
-    """A card's due time in whole seconds since the epoch, as ``_seconds`` computes it in Python."""
-    if dialect == "sqlite":  # stored as "YYYY-MM-DD HH:MM:SS.ffffff" (UTC)
-        return cast(func.strftime("%s", Card.due), Integer)
-    return cast(func.floor(func.extract("epoch", Card.due)), BigInteger)
+_VERSIONS = select(Account.id, Account.practice_token, Account.practice_version).where(Account.id.in_(_IDS))
+_BUMP = (update(Account).where(Account.id == bindparam("b_id"))
+         .values(practice_version=Account.practice_version + bindparam("b_n")))
 
 
-def _stamp_statements(dialect: str) -> tuple[Any, Any, Any]:
-    cards = (select(Card.account_id, func.count(), func.sum(_due_seconds(dialect)))
-             .where(Card.account_id.in_(_IDS)).group_by(Card.account_id))
-    practice = (select(PracticeAnswer.account_id, func.count(), func.max(PracticeAnswer.id))
-                .where(PracticeAnswer.account_id.in_(_IDS)).group_by(PracticeAnswer.account_id))
-    daily = (select(Answer.account_id, func.count(), func.max(Answer.id))
-             .where(Answer.account_id.in_(_IDS)).group_by(Answer.account_id))
-    return cards, practice, daily
+def bump(conn: Connection, account_ids: Iterable[int]) -> None:
+    """Add one to each account's practice version per time it is named; in the writer's transaction.
 
+    ``UPDATE ... SET v = v + n`` is atomic across processes; accounts are updated in id order
+    so that two transactions bumping the same members cannot deadlock on each other."""
+    counts = Counter(account_ids)
+    if counts:
+        conn.execute(_BUMP, [{"b_id": a, "b_n": n} for a, n in sorted(counts.items())])
 
-_STAMPS: dict[str, tuple[Any, Any, Any]] = {}
 
 # Due times are read as the driver gives them, without the column type's conversion (for a
 # returning member's few hundred cards that conversion was most of the read): on SQLite the
@@ -138,18 +136,6 @@ def due_key(dialect: str, when: datetime) -> Any:
     return when
 
 
-_EPOCH = datetime(1970, 1, 1)
-_SECOND = timedelta(seconds=1)
-
-
-def _seconds(key: Any) -> int:
-    """A due time as ``load`` reads it, in whole seconds since the epoch (as ``_due_seconds`` counts)."""
-    if isinstance(key, str):
-        return (datetime.fromisoformat(key) - _EPOCH) // _SECOND
-    assert isinstance(key, datetime)
-    return (key.astimezone(UTC).replace(tzinfo=None) - _EPOCH) // _SECOND
-
-
 _both = union_all(
     select(Answer.account_id, Answer.topic, Answer.correct).where(Answer.account_id.in_(_IDS)),
     select(PracticeAnswer.account_id, PracticeAnswer.topic, PracticeAnswer.correct)
@@ -161,35 +147,38 @@ _ACCURACY = (select(_both.c.account_id, _both.c.topic, func.count(),
 
 
 def stamps(conn: Connection, account_ids: list[int]) -> dict[int, Stamp]:
-    """The current stamp of each account (``EMPTY`` for one with no rows)."""
-    name = conn.dialect.name
-    stmts = _STAMPS.get(name)
-    if stmts is None:
-        stmts = _STAMPS[name] = _stamp_statements(name)
-    cards_q, practice_q, daily_q = stmts
-    params = {"ids": account_ids}
-    c = {a: (n, int(d)) for a, n, d in conn.execute(cards_q, params)}
-    p = {a: (n, m) for a, n, m in conn.execute(practice_q, params)}
-    q = {a: (n, m) for a, n, m in conn.execute(daily_q, params)}
-    return {a: (*c.get(a, (0, 0)), *p.get(a, (0, None)), *q.get(a, (0, None))) for a in account_ids}
+    """The current stamp of each account (``MISSING`` for an id with no account)."""
+    found = {a: (t, v) for a, t, v in conn.execute(_VERSIONS, {"ids": account_ids})}
+    return {a: found.get(a, MISSING) for a in account_ids}
+
+
+_NEWEST = (select(PracticeAnswer.account_id, func.max(PracticeAnswer.id))
+           .where(PracticeAnswer.account_id.in_(_IDS)).group_by(PracticeAnswer.account_id))
+_NEWEST_DAILY = (select(Answer.account_id, func.max(Answer.id))
+                 .where(Answer.account_id.in_(_IDS)).group_by(Answer.account_id))
 
 
 def load(conn: Connection, stamped: dict[int, Stamp]) -> dict[int, State]:
-    """Read the states of the accounts in ``stamped`` (two queries for all of them).
+    """Read the states of the accounts in ``stamped`` (at most four queries for all of them).
 
     The stamps must have been read before this: a write landing in between then makes the
     stored stamp older than the state, which costs one more read later, never a stale state.
     """
+    # Even an account no writer has bumped yet is read: rows written without a bump (a seed
+    # script, a process from before revision 0010) are then still seen once.
     ids = sorted(stamped)
     params = {"ids": ids}
     cards: dict[int, list[tuple[str, Any]]] = {a: [] for a in ids}
     for a, qid, due in conn.execute(_CARDS if conn.dialect.name == "sqlite" else _CARDS_PG, params):
         cards[a].append((sys.intern(qid), due))
+    newest_p = {a: int(n) for a, n in conn.execute(_NEWEST, params)}
+    newest_d = {a: int(n) for a, n in conn.execute(_NEWEST_DAILY, params)}
     accuracy: dict[int, dict[str, tuple[int, int]]] = {a: {} for a in ids}
-    if any(st[2] or st[4] for st in stamped.values()):  # someone has answers
+    if newest_p or newest_d:  # someone has answers
         for a, topic, n, c in conn.execute(_ACCURACY, params):
             accuracy[a][topic] = (int(n), int(c or 0))
-    return {a: State(stamped[a], tuple(cards[a]), frozenset(q for q, _ in cards[a]), accuracy[a]) for a in ids}
+    return {a: State(stamped[a], (newest_p.get(a, 0), newest_d.get(a, 0)), tuple(cards[a]),
+                     frozenset(q for q, _ in cards[a]), accuracy[a]) for a in ids}
 
 
 # What changed since a cached state: the answers after its newest (they name the cards they
@@ -207,41 +196,44 @@ _SOME_CARDS = select(Card.account_id, Card.question_id, _SQLITE_DUE).where(
 _SOME_CARDS_PG = select(Card.account_id, Card.question_id, _PG_DUE).where(
     tuple_(Card.account_id, Card.question_id).in_(_PAIRS))
 
-NewAnswer = tuple[int, str, str, bool, int]  # (id, question id, topic, correct, stamp index of its count)
+NewAnswer = tuple[int, str, str, bool, int]  # (id, question id, topic, correct, 0: practice, 1: daily)
 
 
 def refresh(conn: Connection, stamped: dict[int, Stamp], cached: dict[int, State]) -> tuple[dict[int, State], int]:
     """The current states of the accounts in ``stamped`` (their stamps as just read).
 
-    A member with a cached state (say, they answered since) gets it patched with only what
-    changed since: their answers after its newest, and the cards those answers reviewed.
-    The patched state's own stamp must then equal the one read from the database, else (a
-    re-rating, which moves a due time without an answer, a forget-me, a deleted round's
-    answers) their state is read in full by ``load``.  Also returns how many were patched.
+    A member with a cached state of the same account (same token) and an older version (say,
+    they answered since) gets it patched with only what changed since: their answers after
+    its newest, and the cards those answers reviewed.  The patch is kept only if those answers
+    account for the whole version difference (each stored answer added one) and the versions,
+    read again after the patch's reads, have not moved meanwhile; else (a re-rating, a
+    regrade, a write landing while we read) their state is read in full by ``load``.  Also
+    returns how many were patched.
     """
-    patchable = {a: st for a, st in cached.items() if a in stamped}
+    patchable = {a: st for a, st in cached.items()
+                 if a in stamped and st.stamp[0] == stamped[a][0] and st.stamp[1] < stamped[a][1]}
     out: dict[int, State] = {}
     if patchable:
         ids = sorted(patchable)
         answers: dict[int, list[NewAnswer]] = {a: [] for a in ids}
-        for count_at, new_rows in ((2, _NEW_PRACTICE), (4, _NEW_DAILY)):
-            newest_at = count_at + 1
-            if all(stamped[a][count_at] == patchable[a].stamp[count_at] for a in ids):
-                continue  # nobody has new answers of this kind
-            after = min(patchable[a].stamp[newest_at] or 0 for a in ids)
+        for kind, new_rows in ((0, _NEW_PRACTICE), (1, _NEW_DAILY)):
+            after = min(patchable[a].newest[kind] for a in ids)
             for a, rid, qid, topic, correct in conn.execute(new_rows, {"ids": ids, "after": after}):
-                if rid > (patchable[a].stamp[newest_at] or 0):
-                    answers[a].append((rid, qid, topic, bool(correct), count_at))
+                if rid > patchable[a].newest[kind]:
+                    answers[a].append((rid, qid, topic, bool(correct), kind))
+        ids = [a for a in ids if patchable[a].stamp[1] + len(answers[a]) == stamped[a][1]]
         pairs = sorted({(a, qid) for a in ids for _rid, qid, *_ in answers[a]})
         changed: dict[int, list[tuple[str, Any]]] = {a: [] for a in ids}
         if pairs:
             stmt = _SOME_CARDS if conn.dialect.name == "sqlite" else _SOME_CARDS_PG
             for a, qid, key in conn.execute(stmt, {"pairs": pairs}):
                 changed[a].append((sys.intern(qid), key))
+        # Under READ COMMITTED each statement sees the latest commits: a write that landed
+        # between the stamp and these reads shows as a moved version here.
+        again = stamps(conn, ids) if ids else {}
         for a in ids:
-            st = _patched(patchable[a], changed[a], answers[a])
-            if st.stamp == stamped[a]:
-                out[a] = st
+            if again[a] == stamped[a]:
+                out[a] = _patched(patchable[a], stamped[a], changed[a], answers[a])
     patched = len(out)
     rest = {a: stamp for a, stamp in stamped.items() if a not in out}
     if rest:
@@ -249,23 +241,16 @@ def refresh(conn: Connection, stamped: dict[int, Stamp], cached: dict[int, State
     return out, patched
 
 
-def _patched(st: State, changed: list[tuple[str, Any]], answers: list[NewAnswer]) -> State:
-    """``st`` with changed cards and new answers applied, and the stamp that would give."""
-    stamp = list(st.stamp)
+def _patched(st: State, stamp: Stamp, changed: list[tuple[str, Any]], answers: list[NewAnswer]) -> State:
+    """``st`` with changed cards and new answers applied, as of ``stamp``."""
     dues = dict(st.cards)
     for qid, key in changed:
-        old = dues.get(qid)
-        if old is None:
-            stamp[0] += 1
-        else:
-            stamp[1] -= _seconds(old)
-        stamp[1] += _seconds(key)
         dues[qid] = key
     accuracy = dict(st.accuracy)
-    for rid, _qid, topic, correct, count_at in answers:
+    newest = list(st.newest)
+    for rid, _qid, topic, correct, kind in answers:
         n, c = accuracy.get(topic, (0, 0))
         accuracy[topic] = (n + 1, c + int(correct))
-        stamp[count_at] += 1
-        stamp[count_at + 1] = max(stamp[count_at + 1] or 0, rid)
+        newest[kind] = max(newest[kind], rid)
     cards = tuple(sorted(dues.items(), key=lambda item: (item[1], item[0]))) if changed else st.cards
-    return State(tuple(stamp), cards, frozenset(dues), accuracy)
+    return State(stamp, (newest[0], newest[1]), cards, frozenset(dues), accuracy)

@@ -19,6 +19,7 @@ from bot.boards.points import community_points, period_keys
 from bot.core import Core
 from bot.errors import NotFound, UserError
 from bot.members.identity import Ids, Member, Place
+from bot.practice import state
 from bot.storage.models import Account, Answer, Report, Round
 from bot.views import Notice
 
@@ -97,6 +98,7 @@ class Disputes:
                                 wording.YOUR_DISPUTE_DECLINED.format(qid=rep.question_id))
             points = community_points(lq.q.level, True, comm.points, scoring)
             answer.correct, answer.points = True, points
+            state.bump(s.connection(), [member.id])  # the member's accuracy per topic moved
             scoreboard.regrade(s.connection(), community_id=comm.id, account_id=member.id,
                                periods=period_keys(answer.answered_at, comm.timezone), points=points, when=now)
             return Decision(Notice(wording.DISPUTE_GRANTED.format(id=dispute_id, points=points)),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -20,6 +22,12 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+
+def new_token() -> int:
+    """A random account token (62 bits: fits a signed BIGINT on every database)."""
+    return secrets.randbits(62)
+
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -93,6 +101,12 @@ class Account(Base):
     platform: Mapped[str] = mapped_column(String(16))
     external_id: Mapped[str] = mapped_column(String(64))
     display_name: Mapped[str] = mapped_column(String(200), default="")
+    # The practice state's change counter: every write of the member's cards or answers adds to
+    # it in the same transaction (``bot.practice.state.bump``), so a cached state is checked with
+    # one primary-key lookup.  The token, drawn at creation, tells a new account from a forgotten
+    # one whose id SQLite reused.
+    practice_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    practice_token: Mapped[int] = mapped_column(BigInteger, default=new_token, server_default=text("0"))
     __table_args__ = (UniqueConstraint("platform", "external_id"),)
 
 
