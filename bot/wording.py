@@ -345,6 +345,8 @@ LIVE_ALREADY_JOINED = "You are already in this quiz."
 LIVE_LOCKED_IN = "Locked in: {chosen} after {seconds:.1f} s."
 LIVE_NOT_HERE = "Live quizzes are not available here yet."
 LIVE_STOPPED = "The live quiz was stopped."
+LIVE_OPENED = "Your live quiz is open: players press Join; it starts {when} (or press Start)."
+LIVE_STARTING = "Starting: the first question is in the thread."
 
 # The mock interview (bot.sessions.interviews).
 INTERVIEW_BAD_MINUTES = "An interview lasts {low} to {high} minutes, not {minutes}."

@@ -242,6 +242,9 @@ class Handlers:
                 await interaction.response.send_modal(components.report_form(qid))
             case ids.RateClick(question_id=qid, rating=rating):
                 await self._rate(interaction, qid, rating)
+            case ids.LiveClick() | ids.LiveAnswer():
+                from adapters.discord import live_clicks  # it imports this module's helpers
+                await live_clicks.click(self, interaction, parsed)
             case ids.DisputeClick(round_id=round_id):
                 if await self.claim(interaction):
                     await self.reply(interaction, await self.engine.disputes.file(member_of(interaction), round_id))
