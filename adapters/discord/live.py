@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 NONE = discord.AllowedMentions.none()
 BOARD_ROWS = 10  # rows of the running board shown after each question
+EXPLANATION = 1500  # characters of the explanation in a reveal
 CANNOT_DM = 50007  # Discord: "Cannot send messages to this user"
 Call = Callable[[Place, Callable[[], Awaitable[Any]]], Awaitable[Any]]
 
@@ -112,8 +113,8 @@ def question(q: LiveQuestion) -> discord.Embed:
 def reveal(r: Reveal) -> discord.Embed:
     head = f"Answer: **{render.esc(r.right)}**" if r.right else "Revealed"
     body = [head]
-    if r.explanation:
-        body.append(render.esc(r.explanation))
+    if r.explanation:  # clipped so that the whole embed stays under Discord's 6,000 characters
+        body.append(render.esc(r.explanation)[:EXPLANATION])
     e = discord.Embed(title=f"Question {r.index + 1} of {r.total} revealed", colour=render.GREEN,
                       description="\n\n".join(body))
     counts = "\n".join(f"**{render.letter(i)}.** {render.esc(o)} · {n}"

@@ -187,3 +187,46 @@ async def test_live_refusals_are_private_replies(bot: Bot) -> None:
     assert "Only the one who started" in reply["data"]["content"]
     reply = await bot.say("flask-live", opt("stop", True, 5), who=BOB, admin=True)
     assert reply["data"]["content"] == "The live quiz was stopped."
+
+
+async def test_the_last_answer_waiting_on_the_reveal_is_deferred_within_discords_deadline(
+        bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
+    from adapters.discord import live_clicks
+    monkeypatch.setattr(live_clicks, "DEFER_AFTER", 0.2)
+    fake = bot.fake
+    lobby, thread = await open_lobby(bot, count=2)
+    await click(bot, lobby, "Start", ANN)
+    q1 = await wait_titled(fake, thread, "Question 1 of 2")
+    right, _wrong = labels(bot, q1)
+    fake.inject(429, "POST", rf"/channels/{thread}/messages", retry_after=0.6)  # the reveal waits its turn
+    sent = await fake.click(q1, buttons(q1)[right], who=ANN)  # Ann is the only player: this ends it
+    first = await fake.callback(sent)
+    assert first["type"] == 5 and first["data"]["flags"] & EPHEMERAL  # deferred, privately
+    follow = await fake.wait_for(lambda: fake.sent("POST", r"/webhooks/\d+/" + sent.token))
+    assert follow[0].body["content"].startswith("Locked in")
+    await wait_titled(fake, thread, "Question 1 of 2 revealed")
+
+
+async def test_forged_live_buttons_get_a_private_refusal(bot: Bot) -> None:
+    from adapters.discord import ids
+    assert ids.parse("drill:lv:a:12:29:4") == ids.LiveAnswer(12, 29, 4)
+    assert ids.parse("drill:lv:j:12") == ids.LiveClick(12, "join")
+    for forged in ("drill:lv:a:12:30:0", "drill:lv:a:12:01:0", "drill:lv:a:x:0:0", "drill:lv:a:1:0:9",
+                   "drill:lv:q:1", "drill:lv:j:0", "drill:lv:j:" + "9" * 30):
+        assert ids.parse(forged) is None, forged
+    lobby, _thread = await open_lobby(bot, count=1)
+    forged_msg = {**lobby, "components": [{"type": 1, "components": [
+        {"type": 2, "style": 1, "label": "Join", "custom_id": "drill:lv:a:99999:0:0"}]}]}
+    assert "over" in await click(bot, forged_msg, "Join", BOB)  # a session that does not exist
+    forged_msg["components"][0]["components"][0]["custom_id"] = "drill:lv:zz:1"
+    assert "button" in (await click(bot, forged_msg, "Join", BOB)).lower()
+
+
+def test_long_lists_of_names_fit_discords_field_limit() -> None:
+    from adapters.discord.live import _names
+    names = tuple(f"player-{i:03d}" for i in range(500))
+    text = _names(names)
+    assert len(text) <= 1024 and text.endswith("more") and text.startswith("player-000, player-001")
+    shown = text.count(",") + 1
+    assert text.endswith(f" and {500 - shown} more")
+    assert _names(()) == "nobody" and _names(("Ann", "Bob")) == "Ann, Bob"
