@@ -9,18 +9,23 @@ deferred first (Discord wants an answer within 3 s).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import discord
+
 from adapters.discord import ids
-from adapters.discord.handlers import NONE, Interaction, is_admin, member_of
 from bot import wording
+from bot.members.identity import Member
 from bot.views import Notice
 
 if TYPE_CHECKING:
-    from adapters.discord.handlers import Handlers
+    from bot.sessions.live import LiveSessions
 
 T = TypeVar("T")
+Interaction = discord.Interaction[Any]
+Send = Callable[..., Awaitable[None]]
+NONE = discord.AllowedMentions.none()
 DEFER_AFTER = 2.0
 
 
@@ -33,18 +38,23 @@ async def in_time(interaction: Interaction, work: Coroutine[Any, Any, T]) -> T:
     return await task
 
 
-async def click(h: Handlers, interaction: Interaction, parsed: ids.LiveClick | ids.LiveAnswer) -> None:
-    live, member = h.engine.live, member_of(interaction)
+async def click(live: LiveSessions, interaction: Interaction, parsed: ids.LiveClick | ids.LiveAnswer, *,
+                member: Member, admin: bool, send: Send) -> None:
+    """One click; ``send(interaction, **message)`` is the handlers' reply (``Handlers.send``)."""
     match parsed:
         case ids.LiveAnswer(session_id=sid, index=index, choice=choice):
             locked = await in_time(interaction, live.answer(member, sid, index, choice))
             text = wording.LIVE_LOCKED_IN.format(chosen=locked.chosen, seconds=locked.elapsed_ms / 1000)
-            await h.send(interaction, content=text, ephemeral=True, allowed_mentions=NONE)
+            await send(interaction, content=text, ephemeral=True, allowed_mentions=NONE)
         case ids.LiveClick(session_id=sid, action="join"):
-            await h.reply(interaction, await live.join(member, sid))
+            await _notice(send, interaction, await live.join(member, sid))
         case ids.LiveClick(session_id=sid, action="start"):
-            await in_time(interaction, live.begin(member, sid, is_admin=is_admin(interaction)))
-            await h.reply(interaction, Notice(wording.LIVE_STARTING))
+            await in_time(interaction, live.begin(member, sid, is_admin=admin))
+            await _notice(send, interaction, Notice(wording.LIVE_STARTING))
         case ids.LiveClick(session_id=sid, action="stop"):
-            await in_time(interaction, live.stop(member, sid, is_admin=is_admin(interaction)))
-            await h.reply(interaction, Notice(wording.LIVE_STOPPED))
+            await in_time(interaction, live.stop(member, sid, is_admin=admin))
+            await _notice(send, interaction, Notice(wording.LIVE_STOPPED))
+
+
+async def _notice(send: Send, interaction: Interaction, notice: Notice) -> None:
+    await send(interaction, content=notice.text, ephemeral=True, allowed_mentions=NONE)
