@@ -348,6 +348,8 @@ LIVE_STOPPED = "The live quiz was stopped."
 LIVE_STARTING = "Starting the live quiz now."
 LIVE_BEGIN_NOT_ALLOWED = "Only the one who started this quiz, or an admin, may start it early."
 LIVE_LOBBY_POSTED = "Live quiz posted: players press Join; the questions follow in its thread."
+LIVE_OPENED = "Your live quiz is open: players press Join; it starts {when} (or press Start)."
+LIVE_STARTING_THREAD = "Starting: the first question is in the thread."
 
 # The mock interview (bot.sessions.interviews).
 INTERVIEW_BAD_MINUTES = "An interview lasts {low} to {high} minutes, not {minutes}."

@@ -22,11 +22,13 @@ from discord.app_commands import Choice
 
 from adapters.discord import permissions
 from adapters.discord.handlers import NONE, Interaction, View, handlers, member_of, place_of, too_long, well_typed
+from adapters.discord.handlers import is_admin as permissions_admin
 from bot import wording
 from bot.config import DAYS
 from bot.content import LEVELS
 from bot.errors import UserError
 from bot.members.limits import MAX_INPUT
+from bot.sessions.rules import LiveOptions
 from bot.views import Notice
 
 log = logging.getLogger(__name__)
@@ -191,6 +193,41 @@ async def forget_me(interaction: Interaction) -> None:
 @app_commands.guild_only()
 async def report(interaction: Interaction, question: str, reason: app_commands.Range[str, 1, 1500]) -> None:
     await handlers(interaction).report(interaction, _text(question), _text(reason))
+
+
+@app_commands.command(name="flask-live", description="A live group quiz in a thread: everyone answers, "
+                      "a running score, a podium.")
+@app_commands.describe(count="Questions (default 10, at most 30)", topics="Only these topics, comma-separated",
+                       levels="Only these levels", seconds="Seconds per question (default 30)",
+                       stop="Stop the live quiz running here (its starter or Manage Server)")
+@app_commands.choices(levels=LEVEL_SETS)
+@app_commands.guild_only()
+async def live(interaction: Interaction, count: app_commands.Range[int, 1, 30] | None = None,
+               topics: str | None = None, levels: Choice[str] | None = None,
+               seconds: app_commands.Range[int, 10, 300] | None = None, stop: bool = False) -> None:
+    h, m, place = handlers(interaction), member_of(interaction), place_of(interaction)
+    admin_ = permissions_admin(interaction)
+
+    async def work() -> View:
+        if stop:
+            session_id = await h.engine.live.current(place)
+            if session_id is None:
+                raise UserError(wording.LIVE_NONE_HERE)
+            await h.engine.live.stop(m, session_id, is_admin=admin_)
+            return Notice(wording.LIVE_STOPPED)
+        defaults = LiveOptions()
+        level_list = _split(levels.value) if levels and levels.value != "all" else []
+        lobby = await h.engine.live.start(m, place, LiveOptions(
+            count=count or defaults.count, topics=tuple(_split(topics)), levels=tuple(level_list),
+            seconds=seconds or defaults.seconds), is_admin=admin_)
+        return Notice(wording.LIVE_OPENED.format(when=f"<t:{int(lobby.starts_at.timestamp())}:R>"))
+    # The lobby, its thread (or the podium and the summaries) wait on the pacer: defer first.
+    await h.command(interaction, work, once=True, defer=True)
+
+
+@live.autocomplete("topics")
+async def _live_topics(interaction: Interaction, current: str) -> list[Choice[str]]:
+    return topic_choices(current, handlers(interaction).engine.library.topics())
 
 
 # -- admins ----------------------------------------------------------------------------------
@@ -366,7 +403,7 @@ async def _decide(interaction: Interaction, number: int, *, grant: bool) -> None
     await h.command(interaction, work, admin=True, once=True, defer=True)
 
 
-COMMANDS: tuple[Any, ...] = (quiz, leaderboard, stats, help_, forget_me, report, admin)
+COMMANDS: tuple[Any, ...] = (quiz, leaderboard, stats, help_, forget_me, report, live, admin)
 
 
 def install(tree: app_commands.CommandTree[Any]) -> None:

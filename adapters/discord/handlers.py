@@ -14,7 +14,7 @@ from typing import Any
 
 import discord
 
-from adapters.discord import components, ids, render
+from adapters.discord import components, ids, live_clicks, render
 from bot import wording
 from bot.errors import NotAllowed, UserError
 from bot.members.identity import Member, Place
@@ -242,6 +242,9 @@ class Handlers:
                 await interaction.response.send_modal(components.report_form(qid))
             case ids.RateClick(question_id=qid, rating=rating):
                 await self._rate(interaction, qid, rating)
+            case ids.LiveClick() | ids.LiveAnswer():
+                await live_clicks.click(self.engine.live, interaction, parsed, member=member_of(interaction),
+                                        admin=is_admin(interaction), send=self.send)
             case ids.DisputeClick(round_id=round_id):
                 if await self.claim(interaction):
                     await self.reply(interaction, await self.engine.disputes.file(member_of(interaction), round_id))

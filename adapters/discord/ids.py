@@ -15,6 +15,10 @@ Custom ids (Discord allows 100 characters):
   drill:dsp:<round>         dispute the grade of one's daily answer
   drill:f:o:<r|p>:<ref>:<nonce>   a submitted answer form
   drill:f:rep:<question>:<nonce>  a submitted report form
+  drill:lv:j:<session>      join a live quiz (its lobby)
+  drill:lv:s:<session>      start it now (the starter or an admin)
+  drill:lv:x:<session>      stop it (the starter or an admin)
+  drill:lv:a:<session>:<index>:<n>  answer live question <index> (0..29) with option n
 """
 
 from __future__ import annotations
@@ -81,8 +85,27 @@ class DisputeClick:
     round_id: int
 
 
+@dataclass(frozen=True, slots=True)
+class LiveClick:
+    """A live quiz's lobby or question button: ``action`` is join, start or stop."""
+
+    session_id: int
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
+class LiveAnswer:
+    session_id: int
+    index: int
+    choice: int
+
+
+LIVE_ACTIONS = {"j": "join", "s": "start", "x": "stop"}
+MAX_INDEX = 29  # a live quiz has at most 30 questions
+_INDEX = re.compile(r"0|[1-9][0-9]?")
 RATINGS = ("again", "hard", "good", "easy", "right")
-Parsed = AnswerClick | OpenClick | ReportClick | AnswerForm | ReportForm | RateClick | DisputeClick
+Parsed = (AnswerClick | OpenClick | ReportClick | AnswerForm | ReportForm | RateClick | DisputeClick | LiveClick
+          | LiveAnswer)
 
 
 def round_id(text: str) -> int | None:
@@ -134,6 +157,13 @@ def parse(custom_id: str) -> Parsed | None:
         case "f", ["o", mode, text, nonce] if _NONCE.fullmatch(nonce):
             r = ref(mode, text)
             return AnswerForm(r) if r is not None else None
+        case "lv", [action, text] if action in LIVE_ACTIONS:
+            sid = round_id(text)
+            return LiveClick(sid, LIVE_ACTIONS[action]) if sid is not None else None
+        case "lv", ["a", text, index, n] if _INDEX.fullmatch(index) and int(index) <= MAX_INDEX and len(n) == 1 \
+                and "0" <= n <= str(MAX_CHOICE):
+            sid = round_id(text)
+            return LiveAnswer(sid, int(index), int(n)) if sid is not None else None
         case "f", ["rep", text, nonce] if _NONCE.fullmatch(nonce):
             qid = question_id(text)
             return ReportForm(qid) if qid is not None else None

@@ -24,11 +24,13 @@ import discord
 from discord.utils import time_snowflake
 
 from adapters.discord import components, recap, reminders, render
+from adapters.discord.live import LiveDelivery
 from adapters.discord.pacing import BEFORE_SEND, Pacer
 from bot import wording
 from bot.errors import ChannelUnavailable
 from bot.members.identity import Place
 from bot.rounds.posting import Attempt
+from bot.sessions.views import Event
 from bot.views import QuestionCard, Recap, ReminderNote, Summary
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,11 @@ class DiscordPoster:
         self.pacer = pacer or Pacer(rate)
         self.threads = threads
         self.backoff = backoff  # first wait after a 5xx or a broken connection; doubles each time
+        self.live = LiveDelivery(client, self._call)
+
+    async def deliver_session(self, event: Event) -> str | None:
+        """A live quiz's event (``adapters.discord.live``), paced and retried like the daily posts."""
+        return await self.live.deliver(event)
 
     async def _call(self, place: Place, fn: Any) -> Any:
         """One request, paced per attempt (pacing.trace); 403/404 mean the bot lost the channel.
