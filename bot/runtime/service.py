@@ -9,9 +9,11 @@ fires (posting, retrying, closing, revealing) belongs to ``bot.rounds.lifecycle`
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -49,11 +51,28 @@ class PlatformRunner(Protocol):
 _SERVICES: dict[str, Service] = {}
 
 
+def _job(fn: Callable[..., Awaitable[None]]) -> Callable[..., Coroutine[Any, Any, None]]:
+    """A scheduler job that a shutdown may cut short: its cancellation is the end of the process, not an
+    error (APScheduler would log it with a traceback); a job of a service already stopped does nothing.
+    What it did not finish is picked up at the next start (every job's work is claimed in the database)."""
+    @functools.wraps(fn)
+    async def run(service_key: str, *args: Any) -> None:
+        if service_key not in _SERVICES:
+            return
+        try:
+            await fn(service_key, *args)
+        except asyncio.CancelledError:
+            log.info("job %s cut short by the shutdown", fn.__name__)
+    return run
+
+
+@_job
 async def post_job(service_key: str, channel_id: int) -> None:
     """APScheduler job: post a channel's daily round if it is due (this firing is on time)."""
     await _SERVICES[service_key].engine.rounds.post_due(channel_id, on_time=True)
 
 
+@_job
 async def sweep_job(service_key: str) -> None:
     """APScheduler job: every process's housekeeping (overdue rounds, stale posts of any process)."""
     engine = _SERVICES[service_key].engine
@@ -61,16 +80,19 @@ async def sweep_job(service_key: str) -> None:
     await engine.recaps.sweep()
 
 
+@_job
 async def recap_job(service_key: str, channel_id: int) -> None:
     """APScheduler job: a channel's weekly recap is due (its first scheduled day of the week)."""
     await _SERVICES[service_key].engine.recaps.post_due(channel_id, on_time=True)
 
 
+@_job
 async def reminder_job(service_key: str) -> None:
     """APScheduler job, every minute: send the reminders members opted in to that are due now."""
     await _SERVICES[service_key].engine.reminders.tick()
 
 
+@_job
 async def sessions_job(service_key: str) -> None:
     """APScheduler job, every second: take the live sessions' steps whose deadline has passed, and end
     the interviews whose time is up."""
@@ -79,6 +101,7 @@ async def sessions_job(service_key: str) -> None:
     await engine.interviews.tick()
 
 
+@_job
 async def close_job(service_key: str, round_id: int) -> None:
     """APScheduler job: close a round at the end of its window."""
     await _SERVICES[service_key].engine.rounds.close(round_id, only_if_due=True)
