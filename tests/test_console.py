@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -436,7 +436,18 @@ class Pty:
         os.close(self.master)
 
 
+def _quiet_hours(tmp_path: Path) -> None:
+    """A bot.toml in the test's folder whose console question is due in two hours: started at any time of
+    day, the console opens with its welcome, not a daily question posted on the spot (at 09:00-17:00 UTC
+    the default schedule's window is open, so a fresh console posted the day's question first)."""
+    toml = tmp_path / "bot.toml"
+    if not toml.exists():
+        due = (datetime.now(UTC) + timedelta(hours=2)).strftime("%H:%M")
+        toml.write_text(f'[console]\ntime = "{due}"\ntimezone = "UTC"\n')
+
+
 def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    _quiet_hours(tmp_path)
     # PROMPT_TOOLKIT_NO_CPR: the test's terminal does not answer cursor-position requests.
     env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_DATA_HOME": str(tmp_path / "data"),
            "PROMPT_TOOLKIT_NO_CPR": "1"}
