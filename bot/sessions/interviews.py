@@ -120,7 +120,7 @@ class Interviews:
             sess = store.running_interview(s, ids.account_id)
             if sess is None or sess.deadline is None or sess.deadline <= now:
                 return None
-            return self._question(s, sess, self.core.place_of(s, self._channel(sess)), member.user, sess.current)
+            return self._question(s, sess, self.core.place_of(s, store.channel_of(sess)), member.user, sess.current)
         return await self.core.tx(work)
 
     async def history(self, member: Member, *, limit: int = 10) -> InterviewHistory:
@@ -131,8 +131,7 @@ class Interviews:
             rows = []
             for p in store.past_interviews(s, ids.account_id, limit=limit):
                 level = p.level or "mid"
-                score = round(p.points / p.count) if p.count else 0
-                rows.append(PastInterview(p.session_id, p.ended_at, level, score, iv.band_of(level, score),
+                rows.append(PastInterview(p.session_id, p.ended_at, level, p.score, iv.band_of(level, p.score),
                                           p.answered, p.count))
             return InterviewHistory(member.name or member.user, tuple(rows))
         return await self.core.tx(work)
@@ -180,7 +179,7 @@ class Interviews:
             if sess.deadline is None or sess.deadline <= now:  # the tick has not come round yet
                 return self._finish(s, sess, now, reason="time", user=member.user, name=name,
                                     late=text is not None)
-            lq = self._lq(s, sess.id, sess.current)
+            lq = store.planned(s, self.core.library, sess.id, sess.current)
             if text is not None:
                 stored = self._checked(lq, text)
                 assert sess.step_started is not None
@@ -193,7 +192,7 @@ class Interviews:
             sess.step_started = now
             if sess.current >= sess.count:
                 return self._finish(s, sess, now, reason="finished", user=member.user, name=name)
-            return self._question(s, sess, self.core.place_of(s, self._channel(sess)), member.user, sess.current)
+            return self._question(s, sess, self.core.place_of(s, store.channel_of(sess)), member.user, sess.current)
         return await self.core.tx(work)
 
     @staticmethod
@@ -224,7 +223,7 @@ class Interviews:
         level = sess.levels or "mid"
         p = iv.Plan(level, tuple(qids), sess.seconds // 60)
         results = iv.grade_all(self.core.library, p, {qids[i]: t for i, t in by_pos.items() if i < len(qids)})
-        previous = next((round(x.points / x.count) for x in store.past_interviews(s, sess.starter_id or 0, limit=5)
+        previous = next((x.score for x in store.past_interviews(s, sess.starter_id or 0, limit=5)
                          if x.session_id != sess.id and x.level == level and x.count), None)
         card = iv.scorecard(level, results, previous=previous)
         # Every planned question gets a row with its points (unanswered ones too), so history keeps the score.
@@ -243,7 +242,7 @@ class Interviews:
         s.flush()
         if attempts:
             cards.record_many(s, attempts, self._scheduler)
-        place = self.core.place_of(s, self._channel(sess))
+        place = self.core.place_of(s, store.channel_of(sess))
         return InterviewOver(sess.id, place, user, name, reason, len(by_pos), card, late)
 
     @staticmethod
@@ -253,23 +252,11 @@ class Interviews:
         return [found.get(q) for q in qids]
 
     def _question(self, s: Session, sess: LiveSession, place: Place, user: str, index: int) -> InterviewQuestion:
-        lq = self._lq(s, sess.id, index)
+        lq = store.planned(s, self.core.library, sess.id, index)
         assert sess.deadline is not None
         card = question_card(lq, mode="interview", closes_at=sess.deadline,
                              reason=wording.INTERVIEW_STEP.format(n=index + 1, total=sess.count))
         return InterviewQuestion(sess.id, place, user, sess.levels or "mid", index, sess.count, card, sess.deadline)
-
-    def _lq(self, s: Session, session_id: int, index: int) -> LoadedQuestion:
-        qid = store.question_at(s, session_id, index)
-        lq = self.core.library.get(qid) if qid is not None else None
-        if lq is None:
-            raise NotFound(wording.QUESTION_GONE)
-        return lq
-
-    @staticmethod
-    def _channel(sess: LiveSession) -> int:
-        assert sess.channel_id is not None
-        return sess.channel_id
 
     def _candidate(self, s: Session, sess: LiveSession) -> tuple[str, str]:
         acc = s.get(Account, sess.starter_id) if sess.starter_id is not None else None

@@ -284,15 +284,10 @@ class LiveSessions:
         return sess
 
     def _question(self, s: Session, session_id: int, index: int) -> LoadedQuestion:
-        qid = store.question_at(s, session_id, index)
-        lq = self.core.library.get(qid) if qid is not None else None
-        if lq is None:
-            raise NotFound(wording.QUESTION_GONE)
-        return lq
+        return store.planned(s, self.core.library, session_id, index)
 
     def _place(self, s: Session, sess: LiveSession) -> Place:
-        assert sess.channel_id is not None
-        return self.core.place_of(s, sess.channel_id)
+        return self.core.place_of(s, store.channel_of(sess))
 
     async def _deliver(self, event: Event) -> str | None:
         sink = self.sinks.get(event.place.platform)

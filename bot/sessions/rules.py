@@ -57,8 +57,7 @@ def check_rule(key: str, value: str) -> str:
 def parse_rules(text: str, base: LiveRules) -> LiveRules:
     """A community's stored rules over ``base`` (unknown or broken entries are ignored: the defaults hold)."""
     rules = base
-    for item in filter(None, text.split(",")):
-        key, _eq, value = item.partition("=")
+    for key, value in own_rules(text).items():
         try:
             value = check_rule(key, value)
         except UserError:

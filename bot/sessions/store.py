@@ -18,6 +18,9 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot import wording
+from bot.content import Library, LoadedQuestion
+from bot.errors import NotFound
 from bot.storage.models import Account, LiveSession, SessionAnswer, SessionPlayer, SessionQuestion
 
 ACTIVE = ("lobby", "open", "revealed")
@@ -70,6 +73,21 @@ def question_at(s: Session, session_id: int, position: int) -> str | None:
     qid: str | None = s.execute(select(SessionQuestion.question_id).where(
         SessionQuestion.session_id == session_id, SessionQuestion.position == position)).scalar()
     return qid
+
+
+def planned(s: Session, library: Library, session_id: int, position: int) -> LoadedQuestion:
+    """The question planned at ``position``; NotFound if it has left the pack since."""
+    qid = question_at(s, session_id, position)
+    lq = library.get(qid) if qid is not None else None
+    if lq is None:
+        raise NotFound(wording.QUESTION_GONE)
+    return lq
+
+
+def channel_of(sess: LiveSession) -> int:
+    """The channel a session runs in (every live quiz and interview has one)."""
+    assert sess.channel_id is not None
+    return sess.channel_id
 
 
 def questions(s: Session, session_id: int) -> list[str]:
@@ -200,6 +218,11 @@ class Past:
     count: int
     points: int  # the sum over its questions
     answered: int
+
+    @property
+    def score(self) -> int:
+        """0..100: the mean of its questions' stored points."""
+        return round(self.points / self.count) if self.count else 0
 
 
 def past_interviews(s: Session, account_id: int, *, limit: int = 10) -> list[Past]:
