@@ -358,6 +358,8 @@ INTERVIEW_RUNNING = ("You have an interview running (question {n} of {total}). A
 INTERVIEW_NONE = "You have no interview running. `interview` starts one (`interview senior`, `interview history`)."
 INTERVIEW_EMPTY = "Say something: an empty answer is not stored. `interview skip` leaves the question unanswered."
 INTERVIEW_LETTER = "This one is answered with a letter ({letters})."
+INTERVIEW_MOVED_ON = ("That question is behind you: your interview is on question {n} of {total}; answer that "
+                      "one (the newest message).")
 INTERVIEW_LATE = "Time was up before that answer arrived, so it was not counted."
 INTERVIEW_USAGE = ("Usage: interview [junior|mid|senior] [length=6] [minutes=20]; interview history; "
                    "interview skip; interview stop")

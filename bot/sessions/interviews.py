@@ -91,13 +91,17 @@ class Interviews:
             return self._question(s, sess, place, member.user, 0)
         return await self.core.tx(work)
 
-    async def answer(self, member: Member, text: str) -> Step:
-        """The answer to the current question; the next question, or the scorecard after the last."""
-        return await self._advance(member, text)
+    async def answer(self, member: Member, text: str, *, at: tuple[int, int] | None = None) -> Step:
+        """The answer to the current question; the next question, or the scorecard after the last.
 
-    async def skip(self, member: Member) -> Step:
+        ``at``: the (session, question index) the member's button or form was for; when the
+        interview has moved past it (a stale button, a replayed form), nothing is stored.
+        """
+        return await self._advance(member, text, at)
+
+    async def skip(self, member: Member, *, at: tuple[int, int] | None = None) -> Step:
         """Leave the current question unanswered (it counts as missed) and move on."""
-        return await self._advance(member, None)
+        return await self._advance(member, None, at)
 
     async def stop(self, member: Member) -> InterviewOver:
         """End the interview now: what is unanswered counts as missed."""
@@ -169,13 +173,15 @@ class Interviews:
 
     # -- inside one transaction -------------------------------------------------------------
 
-    async def _advance(self, member: Member, text: str | None) -> Step:
+    async def _advance(self, member: Member, text: str | None, at: tuple[int, int] | None) -> Step:
         ids = await self.core.resolve(member)
         now = self.core.clock.now()
 
         def work(s: Session) -> Step:
             sess = self._running(s, ids.account_id)
             name = member.name or member.user
+            if at is not None and at != (sess.id, sess.current):
+                raise UserError(wording.INTERVIEW_MOVED_ON.format(n=sess.current + 1, total=sess.count))
             if sess.deadline is None or sess.deadline <= now:  # the tick has not come round yet
                 return self._finish(s, sess, now, reason="time", user=member.user, name=name,
                                     late=text is not None)

@@ -233,3 +233,17 @@ async def test_forget_me_mid_interview_leaves_nothing_to_tell(app: App, clock: F
     [over] = await iv.tick()  # ended and scored with nobody's answers; no message to a forgotten member
     assert over.user == "" and sink.over == [] and rows(app, LiveSession, state="finished") == 1
     assert rows(app, PracticeAnswer) == 0 and rows(app, Card) == 0
+
+
+async def test_a_stale_button_or_replayed_form_stores_nothing(app: App, clock: FakeClock) -> None:
+    iv = app.engine.interviews
+    q0 = await iv.start(ANN, PLACE, "mid", length=3, minutes=20)
+    q1 = await iv.answer(ANN, model(app, q0), at=(q0.session_id, 0))
+    assert isinstance(q1, InterviewQuestion) and q1.index == 1
+    for again in (iv.answer(ANN, "a replay of the first form", at=(q0.session_id, 0)),
+                  iv.skip(ANN, at=(q0.session_id, 0)), iv.answer(ANN, "another session", at=(q0.session_id + 1, 1))):
+        with pytest.raises(UserError, match="question 2 of 3"):
+            await again
+    assert rows(app, SessionAnswer) == 1
+    q2 = await iv.skip(ANN, at=(q0.session_id, 1))
+    assert isinstance(q2, InterviewQuestion) and q2.index == 2 and rows(app, SessionAnswer) == 1
