@@ -27,7 +27,10 @@ async def test_a_sessions_tick_cancelled_mid_work_is_not_an_error(app: App, monk
     started = asyncio.Event()
     seen = Records()
     logger = logging.getLogger(svc.__name__)
-    monkeypatch.setattr(logger, "level", logging.INFO)
+    # setLevel, not a patched attribute: it also clears the logger's cache of isEnabledFor answers,
+    # which an earlier test that configured logging may have filled with "INFO: no".
+    old_level = logger.level
+    logger.setLevel(logging.INFO)
     monkeypatch.setattr(logger, "disabled", False)
     logger.addHandler(seen)
 
@@ -52,6 +55,7 @@ async def test_a_sessions_tick_cancelled_mid_work_is_not_an_error(app: App, monk
         assert not [r for r in seen.records if r.levelno >= logging.ERROR]
     finally:
         logger.removeHandler(seen)
+        logger.setLevel(old_level)
         await app.service.stop()
 
 

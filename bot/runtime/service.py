@@ -92,13 +92,27 @@ async def reminder_job(service_key: str) -> None:
     await _SERVICES[service_key].engine.reminders.tick()
 
 
+def _not_a_busy_tick(record: logging.LogRecord) -> bool:
+    """APScheduler warns when a run is skipped because the last is still going; for the sessions'
+    tick that is expected (a step delivering through a paced platform outlasts a tick) and harmless."""
+    msg = record.getMessage()
+    return not ("sessions_job" in msg and "maximum number of running instances" in msg)
+
+
+logging.getLogger("apscheduler.scheduler").addFilter(_not_a_busy_tick)
+SESSIONS_TICK = 0.25  # seconds: a live question is revealed within this (plus the work) of its end
+INTERVIEW_EVERY = 4  # ticks: interviews last minutes, so their deadlines are checked once a second
+
+
 @_job
 async def sessions_job(service_key: str) -> None:
-    """APScheduler job, every second: take the live sessions' steps whose deadline has passed, and end
-    the interviews whose time is up."""
-    engine = _SERVICES[service_key].engine
-    await engine.live.tick()
-    await engine.interviews.tick()
+    """APScheduler job, every ``SESSIONS_TICK``: take the live sessions' steps whose deadline has
+    passed; every ``INTERVIEW_EVERY``th run (the first included) also end the interviews whose time is up."""
+    service = _SERVICES[service_key]
+    await service.engine.live.tick()
+    service.session_ticks += 1
+    if service.session_ticks % INTERVIEW_EVERY == 1:
+        await service.engine.interviews.tick()
 
 
 @_job
@@ -114,6 +128,7 @@ class Service:
         self.engine = engine
         self.key = key
         self.scheduler: AsyncIOScheduler | None = None
+        self.session_ticks = 0
         engine.rounds.timers = self
 
     def add_poster(self, poster: Poster) -> None:
@@ -161,7 +176,7 @@ class Service:
                 misfire_grace_time=grace, coalesce=True, replace_existing=True)
         self.scheduler.add_job(reminder_job, IntervalTrigger(seconds=60), args=(self.key,), id="reminders",
                                coalesce=True, max_instances=1, misfire_grace_time=None, replace_existing=True)
-        self.scheduler.add_job(sessions_job, IntervalTrigger(seconds=1), args=(self.key,), id="sessions",
+        self.scheduler.add_job(sessions_job, IntervalTrigger(seconds=SESSIONS_TICK), args=(self.key,), id="sessions",
                                coalesce=True, max_instances=1, misfire_grace_time=None, replace_existing=True)
         self.scheduler.add_job(sweep_job, IntervalTrigger(seconds=rounds.sweep_every.total_seconds()),
                                args=(self.key,), id="sweep", coalesce=True, max_instances=1,

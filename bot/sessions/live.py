@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -21,7 +22,7 @@ from bot import wording
 from bot.content import LoadedQuestion
 from bot.content.present import question_card
 from bot.core import Core
-from bot.errors import AlreadyAnswered, BadAnswer, NotAllowed, NotFound, RoundClosed, UserError
+from bot.errors import AlreadyAnswered, BadAnswer, DrillError, NotAllowed, NotFound, RoundClosed, UserError
 from bot.grading import grade
 from bot.members.identity import Member, Place
 from bot.practice import cards
@@ -29,6 +30,7 @@ from bot.rounds.posting import process_id
 from bot.sessions import rules as R
 from bot.sessions import store
 from bot.sessions.views import Event, LiveQuestion, Lobby, LockedIn, Podium, PrivateSummary, Reveal, ScoreRow
+from bot.storage.batch import GroupCommit
 from bot.storage.models import LiveSession, SessionAnswer
 from bot.views import Notice
 
@@ -46,6 +48,15 @@ class SessionSink(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    account_id: int
+    session_id: int
+    index: int
+    choice: int
+    now: datetime
+
+
 class LiveSessions:
     """Live quizzes over one database, delivered through the platforms' sinks."""
 
@@ -55,6 +66,7 @@ class LiveSessions:
         self.process = process_id()
         self.sinks: dict[str, SessionSink] = {}
         self._scheduler = cards.scheduler_for(core.settings.practice)
+        self._answers: GroupCommit[_Answer, tuple[LockedIn, bool]] = GroupCommit(core.db, self._store_answers)
 
     def add_sink(self, sink: SessionSink) -> None:
         self.sinks[sink.platform] = sink
@@ -132,35 +144,15 @@ class LiveSessions:
         return await self.tick(only=session_id)
 
     async def answer(self, member: Member, session_id: int, index: int, choice: int) -> LockedIn:
-        """Lock in ``member``'s answer to question ``index`` (a player who had not joined joins)."""
+        """Lock in ``member``'s answer to question ``index`` (a player who had not joined joins).
+
+        Answers arriving together share one transaction (``GroupCommit``): a crowd answering in
+        the last seconds costs a few commits, not one each.  The reply is sent only after the commit.
+        """
         ids = await self.core.resolve(member)
-        now = self.core.clock.now()
-
-        def work(s: Session) -> tuple[LockedIn, bool]:
-            sess = s.get(LiveSession, session_id)
-            if sess is None or sess.ended_at is not None:
-                raise NotFound(wording.LIVE_NOT_RUNNING)
-            if sess.state != "open" or sess.current != index or sess.deadline is None or sess.deadline <= now:
-                raise RoundClosed(wording.LIVE_NOT_OPEN)
-            lq = self._question(s, session_id, index)
-            options = lq.q.options
-            if not 0 <= choice < len(options):
-                raise BadAnswer(wording.LIVE_NOT_OPEN)
-            assert ids.account_id is not None and sess.step_started is not None
-            elapsed = max(0, int((now - sess.step_started).total_seconds() * 1000))
-            correct = grade(lq, choice, None).correct
-            pts = R.points(elapsed, sess.seconds) if correct else 0
-            store.join(s, session_id, ids.account_id, now)
-            if not store.add_answer(s, SessionAnswer(session_id=session_id, position=index, account_id=ids.account_id,
-                                                     choice=choice, elapsed_ms=elapsed, correct=correct, points=pts,
-                                                     answered_at=now)):
-                raise AlreadyAnswered(wording.LIVE_ALREADY_ANSWERED)
-            players, answered = store.counts(s, session_id, index)
-            done = answered >= players and store.end_early(s, session_id, index, now)
-            # Answers committing together may each miss the others: the last few check again after.
-            return LockedIn(session_id, index, options[choice], elapsed), done or players - answered <= 2
-
-        locked, maybe_done = await self.core.tx(work)
+        assert ids.account_id is not None
+        locked, maybe_done = await self._answers.submit(
+            _Answer(ids.account_id, session_id, index, choice, self.core.clock.now()))
         if maybe_done:
             def again(s: Session) -> bool:
                 players, answered = store.counts(s, session_id, index)
@@ -168,6 +160,58 @@ class LiveSessions:
             await self.core.tx(again)
             await self.tick(only=session_id)
         return locked
+
+    def _store_answers(self, s: Session, items: list[_Answer]) -> list[tuple[LockedIn, bool] | DrillError]:
+        """A batch of answers: per (session, question) one read of the session, the players and the
+        answers so far, one insert of each; an answer refused (closed, a bad option, a repeat) is
+        refused before anything of it is written."""
+        out: list[tuple[LockedIn, bool] | DrillError] = [NotFound(wording.LIVE_NOT_RUNNING) for _ in items]
+        groups: dict[tuple[int, int], list[int]] = {}
+        for n, it in enumerate(items):
+            groups.setdefault((it.session_id, it.index), []).append(n)
+        for (session_id, index), members in groups.items():
+            sess = s.get(LiveSession, session_id)
+            if sess is None or sess.ended_at is not None:
+                continue  # the default refusal stands
+            lq: LoadedQuestion | None = None
+            accepted: list[int] = []
+            seen = store.answered_by(s, session_id, index, [items[n].account_id for n in members])
+            for n in members:
+                it = items[n]
+                if sess.state != "open" or sess.current != index or sess.deadline is None or sess.deadline <= it.now:
+                    out[n] = RoundClosed(wording.LIVE_NOT_OPEN)
+                    continue
+                lq = lq or self._question(s, session_id, index)
+                if not 0 <= it.choice < len(lq.q.options):
+                    out[n] = BadAnswer(wording.LIVE_NOT_OPEN)
+                    continue
+                if it.account_id in seen:  # already answered (in this batch or before)
+                    out[n] = AlreadyAnswered(wording.LIVE_ALREADY_ANSWERED)
+                    continue
+                seen.add(it.account_id)
+                accepted.append(n)
+            if not accepted or lq is None:
+                continue
+            assert sess.step_started is not None
+            store.join_many(s, session_id, [items[n].account_id for n in accepted], items[accepted[-1]].now)
+            replies = []
+            for n in accepted:
+                it = items[n]
+                elapsed = max(0, int((it.now - sess.step_started).total_seconds() * 1000))
+                correct = grade(lq, it.choice, None).correct
+                s.add(SessionAnswer(session_id=session_id, position=index, account_id=it.account_id, choice=it.choice,
+                                    elapsed_ms=elapsed, correct=correct,
+                                    points=R.points(elapsed, sess.seconds) if correct else 0, answered_at=it.now))
+                replies.append((n, LockedIn(session_id, index, lq.q.options[it.choice], elapsed)))
+            s.flush()
+            players, answered = store.counts(s, session_id, index)
+            done = answered >= players and store.end_early(s, session_id, index, items[accepted[-1]].now)
+            # Batches (or processes) committing together may each miss the others' answers: when few
+            # are left, the batch's last reply checks again after the commit (and takes the step).
+            last = replies[-1][0]
+            for n, locked in replies:
+                out[n] = (locked, n == last and (done or players - answered <= 2))
+        return out
 
     async def stop(self, member: Member, session_id: int, *, is_admin: bool = False) -> list[Event]:
         """End the session now (its starter or an admin): podium and private summaries."""

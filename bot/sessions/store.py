@@ -69,6 +69,23 @@ def join(s: Session, session_id: int, account_id: int, now: datetime) -> bool:
     return True
 
 
+def join_many(s: Session, session_id: int, account_ids: Sequence[int], now: datetime) -> None:
+    """Add every one of ``account_ids`` not yet a player (one query and one insert for a batch)."""
+    wanted = set(account_ids)
+    if not wanted:
+        return
+    have = set(s.execute(select(SessionPlayer.account_id).where(
+        SessionPlayer.session_id == session_id, SessionPlayer.account_id.in_(sorted(wanted)))).scalars())
+    s.add_all([SessionPlayer(session_id=session_id, account_id=a, joined_at=now) for a in sorted(wanted - have)])
+
+
+def answered_by(s: Session, session_id: int, position: int, account_ids: Sequence[int]) -> set[int]:
+    """Which of ``account_ids`` have answered ``position`` already."""
+    return set(s.execute(select(SessionAnswer.account_id).where(
+        SessionAnswer.session_id == session_id, SessionAnswer.position == position,
+        SessionAnswer.account_id.in_(sorted(set(account_ids))))).scalars())
+
+
 def question_at(s: Session, session_id: int, position: int) -> str | None:
     qid: str | None = s.execute(select(SessionQuestion.question_id).where(
         SessionQuestion.session_id == session_id, SessionQuestion.position == position)).scalar()

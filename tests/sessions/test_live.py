@@ -261,3 +261,53 @@ async def test_a_platform_without_a_session_sink_refuses_live(app: App) -> None:
         await dispatch.run(app.service, commands.Live(), member=Member("slack", "T1", "U1"), place=slack,
                            is_admin=False)
     assert await app.engine.live.current(slack) is None
+
+
+async def test_a_crowd_answering_at_once_shares_batches_and_each_gets_its_own_verdict(
+        app: App, clock: FakeClock, sink: Sink) -> None:
+    """190 players answer in one burst (with a double click, a forged option and a stale question among
+    them): the answers are written in a few shared transactions, each caller gets its own reply, every
+    stored row is one accepted reply, and the question ends once everyone has answered."""
+    import asyncio
+
+    from sqlalchemy import event
+
+    from bot.errors import BadAnswer
+    from bot.members.identity import Member
+    from bot.storage.models import SessionAnswer, SessionPlayer
+
+    live = app.engine.live
+    crowd = [Member("console", "local", f"p{i}", f"P{i}") for i in range(190)]
+    lob = await app.engine.live.start(crowd[0], PLACE, LiveOptions(count=2, seconds=30))
+    for m in crowd[1:150]:  # 149 more join; 40 never do (answering joins them; one is refused throughout)
+        await live.join(m, lob.session_id)
+    for m in crowd[150:]:
+        await app.engine.core.resolve(m)  # known members: their answers go in the first batches
+    clock.advance(seconds=30)
+    [q0] = await live.tick()
+    clock.advance(seconds=3)
+    commits = 0
+
+    def counting(_conn: object) -> None:
+        nonlocal commits
+        commits += 1
+    event.listen(app.engine.core.db.engine, "commit", counting)
+    odd = [live.answer(crowd[189], lob.session_id, 0, 7),  # an option the question does not have
+           live.answer(crowd[189], lob.session_id, 1, 0)]  # a question not open yet
+    calls = [live.answer(m, lob.session_id, 0, right(app, q0) if i % 2 else wrong(app, q0))
+             for i, m in enumerate(crowd[:189])]
+    calls.insert(10, live.answer(crowd[5], lob.session_id, 0, right(app, q0)))  # a double click, same batch
+    got = await asyncio.gather(*odd, *calls, return_exceptions=True)
+    event.remove(app.engine.core.db.engine, "commit", counting)
+    locked = [g for g in got if not isinstance(g, BaseException)]
+    assert len(locked) == 189 and all(g.elapsed_ms == 3000 for g in locked)
+    assert [type(g) for g in got if isinstance(g, BaseException)] == [BadAnswer, RoundClosed, AlreadyAnswered]
+    assert commits <= 10, commits  # shared transactions, not one per answer
+    with app.engine.core.db.session() as s:
+        assert s.execute(select(func.count()).select_from(SessionAnswer)).scalar_one() == 189
+        assert s.execute(select(func.count()).select_from(SessionPlayer)).scalar_one() == 189
+    # Every player has answered (a refused answer does not join): the question ended with the burst.
+    [r0] = sink.reveals
+    assert r0.answered == 189 and r0.players == 189 and len(r0.correct_names) == 94
+    with pytest.raises(RoundClosed):
+        await live.answer(crowd[189], lob.session_id, 0, 0)
