@@ -76,6 +76,9 @@ class Interviews:
 
         def work(s: Session) -> InterviewQuestion:
             assert ids.account_id is not None
+            # The member's account row, locked: two starts at once (a double click reaching two
+            # processes) take turns here, and the second finds the first's interview running.
+            s.get(Account, ids.account_id, with_for_update=True)
             running = store.running_interview(s, ids.account_id, lock=True)
             if running is not None:
                 if running.deadline is not None and running.deadline > now:

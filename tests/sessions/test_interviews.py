@@ -205,6 +205,21 @@ async def test_two_processes_end_each_interview_once(two: tuple[App, App], clock
     assert rows(a, SessionAnswer) == 12 and rows(a, PracticeAnswer) == 12
 
 
+async def test_two_processes_starting_one_members_interview_at_once_make_one(two: tuple[App, App]) -> None:
+    """A double click on two processes (PostgreSQL): one interview starts, the other start is refused."""
+    a, b = two
+    members = [member(f"twin{i}") for i in range(8)]
+    for m in members:  # known to both, so both starts race on the interview itself
+        await a.engine.core.resolve(m)
+        await b.engine.core.resolve(m)
+    for m in members:
+        got = await asyncio.gather(a.engine.interviews.start(m, PLACE, "junior", length=2, minutes=5),
+                                   b.engine.interviews.start(m, PLACE, "junior", length=2, minutes=5),
+                                   return_exceptions=True)
+        assert sorted(type(g).__name__ for g in got) == ["InterviewQuestion", "UserError"], got
+    assert rows(a, LiveSession, kind="interview") == len(members)
+
+
 async def test_dispatch_runs_interview_commands_on_a_platform_with_a_sink(app: App, sink: Sink) -> None:
     cmd = commands.parse("interview senior length=2 minutes=10", topics=(), levels=())
     assert cmd == commands.Interview("start", "senior", 2, 10)
