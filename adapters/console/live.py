@@ -18,6 +18,8 @@ def _board(rows: tuple[ScoreRow, ...]) -> list[RenderableType]:
 def event(ev: Event, tz: tzinfo) -> RenderableType:
     """What the channel (or, for a private summary, the player) sees."""
     match ev:
+        case Lobby(ref=str()):
+            return Text(f"In the lobby ({len(ev.players)}): {', '.join(ev.players)}.", style=render.DIM)
         case Lobby():
             what = ", ".join(ev.topics) or "all topics"
             return Group(Text(f"Live quiz by {ev.starter}: {ev.count} questions, {ev.seconds} s each ({what}).",

@@ -100,6 +100,8 @@ def lobby(ev: Lobby) -> discord.Embed:
         f"Topics: {what} · Levels: {levels}\n"
         f"Starts {render.ts(ev.starts_at)} (or when the starter presses Start). "
         "Press Join to play; questions post in the thread below."))
+    if ev.players:
+        e.add_field(name=f"Players ({len(ev.players)})", value=_names(ev.players), inline=False)
     return e
 
 
@@ -155,6 +157,8 @@ class LiveDelivery:
 
     async def deliver(self, event: Event) -> str | None:
         match event:
+            case Lobby(ref=str(ref)):
+                await self._lobby_players(event, ref)
             case Lobby():
                 return await self._lobby(event)
             case LiveQuestion():
@@ -184,6 +188,18 @@ class LiveDelivery:
             log.warning("%s: no thread for live quiz %s (%s): it runs in the channel", ev.place, ev.session_id, exc)
             return str(channel.id)
         return str(thread["id"])
+
+    async def _lobby_players(self, ev: Lobby, ref: str) -> None:
+        """Edit the lobby to list its players.  A thread started from a message has the message's id,
+        so ``ref`` names the lobby message too (unless no thread could be made: then it is the channel)."""
+        if ref == ev.place.channel:
+            return
+        message = self.client.get_partial_messageable(int(ev.place.channel)).get_partial_message(int(ref))
+        embed = fit({"embed": lobby(ev)})["embed"]
+        try:
+            await self.call(ev.place, lambda: message.edit(embed=embed))
+        except (discord.HTTPException, ChannelUnavailable) as exc:
+            log.info("%s: could not list the players of live quiz %s: %s", ev.place, ev.session_id, exc)
 
     async def _send(self, place: Place, thread: str | None, **kw: Any) -> Any:
         target = self.client.get_partial_messageable(int(thread or place.channel), guild_id=int(place.community))

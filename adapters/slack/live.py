@@ -53,6 +53,11 @@ class SlackLiveSink:
     async def _deliver(self, event: Event) -> str | None:
         place = event.place
         match event:
+            case Lobby(ref=str(ref)):  # the players changed: the lobby message lists them
+                ts = thread_ts(ref)
+                if ts is not None:
+                    await self.poster.call(place, "chat.update", ts=ts, text=lr.lobby_text(event),
+                                           blocks=lr.lobby(event))
             case Lobby():
                 resp = await self._post(place, None, lr.lobby_text(event), lr.lobby(event))
                 return f"{place.channel}:{resp['ts']}"

@@ -26,6 +26,7 @@ def lobby(ev: Lobby) -> list[Block]:
         md(f"*Live quiz* by {esc(ev.starter)}: *{ev.count}* questions, {ev.seconds} s each · {what} · {levels}"),
         context(f"Starts {local_time(ev.starts_at, '{time}')} (or when the starter presses Start) · "
                 "questions come in this message's thread · everyone in the channel may answer"),
+        *([context(f"Players ({len(ev.players)}): {_names(ev.players)}")] if ev.players else []),
         {"type": "actions", "block_id": "live_lobby", "elements": [
             button(JOIN, JOIN_ID, str(ev.session_id), style="primary"),
             button(START, START_ID, str(ev.session_id))]},

@@ -10,6 +10,7 @@ daily boards.  Each revealed answer is fed to the player's spaced-repetition car
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,10 +32,11 @@ from bot.sessions import rules as R
 from bot.sessions import store
 from bot.sessions.views import Event, LiveQuestion, Lobby, LockedIn, Podium, PrivateSummary, Reveal, ScoreRow
 from bot.storage.batch import GroupCommit
-from bot.storage.models import LiveSession, SessionAnswer
+from bot.storage.models import Account, LiveSession, SessionAnswer
 from bot.views import Notice
 
 log = logging.getLogger(__name__)
+LOBBY_EDIT_EVERY = 2.0  # seconds between edits of a lobby's player list
 
 
 class SessionSink(Protocol):
@@ -67,6 +69,8 @@ class LiveSessions:
         self.sinks: dict[str, SessionSink] = {}
         self._scheduler = cards.scheduler_for(core.settings.practice)
         self._answers: GroupCommit[_Answer, tuple[LockedIn, bool]] = GroupCommit(core.db, self._store_answers)
+        self.lobby_edit_every = LOBBY_EDIT_EVERY
+        self._lobby_edits: dict[int, asyncio.Task[None]] = {}
 
     def add_sink(self, sink: SessionSink) -> None:
         self.sinks[sink.platform] = sink
@@ -129,7 +133,40 @@ class LiveSessions:
             assert ids.account_id is not None
             return store.join(s, session_id, ids.account_id, now)
         new = await self.core.tx(work)
+        if new:
+            self._lobby_changed(session_id)
         return Notice(wording.LIVE_JOINED if new else wording.LIVE_ALREADY_JOINED)
+
+    def _lobby_changed(self, session_id: int) -> None:
+        """Show the new player in the lobby: one edit per ``lobby_edit_every`` seconds at most, however
+        many join meanwhile (each edit reads the players then, so the last one shows them all)."""
+        if session_id not in self._lobby_edits:
+            self._lobby_edits[session_id] = asyncio.get_running_loop().create_task(self._edit_lobby(session_id))
+
+    async def _edit_lobby(self, session_id: int) -> None:
+        try:
+            await asyncio.sleep(self.lobby_edit_every)
+        finally:
+            self._lobby_edits.pop(session_id, None)
+        try:
+            lobby = await self.core.tx(lambda s: self._lobby_now(s, session_id))
+        except Exception:  # a courtesy edit: never more than a warning
+            log.warning("session %s: could not read the lobby's players", session_id, exc_info=True)
+            return
+        if lobby is not None:
+            await self._deliver(lobby)
+
+    def _lobby_now(self, s: Session, session_id: int) -> Lobby | None:
+        """The lobby as posted, with its players now; None once it has started or has no message."""
+        sess = s.get(LiveSession, session_id)
+        if sess is None or sess.state != "lobby" or sess.ended_at is not None or not sess.thread_ref:
+            return None
+        assert sess.deadline is not None
+        names = store.player_names(s, session_id)
+        starter = s.get(Account, sess.starter_id) if sess.starter_id is not None else None
+        return Lobby(sess.id, self._place(s, sess), (starter.display_name or starter.external_id) if starter else "",
+                     sess.count, sess.seconds, tuple(t for t in sess.topics.split(",") if t),
+                     tuple(v for v in sess.levels.split(",") if v), sess.deadline, names, sess.thread_ref)
 
     async def begin(self, member: Member, session_id: int, *, is_admin: bool = False) -> list[Event]:
         """The starter (or an admin) ends the lobby now: the first question posts."""

@@ -79,6 +79,14 @@ def join_many(s: Session, session_id: int, account_ids: Sequence[int], now: date
     s.add_all([SessionPlayer(session_id=session_id, account_id=a, joined_at=now) for a in sorted(wanted - have)])
 
 
+def player_names(s: Session, session_id: int) -> tuple[str, ...]:
+    """The players' display names, in the order they joined."""
+    rows = s.execute(select(Account.display_name, Account.external_id).join(
+        SessionPlayer, SessionPlayer.account_id == Account.id).where(SessionPlayer.session_id == session_id)
+        .order_by(SessionPlayer.joined_at, Account.id)).all()
+    return tuple(name or ext for name, ext in rows)
+
+
 def answered_by(s: Session, session_id: int, position: int, account_ids: Sequence[int]) -> set[int]:
     """Which of ``account_ids`` have answered ``position`` already."""
     return set(s.execute(select(SessionAnswer.account_id).where(

@@ -26,7 +26,8 @@ class ScoreRow:
 
 @dataclass(frozen=True, slots=True)
 class Lobby:
-    """Post in ``place`` with a Join button (``session_id``); the adapter returns the thread it opened."""
+    """Post in ``place`` with a Join button (``session_id``); the adapter returns the thread it opened.
+    With ``ref``, the same lobby again with its players: edit the posted one in place."""
 
     session_id: int
     place: Place
@@ -36,7 +37,8 @@ class Lobby:
     topics: tuple[str, ...]
     levels: tuple[str, ...]
     starts_at: datetime
-    players: tuple[str, ...] = ()
+    players: tuple[str, ...] = ()  # display names, in the order they joined
+    ref: str | None = None  # set: the players changed; edit the lobby posted as ``ref`` (what it returned)
 
 
 @dataclass(frozen=True, slots=True)

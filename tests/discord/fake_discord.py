@@ -335,7 +335,7 @@ class FakeDiscord:
                 if mid in self.threads:
                     return _json({"message": "A thread has already been created for this message",
                                   "code": 160004}, 400)
-                tid = str(next(self.ids))
+                tid = mid  # Discord: a thread started from a message shares the message's id
                 thread = {"id": tid, "guild_id": self._guild_of(cid), "parent_id": cid, "owner_id": str(BOT_ID),
                           "name": body["name"], "type": 11, "message_count": 0, "member_count": 1,
                           "rate_limit_per_user": 0, "flags": 0, "last_message_id": None,

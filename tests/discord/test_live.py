@@ -230,3 +230,19 @@ def test_long_lists_of_names_fit_discords_field_limit() -> None:
     shown = text.count(",") + 1
     assert text.endswith(f" and {500 - shown} more")
     assert _names(()) == "nobody" and _names(("Ann", "Bob")) == "Ann, Bob"
+
+
+async def test_the_lobby_lists_its_players_edited_at_most_every_interval(make_bot: BotFactory) -> None:
+    bot = await make_bot()
+    bot.app.engine.live.lobby_edit_every = 0.2
+    lobby, _thread = await open_lobby(bot)
+    assert {f["name"]: f["value"] for f in lobby["embeds"][0]["fields"]} == {"Players (1)": "Ann"}
+    edits = len(bot.fake.sent("PATCH", rf"/channels/\d+/messages/{lobby['id']}$"))
+    for who in (BOB, CY):
+        await click(bot, lobby, "Join", who)
+    msg = await bot.fake.wait_for(lambda: (m := bot.fake.messages[lobby["id"]])["embeds"][0]["fields"]
+                                  and m["embeds"][0]["fields"][0]["name"] == "Players (3)" and m)
+    assert msg["embeds"][0]["fields"][0]["value"] == "Ann, Bob, Cy"
+    assert set(buttons(msg)) == {"Join", "Start", "Stop"}  # the edit keeps the buttons
+    # Two joins within the interval: one edit.
+    assert len(bot.fake.sent("PATCH", rf"/channels/\d+/messages/{lobby['id']}$")) == edits + 1

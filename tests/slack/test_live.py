@@ -254,3 +254,19 @@ async def test_an_answer_to_a_session_that_does_not_exist_is_a_reply(workspace: 
         user=BOB, action={"type": "button", "action_id": "live_choice_0", "value": "999|0|0", "block_id": "b"},
         message={"ts": "1.0", "blocks": []}, channel=CHANNEL, response_url=url))
     assert "over" in (await workspace.reply(url)).text
+
+
+async def test_the_lobby_lists_its_players_updated_at_most_every_interval(
+        workspace: Workspace, slack_app: App, fake: FakeSlack) -> None:
+    slack_app.engine.live.lobby_edit_every = 0.2
+    await workspace.say(ANN, "live count=3 seconds=20")
+    [lobby] = posts(fake)
+    assert "Players (1): Ann" in blocks_text(lobby)
+    for who in (BOB, CY):
+        await click(workspace, who, lobby, "Join")
+    [update] = await fake.wait_calls("chat.update")
+    assert update.args["ts"] == lobby["ts"] and update.args["channel"] == CHANNEL
+    assert "Players (3): Ann, Bob, Cy" in blocks_text(update.args)
+    assert {"Join", "Start"} <= set(re.findall(r"Join|Start", str(update.args["blocks"])))
+    [shown] = posts(fake)  # edited in place: still one message in the channel
+    assert "Players (3)" in blocks_text(shown)
