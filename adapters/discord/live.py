@@ -57,16 +57,20 @@ def question_view(q: LiveQuestion) -> discord.ui.View:
     return view
 
 
-def closed_view(q: LiveQuestion, right: str | None) -> discord.ui.View:
-    """The question's buttons after its reveal: disabled, the right one green."""
+def closed_view(session_id: int, index: int, shown: list[str], options: tuple[str, ...],
+                right: str | None) -> discord.ui.View:
+    """The question's buttons (labelled ``shown``) after its reveal: disabled, the right one green."""
     view = discord.ui.View(timeout=None)
-    for n, label in enumerate(labels(q.card.options, q.card.kind)):
-        b = DrillButton(f"drill:lv:a:{q.session_id}:{q.index}:{n}", label=label,
-                        style=discord.ButtonStyle.success if q.card.options[n] == right
+    for n, label in enumerate(shown):
+        b = DrillButton(f"drill:lv:a:{session_id}:{index}:{n}", label=label,
+                        style=discord.ButtonStyle.success if n < len(options) and options[n] == right
                         else discord.ButtonStyle.secondary)
         b.item.disabled = True
         view.add_item(b)
     return view
+
+
+HISTORY = 25  # messages of the thread looked through for a question another process posted
 
 
 # -- embeds ----------------------------------------------------------------------------------
@@ -206,16 +210,38 @@ class LiveDelivery:
         return await self.call(place, lambda: target.send(**fit(kw), allowed_mentions=NONE))
 
     async def _close(self, r: Reveal) -> None:
-        """Disable the question's buttons (when this process posted it; a click after is refused anyway)."""
+        """Disable the question's buttons (a click after the reveal is refused anyway).  The message is
+        known when this process posted it; else (a restart, another process) it is looked for in the
+        thread's latest messages by its buttons' custom ids."""
         found = self._open.pop((r.session_id, r.index), None)
-        if found is None:
-            return
-        channel_id, message_id, q = found
-        message = self.client.get_partial_messageable(channel_id).get_partial_message(message_id)
         try:
-            await self.call(r.place, lambda: message.edit(view=closed_view(q, r.right)))
+            if found is not None:
+                channel_id, message_id, q = found
+                shown = labels(q.card.options, q.card.kind)
+            else:
+                located = await self._find_question(r)
+                if located is None:
+                    return
+                channel_id, message_id, shown = located
+            message = self.client.get_partial_messageable(channel_id).get_partial_message(message_id)
+            view = closed_view(r.session_id, r.index, shown, r.options, r.right)
+            await self.call(r.place, lambda: message.edit(view=view))
         except (discord.HTTPException, ChannelUnavailable) as exc:
             log.info("%s: could not disable live question %s/%s: %s", r.place, r.session_id, r.index, exc)
+
+    async def _find_question(self, r: Reveal) -> tuple[int, int, list[str]] | None:
+        where = int(r.thread or r.place.channel)
+        prefix = f"drill:lv:a:{r.session_id}:{r.index}:"
+        channel = self.client.get_partial_messageable(where, guild_id=int(r.place.community))
+
+        async def recent() -> list[discord.Message]:
+            return [m async for m in channel.history(limit=HISTORY)]
+        for m in await self.call(r.place, recent):
+            shown = [b.label or "?" for row in m.components if isinstance(row, discord.ActionRow)
+                     for b in row.children if isinstance(b, discord.Button) and (b.custom_id or "").startswith(prefix)]
+            if shown:
+                return where, m.id, shown
+        return None
 
     async def _dm(self, s: PrivateSummary) -> None:
         try:

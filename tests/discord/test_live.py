@@ -164,6 +164,17 @@ async def test_a_restart_between_questions_continues_in_the_same_thread(
     await second.app.engine.live.tick()
     r1 = await wait_titled(fake, thread, "Question 1 of 2 revealed")
     assert {f["name"]: f["value"] for f in r1["embeds"][0]["fields"]}["Right"] == "Bob"
+    # The new process never posted question 1, yet finds it in the thread and disables its buttons.
+    def closed() -> JSON | None:
+        m = fake.messages[q1["id"]]
+        return m if all(c.get("disabled") for row in m["components"] for c in row["components"]) else None
+    old = await fake.wait_for(closed)
+    lq = second.app.engine.library.get(old["embeds"][0]["footer"]["text"])
+    assert lq is not None
+    shown = [c["custom_id"] for row in old["components"] for c in row["components"]]
+    sid = shown[0].split(":")[3]
+    assert shown == [f"drill:lv:a:{sid}:0:{n}" for n in range(len(lq.q.options))]  # the options; Stop is gone
+    assert any(c.get("style") == 3 for row in old["components"] for c in row["components"])  # the right one green
     clock.advance(seconds=5)
     await second.app.engine.live.tick()
     q2 = await wait_titled(fake, thread, "Question 2 of 2")  # the same thread
