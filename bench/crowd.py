@@ -6,7 +6,9 @@ this shared machine lands on both.  Rows:
 
 - ``new``:       N members never seen before type ``/flask-quiz`` at once (new ids every round);
 - ``returning``: N members, each with a few hundred answers and cards in the database, type it;
-- ``daily``:     N clicks on a daily question's answer button (a new post every round).
+- ``daily``:     N clicks on a daily question's answer button (a new post every round);
+- ``live``:      N clicks on a live quiz question's answer button (the admin's quiz, a question per
+  round; not in the default rows: ``--rows live``).
 
 Latency is from the gateway frame to the interaction callback at the fake.
 
@@ -45,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.discord_bench import ADMIN, _config, _env, cpu_s, minimal, pct, settle, stop  # noqa: E402
-from tests.discord.fake_discord import FakeDiscord, Sent, buttons, sub, user  # noqa: E402
+from tests.discord.fake_discord import FakeDiscord, Sent, buttons, opt, sub, user  # noqa: E402
 
 RETURNING_BASE = 500_000  # Discord user ids of the seeded members
 NEW_BASE = 1_000_000
@@ -188,12 +190,32 @@ async def discord(args: argparse.Namespace) -> None:
 
             posts: dict[int, tuple[dict[str, Any], str]] = {}
             answered: list[str] = []
+            live: dict[str, Any] = {}
+            questions_by_round: dict[int, tuple[dict[str, Any], str]] = {}
+
+            async def live_question(r: int) -> tuple[dict[str, Any], str]:
+                """Question r+1 of the live quiz the admin started (one question per round)."""
+                if not live:
+                    await fake.slash("flask-live", opt("count", args.rounds + 1, 4), opt("seconds", 300, 4),
+                                     who=ADMIN, admin=True)
+                    lobby = (await fake.wait_for(lambda: [m for m in fake.messages.values() if m["channel_id"] == ch
+                                                          and "Join" in buttons(m)], timeout=30))[0]
+                    live["thread"] = (await fake.wait_for(lambda: fake.threads.get(lobby["id"]), timeout=30))["id"]
+                    await fake.click(lobby, buttons(lobby)["Start"], who=ADMIN, admin=True)
+                title = f"Question {r + 2} of "  # round -1 (the cold burst) is question 1
+                q = (await fake.wait_for(lambda: [
+                    m for m in fake.messages.values() if m["channel_id"] == live["thread"] and m["embeds"]
+                    and str(m["embeds"][0].get("title", "")).startswith(title) and "Stop" in buttons(m)],
+                    timeout=60))[0]
+                return dict(q), next(iter(buttons(q).values()))  # the first option (A, or True)
 
             async def burst(row: str, which: str, r: int) -> tuple[list[float], float]:
                 on = fake if which == "drillbot" else yard
                 proc = procs[which]
                 if row == "daily" and which == "drillbot":
                     posts[r] = await new_post()
+                if row == "live" and which == "drillbot":
+                    questions_by_round[r] = await live_question(r)
                 if row == "new":
                     people = [user(NEW_BASE + (r + 1) * 10_000 + i, f"n{r}-{i}") for i in range(args.members)]
                 elif row == "returning":
@@ -204,6 +226,8 @@ async def discord(args: argparse.Namespace) -> None:
                 async def one(who: dict[str, Any]) -> Sent:
                     if row == "daily":
                         return await on.click(posts[r][0], posts[r][1], who=who)
+                    if row == "live":
+                        return await on.click(questions_by_round[r][0], questions_by_round[r][1], who=who)
                     if which == "drillbot":
                         return await on.slash("flask-quiz", who=who)
                     return await on.interact(2, {"id": "1", "name": "quiz", "type": 1, "options": []}, who=who)
@@ -213,9 +237,12 @@ async def discord(args: argparse.Namespace) -> None:
                 sents = [await one(w) for w in people]
                 await on.wait_for(lambda: all(s.id in on.callbacks for s in sents), timeout=120)
                 lat = [1000 * (on.callbacks[s.id][0].at - s.sent_at) for s in sents]
+                if row == "live" and which == "drillbot":  # the admin answers too: everyone has, the question ends
+                    await on.click(questions_by_round[r][0], questions_by_round[r][1], who=ADMIN, admin=True)
                 if which == "drillbot":
                     answered.extend(str((on.callbacks[s.id][0].body.get("data") or {}).get("embeds", [{}])[0]
-                                        .get("footer", {}).get("text", "")) for s in sents if row != "daily")
+                                        .get("footer", {}).get("text", "")) for s in sents
+                                    if row not in ("daily", "live"))
                 return lat, cpu_s(proc.pid) - before
 
             await take_turns(rows, args.rounds, burst)

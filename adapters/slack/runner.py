@@ -15,7 +15,7 @@ from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import verify
+from adapters.slack import closing, verify
 from adapters.slack.handlers import Handlers
 from adapters.slack.home import Home
 from adapters.slack.live import SlackLiveSink
@@ -140,6 +140,7 @@ class SlackRunner:
         self.app.engine.live.add_sink(self.live)  # lifts dispatch's "not available here" for live
         if self.settings.mode == "socket":
             self.socket = AsyncSocketModeHandler(bolt, self.secrets.app_token, web_client=bolt.client)
+            closing.FILTER.active = False
             await self.socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("slack: connected in socket mode")
             return
@@ -168,6 +169,7 @@ class SlackRunner:
     async def drain(self) -> None:
         """Close the socket (no new envelopes), then let listeners in flight store and reply."""
         if self.socket is not None:
+            closing.FILTER.active = True  # acks that find the socket gone are expected now (adapters.slack.closing)
             await self.socket.close_async()  # type: ignore[no-untyped-call]
             self.socket = None
         left = await self.handlers.inflight.drain()
