@@ -232,8 +232,8 @@ class Interviews:
         level = sess.levels or "mid"
         p = iv.Plan(level, tuple(qids), sess.seconds // 60)
         results = iv.grade_all(self.core.library, p, {qids[i]: t for i, t in by_pos.items() if i < len(qids)})
-        previous = next((x.score for x in store.past_interviews(s, sess.starter_id or 0, limit=5)
-                         if x.session_id != sess.id and x.level == level and x.count), None)
+        previous = next((x.score for x in store.past_interviews(s, sess.starter_id or 0, limit=1, level=level,
+                                                                before=sess.id)), None)
         card = iv.scorecard(level, results, previous=previous)
         # Every planned question gets a row with its points (unanswered ones too), so history keeps the score.
         s.execute(delete(SessionAnswer).where(SessionAnswer.session_id == sess.id))

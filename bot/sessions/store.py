@@ -250,8 +250,10 @@ class Past:
         return round(self.points / self.count) if self.count else 0
 
 
-def past_interviews(s: Session, account_id: int, *, limit: int = 10) -> list[Past]:
-    """The member's ended interviews, newest first, with their stored points."""
+def past_interviews(s: Session, account_id: int, *, limit: int = 10, level: str | None = None,
+                    before: int | None = None) -> list[Past]:
+    """The member's ended interviews (at ``level``; other than session ``before``), newest first,
+    with their stored points."""
     pts = (select(SessionAnswer.session_id, func.sum(SessionAnswer.points).label("p"),
                   func.count(SessionAnswer.text).label("n"))
            .group_by(SessionAnswer.session_id).subquery())
@@ -259,7 +261,9 @@ def past_interviews(s: Session, account_id: int, *, limit: int = 10) -> list[Pas
                             func.coalesce(pts.c.p, 0), func.coalesce(pts.c.n, 0))
                      .outerjoin(pts, pts.c.session_id == LiveSession.id)
                      .where(LiveSession.kind == "interview", LiveSession.starter_id == account_id,
-                            LiveSession.ended_at.is_not(None))
+                            LiveSession.ended_at.is_not(None),
+                            *([LiveSession.levels == level] if level is not None else []),
+                            *([LiveSession.id != before] if before is not None else []))
                      .order_by(LiveSession.ended_at.desc(), LiveSession.id.desc()).limit(limit)).all()
     return [Past(i, e, lv, c, int(p), int(n)) for i, e, lv, c, p, n in rows]
 

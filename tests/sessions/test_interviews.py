@@ -262,3 +262,22 @@ async def test_a_stale_button_or_replayed_form_stores_nothing(app: App, clock: F
     assert rows(app, SessionAnswer) == 1
     q2 = await iv.skip(ANN, at=(q0.session_id, 1))
     assert isinstance(q2, InterviewQuestion) and q2.index == 2 and rows(app, SessionAnswer) == 1
+
+
+async def test_the_change_compares_with_the_last_interview_at_that_level_however_long_ago(
+        app: App, clock: FakeClock) -> None:
+    iv = app.engine.interviews
+
+    async def one(level: str, answer: bool) -> InterviewOver:
+        step = await iv.start(ANN, PLACE, level, length=2, minutes=5)
+        while isinstance(step, InterviewQuestion):
+            step = await (iv.answer(ANN, model(app, step)) if answer else iv.skip(ANN))
+        clock.advance(minutes=1)
+        return step
+
+    first = await one("mid", True)
+    assert first.card.change is None and first.card.score > 0
+    for _ in range(6):  # six senior interviews in between
+        await one("senior", False)
+    again = await one("mid", False)
+    assert again.card.score == 0 and again.card.change == -first.card.score
