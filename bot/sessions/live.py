@@ -23,7 +23,16 @@ from bot import wording
 from bot.content import LoadedQuestion
 from bot.content.present import question_card
 from bot.core import Core
-from bot.errors import AlreadyAnswered, BadAnswer, DrillError, NotAllowed, NotFound, RoundClosed, UserError
+from bot.errors import (
+    AlreadyAnswered,
+    BadAnswer,
+    ChannelUnavailable,
+    DrillError,
+    NotAllowed,
+    NotFound,
+    RoundClosed,
+    UserError,
+)
 from bot.grading import grade
 from bot.members.identity import Member, Place
 from bot.practice import cards
@@ -377,6 +386,10 @@ class LiveSessions:
             return None
         try:
             return await sink.deliver_session(event)
+        except ChannelUnavailable as exc:  # the bot lost the channel (removed, no rights): not a fault of ours
+            log.warning("session %s: %s not delivered in %s: %s", event.session_id, type(event).__name__,
+                        event.place.channel, exc)
+            return None
         except Exception:  # one failed post must not stop the session or the others' events
             log.exception("session %s: could not deliver %s", event.session_id, type(event).__name__)
             return None
