@@ -29,6 +29,9 @@ HELP: tuple[HelpEntry, ...] = (
               "This community's points per level and the boards' time zone (changes: admins)."),
     HelpEntry(f"{COMMAND} remind reviews HH [Area/City] | closing on | off", "Reminders by direct message "
               "(off until you turn them on): reviews due at your hour; the daily question closing in 1 h."),
+    HelpEntry(f"{COMMAND} interview [junior|mid|senior] [length=6] [minutes=20]",
+              "A private mock interview against the clock, no feedback until the scorecard; "
+              "`interview history` lists past ones, `interview stop` ends one."),
     HelpEntry(f"{COMMAND} forget-me", "Delete everything the bot stores about you."),
     HelpEntry(f"{COMMAND} help", "This list."),
 )

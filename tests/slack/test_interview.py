@@ -496,3 +496,15 @@ async def test_a_12_question_interview_stopped_by_command_fits_a_message(ws: Wor
     stopped, _trigger = await command(ws, ANN, "interview stop")
     assert len(stopped.body["blocks"]) <= 50 and blocks_problem(stopped.body["blocks"]) == ""
     assert stopped.text.count(wording.INTERVIEW_NOT_ANSWERED) == 12
+
+
+async def test_a_rate_limited_scorecard_dm_is_sent_after_retry_after(ws: Workspace, iv_app: App, fake: FakeSlack,
+                                                                     clock: FakeClock,
+                                                                     caplog: pytest.LogCaptureFixture) -> None:
+    await start(ws, ANN, "interview mid length=2 minutes=5")
+    fake.fail_next["chat.postMessage"] = [429]
+    clock.advance(minutes=6)
+    await iv_app.engine.interviews.tick()
+    await fake.wait_for(lambda: len(dms(fake, ANN)) == 2)  # refused once (Retry-After: 1), then sent
+    assert fake.rate_limited == 1 and wording.INTERVIEW_OVER["time"] in blocks_text(dms(fake, ANN)[-1])
+    no_errors(caplog)
