@@ -29,6 +29,9 @@ HELP: tuple[HelpEntry, ...] = (
               "This community's points per level and the boards' time zone (changes: admins)."),
     HelpEntry(f"{COMMAND} remind reviews HH [Area/City] | closing on | off", "Reminders by direct message "
               "(off until you turn them on): reviews due at your hour; the daily question closing in 1 h."),
+    HelpEntry(f"{COMMAND} interview [junior|mid|senior] [length=6] [minutes=20]",
+              "A private mock interview against the clock, no feedback until the scorecard; "
+              "`interview history` lists past ones, `interview stop` ends one."),
     HelpEntry(f"{COMMAND} forget-me", "Delete everything the bot stores about you."),
     HelpEntry(f"{COMMAND} help", "This list."),
 )
@@ -369,6 +372,30 @@ INTERVIEW_HINT = "No feedback until the end, as in a real screen. `/interview sk
 INTERVIEW_OVER = {"finished": "Interview over: every question answered.",
                   "time": "Interview over: the time is up; what was unanswered counts as missed.",
                   "stopped": "Interview stopped; what was unanswered counts as missed."}
+# ... where the question comes in a window with Skip and Stop buttons (Slack's modal, Discord's form).
+INTERVIEW_HINT_BUTTONS = ("No feedback until the end, as in a real screen. Skip leaves a question unanswered; "
+                          "Stop ends the interview now.")
+INTERVIEW_ENDS = "The interview ends {when}."
+INTERVIEW_OPEN = "Your interview is open: question {n} of {total} ({level}). It ends {when}."
+INTERVIEW_REOPENED = "Your interview is still running: back at question {n} of {total} ({level}). It ends {when}."
+INTERVIEW_CONTINUE_HINT = "Closed the window? Continue opens it again at your current question."
+INTERVIEW_WINDOW_FAILED = ("The interview window did not open in time (the request expired). Press Continue to "
+                           "open it at question {n} of {total}.")
+INTERVIEW_STOP_CONFIRM = "It ends now; what is unanswered counts as missed."
+INTERVIEW_SAVING = "Saving your answer…"
+INTERVIEW_SAVE_FAILED = "Something went wrong saving that answer; it was not stored. Please try again."
+INTERVIEW_ENDED = ("This interview has ended. Your scorecard came as a direct message; `interview history` "
+                   "lists past interviews.")
+INTERVIEW_NOT_THIS = "That button belongs to an interview that is over; your current interview is unchanged."
+INTERVIEW_SCORE = "Score {score}/100 at {level}: {band}{change}."
+INTERVIEW_CHANGE = " ({change:+d} since your last {level} interview)"
+INTERVIEW_BY_TOPIC = "By topic"
+INTERVIEW_STUDY = "Study list"
+INTERVIEW_NOT_ANSWERED = "not answered"
+INTERVIEW_NO_HISTORY = "{name} has no finished interviews yet. `interview` starts one."
+INTERVIEW_HISTORY_HEAD = "Interviews of {name}, newest first:"
+INTERVIEW_HISTORY_ROW = "{when} · {level} · {score}/100 · {band} · {answered} of {total} answered"
+INTERVIEW_MORE = "… and {n} more parts of the study list."
 
 # A community's rules for live quizzes (``settings live ...``).
 LIVE_RULE_WHO = "Who may start a live quiz: `who=anyone` or `who=admins`."

@@ -23,7 +23,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters.slack import ids, render
+from adapters.slack import ids, interview_render, render
 from adapters.slack.people import People
 from bot import wording
 from bot.errors import DrillError, NotAllowed, UserError
@@ -33,7 +33,7 @@ from bot.members.members import home_target
 from bot.runtime import commands, dispatch
 from bot.runtime.inflight import InFlight
 from bot.runtime.service import Service
-from bot.sessions.views import Lobby
+from bot.sessions.views import InterviewHistory, InterviewOver, InterviewQuestion, Lobby
 from bot.views import Feedback, Help, Leaderboard, Notice, QuestionCard, ScheduleView, Stats, Summary
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,9 @@ class Handlers:
         self.people = People()
         self._session: aiohttp.ClientSession | None = None
         self.home_extra: Callable[[Member, AsyncWebClient], Awaitable[list[render.Block]]] | None = None
+        # ``interview ...`` commands (adapters.slack.interview: they open a modal with the trigger_id).
+        self.interview_command: Callable[[commands.Interview, Member, Place, Body, AsyncWebClient],
+                                         Awaitable[tuple[list[render.Block], str]]] | None = None
         self.inflight = InFlight()  # drained on a graceful stop
 
     def register(self, app: AsyncApp) -> None:
@@ -189,6 +192,8 @@ class Handlers:
             if isinstance(cmd, commands.Live):  # the starter needs no rights: a failed check only means "not admin"
                 admin = await self.admin_or_not(client, member)
             member = await self.people.named(client, member)  # after the admin check: one users.info
+            if isinstance(cmd, commands.Interview) and self.interview_command is not None:
+                return await self.interview_command(cmd, member, place, body, client)
             view = await dispatch.run(self.service, cmd, member=member, place=place, is_admin=admin)
         except (commands.ParseError, DrillError) as exc:
             return self._notice(str(exc))
@@ -219,6 +224,12 @@ class Handlers:
                 return render.notice(view), view.text
             case Lobby():  # the lobby itself is in the channel (adapters.slack.live)
                 return render.notice(Notice(wording.LIVE_LOBBY_POSTED)), wording.LIVE_LOBBY_POSTED
+            case InterviewQuestion():  # the question itself is in a modal (adapters.slack.interview)
+                return interview_render.open_reply(view)
+            case InterviewOver():
+                return interview_render.scorecard(view), interview_render.scorecard_text(view)
+            case InterviewHistory():
+                return interview_render.history(view), interview_render.history_text(view)
         raise AssertionError(f"no rendering for {view!r}")
 
     # -- answering ------------------------------------------------------------------------

@@ -8,6 +8,8 @@ anything else raises ``BadRequest`` (a refusal, never a traceback).
 Action values the bot writes (``adapters.slack.render``):
   choice buttons   "<ref>|<n>"    ref: a round id (daily) or a question id (practice)
   "Answer" button  "<ref>"
+  interview        buttons "<session>|<index>" (Skip, Stop) and "<session>" (Continue); the question
+                   modal's metadata {"s": <session>, "i": <index>, "c": "<channel>"}
 """
 
 from __future__ import annotations
@@ -143,3 +145,55 @@ def meta(view: Any) -> Meta:
     if not isinstance(url, str) or not isinstance(channel, str):
         raise BadRequest("private_metadata")
     return Meta(ref(data.get("ref"), daily=data.get("mode") == "daily"), url, channel)
+
+
+@dataclass(frozen=True, slots=True)
+class InterviewMeta:
+    """The interview modal's private metadata: the question it shows, and the channel it was opened from."""
+
+    session_id: int
+    index: int
+    channel: str
+
+
+_AT = re.compile(r"([1-9][0-9]{0,18})\|([0-9]{1,2})")
+MAX_INDEX = 99
+
+
+def _session(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ROUND_ID:
+        raise BadRequest("private_metadata")
+    return value
+
+
+def interview_meta(view: Any) -> InterviewMeta:
+    """What ``interview_render.meta`` wrote into the modal; anything else is a ``BadRequest``."""
+    raw = view.get("private_metadata") if isinstance(view, dict) else None
+    try:
+        data = json.loads(raw) if isinstance(raw, str) and len(raw) <= 3000 else None
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or set(data) != {"s", "i", "c"}:
+        raise BadRequest("private_metadata")
+    index, channel = data["i"], data["c"]
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= MAX_INDEX:
+        raise BadRequest("private_metadata")
+    if not isinstance(channel, str) or (channel and not _SLACK_ID.fullmatch(channel)):
+        raise BadRequest("private_metadata")
+    return InterviewMeta(_session(data["s"]), index, channel)
+
+
+def interview_at(action: Any) -> tuple[int, int]:
+    """A Skip or Stop button's (session id, question index)."""
+    m = _AT.fullmatch(_str(action, "value"))
+    if m is None or int(m[1]) > MAX_ROUND_ID:
+        raise BadRequest("value")
+    return int(m[1]), int(m[2])
+
+
+def interview_session(action: Any) -> int:
+    """A Continue button's session id."""
+    value = _str(action, "value")
+    if not _ROUND.fullmatch(value) or int(value) > MAX_ROUND_ID:
+        raise BadRequest("value")
+    return int(value)

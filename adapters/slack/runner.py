@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import closing, verify
 from adapters.slack.handlers import Handlers
 from adapters.slack.home import Home
+from adapters.slack.interview import InterviewFlow, SlackInterviewSink
 from adapters.slack.live import SlackLiveSink
 from adapters.slack.live_actions import LiveActions
 from adapters.slack.poster import PLATFORM, SlackPoster, make_client
@@ -55,6 +56,7 @@ class SlackRunner:
         self.handlers = Handlers(app.service, admins=list(self.settings.admins))
         self.poster = SlackPoster(self.client_for, interval=self.settings.post_interval)
         self.live = SlackLiveSink(self.poster)  # live quizzes, paced by the same poster
+        self.interviews = SlackInterviewSink(self.poster)  # scorecards by DM when an interview's time runs out
         self.installs: ThreadedInstallationStore | None = None
         self._clients: dict[str, AsyncWebClient] = {}
         self.bolt: AsyncApp | None = None
@@ -117,6 +119,7 @@ class SlackRunner:
         self.handlers.register(bolt)
         Home(self.handlers).register(bolt)
         LiveActions(self.handlers).register(bolt)
+        InterviewFlow(self.handlers).register(bolt)
         if self.installs is not None:
             revoked = AsyncTokenRevocationListeners(self.installs)
             bolt.event("tokens_revoked")(revoked.handle_tokens_revoked_events)
@@ -138,6 +141,7 @@ class SlackRunner:
         bolt = self.bolt or self.build()
         self.app.service.add_poster(self.poster)
         self.app.engine.live.add_sink(self.live)  # lifts dispatch's "not available here" for live
+        self.app.engine.interviews.add_sink(self.interviews)  # ... and for interviews
         if self.settings.mode == "socket":
             self.socket = AsyncSocketModeHandler(bolt, self.secrets.app_token, web_client=bolt.client)
             closing.FILTER.active = False
@@ -196,4 +200,5 @@ def create(app: App) -> SlackRunner:
         client_secret=cfg.secret("SLACK_CLIENT_SECRET")))
     app.service.add_poster(runner.poster)
     app.engine.live.add_sink(runner.live)
+    app.engine.interviews.add_sink(runner.interviews)
     return runner

@@ -110,6 +110,8 @@ class FakeSlack:
         self._acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.changed = asyncio.Condition()
         self.homes: dict[str, dict[str, Any]] = {}  # user -> the Home tab last published for them
+        self.views: dict[str, dict[str, Any]] = {}  # view id -> the modal as views.open/update last left it
+        self.refuse: dict[str, list[str]] = {}  # method -> Slack errors to answer first (expired_trigger_id)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -216,6 +218,9 @@ class FakeSlack:
                 return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
                                          headers={"Retry-After": "1"})
             return web.Response(status=status, text="upstream trouble")
+        refusals = self.refuse.get(method)
+        if refusals:
+            return web.json_response({"ok": False, "error": refusals.pop(0)})
         channel = str(args.get("channel", ""))
         if method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
             if channel in self.lost_channels:
@@ -279,6 +284,8 @@ class FakeSlack:
             published = {**(view or {}), "id": args.get("view_id") or f"V{next(self._ts)}"}
             if method == "views.publish":
                 self.homes[str(args.get("user_id"))] = published
+            else:
+                self.views[published["id"]] = published
             return {**ok, "view": published}
         if method == "users.info":
             user = str(args["user"])
@@ -389,6 +396,15 @@ def view_problem(view: dict[str, Any]) -> str:
         return "view.type must be modal or home"
     if len(blocks) > 100:
         return "no more than 100 blocks"
+    if view.get("type") == "modal":
+        if len((view.get("title") or {}).get("text", "")) > 24:
+            return "a modal's title has at most 24 characters"
+        if any(b.get("type") == "input" for b in blocks) and not view.get("submit"):
+            return "a modal with an input needs a submit button"
+    if len(str(view.get("private_metadata", ""))) > 3000:
+        return "private_metadata has at most 3000 characters"
+    if problem := blocks_problem(blocks):
+        return problem
     seen: set[str] = set()
     for b in blocks:
         bid = b.get("block_id")
@@ -417,6 +433,17 @@ def view_problem(view: dict[str, Any]) -> str:
         if el["type"] == "timepicker" and el.get("initial_time") is not None and \
                 not re.fullmatch(r"[0-2][0-9]:[0-5][0-9]", str(el["initial_time"])):
             return f"input {bid!r}: initial_time must be HH:mm"
+    return ""
+
+
+def blocks_problem(blocks: list[dict[str, Any]]) -> str:
+    """What Slack would refuse in any blocks: a section's text over 3,000 characters, a header's over 150."""
+    for b in blocks:
+        text = (b.get("text") or {}).get("text", "") if isinstance(b.get("text"), dict) else ""
+        if b.get("type") == "section" and len(text) > 3000:
+            return f"a section's text has at most 3000 characters, not {len(text)}"
+        if b.get("type") == "header" and len(text) > 150:
+            return f"a header's text has at most 150 characters, not {len(text)}"
     return ""
 
 

@@ -12,7 +12,7 @@ SLACK = ROOT / "adapters" / "slack"
 # Each Web API method and event the adapter uses, and the bot scope Slack wants for it (None: no scope).
 METHOD_SCOPES = {"chat.postMessage": "chat:write", "chat.update": "chat:write", "chat.postEphemeral": "chat:write",
                  "conversations.history": "channels:history", "users.info": "users:read", "views.open": None,
-                 "views.publish": None, "auth.test": None}
+                 "views.publish": None, "views.update": None, "auth.test": None}
 EVENT_SCOPES = {"app_home_opened": None, "app_uninstalled": None, "tokens_revoked": None,
                 "member_joined_channel": "channels:read"}
 
