@@ -369,7 +369,7 @@ INTERVIEW_USAGE = ("Usage: interview [junior|mid|senior] [length=6] [minutes=20]
 INTERVIEW_NOT_HERE = "Mock interviews are not available here yet; try them in the console (`drillbot console`)."
 INTERVIEW_STEP = "question {n} of {total}"
 INTERVIEW_HINT = "No feedback until the end, as in a real screen. `/interview skip` leaves it, `/interview stop` ends."
-INTERVIEW_OVER = {"finished": "Interview over: every question answered.",
+INTERVIEW_OVER = {"finished": "Interview over: that was the last question.",
                   "time": "Interview over: the time is up; what was unanswered counts as missed.",
                   "stopped": "Interview stopped; what was unanswered counts as missed."}
 # ... where the question comes in a window with Skip and Stop buttons (Slack's modal, Discord's form).
