@@ -379,6 +379,8 @@ INTERVIEW_STILL_IN_DMS = ("Your interview is still running: question {n} of {tot
 INTERVIEW_DMS_CLOSED = ("I cannot send you direct messages, so your interview runs here, in private replies. It "
                         "ends {when}. Its scorecard is shown only when you finish or stop it, or later in {history}.")
 INTERVIEW_GONE = "That interview is over. {history} lists your scorecards; {start} starts a new one."
+INTERVIEW_NONE_RUNNING = "You have no interview running. {start} starts one; {history} lists your scorecards."
+INTERVIEW_EMPTY_BUTTONS = "Say something: an empty answer is not stored. **Skip** leaves the question unanswered."
 INTERVIEW_FORM_HINT = "No feedback until the end. Say it as you would in the room."
 INTERVIEW_FORM_LETTER = "Answer with one letter: {letters}."
 INTERVIEW_NO_HISTORY = "{name} has no finished interviews yet. {start} starts one."

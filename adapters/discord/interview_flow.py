@@ -19,7 +19,7 @@ import discord
 from adapters.discord import ids, render
 from adapters.discord import interview as render_iv
 from bot import wording
-from bot.errors import ChannelUnavailable, UserError
+from bot.errors import ChannelUnavailable, NotFound, UserError
 from bot.members.identity import Member, Place
 from bot.sessions.views import InterviewOver, InterviewQuestion
 
@@ -106,7 +106,10 @@ async def command(h: Handlers, interaction: Interaction, *, member: Member, plac
             return
         iv = h.engine.interviews
         if stop:
-            over = await iv.stop(member)
+            try:
+                over = await iv.stop(member)
+            except NotFound:
+                raise UserError(wording.INTERVIEW_NONE_RUNNING.format(start=COMMAND, history=HISTORY)) from None
             await h.send(interaction, embeds=render_iv.scorecard(over), ephemeral=True, allowed_mentions=NONE)
         elif history:
             view = await iv.history(member)
@@ -180,6 +183,8 @@ async def click(h: Handlers, interaction: Interaction, p: ids.InterviewClick) ->
 
 async def form(h: Handlers, interaction: Interaction, p: ids.InterviewForm, text: str) -> None:
     member = _member(interaction, p.guild)
+    if not text.strip():  # Discord's form requires text; a forged one may not
+        raise UserError(wording.INTERVIEW_EMPTY_BUTTONS)
     await _step(interaction, p.guild, p.session_id, p.index,
                 h.engine.interviews.answer(member, text, at=(p.session_id, p.index)))
 
@@ -192,7 +197,10 @@ async def _step(interaction: Interaction, guild: int, session_id: int, index: in
     done, _pending = await asyncio.wait({task}, timeout=DEFER_AFTER)
     if not done:
         await interaction.response.defer()  # "updating the message": Discord's 3 s hold
-    step = await task
+    try:
+        step = await task
+    except NotFound:  # no interview runs (it ended, or was never this member's)
+        raise _gone() from None
     closed = render_iv.closed_view(guild, session_id, index)
     if interaction.message is not None:
         if interaction.response.is_done():

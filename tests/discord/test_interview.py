@@ -99,7 +99,7 @@ async def submit(bot: Bot, form: JSON, question: JSON, text: str, *, who: JSON =
                  dm: bool = True) -> tuple[JSON, JSON | None]:
     sent = await bot.fake.submit(form, {"text": text}, who=who, dm=dm, message=question)
     done = await bot.fake.callback(sent)
-    return done, (await follow_up(bot, sent.token) if done["type"] == 7 else None)
+    return done, (await follow_up(bot, sent.token) if done["type"] in (6, 7) else None)
 
 
 async def press(bot: Bot, message: JSON, label: str, *, who: JSON = ANN, dm: bool = True) -> tuple[JSON, JSON | None]:
@@ -155,7 +155,7 @@ async def test_a_full_interview_in_dms_ends_with_the_scorecard(bot: Bot, clock: 
     assert await count(bot, LiveSession, LiveSession.state == "finished") == 1
     # The old buttons now answer politely.
     later, _ = await press(bot, previous, "Skip")
-    assert wording.INTERVIEW_NONE.split(".")[0] in refusal(later)
+    assert refusal(later).startswith("That interview is over.")
     no_errors(logs)
 
 
@@ -224,11 +224,35 @@ async def test_a_stale_or_replayed_form_stores_nothing_and_says_the_interview_mo
     assert await count(bot, SessionAnswer) == 2
     # Engine refusals of the answer itself are private replies; the question stays open.
     empty, _ = await answer(bot, q3, "   ")
-    assert refusal(empty) == wording.INTERVIEW_EMPTY
-    bare, _ = await answer(bot, q3, "B")
-    assert "letter" in refusal(bare) or "sentence" in refusal(bare)
+    assert refusal(empty) == wording.INTERVIEW_EMPTY_BUTTONS
+    lq = bot.app.engine.library.get(q3["embeds"][0]["footer"]["text"])
+    assert lq is not None
+    if lq.q.kind == "open":  # (the code-reading question may be a choice one, answered with a letter)
+        bare, _ = await answer(bot, q3, "B")
+        assert refusal(bare) == wording.OPEN_WANTS_SENTENCES
+        terms = "--debug, FLASK_DEBUG, arbitrary code, run code, never in production, werkzeug, pin"
+        keywords, _ = await answer(bot, q3, terms)
+        assert refusal(keywords) == wording.KEYWORDS_ONLY
+    else:
+        worded, _ = await answer(bot, q3, "I would say the second one")
+        assert "letter" in refusal(worded)
     assert not disabled(fake, q3) and await count(bot, SessionAnswer) == 2
     no_errors(logs)
+
+
+async def test_a_slow_last_answer_is_deferred_and_still_disables_its_question(
+        bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
+    from adapters.discord import interview_flow
+    monkeypatch.setattr(interview_flow, "DEFER_AFTER", 0.0)  # as if grading took longer than 2 s
+    fake = bot.fake
+    _text, q1 = await start(bot, opt("length", 2, 4))
+    done, q2 = await answer(bot, q1, model_answer(bot, q1))
+    assert done["type"] == 6  # "updating the message", within Discord's 3 s
+    assert q2 is not None and title(q2).startswith("Interview · question 2 of 2")
+    await fake.wait_for(lambda: disabled(fake, q1))  # edited through the interaction's @original
+    done, card = await answer(bot, q2, model_answer(bot, q2))
+    assert done["type"] == 6 and card is not None and title(card).startswith(SCORECARD)
+    await fake.wait_for(lambda: disabled(fake, q2))
 
 
 async def test_stop_the_button_and_the_command_and_an_old_stop_button(bot: Bot) -> None:
@@ -238,7 +262,8 @@ async def test_stop_the_button_and_the_command_and_an_old_stop_button(bot: Bot) 
     assert done["type"] == 7 and disabled(fake, q1)
     assert card is not None and card["embeds"][0]["description"].startswith(wording.INTERVIEW_OVER["stopped"])
     none = await bot.say("flask-interview", opt("stop", True, 5))
-    assert none["data"]["content"] == wording.INTERVIEW_NONE
+    assert none["data"]["content"] == wording.INTERVIEW_NONE_RUNNING.format(
+        start="`/flask-interview`", history="`/flask-interview history:True`")
     # A new interview; the first one's Stop button (a copy still showing it) must not end it.
     _text, fresh = await start(bot, opt("length", 2, 4))
     assert buttons(fresh)["Stop"] != buttons(q1)["Stop"]
@@ -329,7 +354,7 @@ async def test_forged_interview_buttons_and_forms_get_a_private_refusal(
     assert await click(f"drill:iv:k:{g}:{sid}:2") == wording.INTERVIEW_MOVED_ON.format(n=1, total=3)
     assert await click(f"drill:iv:o:999:{sid}:0") == wording.BAD_BUTTON  # a guild the bot is not in
     assert (await click(f"drill:iv:o:{g}:{sid}:0", who=BOB)).startswith("That interview is over.")  # not Bob's
-    assert wording.INTERVIEW_NONE.split(".")[0] in await click(f"drill:iv:k:{g}:{sid}:0", who=BOB)
+    assert (await click(f"drill:iv:k:{g}:{sid}:0", who=BOB)).startswith("That interview is over.")
     assert (await click(f"drill:iv:x:{g}:{int(sid) + 1}")).startswith("That interview is over.")
     form = {"custom_id": f"drill:f:iv:{g}:{sid}:7:ab12", "components": [
         {"type": 18, "component": {"type": 4, "custom_id": "text", "value": ""}}]}
