@@ -425,6 +425,21 @@ async def test_a_long_scorecard_crosses_the_wire_by_dm(bot: Bot, logs: pytest.Lo
     no_errors(logs)
 
 
+async def test_a_twelve_question_interview_skipped_through_ends_with_a_scorecard_discord_accepts(bot: Bot) -> None:
+    _text, q = await start(bot, opt("level", "senior"), opt("length", 12, 4), opt("minutes", 90, 4))
+    for n in range(2, 14):
+        done, step = await press(bot, q, "Skip")
+        assert done["type"] == 7 and step is not None  # the fake refuses embeds over Discord's limits (50035)
+        if n <= 12:
+            assert title(step) == f"Interview · question {n} of 12 · senior"
+            q = step
+    assert title(step).startswith(SCORECARD)
+    fields = [f for e in step["embeds"] for f in e.get("fields", [])]
+    assert sum(1 for f in fields if f["name"][:1] in "✓✗–") == 12
+    assert all(wording.INTERVIEW_NOT_ANSWERED in f["name"] for f in fields if f["name"][:1] in "✓✗–")
+    assert embeds_invalid(step) == "" and await count(bot, SessionAnswer) == 12
+
+
 async def test_flask_interview_is_registered_with_its_options(bot: Bot) -> None:
     cmd = next(c for c in bot.fake.commands["global"] if c["name"] == "flask-interview")
     opts = {o["name"]: o for o in cmd["options"]}
