@@ -30,6 +30,10 @@ SKIP, STOP = "Skip", "Stop"
 BANDS = {"close": discord.Colour.gold(), "not yet": render.RED}
 
 
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
+
+
 # -- a question --------------------------------------------------------------------------------
 
 def title(ev: InterviewQuestion) -> str:
@@ -101,7 +105,7 @@ def within(lines: Sequence[str], limit: int) -> str:
             used += need
             continue
         if not out:
-            return render._clip(line, limit) if limit > 0 else ""
+            return clip(line, limit) if limit > 0 else ""
         out.append("…")
         break
     return "\n".join(out)
@@ -134,7 +138,7 @@ def _head(ev: InterviewOver) -> tuple[str, str]:
 
 def _point(text: str) -> str:
     """A key point on one line of its own (a long one clipped, so the next still has room)."""
-    return render._clip(render.esc(text), LINE)
+    return clip(render.esc(text), LINE)
 
 
 def _question_fields(c: Scorecard) -> list[tuple[str, list[str]]]:
@@ -142,7 +146,7 @@ def _question_fields(c: Scorecard) -> list[tuple[str, list[str]]]:
     for i, r in enumerate(c.results, 1):
         mark = "✓" if r.correct else "✗" if r.answered else "–"
         tail = "" if r.answered else f", {wording.INTERVIEW_NOT_ANSWERED}"
-        name = render._clip(f"{mark} {i}. {render.esc(short(r.prompt))} ({r.points}/100{tail})", FIELD_NAME)
+        name = clip(f"{mark} {i}. {render.esc(short(r.prompt))} ({r.points}/100{tail})", FIELD_NAME)
         lines = [f"✓ {_point(p)}" for p in r.covered]
         lines += [f"✗ {wording.MISSED}: {_point(p)}" for p in r.missed]
         lines += [f"✗ {wording.CONTRADICTED}: {_point(p)}" for p in r.contradicted]
@@ -168,7 +172,7 @@ def _study(c: Scorecard, budget: int) -> list[str]:
     rooms = shares([len(text) for text, _l in entries], max(0, budget - fixed))
     lines: list[str] = []
     for (text, link), room in zip(entries, rooms, strict=True):
-        lines.append("• " + render._clip(text, max(20, min(room, FIELD_VALUE - 10))))
+        lines.append("• " + clip(text, max(20, min(room, FIELD_VALUE - 10))))
         lines += [link] if link else []
     return lines
 
@@ -192,7 +196,7 @@ def _pack(lines: list[str], budget: int, name: str) -> list[tuple[str, str]]:
                 break
             used += len(line) + (1 if taken else 0)
             taken += 1
-        value = "\n".join(rest[:taken]) if taken else render._clip(rest[0], room)
+        value = "\n".join(rest[:taken]) if taken else clip(rest[0], room)
         fields.append((label, value))
         budget -= len(label) + len(value)
         rest = rest[max(taken, 1):]
