@@ -397,6 +397,26 @@ INTERVIEW_HISTORY_HEAD = "Interviews of {name}, newest first:"
 INTERVIEW_HISTORY_ROW = "{when} · {level} · {score}/100 · {band} · {answered} of {total} answered"
 INTERVIEW_MORE = "… and {n} more parts of the study list."
 
+# The mock interview in direct messages (Discord) or private replies, with buttons.
+INTERVIEW_HINT_BUTTONS = ("No feedback until the end, as in a real screen. **Answer** opens a form, **Skip** "
+                          "leaves the question unanswered (it counts as missed), **Stop** ends the interview.")
+INTERVIEW_IN_DMS = "Your interview is in your direct messages: {link}. It ends {when}."
+INTERVIEW_STILL_IN_DMS = ("Your interview is still running: question {n} of {total} is in your direct messages "
+                          "again: {link}. It ends {when}.")
+INTERVIEW_DMS_CLOSED = ("I cannot send you direct messages, so your interview runs here, in private replies. It "
+                        "ends {when}. Its scorecard is shown only when you finish or stop it, or later in {history}.")
+INTERVIEW_GONE = "That interview is over. {history} lists your scorecards; {start} starts a new one."
+INTERVIEW_NONE_RUNNING = "You have no interview running. {start} starts one; {history} lists your scorecards."
+INTERVIEW_EMPTY_BUTTONS = "Say something: an empty answer is not stored. **Skip** leaves the question unanswered."
+INTERVIEW_FORM_HINT = "No feedback until the end. Say it as you would in the room."
+INTERVIEW_FORM_LETTER = "Answer with one letter: {letters}."
+INTERVIEW_NO_HISTORY = "{name} has no finished interviews yet. {start} starts one."
+INTERVIEW_SCORE = "Score {score}/100 at {level}: {band}{change}."
+INTERVIEW_CHANGE = " ({change:+d} since your last {level} interview)"
+INTERVIEW_STUDY = "Study list"
+INTERVIEW_BY_TOPIC = "By topic"
+INTERVIEW_NOT_ANSWERED = "not answered"
+
 # A community's rules for live quizzes (``settings live ...``).
 LIVE_RULE_WHO = "Who may start a live quiz: `who=anyone` or `who=admins`."
 LIVE_RULE_UNKNOWN = "Unknown live-quiz rule {key!r}. Rules: {keys} (e.g. `settings live who=admins cooldown=120`)."

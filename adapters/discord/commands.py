@@ -20,7 +20,7 @@ import discord
 from discord import app_commands
 from discord.app_commands import Choice
 
-from adapters.discord import permissions
+from adapters.discord import interview_flow, permissions
 from adapters.discord.handlers import NONE, Interaction, View, handlers, member_of, place_of, too_long, well_typed
 from adapters.discord.handlers import is_admin as permissions_admin
 from bot import wording
@@ -28,6 +28,7 @@ from bot.config import DAYS
 from bot.content import LEVELS
 from bot.errors import UserError
 from bot.members.limits import MAX_INPUT
+from bot.sessions import interview as iv
 from bot.sessions.rules import LiveOptions
 from bot.views import Notice
 
@@ -230,6 +231,24 @@ async def _live_topics(interaction: Interaction, current: str) -> list[Choice[st
     return topic_choices(current, handlers(interaction).engine.library.topics())
 
 
+@app_commands.command(name="flask-interview", description="A private mock interview in your DMs, against the "
+                      "clock: no feedback until the scorecard.")
+@app_commands.describe(level="Junior, mid or senior (default mid)", length="Questions (default 6, 2 to 12)",
+                       minutes="Minutes for the whole interview (default 20, 5 to 90)",
+                       history="List your past scorecards", stop="End your running interview now")
+@app_commands.choices(level=LEVEL_CHOICES)
+@app_commands.guild_only()
+async def interview(interaction: Interaction, level: Choice[str] | None = None,
+                    length: app_commands.Range[int, 2, 12] | None = None,
+                    minutes: app_commands.Range[int, 5, 90] | None = None, history: bool = False,
+                    stop: bool = False) -> None:
+    # Already running: the command shows its current question again instead of refusing.
+    await interview_flow.command(handlers(interaction), interaction, member=member_of(interaction),
+                                 place=place_of(interaction), level=level.value if level else "mid",
+                                 length=length or iv.DEFAULT_LENGTH, minutes=minutes or iv.DEFAULT_MINUTES,
+                                 history=history, stop=stop)
+
+
 # -- admins ----------------------------------------------------------------------------------
 
 admin = app_commands.Group(name="flask-admin", description="The daily question in this channel (Manage Server).",
@@ -403,7 +422,7 @@ async def _decide(interaction: Interaction, number: int, *, grant: bool) -> None
     await h.command(interaction, work, admin=True, once=True, defer=True)
 
 
-COMMANDS: tuple[Any, ...] = (quiz, leaderboard, stats, help_, forget_me, report, live, admin)
+COMMANDS: tuple[Any, ...] = (quiz, leaderboard, stats, help_, forget_me, report, live, interview, admin)
 
 
 def install(tree: app_commands.CommandTree[Any]) -> None:

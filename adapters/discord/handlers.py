@@ -14,7 +14,7 @@ from typing import Any
 
 import discord
 
-from adapters.discord import components, ids, live_clicks, render
+from adapters.discord import components, ids, interview_flow, live_clicks, render
 from bot import wording
 from bot.errors import NotAllowed, UserError
 from bot.members.identity import Member, Place
@@ -131,6 +131,8 @@ class Handlers:
         # reason): their embed and (stopped, never stored) buttons are built once and reused.
         self._rendered: OrderedDict[QuestionCard, tuple[discord.Embed, discord.ui.View]] = OrderedDict()
         self.inflight = InFlight()  # drained on a graceful stop
+        # Interview DMs go through the poster's pacer: the runner hands its delivery over.
+        self.delivery: interview_flow.InterviewDelivery | None = None
 
     def first_delivery(self, interaction: Interaction) -> bool:
         if interaction.id in self._seen:
@@ -199,16 +201,17 @@ class Handlers:
         except discord.HTTPException as exc:
             log.warning("interaction %s: Discord refused our reply: %s", interaction.id, exc)
 
-    async def guarded(self, interaction: Interaction, work: Awaitable[None]) -> None:
-        """Run a handler; turn errors into private replies."""
+    async def guarded(self, interaction: Interaction, work: Awaitable[None], *, dm_ok: bool = False) -> None:
+        """Run a handler; turn errors into private replies.  ``dm_ok``: it may come from a DM (an
+        interview's buttons and form, which carry their guild)."""
         with self.inflight.track():
-            await self._guarded(interaction, work)
+            await self._guarded(interaction, work, dm_ok=dm_ok)
 
-    async def _guarded(self, interaction: Interaction, work: Awaitable[None]) -> None:
+    async def _guarded(self, interaction: Interaction, work: Awaitable[None], *, dm_ok: bool = False) -> None:
         try:
             if self.inflight.closing:  # a graceful stop is draining: take nothing new in
                 raise UserError(wording.RESTARTING)
-            if interaction.guild_id is None:  # every command is guild-only; a DM delivery is forged or stale
+            if interaction.guild_id is None and not dm_ok:  # guild-only; a DM delivery is forged or stale
                 raise UserError(wording.GUILD_ONLY)
             await work
         except UserError as exc:
@@ -229,7 +232,9 @@ class Handlers:
         """A button under a question, its custom id parsed once (None: not one the bot made)."""
         if not self.first_delivery(interaction):
             return
-        await self.guarded(interaction, self._clicked(interaction, parsed))
+        # In a DM only an interview's buttons work; one the bot could not have made is refused as such.
+        await self.guarded(interaction, self._clicked(interaction, parsed),
+                           dm_ok=parsed is None or isinstance(parsed, ids.InterviewClick))
 
     async def _clicked(self, interaction: Interaction, parsed: ids.Parsed | None) -> None:
         match parsed:
@@ -245,6 +250,8 @@ class Handlers:
             case ids.LiveClick() | ids.LiveAnswer():
                 await live_clicks.click(self.engine.live, interaction, parsed, member=member_of(interaction),
                                         admin=is_admin(interaction), send=self.send)
+            case ids.InterviewClick():
+                await interview_flow.click(self, interaction, parsed)
             case ids.DisputeClick(round_id=round_id):
                 if await self.claim(interaction):
                     await self.reply(interaction, await self.engine.disputes.file(member_of(interaction), round_id))
@@ -284,7 +291,8 @@ class Handlers:
         if not self.first_delivery(interaction):
             return
         text = components.form_text(data)
-        await self.guarded(interaction, self._form(interaction, parsed, text))
+        await self.guarded(interaction, self._form(interaction, parsed, text),
+                           dm_ok=parsed is None or isinstance(parsed, ids.InterviewForm))
 
     async def _form(self, interaction: Interaction, parsed: ids.Parsed | None, text: str) -> None:
         if len(text) > MAX_INPUT:
@@ -294,6 +302,8 @@ class Handlers:
                 await self._answer(interaction, ref, None, text)
             case ids.ReportForm(question_id=qid):
                 await self._report(interaction, qid, text)
+            case ids.InterviewForm():
+                await interview_flow.form(self, interaction, parsed, text)
             case _:
                 raise UserError(wording.BAD_BUTTON)
 

@@ -19,6 +19,14 @@ Custom ids (Discord allows 100 characters):
   drill:lv:s:<session>      start it now (the starter or an admin)
   drill:lv:x:<session>      stop it (the starter or an admin)
   drill:lv:a:<session>:<index>:<n>  answer live question <index> (0..29) with option n
+  drill:iv:o:<guild>:<session>:<index>  a mock interview's "Answer" (opens the form) for question <index> (0..11)
+  drill:iv:k:<guild>:<session>:<index>  skip interview question <index>
+  drill:iv:x:<guild>:<session>          stop the interview
+  drill:f:iv:<guild>:<session>:<index>:<nonce>  a submitted interview answer form
+
+Interview buttons sit in a direct message, where Discord names no server: they carry the guild
+the interview was started in (``Member`` needs it), checked by the handlers against the guilds
+the bot is in.
 """
 
 from __future__ import annotations
@@ -100,12 +108,33 @@ class LiveAnswer:
     choice: int
 
 
+@dataclass(frozen=True, slots=True)
+class InterviewClick:
+    """A mock interview's button: ``action`` is answer (open the form), skip or stop (``index`` None)."""
+
+    guild: int
+    session_id: int
+    action: str
+    index: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InterviewForm:
+    """A submitted interview answer form, for question ``index`` of ``session_id``."""
+
+    guild: int
+    session_id: int
+    index: int
+
+
 LIVE_ACTIONS = {"j": "join", "s": "start", "x": "stop"}
+INTERVIEW_ACTIONS = {"o": "answer", "k": "skip"}
+MAX_INTERVIEW_INDEX = 11  # an interview has at most 12 questions
 MAX_INDEX = 29  # a live quiz has at most 30 questions
 _INDEX = re.compile(r"0|[1-9][0-9]?")
 RATINGS = ("again", "hard", "good", "easy", "right")
 Parsed = (AnswerClick | OpenClick | ReportClick | AnswerForm | ReportForm | RateClick | DisputeClick | LiveClick
-          | LiveAnswer)
+          | LiveAnswer | InterviewClick | InterviewForm)
 
 
 def round_id(text: str) -> int | None:
@@ -114,6 +143,20 @@ def round_id(text: str) -> int | None:
         return None
     value = int(text)
     return value if value <= MAX_ROUND_ID else None
+
+
+def interview_index(text: str) -> int | None:
+    """A question's place in an interview: 0..11 without leading zeros, else None."""
+    return int(text) if _INDEX.fullmatch(text) and int(text) <= MAX_INTERVIEW_INDEX else None
+
+
+def _interview(guild: str, session: str, index: str | None) -> tuple[int, int, int | None] | None:
+    """(guild, session, index) when every part is valid (``index`` None: none expected)."""
+    g, sid = round_id(guild), round_id(session)
+    i = interview_index(index) if index is not None else None
+    if g is None or sid is None or (index is not None and i is None):
+        return None
+    return g, sid, i
 
 
 def question_id(text: str) -> str | None:
@@ -164,6 +207,15 @@ def parse(custom_id: str) -> Parsed | None:
                 and "0" <= n <= str(MAX_CHOICE):
             sid = round_id(text)
             return LiveAnswer(sid, int(index), int(n)) if sid is not None else None
+        case "iv", [action, guild, session, index] if action in INTERVIEW_ACTIONS:
+            found = _interview(guild, session, index)
+            return InterviewClick(found[0], found[1], INTERVIEW_ACTIONS[action], found[2]) if found else None
+        case "iv", ["x", guild, session]:
+            found = _interview(guild, session, None)
+            return InterviewClick(found[0], found[1], "stop") if found else None
+        case "f", ["iv", guild, session, index, nonce] if _NONCE.fullmatch(nonce):
+            found = _interview(guild, session, index)
+            return InterviewForm(found[0], found[1], found[2]) if found and found[2] is not None else None
         case "f", ["rep", text, nonce] if _NONCE.fullmatch(nonce):
             qid = question_id(text)
             return ReportForm(qid) if qid is not None else None

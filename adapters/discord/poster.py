@@ -24,13 +24,14 @@ import discord
 from discord.utils import time_snowflake
 
 from adapters.discord import components, recap, reminders, render
+from adapters.discord.interview_flow import InterviewDelivery
 from adapters.discord.live import LiveDelivery
 from adapters.discord.pacing import BEFORE_SEND, Pacer
 from bot import wording
 from bot.errors import ChannelUnavailable
 from bot.members.identity import Place
 from bot.rounds.posting import Attempt
-from bot.sessions.views import Event
+from bot.sessions.views import Event, InterviewOver
 from bot.views import QuestionCard, Recap, ReminderNote, Summary
 
 log = logging.getLogger(__name__)
@@ -62,10 +63,15 @@ class DiscordPoster:
         self.threads = threads
         self.backoff = backoff  # first wait after a 5xx or a broken connection; doubles each time
         self.live = LiveDelivery(client, self._call)
+        self.interviews = InterviewDelivery(client, self._call)
 
     async def deliver_session(self, event: Event) -> str | None:
         """A live quiz's event (``adapters.discord.live``), paced and retried like the daily posts."""
         return await self.live.deliver(event)
+
+    async def deliver_interview(self, event: InterviewOver) -> None:
+        """An interview whose time ran out: its scorecard by DM (``adapters.discord.interview_flow``)."""
+        await self.interviews.scorecard(event)
 
     async def _call(self, place: Place, fn: Any) -> Any:
         """One request, paced per attempt (pacing.trace); 403/404 mean the bot lost the channel.

@@ -213,6 +213,8 @@ HELP = (
     ("/flask-quiz [topic] [level]", "A private practice question, picked by spaced repetition."),
     ("/flask-leaderboard [period]", "The top members this week, month or all time, and your rank."),
     ("/flask-stats", "Your answers, accuracy per topic, streaks and reviews due."),
+    ("/flask-interview [level] [length] [minutes] [history] [stop]",
+     "A private mock interview in your DMs, against the clock; the scorecard at the end."),
     ("/flask-report <question> <reason>", "Tell the maintainers a question is wrong (or use the button)."),
     ("/flask-forget-me", "Delete everything the bot stores about you."),
     ("/flask-help", "This list."),

@@ -51,6 +51,7 @@ class DiscordRunner:
         client_options.setdefault("http_trace", pacing.trace(self.pacer, settings.api_base_url))
         self.client = make_client(self.handlers, settings, state_dir=state_dir or data_dir(app), **client_options)
         self.poster = DiscordPoster(self.client, threads=settings.threads, pacer=self.pacer)
+        self.handlers.delivery = self.poster.interviews  # interview DMs through the same pacer
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:

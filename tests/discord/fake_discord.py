@@ -124,6 +124,7 @@ class FakeDiscord:
         self.nonce_window = 300.0  # Discord: "a few minutes"
         self.resets = 0
         self.threads: dict[str, JSON] = {}  # message id -> the thread started from it
+        self.origins: dict[str, str] = {}  # interaction id or token -> the message its component was on
         self._window: deque[float] = deque()
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -289,8 +290,12 @@ class FakeDiscord:
             case "POST", ["interactions", iid, _token, "callback"]:
                 return self._callback(iid, query, body)
             case "POST", ["webhooks", _, _token]:
+                if embeds_invalid(body):
+                    return _json({"message": "Invalid Form Body", "code": 50035, "errors": embeds_invalid(body)}, 400)
                 return _json(self._new_message(None, body))
-            case "PATCH", ["webhooks", _, _token, "messages", mid]:
+            case "PATCH", ["webhooks", _, token, "messages", mid]:
+                if mid == "@original" and token in self.origins:  # a deferred update: the component's message
+                    mid = self.origins[token]
                 msg = self.messages.setdefault(mid, self._message_shape(None, {}))
                 msg.update({k: v for k, v in (body or {}).items() if k in ("content", "embeds", "components")})
                 return _json(msg)
@@ -305,6 +310,8 @@ class FakeDiscord:
                     return _json({"message": "Missing Access", "code": 50001}, 403)
                 if self.dms.get(cid) in self.no_dms:
                     return _json({"message": "Cannot send messages to this user", "code": 50007}, 403)
+                if embeds_invalid(body):
+                    return _json({"message": "Invalid Form Body", "code": 50035, "errors": embeds_invalid(body)}, 400)
                 nonce = (body or {}).get("nonce")
                 if nonce is not None and (body or {}).get("enforce_nonce"):
                     seen = self.nonces.get((cid, str(nonce)))
@@ -377,11 +384,15 @@ class FakeDiscord:
         if len(done) > 1:
             return _json({"message": "Interaction has already been acknowledged.", "code": 40060}, 400)
         data = body.get("data") or {}
-        refused = self._invalid_callback(body)
+        refused = self._invalid_callback(body) or embeds_invalid(data)
         if refused:
             return _json({"message": "Invalid Form Body", "code": 50035, "errors": refused}, 400)
         resource: JSON = {"type": body["type"]}
-        if body["type"] in (4, 7):
+        if body["type"] == 7 and self.origins.get(iid) in self.messages:  # update the component's message
+            msg = self.messages[self.origins[iid]]
+            msg.update({k: v for k, v in data.items() if k in ("content", "embeds", "components")})
+            resource["message"] = self.responses[iid] = msg
+        elif body["type"] in (4, 7):
             msg = self._new_message(None, data)
             resource["message"] = self.responses[iid] = msg
         if query.get("with_response") in ("1", "true", "True"):
@@ -577,6 +588,7 @@ class FakeDiscord:
                         "authorizing_integration_owners": {"1": who["id"]}}
         if message is not None:
             payload["message"] = message
+            self.origins[sent.id] = self.origins[sent.token] = str(message["id"])
         sent.payload = payload
         sent.sent_at = time.monotonic()
         await self._dispatch(self.session_for(None if dm else g["id"]), "INTERACTION_CREATE", payload)
@@ -613,6 +625,26 @@ class FakeDiscord:
             return out
         data = {"custom_id": modal["custom_id"], "components": [fill(c) for c in modal["components"]]}
         return await self.interact(5, data, who=who, **kw)
+
+
+def embeds_invalid(body: Any) -> str:
+    """What Discord refuses in a message's embeds (50035): 10 embeds, 25 fields each, 256 characters in a
+    title or field name, 1,024 in a field value, 4,096 in a description, 6,000 in all the embeds."""
+    embeds = (body or {}).get("embeds") or [] if isinstance(body, dict) else []
+    if len(embeds) > 10:
+        return "embeds: at most 10"
+    total = 0
+    for e in embeds:
+        fields = e.get("fields") or []
+        if len(fields) > 25 or len(e.get("title") or "") > 256 or len(e.get("description") or "") > 4096:
+            return "embeds: more than 25 fields, a title over 256 or a description over 4096 characters"
+        for f in fields:
+            if not f.get("name") or not f.get("value") or len(f["name"]) > 256 or len(f["value"]) > 1024:
+                return "embeds: a field name of 1-256 or a value of 1-1024 characters"
+        total += len(e.get("title") or "") + len(e.get("description") or "")
+        total += len((e.get("footer") or {}).get("text") or "") + len((e.get("author") or {}).get("name") or "")
+        total += sum(len(f["name"]) + len(f["value"]) for f in fields)
+    return "embeds: over 6000 characters in all" if total > 6000 else ""
 
 
 def opt(name: str, value: Any, kind: int = 3, **extra: Any) -> JSON:

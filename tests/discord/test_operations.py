@@ -44,8 +44,8 @@ async def test_commands_are_synced_only_when_their_definitions_change(make_bot: 
     first = await make_bot()
     assert first.runner.client.synced == ["global"]  # type: ignore[attr-defined]
     names = sorted(c["name"] for c in fake.commands["global"])
-    assert names == ["flask-admin", "flask-forget-me", "flask-help", "flask-leaderboard", "flask-live", "flask-quiz",
-                     "flask-reminders", "flask-report", "flask-stats"]
+    assert names == ["flask-admin", "flask-forget-me", "flask-help", "flask-interview", "flask-leaderboard",
+                     "flask-live", "flask-quiz", "flask-reminders", "flask-report", "flask-stats"]
     quiz = next(c for c in fake.commands["global"] if c["name"] == "flask-quiz")
     level = next(o for o in quiz["options"] if o["name"] == "level")
     assert [c["value"] for c in level["choices"]] == ["junior", "mid", "senior"] and level["description"]
