@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import functools
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import fsrs
-from sqlalchemy import case, func, select, union_all
+from sqlalchemy import case, func, select, union_all, update
 from sqlalchemy.orm import Session
 
 from bot.config import PracticeSection, parse_duration
@@ -196,6 +196,16 @@ def review_many(s: Session, reviews: list[Review], scheduler: fsrs.Scheduler) ->
     # One per review: each comes with its answer row, which is how ``state.refresh`` counts them.
     state.bump(conn, [r.account_id for r in reviews])
     return dues
+
+
+def due_now(s: Session, account_id: int, question_ids: Iterable[str], now: datetime) -> None:
+    """Make these reviewed cards due at ``now`` (a mock interview's missed questions: practice asks
+    them before anything new); FSRS's own state is kept, so the next review schedules as usual."""
+    qids = sorted(set(question_ids))
+    if not qids:
+        return
+    s.execute(update(Card).where(Card.account_id == account_id, Card.question_id.in_(qids)).values(due=now))
+    state.bump(s.connection(), [account_id])  # not a review: a cached state is then read again in full
 
 
 def rate(s: Session, *, account_id: int, question_id: str, rating: fsrs.Rating,

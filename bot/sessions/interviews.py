@@ -251,6 +251,8 @@ class Interviews:
         s.flush()
         if attempts:
             cards.record_many(s, attempts, self._scheduler)
+            # What the interview found missing comes back first in practice (before new questions).
+            cards.due_now(s, attempts[0].account_id, [a.question.id for a in attempts if not a.correct], now)
         place = self.core.place_of(s, store.channel_of(sess))
         return InterviewOver(sess.id, place, user, name, reason, len(by_pos), card, late)
 

@@ -281,3 +281,20 @@ async def test_the_change_compares_with_the_last_interview_at_that_level_however
         await one("senior", False)
     again = await one("mid", False)
     assert again.card.score == 0 and again.card.change == -first.card.score
+
+
+async def test_a_missed_interview_question_comes_back_first_in_practice(app: App, clock: FakeClock) -> None:
+    """The issue: interview answers feed spaced repetition, missed points' questions first."""
+    iv = app.engine.interviews
+    q0 = await iv.start(ANN, PLACE, "mid", length=3, minutes=20)
+    q1 = await iv.answer(ANN, model(app, q0))  # right
+    assert isinstance(q1, InterviewQuestion)
+    q2 = await iv.skip(ANN)  # missed
+    assert isinstance(q2, InterviewQuestion)
+    over = await iv.answer(ANN, model(app, q2))  # right
+    assert isinstance(over, InterviewOver)
+    missed = q1.card.question_id
+    assert [r.question_id for r in over.card.results if not r.correct] == [missed]
+    clock.advance(seconds=1)  # right after: before any new question, and before FSRS would have asked it
+    asked = await app.engine.practice.ask(ANN)
+    assert asked.question_id == missed
