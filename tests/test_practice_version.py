@@ -250,3 +250,41 @@ async def test_a_warm_ask_batch_reads_one_stamp_query_and_nothing_else(two: tupl
     assert len(stamp_reads) == len(commits) < len(crowd) / 4  # one per batch
     touching = [q for q in statements if any(t in q for t in ("cards", "answers"))]
     assert touching == []  # no card or answer read on a warm cache
+
+
+class Counting:
+    """A connection that counts the rows each statement returned (``refresh`` only executes)."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn, self.rows = conn, []  # type: ignore[var-annotated]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.conn, name)
+
+    def execute(self, stmt: Any, *args: Any, **kw: Any) -> list[Any]:
+        got = list(self.conn.execute(stmt, *args, **kw))
+        self.rows.append((str(stmt), len(got)))
+        return got
+
+
+async def test_a_patch_reads_each_members_answers_since_its_own_newest_only(two: tuple[App, App]) -> None:
+    """One bound for the whole batch (the oldest member's newest answer) read every later answer of
+    every member: tens of thousands of rows for a batch of returning members, to keep a handful."""
+    a, _b = two
+    crowd = [member(f"n{i}") for i in range(4)]
+    for i, m in enumerate(crowd):
+        for _ in range(2 + 3 * i):  # the members' newest answers are far apart
+            await practise(a, m, right=True)
+    ids = [account_id(a, m) for m in crowd]
+    with a.db.session() as s:
+        conn = s.connection()
+        cached = state.load(conn, state.stamps(conn, ids))
+    for m in crowd:
+        await practise(a, m, right=False)  # one new answer each
+    with a.db.session() as s:
+        conn = Counting(s.connection())
+        now = state.stamps(conn, ids)  # type: ignore[arg-type]
+        got, patched = state.refresh(conn, now, cached)  # type: ignore[arg-type]
+    assert patched == len(crowd) and all(same(got[x], fresh(a, x)) for x in ids)
+    practice_rows = [n for sql, n in conn.rows if "FROM practice_answers" in sql and "max(" not in sql.lower()]
+    assert practice_rows == [len(crowd)]  # the four new answers, nothing older

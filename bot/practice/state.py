@@ -17,6 +17,7 @@ reviews are always read and written in the database (``cards.review_many``), nev
 
 from __future__ import annotations
 
+import functools
 import sys
 import threading
 from collections import Counter, OrderedDict
@@ -29,10 +30,12 @@ from sqlalchemy import (
     Connection,
     DateTime,
     String,
+    and_,
     bindparam,
     case,
     func,
     literal_column,
+    or_,
     select,
     tuple_,
     type_coerce,
@@ -182,14 +185,23 @@ def load(conn: Connection, stamped: dict[int, Stamp]) -> dict[int, State]:
 
 
 # What changed since a cached state: the answers after its newest (they name the cards they
-# reviewed), then those cards.
-_AFTER: Any = bindparam("after")
-_NEW_PRACTICE = (select(PracticeAnswer.account_id, PracticeAnswer.id, PracticeAnswer.question_id,
-                        PracticeAnswer.topic, PracticeAnswer.correct)
-                 .where(PracticeAnswer.account_id.in_(_IDS), PracticeAnswer.id > _AFTER))
-_NEW_DAILY = (select(Answer.account_id, Answer.id, Round.question_id, Answer.topic, Answer.correct)
-              .join(Round, Round.id == Answer.round_id)
-              .where(Answer.account_id.in_(_IDS), Answer.id > _AFTER))
+# reviewed), then those cards.  Each member's own newest bounds their rows: one bound for the
+# whole batch (the oldest) read every answer of the members after it, tens of thousands of rows
+# for a batch of returning members, to keep a handful.
+
+
+@functools.lru_cache(maxsize=512)
+def _since(kind: int, members: int) -> Any:
+    """Answers of ``kind`` (0 practice, 1 daily) after each member's own newest id: binds ``a<i>``
+    (account) and ``n<i>`` (newest) for i < ``members``; built once per size (statements cache)."""
+    table: Any = PracticeAnswer if kind == 0 else Answer
+    mine = or_(*(and_(table.account_id == bindparam(f"a{i}"), table.id > bindparam(f"n{i}"))
+                 for i in range(members)))
+    if kind == 0:
+        return select(PracticeAnswer.account_id, PracticeAnswer.id, PracticeAnswer.question_id,
+                      PracticeAnswer.topic, PracticeAnswer.correct).where(mine)
+    return (select(Answer.account_id, Answer.id, Round.question_id, Answer.topic, Answer.correct)
+            .join(Round, Round.id == Answer.round_id).where(mine))
 _PAIRS: Any = bindparam("pairs", expanding=True)
 _SOME_CARDS = select(Card.account_id, Card.question_id, _SQLITE_DUE).where(
     tuple_(Card.account_id, Card.question_id).in_(_PAIRS))
@@ -216,11 +228,12 @@ def refresh(conn: Connection, stamped: dict[int, Stamp], cached: dict[int, State
     if patchable:
         ids = sorted(patchable)
         answers: dict[int, list[NewAnswer]] = {a: [] for a in ids}
-        for kind, new_rows in ((0, _NEW_PRACTICE), (1, _NEW_DAILY)):
-            after = min(patchable[a].newest[kind] for a in ids)
-            for a, rid, qid, topic, correct in conn.execute(new_rows, {"ids": ids, "after": after}):
-                if rid > patchable[a].newest[kind]:
-                    answers[a].append((rid, qid, topic, bool(correct), kind))
+        for kind in (0, 1):
+            binds = {}
+            for i, a in enumerate(ids):
+                binds[f"a{i}"], binds[f"n{i}"] = a, patchable[a].newest[kind]
+            for a, rid, qid, topic, correct in conn.execute(_since(kind, len(ids)), binds):
+                answers[a].append((rid, qid, topic, bool(correct), kind))
         ids = [a for a in ids if patchable[a].stamp[1] + len(answers[a]) == stamped[a][1]]
         pairs = sorted({(a, qid) for a in ids for _rid, qid, *_ in answers[a]})
         changed: dict[int, list[tuple[str, Any]]] = {a: [] for a in ids}

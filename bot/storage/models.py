@@ -183,6 +183,7 @@ class Answer(Base):
     __table_args__ = (
         UniqueConstraint("round_id", "account_id"),
         Index("ix_answers_account", "account_id"),
+        Index("ix_answers_account_newest", "account_id", "id"),  # a member's answers after one (practice cache)
     )
 
 
@@ -197,7 +198,8 @@ class PracticeAnswer(Base):
     correct: Mapped[bool] = mapped_column(Boolean)
     answered_at: Mapped[datetime] = mapped_column(UTC_DT)
     text: Mapped[str | None] = mapped_column(Text, nullable=True)  # an open answer, for "I was right"
-    __table_args__ = (Index("ix_practice_account", "account_id", "topic"),)
+    __table_args__ = (Index("ix_practice_account", "account_id", "topic"),
+                      Index("ix_practice_account_newest", "account_id", "id"))  # after one (practice cache)
 
 
 class Card(Base):
