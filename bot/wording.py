@@ -372,7 +372,7 @@ INTERVIEW_HINT = "No feedback until the end, as in a real screen. `/interview sk
 INTERVIEW_OVER = {"finished": "Interview over: that was the last question.",
                   "time": "Interview over: the time is up; what was unanswered counts as missed.",
                   "stopped": "Interview stopped; what was unanswered counts as missed."}
-# ... where the question comes in a window with Skip and Stop buttons (Slack's modal, Discord's form).
+# ... where the question comes in a window with Skip and Stop buttons (Slack's modal).
 INTERVIEW_HINT_BUTTONS = ("No feedback until the end, as in a real screen. Skip leaves a question unanswered; "
                           "Stop ends the interview now.")
 INTERVIEW_ENDS = "The interview ends {when}."
@@ -392,14 +392,14 @@ INTERVIEW_CHANGE = " ({change:+d} since your last {level} interview)"
 INTERVIEW_BY_TOPIC = "By topic"
 INTERVIEW_STUDY = "Study list"
 INTERVIEW_NOT_ANSWERED = "not answered"
-INTERVIEW_NO_HISTORY = "{name} has no finished interviews yet. `interview` starts one."
+INTERVIEW_NO_HISTORY = "{name} has no finished interviews yet. {start} starts one."
 INTERVIEW_HISTORY_HEAD = "Interviews of {name}, newest first:"
 INTERVIEW_HISTORY_ROW = "{when} · {level} · {score}/100 · {band} · {answered} of {total} answered"
 INTERVIEW_MORE = "… and {n} more parts of the study list."
 
 # The mock interview in direct messages (Discord) or private replies, with buttons.
-INTERVIEW_HINT_BUTTONS = ("No feedback until the end, as in a real screen. **Answer** opens a form, **Skip** "
-                          "leaves the question unanswered (it counts as missed), **Stop** ends the interview.")
+INTERVIEW_HINT_FORM = ("No feedback until the end, as in a real screen. **Answer** opens a form, **Skip** "
+                       "leaves the question unanswered (it counts as missed), **Stop** ends the interview.")
 INTERVIEW_IN_DMS = "Your interview is in your direct messages: {link}. It ends {when}."
 INTERVIEW_STILL_IN_DMS = ("Your interview is still running: question {n} of {total} is in your direct messages "
                           "again: {link}. It ends {when}.")
@@ -410,12 +410,6 @@ INTERVIEW_NONE_RUNNING = "You have no interview running. {start} starts one; {hi
 INTERVIEW_EMPTY_BUTTONS = "Say something: an empty answer is not stored. **Skip** leaves the question unanswered."
 INTERVIEW_FORM_HINT = "No feedback until the end. Say it as you would in the room."
 INTERVIEW_FORM_LETTER = "Answer with one letter: {letters}."
-INTERVIEW_NO_HISTORY = "{name} has no finished interviews yet. {start} starts one."
-INTERVIEW_SCORE = "Score {score}/100 at {level}: {band}{change}."
-INTERVIEW_CHANGE = " ({change:+d} since your last {level} interview)"
-INTERVIEW_STUDY = "Study list"
-INTERVIEW_BY_TOPIC = "By topic"
-INTERVIEW_NOT_ANSWERED = "not answered"
 
 # A community's rules for live quizzes (``settings live ...``).
 LIVE_RULE_WHO = "Who may start a live quiz: `who=anyone` or `who=admins`."

@@ -189,3 +189,13 @@ def test_components_reach_each_other_only_through_public_modules() -> None:
                 offenders += [f"{name}: {node.module}.{a.name}" for a in node.names
                               if other != mine and a.name.startswith("_")]
     assert offenders == []
+
+
+def test_no_wording_is_defined_twice() -> None:
+    """A second assignment silently replaces the first (two branches adding the same name did)."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse((Path(__file__).resolve().parent.parent / "bot" / "wording.py").read_text())
+    names = [t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)]
+    assert sorted({n for n in names if names.count(n) > 1}) == []

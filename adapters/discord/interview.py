@@ -46,7 +46,7 @@ def question(ev: InterviewQuestion) -> discord.Embed:
     e.title = title(ev)
     e.remove_author()
     e.add_field(name="Ends", value=f"{render.ts(ev.ends_at, 'f')} ({render.ts(ev.ends_at)})", inline=False)
-    e.add_field(name="Note", value=wording.INTERVIEW_HINT_BUTTONS, inline=False)
+    e.add_field(name="Note", value=wording.INTERVIEW_HINT_FORM, inline=False)
     return e
 
 

@@ -211,8 +211,7 @@ def scorecard_modal(ev: InterviewOver) -> Block:
 
 def history(view: InterviewHistory) -> list[Block]:
     if not view.rows:
-        return [md(esc(wording.INTERVIEW_NO_HISTORY.format(name=view.name)).replace(
-            "`interview`", f"`{wording.COMMAND} interview`"))]
+        return [md(esc(wording.INTERVIEW_NO_HISTORY.format(name=view.name, start=f"`{wording.COMMAND} interview`")))]
     rows = ["• " + wording.INTERVIEW_HISTORY_ROW.format(
         when=local_time(r.when, "{date_short_pretty}"), level=r.level, score=r.score, band=esc(r.band),
         answered=r.answered, total=r.total) for r in view.rows]
