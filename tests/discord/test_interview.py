@@ -124,7 +124,7 @@ async def test_a_full_interview_in_dms_ends_with_the_scorecard(bot: Bot, clock: 
                                                    when=f"<t:{ends}:R>")
     assert title(q) == "Interview · question 1 of 4 · senior" and list(buttons(q)) == ["Answer", "Skip", "Stop"]
     fields = {f["name"]: f["value"] for f in q["embeds"][0]["fields"]}
-    assert f"<t:{ends}:R>" in fields["Ends"] and fields["Note"] == wording.INTERVIEW_HINT_BUTTONS
+    assert f"<t:{ends}:R>" in fields["Ends"] and fields["Note"] == wording.INTERVIEW_HINT_FORM
     # The form shows the question above the box and names the question it is for.
     opened = await fake.callback(await fake.click(q, buttons(q)["Answer"], who=ANN, dm=True))
     form = opened["data"]
