@@ -352,6 +352,7 @@ LIVE_STARTING = "Starting the live quiz now."
 LIVE_BEGIN_NOT_ALLOWED = "Only the one who started this quiz, or an admin, may start it early."
 LIVE_LOBBY_POSTED = "Live quiz posted: players press Join; the questions follow in its thread."
 LIVE_OPENED = "Your live quiz is open: players press Join; it starts {when} (or press Start)."
+LIVE_STOPPED_BY_SOMEONE = "its starter or an admin"  # a podium sent again after a crash (who is not stored)
 LIVE_STARTING_THREAD = "Starting: the first question is in the thread."
 
 # The mock interview (bot.sessions.interviews).

@@ -197,5 +197,6 @@ def test_no_wording_is_defined_twice() -> None:
     from pathlib import Path
 
     tree = ast.parse((Path(__file__).resolve().parent.parent / "bot" / "wording.py").read_text())
-    names = [t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)]
+    names = [t.id for node in tree.body if isinstance(node, ast.Assign)
+             for t in node.targets if isinstance(t, ast.Name)]
     assert sorted({n for n in names if names.count(n) > 1}) == []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -272,7 +273,7 @@ class LiveSessions:
             asked = sess.current if sess.state == "open" else sess.current + 1
             return self._finish(s, sess, now, asked=max(asked, 0), stopped_by=member.name or member.user)
         events = await self.core.tx(work)
-        await self._deliver_all(events)
+        await self._deliver_all(events, [session_id])
         await self.core.tx(lambda s: store.release(s, [session_id], self.process))
         return events
 
@@ -291,16 +292,23 @@ class LiveSessions:
         now = self.core.clock.now()
 
         def work(s: Session) -> tuple[list[int], list[Event]]:
-            rows = store.claim_due(s, kind="live", now=now, owner=self.process, until=now + store.LEASE, only=only)
+            until = now + store.LEASE
+            # First the steps a dead process took and never delivered: sent again before anything new.
+            orphans = store.claim_orphans(s, kind="live", now=now, owner=self.process, until=until, only=only)
             events: list[Event] = []
+            for sess in orphans:
+                log.warning("session %s: step %s was taken by %s and not delivered; delivering it again",
+                            sess.id, sess.step, "another process" if sess.owner != self.process else "this one")
+                events.extend(self._replay(s, sess, now))
+            rows = store.claim_due(s, kind="live", now=now, owner=self.process, until=until, only=only)
             for sess in rows:
                 events.extend(self._step(s, sess, now))
-            return [r.id for r in rows], events
+            return [r.id for r in (*orphans, *rows)], events
 
         taken, events = await self.core.tx(work)
         if not taken:
             return []
-        await self._deliver_all(events)
+        await self._deliver_all(events, taken)
         await self.core.tx(lambda s: store.release(s, taken, self.process))
         return events
 
@@ -328,7 +336,8 @@ class LiveSessions:
         card = question_card(lq, mode="live", closes_at=sess.deadline)
         return LiveQuestion(sess.id, self._place(s, sess), sess.thread_ref, index, sess.count, card, sess.deadline)
 
-    def _reveal(self, s: Session, sess: LiveSession, now: datetime) -> Reveal:
+    def _reveal(self, s: Session, sess: LiveSession, now: datetime, *, record: bool = True) -> Reveal:
+        """Question ``current``'s reveal; ``record``: feed its answers to the players' cards (once, at the step)."""
         index = sess.current
         lq = self._question(s, sess.id, index)
         rows = store.answers_to(s, sess.id, index)
@@ -337,7 +346,8 @@ class LiveSessions:
             if r.choice is not None and 0 <= r.choice < len(per_option):
                 per_option[r.choice] += 1
         # Live answers feed spaced repetition and stats as practice answers do (never the boards).
-        cards.record_many(s, [cards.Attempt(r.account_id, lq, r.correct, now) for r in rows], self._scheduler)
+        if record:
+            cards.record_many(s, [cards.Attempt(r.account_id, lq, r.correct, now) for r in rows], self._scheduler)
         board = _board(store.totals(s, sess.id, before=index + 1))
         last = index + 1 >= sess.count
         right = lq.q.options[lq.q.correct_index] if lq.q.correct_index is not None else None
@@ -347,10 +357,30 @@ class LiveSessions:
                       players, tuple(r.name or r.user for r in rows if r.correct), board,
                       None if last else now + timedelta(seconds=self.rules.reveal_seconds))
 
+    def _replay(self, s: Session, sess: LiveSession, now: datetime) -> list[Event]:
+        """The events of the step ``sess`` is at, built again from the stored state (nothing recorded
+        twice).  A question nobody may have seen gets its whole time again from now."""
+        match sess.state:
+            case "open":
+                return [self._open(s, sess, sess.current, now)]
+            case "revealed":
+                sess.step_started, sess.deadline = now, now + timedelta(seconds=self.rules.reveal_seconds)
+                return [self._reveal(s, sess, now, record=False)]
+            case "finished":
+                return [self._reveal(s, sess, now, record=False), *self._final(s, sess, asked=sess.count)]
+            case "stopped":  # ``current`` is the last question that counted (``_finish``)
+                return self._final(s, sess, asked=sess.current + 1, stopped_by=wording.LIVE_STOPPED_BY_SOMEONE)
+        return []
+
     def _finish(self, s: Session, sess: LiveSession, now: datetime, *, asked: int,
                 stopped_by: str | None = None) -> list[Event]:
         sess.state = "stopped" if stopped_by else "finished"
         sess.ended_at, sess.deadline = now, None
+        sess.current = asked - 1  # the last question that counts (what a replay of the podium needs)
+        return self._final(s, sess, asked=asked, stopped_by=stopped_by)
+
+    def _final(self, s: Session, sess: LiveSession, *, asked: int, stopped_by: str | None = None) -> list[Event]:
+        """The podium and every player's private summary."""
         totals = store.totals(s, sess.id, before=asked)
         board = _board(totals)
         place = self._place(s, sess)
@@ -394,9 +424,19 @@ class LiveSessions:
             log.exception("session %s: could not deliver %s", event.session_id, type(event).__name__)
             return None
 
-    async def _deliver_all(self, events: Sequence[Event]) -> None:
+    async def _renew(self, leased: Sequence[int]) -> None:
+        until = self.core.clock.now() + store.LEASE
+        await self.core.tx(lambda s: store.renew(s, leased, self.process, until))
+
+    async def _deliver_all(self, events: Sequence[Event], leased: Sequence[int]) -> None:
+        """Deliver in order, renewing the lease on ``leased`` while it takes long (500 private summaries
+        through a paced platform): an expired lease would have another tick send the step again."""
+        renewed = time.monotonic()
         for ev in events:
             await self._deliver(ev)
+            if time.monotonic() - renewed > store.LEASE.total_seconds() / 3:
+                await self._renew(leased)
+                renewed = time.monotonic()
 
 
 def _board(totals: Sequence[store.Total]) -> tuple[ScoreRow, ...]:

@@ -163,6 +163,29 @@ def claim_due(s: Session, *, kind: str, now: datetime, owner: str, until: dateti
     return rows
 
 
+def claim_orphans(s: Session, *, kind: str, now: datetime, owner: str, until: datetime,
+                  only: int | None = None, limit: int = 50) -> list[LiveSession]:
+    """Sessions whose last step's events may never have gone out: a process took the step (the lease
+    names it) and its lease ran out without its release, which comes only after the delivery (it
+    died, or hung).  Ended ones included (their podium); locked and leased to ``owner``."""
+    q = (select(LiveSession).where(LiveSession.kind == kind, LiveSession.owner.is_not(None),
+                                   LiveSession.lease_until <= now)
+         .order_by(LiveSession.lease_until, LiveSession.id).limit(limit).with_for_update(skip_locked=True))
+    if only is not None:
+        q = q.where(LiveSession.id == only)
+    rows = list(s.execute(q).scalars())
+    for r in rows:
+        r.owner, r.lease_until = owner, until
+    return rows
+
+
+def renew(s: Session, session_ids: Sequence[int], owner: str, until: datetime) -> None:
+    """Still delivering: keep the lease on the sessions this process holds."""
+    if session_ids:
+        s.execute(update(LiveSession).where(LiveSession.id.in_(list(session_ids)), LiveSession.owner == owner)
+                  .values(lease_until=until))
+
+
 def release(s: Session, session_ids: Sequence[int], owner: str) -> None:
     """This process delivered the steps it took: any process may take the next ones."""
     if session_ids:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -11,7 +15,7 @@ from bot.clock import FakeClock
 from bot.errors import AlreadyAnswered, NotAllowed, RoundClosed, UserError
 from bot.runtime.builder import App
 from bot.sessions.rules import LiveOptions, LiveRules, points
-from bot.sessions.views import Lobby
+from bot.sessions.views import Event, LiveQuestion, Lobby, Podium
 from bot.storage.models import Card, LiveSession, PracticeAnswer, Score
 from tests.conftest import PLACE, make_app
 from tests.sessions.helpers import ANN, BOB, CY, Sink, right, wrong
@@ -250,6 +254,97 @@ async def test_two_processes_take_each_step_exactly_once(two: tuple[App, App], c
         assert isinstance(s, Session)
         return s.execute(select(LiveSession.state)).scalar_one()
     assert await a.engine.core.tx(state) == "finished"
+
+
+class Dying(Sink):
+    """A process that dies (SIGKILL) while delivering the first event of kind ``at``: the step is
+    committed, the event never goes out, the lease is never released."""
+
+    def __init__(self, at: type) -> None:
+        super().__init__()
+        self.at, self.hung = at, asyncio.Event()
+
+    async def deliver_session(self, event: Event) -> str | None:
+        if isinstance(event, self.at) and not self.hung.is_set():
+            self.hung.set()
+            await asyncio.Event().wait()  # never returns: the task is cancelled, as a kill would end it
+        return await super().deliver_session(event)
+
+
+async def die_during(app: App, coro: Any, sink: Dying) -> None:
+    task = asyncio.ensure_future(coro)
+    await sink.hung.wait()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def test_a_step_whose_process_died_before_delivering_is_sent_again_once_its_lease_runs_out(
+        two: tuple[App, App], clock: FakeClock) -> None:
+    """The question the dead process never posted is posted by the other, with its whole time again
+    (nobody could have seen it); then the game goes on and ends there."""
+    a, b = two
+    sa, sb = Dying(LiveQuestion), Sink()
+    a.engine.live.add_sink(sa)
+    b.engine.live.add_sink(sb)
+    lob = await a.engine.live.start(ANN, PLACE, LiveOptions(count=2, seconds=20))
+    await a.engine.live.join(BOB, lob.session_id)
+    clock.advance(seconds=30)
+    await die_during(a, a.engine.live.tick(), sa)  # a took "open question 0", then died posting it
+    assert sa.questions == [] and await b.engine.live.tick() == []  # its lease still holds
+    clock.advance(seconds=31)
+    [q0] = await b.engine.live.tick()
+    assert isinstance(q0, LiveQuestion) and q0.index == 0 and q0.closes_at == clock.now() + timedelta(seconds=20)
+    assert await b.engine.live.tick() == []  # sent again once, and released
+    await b.engine.live.answer(ANN, lob.session_id, 0, right(b, q0))
+    await b.engine.live.answer(BOB, lob.session_id, 0, wrong(b, q0))
+    clock.advance(seconds=5)
+    [q1] = await b.engine.live.tick()
+    clock.advance(seconds=20)
+    events = await b.engine.live.tick()
+    assert [type(e).__name__ for e in events] == ["Reveal", "Podium", "PrivateSummary", "PrivateSummary"]
+    assert [(r.index, r.answered) for r in sb.reveals] == [(0, 2), (1, 0)] and q1.index == 1
+
+
+async def test_a_final_step_lost_with_its_process_sends_the_podium_again_and_records_nothing_twice(
+        two: tuple[App, App], clock: FakeClock) -> None:
+    a, b = two
+    sa, sb = Dying(Podium), Sink()
+    a.engine.live.add_sink(sa)
+    b.engine.live.add_sink(sb)
+    lob = await a.engine.live.start(ANN, PLACE, LiveOptions(count=1, seconds=20))
+    await a.engine.live.join(BOB, lob.session_id)
+    [q0] = await a.engine.live.begin(ANN, lob.session_id)
+    await a.engine.live.answer(ANN, lob.session_id, 0, right(a, q0))
+    clock.advance(seconds=20)
+    await die_during(a, a.engine.live.tick(), sa)  # the reveal went out, then it died sending the podium
+    assert len(sa.reveals) == 1 and sa.podiums == []
+    clock.advance(seconds=31)
+    events = await b.engine.live.tick()
+    assert [type(e).__name__ for e in events] == ["Reveal", "Podium", "PrivateSummary", "PrivateSummary"]
+    [podium] = sb.podiums
+    assert (podium.asked, podium.stopped_by) == (1, None)
+    assert [(r.name, r.points) for r in podium.board] == [("Ann", 100), ("Bob", 0)]
+    with a.engine.core.db.session() as s:  # the reveal's answers fed the cards once, not again
+        assert s.execute(select(func.count()).select_from(PracticeAnswer)).scalar_one() == 1
+    assert await b.engine.live.tick() == []
+
+
+async def test_a_stop_lost_with_its_process_sends_the_podium_of_what_was_asked(
+        two: tuple[App, App], clock: FakeClock) -> None:
+    a, b = two
+    sa, sb = Dying(Podium), Sink()
+    a.engine.live.add_sink(sa)
+    b.engine.live.add_sink(sb)
+    lob = await a.engine.live.start(ANN, PLACE, LiveOptions(count=3, seconds=20))
+    [q0] = await a.engine.live.begin(ANN, lob.session_id)
+    await a.engine.live.answer(ANN, lob.session_id, 0, right(a, q0))  # the only player: revealed at once
+    clock.advance(seconds=5)
+    await a.engine.live.tick()  # question 1 opens
+    await die_during(a, a.engine.live.stop(ANN, lob.session_id), sa)
+    clock.advance(seconds=31)
+    [podium, _summary] = await b.engine.live.tick()
+    assert isinstance(podium, Podium) and podium.asked == 1 and podium.stopped_by
 
 
 async def test_a_platform_without_a_session_sink_refuses_live(app: App) -> None:
