@@ -148,6 +148,8 @@ class Interviews:
     async def tick(self) -> list[InterviewOver]:
         """End every interview whose time is up (any process's); tell each candidate."""
         now = self.core.clock.now()
+        if not await self.core.db.peek(lambda c: store.anything_due(c, kind="interview", now=now, orphans=False)):
+            return []
 
         def work(s: Session) -> tuple[list[int], list[InterviewOver]]:
             rows = store.claim_due(s, kind="interview", now=now, owner=self.process, until=now + store.LEASE)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Connection, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -161,6 +161,16 @@ def claim_due(s: Session, *, kind: str, now: datetime, owner: str, until: dateti
     for r in rows:
         r.owner, r.lease_until = owner, until
     return rows
+
+
+def anything_due(conn: Connection, *, kind: str, now: datetime, orphans: bool) -> bool:
+    """Whether a tick would claim anything (a due step; with ``orphans``, an undelivered one): read
+    without a transaction (``Database.peek``), so an idle tick takes no lock."""
+    due = and_(LiveSession.ended_at.is_(None), LiveSession.state.in_(ACTIVE), LiveSession.deadline <= now,
+               or_(LiveSession.lease_until.is_(None), LiveSession.lease_until <= now))
+    if orphans:
+        due = or_(due, and_(LiveSession.owner.is_not(None), LiveSession.lease_until <= now))
+    return conn.execute(select(LiveSession.id).where(LiveSession.kind == kind, due).limit(1)).first() is not None
 
 
 def claim_orphans(s: Session, *, kind: str, now: datetime, owner: str, until: datetime,

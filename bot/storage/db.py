@@ -57,6 +57,8 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
+            if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+                return  # ``Database.peek``: one read, no transaction, no lock
             # IMMEDIATE takes the write lock up front: no deadlock-prone lock upgrades.
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
@@ -208,6 +210,15 @@ class Database:
         """Run ``fn(*args)`` on a database thread and await its result."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, fn, *args)
+
+    async def peek(self, fn: Callable[[Connection], T]) -> T:
+        """``fn(connection)`` for one read outside any transaction (autocommit): on SQLite it takes no
+        write lock, so a poll that usually finds nothing (the sessions' tick, four times a second)
+        never queues behind, or holds up, the writers."""
+        def work() -> T:
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                return fn(conn)
+        return await self.run(work)
 
     async def run_batch(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a group-commit batch: on SQLite right here on the event loop, else as ``run``.

@@ -406,3 +406,25 @@ async def test_a_crowd_answering_at_once_shares_batches_and_each_gets_its_own_ve
     assert r0.answered == 189 and r0.players == 189 and len(r0.correct_names) == 94
     with pytest.raises(RoundClosed):
         await live.answer(crowd[189], lob.session_id, 0, 0)
+
+
+async def test_an_idle_tick_reads_once_and_takes_no_lock(app: App, clock: FakeClock, sink: Sink) -> None:
+    """Four ticks a second in every process: when nothing is due they must not queue for SQLite's
+    write lock (a BEGIN IMMEDIATE each) behind the answers, nor hold it up."""
+    from sqlalchemy import event
+
+    lob = await app.engine.live.start(ANN, PLACE, LiveOptions(count=1, seconds=20))
+    statements: list[str] = []
+
+    def executed(_conn: object, _cursor: object, sql: str, *_args: object) -> None:
+        statements.append(sql)
+    event.listen(app.engine.core.db.engine, "before_cursor_execute", executed)
+    try:
+        assert await app.engine.live.tick() == [] and await app.engine.interviews.tick() == []
+        idle = list(statements)
+        clock.advance(seconds=30)  # the lobby's time is up: now the tick claims and steps
+        [q0] = await app.engine.live.tick()
+    finally:
+        event.remove(app.engine.core.db.engine, "before_cursor_execute", executed)
+    assert len(idle) == 2 and not any("BEGIN" in q or "FOR UPDATE" in q for q in idle), idle
+    assert q0.session_id == lob.session_id and len(statements) > len(idle)
