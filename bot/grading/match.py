@@ -104,6 +104,8 @@ RETIRED = frozenset(stem(w) for w in (
     "mistake", "myth", "bad", "dangerous", "unsafe", "never", "instead", "formerly", "previously", "renamed",
     "earlier", "pre", "before", "removal"))
 
+_FORWARD = frozenset(stem(w) for w in ("instead", "before"))
+
 
 @dataclass(frozen=True, slots=True)
 class Match:
@@ -429,6 +431,8 @@ class Answer:
     def dismissed(self, m: Match) -> bool:
         """True when the clause holding ``m`` names it only to reject it ("X was removed")."""
         clause = self.words[m.start].clause
-        # The claim's own words do not dismiss it ("before" of ``before_first_request``).
-        return m.negated or any(w.stem in RETIRED for k, w in enumerate(self.words)
-                                if w.clause == clause and not m.start <= k < m.end)
+        # The claim's own words do not dismiss it ("before" of ``before_first_request``); "instead" and
+        # "before" dismiss only what follows them ("instead of X", "before 2.3, X"): a claim ahead of
+        # them is asserted ("redirect to the home page instead of a 404").
+        return m.negated or any(w.stem in RETIRED and (w.stem not in _FORWARD or k < m.start)
+                                for k, w in enumerate(self.words) if w.clause == clause and not m.start <= k < m.end)
