@@ -10,6 +10,7 @@ who takes none (50007) is logged at INFO and skipped.  Every request goes throug
 from __future__ import annotations
 
 import logging
+import zlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -30,6 +31,12 @@ BOARD_ROWS = 10  # rows of the running board shown after each question
 EXPLANATION = 1500  # characters of the explanation in a reveal
 CANNOT_DM = 50007  # Discord: "Cannot send messages to this user"
 Call = Callable[[Place, Callable[[], Awaitable[Any]]], Awaitable[Any]]
+
+
+def nonce(key: str) -> str | None:
+    """A session event's key as a Discord nonce (at most 25 characters; discord.py sends it with
+    ``enforce_nonce``): a step sent again after a crash, within Discord's few minutes, is not doubled."""
+    return f"lv-{zlib.crc32(key.encode()):08x}" if key else None
 
 
 # -- buttons ---------------------------------------------------------------------------------
@@ -148,6 +155,12 @@ def summary(s: PrivateSummary) -> discord.Embed:
     return e
 
 
+def _closes(msg: Any) -> str | None:
+    """The "Closes" field of a posted question's embed (None when it has none)."""
+    embeds = getattr(msg, "embeds", None) or []
+    return next((f.value for f in embeds[0].fields if f.name == "Closes"), None) if embeds else None
+
+
 # -- delivery --------------------------------------------------------------------------------
 
 class LiveDelivery:
@@ -166,15 +179,21 @@ class LiveDelivery:
             case Lobby():
                 return await self._lobby(event)
             case LiveQuestion():
-                msg = await self._send(event.place, event.thread, embed=question(event), view=question_view(event))
+                embed = question(event)
+                msg = await self._send(event.place, event.thread, embed=embed, view=question_view(event),
+                                       nonce=nonce(event.key))
+                if _closes(msg) not in (None, render.ts(event.closes_at)):
+                    # Discord gave back the message this step made before a crash (same nonce); the
+                    # step sent again has the whole time again: show the new deadline.
+                    await self.call(event.place, lambda: msg.edit(embed=embed))
                 self._open[(event.session_id, event.index)] = (msg.channel.id, msg.id, event)
                 if len(self._open) > 1000:
                     self._open.popitem(last=False)
             case Reveal():
                 await self._close(event)
-                await self._send(event.place, event.thread, embed=reveal(event))
+                await self._send(event.place, event.thread, embed=reveal(event), nonce=nonce(event.key))
             case Podium():
-                await self._send(event.place, event.thread, embed=podium(event))
+                await self._send(event.place, event.thread, embed=podium(event), nonce=nonce(event.key))
             case PrivateSummary():
                 await self._dm(event)
         return None
@@ -247,7 +266,7 @@ class LiveDelivery:
         try:
             dm = await self.call(s.place, lambda: self.client.create_dm(discord.Object(int(s.user))))
             await self.call(s.place, lambda: dm.send(embed=fit({"embed": summary(s)})["embed"],
-                                                     allowed_mentions=NONE))
+                                                     allowed_mentions=NONE, nonce=nonce(s.key)))
         except ChannelUnavailable as exc:  # 50007: DMs closed; the summary is a courtesy
             cause = exc.__cause__
             code = cause.code if isinstance(cause, discord.HTTPException) else None

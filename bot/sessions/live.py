@@ -337,7 +337,8 @@ class LiveSessions:
         sess.step_started, sess.deadline = now, now + timedelta(seconds=sess.seconds)
         lq = self._question(s, sess.id, index)
         card = question_card(lq, mode="live", closes_at=sess.deadline)
-        return LiveQuestion(sess.id, self._place(s, sess), sess.thread_ref, index, sess.count, card, sess.deadline)
+        return LiveQuestion(sess.id, self._place(s, sess), sess.thread_ref, index, sess.count, card, sess.deadline,
+                            _key(sess, "q"))
 
     def _reveal(self, s: Session, sess: LiveSession, now: datetime, *, record: bool = True) -> Reveal:
         """Question ``current``'s reveal; ``record``: feed its answers to the players' cards (once, at the step)."""
@@ -358,7 +359,7 @@ class LiveSessions:
         return Reveal(sess.id, self._place(s, sess), sess.thread_ref, index, sess.count, lq.id, lq.q.prompt,
                       lq.q.options, right, lq.q.explanation, tuple(lq.q.references), tuple(per_option), len(rows),
                       players, tuple(r.name or r.user for r in rows if r.correct), board,
-                      None if last else now + timedelta(seconds=self.rules.reveal_seconds))
+                      None if last else now + timedelta(seconds=self.rules.reveal_seconds), _key(sess, "r"))
 
     def _replay(self, s: Session, sess: LiveSession, now: datetime) -> list[Event]:
         """The events of the step ``sess`` is at, built again from the stored state (nothing recorded
@@ -388,12 +389,13 @@ class LiveSessions:
         board = _board(totals)
         place = self._place(s, sess)
         qids = store.questions(s, sess.id)
-        events: list[Event] = [Podium(sess.id, place, sess.thread_ref, board, asked, sess.count, stopped_by)]
+        events: list[Event] = [Podium(sess.id, place, sess.thread_ref, board, asked, sess.count, stopped_by,
+                                      _key(sess, "p"))]
         for row, t in zip(board, totals, strict=True):
             missed = sorted(store.missed(s, sess.id, t.account_id, before=asked))
             prompts = tuple(lq.q.prompt for p in missed if (lq := self.core.library.get(qids[p])) is not None)
             events.append(PrivateSummary(sess.id, place, t.user, row.name, row.rank, len(board), t.points,
-                                         t.correct, asked, prompts))
+                                         t.correct, asked, prompts, _key(sess, f"s{t.account_id}")))
         return events
 
     # -- helpers --------------------------------------------------------------------------
@@ -440,6 +442,12 @@ class LiveSessions:
             if time.monotonic() - renewed > store.LEASE.total_seconds() / 3:
                 await self._renew(leased)
                 renewed = time.monotonic()
+
+
+def _key(sess: LiveSession, what: str) -> str:
+    """An event's idempotency key: its session, the step that made it and what it is; a replay of the
+    step (``_replay``) makes the same one, so a platform that remembers keys sends it once."""
+    return f"live:{sess.id}:{sess.step}:{what}"
 
 
 def _board(totals: Sequence[store.Total]) -> tuple[ScoreRow, ...]:

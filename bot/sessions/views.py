@@ -52,6 +52,7 @@ class LiveQuestion:
     total: int
     card: QuestionCard
     closes_at: datetime
+    key: str = ""  # the same for the same step however often it is sent (a platform's idempotency key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,7 @@ class Reveal:
     correct_names: tuple[str, ...]
     board: tuple[ScoreRow, ...]
     next_at: datetime | None  # when the next question posts (None: this was the last)
+    key: str = ""  # the same for the same step however often it is sent (a platform's idempotency key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,7 @@ class Podium:
     asked: int
     total: int
     stopped_by: str | None = None
+    key: str = ""  # the same for the same step however often it is sent (a platform's idempotency key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +107,7 @@ class PrivateSummary:
     correct: int
     asked: int
     missed: tuple[str, ...]  # the prompts of questions answered wrong or not at all
+    key: str = ""  # the same for the same step however often it is sent (a platform's idempotency key)
 
 
 @dataclass(frozen=True, slots=True)

@@ -257,3 +257,44 @@ async def test_the_lobby_lists_its_players_edited_at_most_every_interval(make_bo
     assert set(buttons(msg)) == {"Join", "Start", "Stop"}  # the edit keeps the buttons
     # Two joins within the interval: one edit.
     assert len(bot.fake.sent("PATCH", rf"/channels/\d+/messages/{lobby['id']}$")) == edits + 1
+
+
+async def test_a_process_killed_after_posting_a_question_is_not_doubled_by_the_step_sent_again(
+        make_bot: BotFactory, clock: FakeClock) -> None:
+    """The question went out, the process died before releasing its lease: the next process sends the
+    step again with the same nonce, Discord answers with the message it made, and the bot only edits
+    its deadline (the step has its whole time again). One question message in the thread."""
+    import asyncio
+
+    from adapters.discord.live import LiveDelivery
+    from bot.sessions.views import LiveQuestion
+
+    first = await make_bot()
+    fake = first.fake
+    _lobby, thread = await open_lobby(first, count=2)
+    posted = asyncio.Event()
+    real = LiveDelivery.deliver
+
+    async def dies_after_posting(self: LiveDelivery, event: object) -> str | None:
+        got = await real(self, event)  # type: ignore[arg-type]
+        if isinstance(event, LiveQuestion):
+            posted.set()
+            await asyncio.Event().wait()  # killed here: the lease is never released
+        return got
+    first.runner.poster.live.deliver = dies_after_posting.__get__(first.runner.poster.live)  # type: ignore[method-assign]
+    clock.advance(seconds=30)  # the lobby's time is up
+    step = asyncio.ensure_future(first.app.engine.live.tick())
+    await posted.wait()
+    step.cancel()
+    await stop_bot(first)
+    [q1] = titled(fake, thread, "Question 1 of 2")
+
+    second = await make_bot()
+    clock.advance(seconds=31)  # the dead process's lease runs out
+    await second.app.engine.live.tick()
+    await fake.wait_for(lambda: fake.messages[q1["id"]].get("edited_timestamp"))
+    assert len(titled(fake, thread, "Question 1 of 2")) == 1
+    closes = {f["name"]: f["value"] for f in fake.messages[q1["id"]]["embeds"][0]["fields"]}["Closes"]
+    assert closes == f"<t:{int(clock.now().timestamp()) + 30}:R>"  # the new deadline, on the old message
+    right, _wrong = labels(second, q1)
+    assert (await click(second, q1, right, ANN)).startswith("Locked in")
