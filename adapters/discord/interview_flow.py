@@ -37,6 +37,7 @@ CANNOT_DM = 50007  # Discord: "Cannot send messages to this user"
 DEFER_AFTER = 2.0  # the last answer grades the whole interview: defer if it takes longer
 COMMAND = "`/flask-interview`"
 HISTORY = "`/flask-interview history:True`"
+RECENT = 10  # DM messages looked through for an interview's open question
 
 
 class Handlers(Protocol):
@@ -87,9 +88,33 @@ class InterviewDelivery:
         return await self.dm(ev.place, ev.user, embed=render_iv.question(ev), view=render_iv.question_view(ev))
 
     async def scorecard(self, ev: InterviewOver) -> None:
-        """The time ran out (the tick): the scorecard by DM; DMs closed → INFO (history still shows it)."""
+        """The time ran out (the tick): the question's buttons disabled and the scorecard by DM; DMs
+        closed → INFO (history still shows it)."""
+        await self.close_open_question(ev)
         if await self.dm(ev.place, ev.user, embeds=render_iv.scorecard(ev)) is None:
             log.info("interview %s: the scorecard was not delivered; %s shows it", ev.session_id, HISTORY)
+
+    async def _disable(self, place: Place, message: discord.Message, view: discord.ui.View) -> None:
+        await self.call(place, lambda: message.edit(view=view))
+
+    async def close_open_question(self, ev: InterviewOver) -> None:
+        """Disable the buttons of the interview's question still showing them in the DM (the latest
+        few messages are looked through; a follow-up's id is not kept): a courtesy, never an error."""
+        try:
+            channel = await self.call(ev.place, lambda: self.client.create_dm(discord.Object(int(ev.user))))
+
+            async def recent() -> list[discord.Message]:
+                return [m async for m in channel.history(limit=RECENT)]
+            for m in await self.call(ev.place, recent):
+                shown = [ids.parse(b.custom_id or "") for row in m.components if isinstance(row, discord.ActionRow)
+                         for b in row.children if isinstance(b, discord.Button) and not b.disabled]
+                mine = [p for p in shown if isinstance(p, ids.InterviewClick) and p.session_id == ev.session_id
+                        and p.index is not None]
+                if mine:
+                    await self._disable(ev.place, m, render_iv.closed_view(mine[0].guild, ev.session_id,
+                                                                           mine[0].index or 0))
+        except (discord.HTTPException, ChannelUnavailable) as exc:
+            log.info("interview %s: could not disable the last question's buttons: %s", ev.session_id, exc)
 
 
 # -- /flask-interview ----------------------------------------------------------------------------
@@ -111,6 +136,7 @@ async def command(h: Handlers, interaction: Interaction, *, member: Member, plac
             except NotFound:
                 raise UserError(wording.INTERVIEW_NONE_RUNNING.format(start=COMMAND, history=HISTORY)) from None
             await h.send(interaction, embeds=render_iv.scorecard(over), ephemeral=True, allowed_mentions=NONE)
+            await (h.delivery or InterviewDelivery(interaction.client)).close_open_question(over)
         elif history:
             view = await iv.history(member)
             await h.send(interaction, embed=render_iv.history(view, COMMAND), ephemeral=True, allowed_mentions=NONE)

@@ -111,6 +111,8 @@ class FakeDiscord:
         self.injections: list[Injection] = []
         self.forbidden: set[str] = set()
         self.dms: dict[str, str] = {}  # DM channel id -> the user it is with
+        self.channel_of: dict[str, str] = {}  # interaction id or token -> the channel it came from
+        self.replies: set[str] = set()  # ids of messages that are interaction replies (not channel posts)
         self.no_dms: set[str] = set()  # users who do not take direct messages from the bot
         self.messages: dict[str, JSON] = {}
         self.commands: dict[str, list[JSON]] = {}  # "global" or guild id -> commands
@@ -289,10 +291,13 @@ class FakeDiscord:
                 return _json(self._store_commands(gid, body))
             case "POST", ["interactions", iid, _token, "callback"]:
                 return self._callback(iid, query, body)
-            case "POST", ["webhooks", _, _token]:
+            case "POST", ["webhooks", _, token]:
                 if embeds_invalid(body):
                     return _json({"message": "Invalid Form Body", "code": 50035, "errors": embeds_invalid(body)}, 400)
-                return _json(self._new_message(None, body))
+                ephemeral = bool((body or {}).get("flags", 0) & 64)
+                reply = self._new_message(None if ephemeral else self.channel_of.get(token), body)
+                self.replies.add(reply["id"])
+                return _json(reply)
             case "PATCH", ["webhooks", _, token, "messages", mid]:
                 if mid == "@original" and token in self.origins:  # a deferred update: the component's message
                     mid = self.origins[token]
@@ -393,7 +398,8 @@ class FakeDiscord:
             msg.update({k: v for k, v in data.items() if k in ("content", "embeds", "components")})
             resource["message"] = self.responses[iid] = msg
         elif body["type"] in (4, 7):
-            msg = self._new_message(None, data)
+            msg = self._new_message(None if data.get("flags", 0) & 64 else self.channel_of.get(iid), data)
+            self.replies.add(msg["id"])
             resource["message"] = self.responses[iid] = msg
         if query.get("with_response") in ("1", "true", "True"):
             return _json({"interaction": {"id": iid, "type": 2, "response_message_ephemeral":
@@ -583,12 +589,17 @@ class FakeDiscord:
         if dm:  # a direct message: no guild, no member, the user at the top level (as Discord sends it)
             for key in ("guild_id", "member", "guild_locale"):
                 payload.pop(key)
-            dm_channel = {"id": str(900_000 + int(who["id"]) % 1000), "type": 1, "recipients": [who]}
+            # The bot's DM channel with this user (the one POST /users/@me/channels gives), made if new.
+            cid = next((c for c, u in self.dms.items() if u == str(who["id"])), None) or str(next(self.ids))
+            self.dms[cid] = str(who["id"])
+            dm_channel = {"id": cid, "type": 1, "recipients": [who]}
             payload |= {"user": who, "channel_id": dm_channel["id"], "channel": dm_channel, "context": 1,
                         "authorizing_integration_owners": {"1": who["id"]}}
         if message is not None:
             payload["message"] = message
             self.origins[sent.id] = self.origins[sent.token] = str(message["id"])
+        # A reply that is not ephemeral is a message in the channel the interaction came from.
+        self.channel_of[sent.id] = self.channel_of[sent.token] = str(payload["channel_id"])
         sent.payload = payload
         sent.sent_at = time.monotonic()
         await self._dispatch(self.session_for(None if dm else g["id"]), "INTERACTION_CREATE", payload)

@@ -175,7 +175,9 @@ async def test_time_runs_out_the_scorecard_comes_by_dm_and_unanswered_count_as_m
     names = [f["name"] for f in card["fields"] if f["name"][:1] in "✓✗–"]
     assert len(names) == 3 and all(wording.INTERVIEW_NOT_ANSWERED in n for n in names[1:])
     assert any(f["name"].startswith(wording.INTERVIEW_STUDY) for f in card["fields"])
-    # Question 2's buttons are out of date now.
+    # Question 2's buttons were disabled with the scorecard, and a click on them (a stale client) is refused.
+    shown = fake.messages[q2["id"]]["components"]
+    assert shown and all(c.get("disabled") for row in shown for c in row["components"])
     late = await fake.callback(await fake.click(q2, buttons(q2)["Answer"], who=ANN, dm=True))
     assert refusal(late).startswith("That interview is over.")
     assert await count(bot, Score) == 0
@@ -276,6 +278,7 @@ async def test_stop_the_button_and_the_command_and_an_old_stop_button(bot: Bot) 
     assert stopped["data"]["flags"] & EPHEMERAL
     assert stopped["data"]["embeds"][0]["description"].startswith(wording.INTERVIEW_OVER["stopped"])
     assert await count(bot, LiveSession, LiveSession.state == "open") == 0
+    await fake.wait_for(lambda: disabled(fake, fresh))  # stopped from the channel: the DM's buttons go too
 
 
 async def test_history_lists_past_scorecards(bot: Bot) -> None:

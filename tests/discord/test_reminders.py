@@ -12,8 +12,9 @@ from tests.discord.test_daily import channel, posts
 
 
 def dms(bot: Bot, who: JSON) -> list[JSON]:
-    """Direct messages the bot sent to ``who``, oldest first."""
-    return [m for m in bot.fake.messages.values() if bot.fake.dms.get(m["channel_id"]) == who["id"]]
+    """Direct messages the bot sent to ``who`` on its own (not replies to their clicks), oldest first."""
+    return [m for m in bot.fake.messages.values() if bot.fake.dms.get(m["channel_id"]) == who["id"]
+            and m["id"] not in bot.fake.replies]
 
 
 async def practise(bot: Bot, who: JSON) -> None:
