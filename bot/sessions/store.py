@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -147,46 +147,52 @@ def end_early(s: Session, session_id: int, position: int, now: datetime) -> bool
     return bool(res.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def claim_due(s: Session, *, kind: str, now: datetime, owner: str, until: datetime, only: int | None = None,
-              limit: int = 50) -> list[LiveSession]:
-    """Sessions of ``kind`` whose step is due and whose lease is free, locked and leased to ``owner``."""
-    q = (select(LiveSession).where(LiveSession.kind == kind, LiveSession.ended_at.is_(None),
-                                   LiveSession.state.in_(ACTIVE),
-                                   LiveSession.deadline <= now,
-                                   or_(LiveSession.lease_until.is_(None), LiveSession.lease_until <= now))
-         .order_by(LiveSession.deadline, LiveSession.id).limit(limit).with_for_update(skip_locked=True))
+def _due(now: datetime) -> ColumnElement[bool]:
+    """A step whose deadline has passed, of a session not ended, whose lease is free."""
+    return and_(LiveSession.ended_at.is_(None), LiveSession.state.in_(ACTIVE), LiveSession.deadline <= now,
+                or_(LiveSession.lease_until.is_(None), LiveSession.lease_until <= now))
+
+
+def _orphaned(now: datetime) -> ColumnElement[bool]:
+    """A step a process took (the lease names it) whose lease ran out without its release, which
+    comes only after the delivery: it died, or hung, and its events may never have gone out."""
+    return and_(LiveSession.owner.is_not(None), LiveSession.lease_until <= now)
+
+
+def _claim(s: Session, q: Select[LiveSession], *, owner: str, until: datetime,
+           only: int | None) -> list[LiveSession]:
+    """The rows of ``q`` (``only`` that session, if given), locked and leased to ``owner``."""
+    q = q.with_for_update(skip_locked=True)
     if only is not None:
         q = q.where(LiveSession.id == only)
     rows = list(s.execute(q).scalars())
     for r in rows:
         r.owner, r.lease_until = owner, until
     return rows
+
+
+def claim_due(s: Session, *, kind: str, now: datetime, owner: str, until: datetime, only: int | None = None,
+              limit: int = 50) -> list[LiveSession]:
+    """Sessions of ``kind`` whose step is due and whose lease is free, locked and leased to ``owner``."""
+    q = (select(LiveSession).where(LiveSession.kind == kind, _due(now))
+         .order_by(LiveSession.deadline, LiveSession.id).limit(limit))
+    return _claim(s, q, owner=owner, until=until, only=only)
 
 
 def anything_due(conn: Connection, *, kind: str, now: datetime, orphans: bool) -> bool:
     """Whether a tick would claim anything (a due step; with ``orphans``, an undelivered one): read
     without a transaction (``Database.peek``), so an idle tick takes no lock."""
-    due = and_(LiveSession.ended_at.is_(None), LiveSession.state.in_(ACTIVE), LiveSession.deadline <= now,
-               or_(LiveSession.lease_until.is_(None), LiveSession.lease_until <= now))
-    if orphans:
-        due = or_(due, and_(LiveSession.owner.is_not(None), LiveSession.lease_until <= now))
+    due = or_(_due(now), _orphaned(now)) if orphans else _due(now)
     return conn.execute(select(LiveSession.id).where(LiveSession.kind == kind, due).limit(1)).first() is not None
 
 
 def claim_orphans(s: Session, *, kind: str, now: datetime, owner: str, until: datetime,
                   only: int | None = None, limit: int = 50) -> list[LiveSession]:
-    """Sessions whose last step's events may never have gone out: a process took the step (the lease
-    names it) and its lease ran out without its release, which comes only after the delivery (it
-    died, or hung).  Ended ones included (their podium); locked and leased to ``owner``."""
-    q = (select(LiveSession).where(LiveSession.kind == kind, LiveSession.owner.is_not(None),
-                                   LiveSession.lease_until <= now)
-         .order_by(LiveSession.lease_until, LiveSession.id).limit(limit).with_for_update(skip_locked=True))
-    if only is not None:
-        q = q.where(LiveSession.id == only)
-    rows = list(s.execute(q).scalars())
-    for r in rows:
-        r.owner, r.lease_until = owner, until
-    return rows
+    """Sessions whose last step's events may never have gone out (``_orphaned``), ended ones included
+    (their podium); locked and leased to ``owner``."""
+    q = (select(LiveSession).where(LiveSession.kind == kind, _orphaned(now))
+         .order_by(LiveSession.lease_until, LiveSession.id).limit(limit))
+    return _claim(s, q, owner=owner, until=until, only=only)
 
 
 def renew(s: Session, session_ids: Sequence[int], owner: str, until: datetime) -> None:
