@@ -110,6 +110,14 @@ def report_form(qid: str) -> Form:
 DYNAMIC_ITEMS = (DrillButton,)
 
 
+async def recent_buttons(channel: discord.abc.Messageable,
+                         limit: int) -> list[tuple[discord.Message, list[discord.Button]]]:
+    """The latest ``limit`` messages of ``channel``, each with its buttons: where a message the bot
+    did not keep the id of (another process's, a follow-up's) is found again by its custom ids."""
+    return [(m, [b for row in m.components if isinstance(row, discord.ActionRow) for b in row.children
+                 if isinstance(b, discord.Button)]) async for m in channel.history(limit=limit)]
+
+
 def question_view(card: QuestionCard, *, closed: bool = False) -> discord.ui.View:
     """The buttons under a question: one per option (or "Answer"), and "Report a problem".
 

@@ -18,6 +18,7 @@ import discord
 
 from adapters.discord import ids, render
 from adapters.discord import interview as render_iv
+from adapters.discord.components import recent_buttons
 from bot import wording
 from bot.errors import ChannelUnavailable, NotFound, UserError
 from bot.members.identity import Member, Place
@@ -102,12 +103,8 @@ class InterviewDelivery:
         few messages are looked through; a follow-up's id is not kept): a courtesy, never an error."""
         try:
             channel = await self.call(ev.place, lambda: self.client.create_dm(discord.Object(int(ev.user))))
-
-            async def recent() -> list[discord.Message]:
-                return [m async for m in channel.history(limit=RECENT)]
-            for m in await self.call(ev.place, recent):
-                shown = [ids.parse(b.custom_id or "") for row in m.components if isinstance(row, discord.ActionRow)
-                         for b in row.children if isinstance(b, discord.Button) and not b.disabled]
+            for m, found in await self.call(ev.place, lambda: recent_buttons(channel, RECENT)):
+                shown = [ids.parse(b.custom_id or "") for b in found if not b.disabled]
                 mine = [p for p in shown if isinstance(p, ids.InterviewClick) and p.session_id == ev.session_id
                         and p.index is not None]
                 if mine:

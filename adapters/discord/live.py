@@ -18,7 +18,7 @@ from typing import Any
 import discord
 
 from adapters.discord import render
-from adapters.discord.components import DrillButton
+from adapters.discord.components import DrillButton, recent_buttons
 from adapters.discord.handlers import MAX_FIELD, fit
 from bot.errors import ChannelUnavailable
 from bot.members.identity import Place
@@ -253,11 +253,8 @@ class LiveDelivery:
         prefix = f"drill:lv:a:{r.session_id}:{r.index}:"
         channel = self.client.get_partial_messageable(where, guild_id=int(r.place.community))
 
-        async def recent() -> list[discord.Message]:
-            return [m async for m in channel.history(limit=HISTORY)]
-        for m in await self.call(r.place, recent):
-            shown = [b.label or "?" for row in m.components if isinstance(row, discord.ActionRow)
-                     for b in row.children if isinstance(b, discord.Button) and (b.custom_id or "").startswith(prefix)]
+        for m, found in await self.call(r.place, lambda: recent_buttons(channel, HISTORY)):
+            shown = [b.label or "?" for b in found if (b.custom_id or "").startswith(prefix)]
             if shown:
                 return where, m.id, shown
         return None
