@@ -271,6 +271,14 @@ class Dying(Sink):
         return await super().deliver_session(event)
 
 
+def sinks(two: tuple[App, App], dying: Dying) -> tuple[Dying, Sink]:
+    """The first process delivers through ``dying`` (it dies there), the second through a plain sink."""
+    survivor = Sink()
+    two[0].engine.live.add_sink(dying)
+    two[1].engine.live.add_sink(survivor)
+    return dying, survivor
+
+
 async def die_during(app: App, coro: Any, sink: Dying) -> None:
     task = asyncio.ensure_future(coro)
     await sink.hung.wait()
@@ -284,9 +292,7 @@ async def test_a_step_whose_process_died_before_delivering_is_sent_again_once_it
     """The question the dead process never posted is posted by the other, with its whole time again
     (nobody could have seen it); then the game goes on and ends there."""
     a, b = two
-    sa, sb = Dying(LiveQuestion), Sink()
-    a.engine.live.add_sink(sa)
-    b.engine.live.add_sink(sb)
+    sa, sb = sinks(two, Dying(LiveQuestion))
     lob = await a.engine.live.start(ANN, PLACE, LiveOptions(count=2, seconds=20))
     await a.engine.live.join(BOB, lob.session_id)
     clock.advance(seconds=30)
@@ -309,9 +315,7 @@ async def test_a_step_whose_process_died_before_delivering_is_sent_again_once_it
 async def test_a_final_step_lost_with_its_process_sends_the_podium_again_and_records_nothing_twice(
         two: tuple[App, App], clock: FakeClock) -> None:
     a, b = two
-    sa, sb = Dying(Podium), Sink()
-    a.engine.live.add_sink(sa)
-    b.engine.live.add_sink(sb)
+    sa, sb = sinks(two, Dying(Podium))
     lob = await a.engine.live.start(ANN, PLACE, LiveOptions(count=1, seconds=20))
     await a.engine.live.join(BOB, lob.session_id)
     [q0] = await a.engine.live.begin(ANN, lob.session_id)
@@ -333,9 +337,7 @@ async def test_a_final_step_lost_with_its_process_sends_the_podium_again_and_rec
 async def test_a_stop_lost_with_its_process_sends_the_podium_of_what_was_asked(
         two: tuple[App, App], clock: FakeClock) -> None:
     a, b = two
-    sa, sb = Dying(Podium), Sink()
-    a.engine.live.add_sink(sa)
-    b.engine.live.add_sink(sb)
+    sa, _sb = sinks(two, Dying(Podium))
     lob = await a.engine.live.start(ANN, PLACE, LiveOptions(count=3, seconds=20))
     [q0] = await a.engine.live.begin(ANN, lob.session_id)
     await a.engine.live.answer(ANN, lob.session_id, 0, right(a, q0))  # the only player: revealed at once
