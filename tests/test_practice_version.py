@@ -11,12 +11,13 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
+import fsrs
 import pytest
 from sqlalchemy import event, select
 
 from bot.clock import FakeClock
 from bot.members.identity import Member
-from bot.practice import state
+from bot.practice import cards, state
 from bot.runtime.builder import App
 from bot.sessions.rules import LiveOptions
 from bot.storage.models import Account
@@ -47,8 +48,10 @@ def fresh(app: App, acc: int) -> state.State:
 
 
 def same(x: state.State | None, y: state.State) -> bool:
+    """Equal states, cards in the same order of due time (``choose`` takes the first due one)."""
     return x is not None and (x.stamp, set(x.cards), x.seen, x.accuracy) == (y.stamp, set(y.cards), y.seen,
-                                                                              y.accuracy)
+                                                                              y.accuracy) \
+        and [due for _q, due in x.cards] == [due for _q, due in y.cards]
 
 
 def correct(app: App, qid: str) -> int:
@@ -261,8 +264,11 @@ class Counting:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.conn, name)
 
-    def execute(self, stmt: Any, *args: Any, **kw: Any) -> list[Any]:
-        got = list(self.conn.execute(stmt, *args, **kw))
+    def execute(self, stmt: Any, *args: Any, **kw: Any) -> Any:
+        res = self.conn.execute(stmt, *args, **kw)
+        if not res.returns_rows:
+            return res
+        got = list(res)
         self.rows.append((str(stmt), len(got)))
         return got
 
@@ -286,5 +292,29 @@ async def test_a_patch_reads_each_members_answers_since_its_own_newest_only(two:
         now = state.stamps(conn, ids)  # type: ignore[arg-type]
         got, patched = state.refresh(conn, now, cached)  # type: ignore[arg-type]
     assert patched == len(crowd) and all(same(got[x], fresh(a, x)) for x in ids)
-    practice_rows = [n for sql, n in conn.rows if "FROM practice_answers" in sql and "max(" not in sql.lower()]
+    practice_rows = [n for sql, n in conn.rows if "practice_answers" in sql and "max(" not in sql.lower()]
     assert practice_rows == [len(crowd)]  # the four new answers, nothing older
+
+
+async def test_a_review_batch_reads_only_the_cards_it_reviews(two: tuple[App, App], clock: FakeClock) -> None:
+    """Reviews of different questions by different members read each (member, question) card,
+    not every card of every member that is any of the batch's questions (a practice crowd's
+    batch of 200 read and decoded ~30,000 cards)."""
+    a, _b = two
+    crowd = [member(f"r{i}") for i in range(3)]
+    for m in crowd:
+        await practise(a, m, right=True)
+    ids = [account_id(a, m) for m in crowd]
+    qs = [q.id for q in a.engine.library.questions[:3]]
+    now = clock.now()
+
+    def review(pairs: list[tuple[int, str]]) -> list[tuple[str, int]]:
+        with a.db.session() as s, s.begin():
+            conn = Counting(s.connection())
+            s.connection = lambda: conn  # type: ignore[method-assign,assignment,return-value]
+            cards.review_many(s, [cards.Review(acc, q, True, now) for acc, q in pairs], fsrs.Scheduler())
+        return [(sql, n) for sql, n in conn.rows if ".state" in sql]  # the cards read to review
+
+    review([(acc, q) for acc in ids for q in qs])  # every member has a card for all three questions
+    read = review(list(zip(ids, qs, strict=True)))  # each reviews a different one of them
+    assert [n for _sql, n in read] == [3]

@@ -24,6 +24,7 @@ from bot.config import PracticeSection, parse_duration
 from bot.content import Library, LoadedQuestion
 from bot.practice import state
 from bot.storage.bulk import Bulk
+from bot.storage.keyed import select_keyed
 from bot.storage.models import Answer, Card, PracticeAnswer
 from bot.storage.upsert import insert_for
 
@@ -75,17 +76,15 @@ def choose_from(st: state.State, pool: Sequence[LoadedQuestion], library: Librar
     if not pool:
         return None
     ids = pool_ids if pool_ids is not None else frozenset(q.id for q in pool)
-    mine = [(qid, due) for qid, due in st.cards if qid in ids]
-    for qid, when in mine:  # soonest first: the first one due, if any
-        if when > now:
-            break
-        lq = library.get(qid)
-        assert lq is not None
-        return Choice(lq, "review")
-    fresh = [q for q in pool if q.id not in st.seen]
-    if fresh:
+    # The member's soonest-due card among the pool's questions (cards are soonest first).
+    first = next(((qid, due) for qid, due in st.cards if qid in ids), None)
+    if first is not None and first[1] <= now:
+        return Choice(_get(library, first[0]), "review")
+    unseen = ids - st.seen
+    if unseen:
         by_topic: dict[str, list[LoadedQuestion]] = {}
-        for q in fresh:
+        for qid in sorted(unseen):  # in id order, so a seeded rng draws the same in every process
+            q = _get(library, qid)
             by_topic.setdefault(q.topic, []).append(q)
         names = sorted(by_topic)
         weights = [weight(*st.accuracy.get(t, (0, 0))) for t in names]
@@ -93,9 +92,14 @@ def choose_from(st: state.State, pool: Sequence[LoadedQuestion], library: Librar
         # Easier questions first within a topic.
         lowest = min(_ORDER[q.q.level] for q in by_topic[topic])
         return Choice(rng.choice([q for q in by_topic[topic] if _ORDER[q.q.level] == lowest]), "new")
-    lq = library.get(mine[0][0])
-    assert lq is not None
-    return Choice(lq, "ahead")
+    assert first is not None  # every question of the pool is seen, so it has a card
+    return Choice(_get(library, first[0]), "ahead")
+
+
+def _get(library: Library, qid: str) -> LoadedQuestion:
+    lq = library.get(qid)
+    assert lq is not None, qid
+    return lq
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +167,10 @@ class Review:
     rating: fsrs.Rating | None = None  # the member's own; else Good when correct, Again when not
 
 
+_REVIEWED = ("WITH v(a, q) AS (VALUES {values}) SELECT c.account_id, c.question_id, c.state "
+             "FROM v JOIN cards c ON c.account_id = v.a AND c.question_id = v.q")
+
+
 def review_many(s: Session, reviews: list[Review], scheduler: fsrs.Scheduler) -> list[datetime]:
     """Feed graded attempts to FSRS (one read, one write for all); returns when each is due again.
 
@@ -172,11 +180,11 @@ def review_many(s: Session, reviews: list[Review], scheduler: fsrs.Scheduler) ->
     if not reviews:
         return []
     conn = s.connection()
+    # By (member, question) pair: members and questions apart would read, and decode, every card
+    # of every member that is any of the batch's questions (~30,000 for 200 practice answers).
     cards: dict[tuple[int, str], fsrs.Card] = {
-        (a, q): fsrs.Card.from_json(state) for a, q, state in conn.execute(
-            select(Card.account_id, Card.question_id, Card.state)
-            .where(Card.account_id.in_(sorted({r.account_id for r in reviews})),
-                   Card.question_id.in_(sorted({r.question_id for r in reviews}))))}
+        (a, q): fsrs.Card.from_json(st) for a, q, st in select_keyed(
+            conn, _REVIEWED, state.CARD_KEY, sorted({(r.account_id, r.question_id) for r in reviews}))}
     dues = []
     before: dict[tuple[int, str], str | None] = {}
     for r in reviews:

@@ -17,7 +17,7 @@ reviews are always read and written in the database (``cards.review_many``), nev
 
 from __future__ import annotations
 
-import functools
+import bisect
 import sys
 import threading
 from collections import Counter, OrderedDict
@@ -30,20 +30,18 @@ from sqlalchemy import (
     Connection,
     DateTime,
     String,
-    and_,
     bindparam,
     case,
     func,
     literal_column,
-    or_,
     select,
-    tuple_,
     type_coerce,
     union_all,
     update,
 )
 
-from bot.storage.models import Account, Answer, Card, PracticeAnswer, Round
+from bot.storage.keyed import select_keyed
+from bot.storage.models import Account, Answer, Card, PracticeAnswer
 
 Stamp = tuple[int, int]  # (the account's practice_token, its practice_version)
 
@@ -190,23 +188,20 @@ def load(conn: Connection, stamped: dict[int, Stamp]) -> dict[int, State]:
 # for a batch of returning members, to keep a handful.
 
 
-@functools.lru_cache(maxsize=512)
-def _since(kind: int, members: int) -> Any:
-    """Answers of ``kind`` (0 practice, 1 daily) after each member's own newest id: binds ``a<i>``
-    (account) and ``n<i>`` (newest) for i < ``members``; built once per size (statements cache)."""
-    table: Any = PracticeAnswer if kind == 0 else Answer
-    mine = or_(*(and_(table.account_id == bindparam(f"a{i}"), table.id > bindparam(f"n{i}"))
-                 for i in range(members)))
-    if kind == 0:
-        return select(PracticeAnswer.account_id, PracticeAnswer.id, PracticeAnswer.question_id,
-                      PracticeAnswer.topic, PracticeAnswer.correct).where(mine)
-    return (select(Answer.account_id, Answer.id, Round.question_id, Answer.topic, Answer.correct)
-            .join(Round, Round.id == Answer.round_id).where(mine))
-_PAIRS: Any = bindparam("pairs", expanding=True)
-_SOME_CARDS = select(Card.account_id, Card.question_id, _SQLITE_DUE).where(
-    tuple_(Card.account_id, Card.question_id).in_(_PAIRS))
-_SOME_CARDS_PG = select(Card.account_id, Card.question_id, _PG_DUE).where(
-    tuple_(Card.account_id, Card.question_id).in_(_PAIRS))
+# Keyed lookups (``bot.storage.keyed``): one index search per member (or card), whatever the batch.
+_MEMBER_NEWEST = (("a", "BIGINT"), ("n", "BIGINT"))
+_SINCE = (
+    # practice answers after each member's own newest
+    "WITH v(a, n) AS (VALUES {values}) SELECT p.account_id, p.id, p.question_id, p.topic, p.correct "
+    "FROM v JOIN practice_answers p ON p.account_id = v.a AND p.id > v.n",
+    # daily answers after each member's own newest, with their round's question
+    "WITH v(a, n) AS (VALUES {values}) SELECT x.account_id, x.id, r.question_id, x.topic, x.correct "
+    "FROM v JOIN answers x ON x.account_id = v.a AND x.id > v.n JOIN rounds r ON r.id = x.round_id",
+)
+CARD_KEY = (("a", "BIGINT"), ("q", "VARCHAR(64)"))
+# Due times as the driver gives them (see ``_CARDS``): SQLite's stored text, PostgreSQL's aware datetime.
+_SOME_CARDS = ("WITH v(a, q) AS (VALUES {values}) SELECT c.account_id, c.question_id, c.due "
+               "FROM v JOIN cards c ON c.account_id = v.a AND c.question_id = v.q")
 
 NewAnswer = tuple[int, str, str, bool, int]  # (id, question id, topic, correct, 0: practice, 1: daily)
 
@@ -229,17 +224,14 @@ def refresh(conn: Connection, stamped: dict[int, Stamp], cached: dict[int, State
         ids = sorted(patchable)
         answers: dict[int, list[NewAnswer]] = {a: [] for a in ids}
         for kind in (0, 1):
-            binds = {}
-            for i, a in enumerate(ids):
-                binds[f"a{i}"], binds[f"n{i}"] = a, patchable[a].newest[kind]
-            for a, rid, qid, topic, correct in conn.execute(_since(kind, len(ids)), binds):
+            keys = [(a, patchable[a].newest[kind]) for a in ids]
+            for a, rid, qid, topic, correct in select_keyed(conn, _SINCE[kind], _MEMBER_NEWEST, keys):
                 answers[a].append((rid, qid, topic, bool(correct), kind))
         ids = [a for a in ids if patchable[a].stamp[1] + len(answers[a]) == stamped[a][1]]
         pairs = sorted({(a, qid) for a in ids for _rid, qid, *_ in answers[a]})
         changed: dict[int, list[tuple[str, Any]]] = {a: [] for a in ids}
         if pairs:
-            stmt = _SOME_CARDS if conn.dialect.name == "sqlite" else _SOME_CARDS_PG
-            for a, qid, key in conn.execute(stmt, {"pairs": pairs}):
+            for a, qid, key in select_keyed(conn, _SOME_CARDS, CARD_KEY, pairs):
                 changed[a].append((sys.intern(qid), key))
         # Under READ COMMITTED each statement sees the latest commits: a write that landed
         # between the stamp and these reads shows as a moved version here.
@@ -256,14 +248,23 @@ def refresh(conn: Connection, stamped: dict[int, Stamp], cached: dict[int, State
 
 def _patched(st: State, stamp: Stamp, changed: list[tuple[str, Any]], answers: list[NewAnswer]) -> State:
     """``st`` with changed cards and new answers applied, as of ``stamp``."""
-    dues = dict(st.cards)
-    for qid, key in changed:
-        dues[qid] = key
     accuracy = dict(st.accuracy)
     newest = list(st.newest)
     for rid, _qid, topic, correct, kind in answers:
         n, c = accuracy.get(topic, (0, 0))
         accuracy[topic] = (n + 1, c + int(correct))
         newest[kind] = max(newest[kind], rid)
-    cards = tuple(sorted(dues.items(), key=lambda item: (item[1], item[0]))) if changed else st.cards
-    return State(stamp, (newest[0], newest[1]), cards, frozenset(dues), accuracy)
+    if not changed:
+        return State(stamp, (newest[0], newest[1]), st.cards, st.seen, accuracy)
+    # A handful of cards moved among a few hundred: take them out and put them back in order
+    # (a full sort of every card, per member, was most of a returning crowd's patching).
+    moved = dict(changed)
+    cards = [card for card in st.cards if card[0] not in moved]
+    for qid, key in moved.items():
+        bisect.insort(cards, (qid, key), key=_by_due)
+    return State(stamp, (newest[0], newest[1]), tuple(cards), st.seen.union(moved), accuracy)
+
+
+def _by_due(card: tuple[str, Any]) -> tuple[Any, str]:
+    """The order of ``State.cards``: soonest due first, then by question id."""
+    return card[1], card[0]
