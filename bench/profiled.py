@@ -20,13 +20,16 @@ out, *command = sys.argv[1:]
 module = command[1] if command[0] == "-m" else ""
 rest = command[2:] if module else command[1:]
 inclusive: collections.Counter[str] = collections.Counter()
+own: collections.Counter[str] = collections.Counter()  # the event loop's thread: the sampled frame itself
 busy = 0
+loop_busy = 0
+MAIN = threading.main_thread().ident
 IDLE = ("select.epoll", "poll", "_worker", "wait", "select", "get", "sleep", "acquire", "_wait_for_tstate_lock")
 stop = threading.Event()
 
 
 def sample() -> None:
-    global busy
+    global busy, loop_busy
     me = threading.get_ident()
     while not stop.wait(0.002):
         for tid, frame in sys._current_frames().items():
@@ -45,6 +48,9 @@ def sample() -> None:
             busy += 1
             for n in set(names):
                 inclusive[n] += 1
+            if tid == MAIN:
+                loop_busy += 1
+                own[names[0]] += 1
 
 
 def done(*_: object) -> None:
@@ -53,6 +59,9 @@ def done(*_: object) -> None:
         fh.write(f"busy samples {busy}\n")
         for name, n in inclusive.most_common(250):
             fh.write(f"{n:7d} {100 * n / max(1, busy):5.1f}% {name}\n")
+        fh.write(f"\nthe main (event loop) thread: busy samples {loop_busy}, by the function sampled in\n")
+        for name, n in own.most_common(80):
+            fh.write(f"{n:7d} {100 * n / max(1, loop_busy):5.1f}% {name}\n")
     raise SystemExit(0)
 
 
