@@ -24,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import ids, interview_render, render
+from adapters.slack.names import Names
 from adapters.slack.people import People
 from bot import wording
 from bot.errors import DrillError, NotAllowed, UserError
@@ -45,6 +46,7 @@ ADMIN_COMMANDS = (commands.Daily, commands.SetSchedule, commands.PauseSchedule, 
 # starting database work keeps a burst of slow work from delaying other members' acks.
 AFTER_ACK = 0.012
 ADMIN_TTL = 300.0  # seconds a users.info answer about admin rights is trusted
+HTTP_TIMEOUT = 30.0  # seconds for any one request to Slack (slack-sdk's own default)
 Body = dict[str, Any]
 
 
@@ -56,6 +58,7 @@ class Handlers:
         self.engine = service.engine
         self.admins = set(admins)
         self.people = People()
+        self.names = Names(self.people, self.engine.members.rename)
         self._session: aiohttp.ClientSession | None = None
         self.home_extra: Callable[[Member, AsyncWebClient], Awaitable[list[render.Block]]] | None = None
         # ``interview ...`` commands (adapters.slack.interview: they open a modal with the trigger_id).
@@ -124,7 +127,7 @@ class Handlers:
             if not await self._first(body, key):
                 return
             try:
-                text = await work(await self.people.named(client, ids.member(body)))
+                text = await work(await self.named(client, ids.member(body)))
             except UserError:
                 raise
             except Exception:
@@ -139,18 +142,31 @@ class Handlers:
     async def _reply(self, respond: AsyncRespond, blocks: list[render.Block], text: str) -> None:
         """Ephemeral, and never replacing the message the member clicked in.
 
-        Sent on one shared HTTP session: Bolt's ``respond`` opens a new session (and
+        Sent on the shared HTTP session (``http``): Bolt's ``respond`` opens a new session (and
         connection) per reply, which under a burst costs the event loop more than the reply.
         """
         if respond.response_url is None:
             await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
             return
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
-        hook = AsyncWebhookClient(respond.response_url, session=self._session)
+        hook = AsyncWebhookClient(respond.response_url, session=self.http())
         await hook.send(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
+    def http(self) -> aiohttp.ClientSession:
+        """The app's one HTTP session, for replies and Web API calls alike, so connections are kept
+        alive and reused: slack-sdk's clients (and Bolt's ``respond``) open a session, and a new
+        connection, per call unless given one; made on first use, in the running loop."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=HTTP_TIMEOUT))
+        return self._session
+
+    async def named(self, client: AsyncWebClient, member: Member) -> Member:
+        """The member under the name Slack shows, for what shows names (boards, stats, lobbies):
+        after the lookups already asked for have landed, so no one is shown under a stale name."""
+        await self.names.settled()
+        return await self.people.named(client, member)
+
     async def close(self) -> None:
+        await self.names.close()
         if self._session is not None:
             await self._session.close()
 
@@ -191,7 +207,10 @@ class Handlers:
             admin = isinstance(cmd, ADMIN_COMMANDS) and await self.is_admin(client, member)
             if isinstance(cmd, commands.Live):  # the starter needs no rights: a failed check only means "not admin"
                 admin = await self.admin_or_not(client, member)
-            member = await self.people.named(client, member)  # after the admin check: one users.info
+            # After the admin check (one users.info). A practice question shows no name: the
+            # member's is looked up after the reply (adapters.slack.names).
+            member = (self.names.now(client, member) if isinstance(cmd, commands.Practice)
+                      else await self.named(client, member))
             if isinstance(cmd, commands.Interview) and self.interview_command is not None:
                 return await self.interview_command(cmd, member, place, body, client)
             view = await dispatch.run(self.service, cmd, member=member, place=place, is_admin=admin)
@@ -248,7 +267,7 @@ class Handlers:
                 return
             ref, index = ids.choice_value(action, daily=daily)
             try:
-                member = await self.people.named(client, ids.member(body))
+                member = self.names.now(client, ids.member(body))  # feedback shows no name
                 fb = await self.answer(member, ref, index, None, channel=ids.channel_of(body))
             except UserError:
                 raise
@@ -356,7 +375,7 @@ class Handlers:
         try:
             if not await self._claim_unless(daily, body, key):
                 return
-            member = await self.people.named(client, member)
+            member = self.names.now(client, member)  # feedback shows no name
             fb = await self.answer(member, meta.ref, None, text, channel=meta.channel or None)
             blocks, fallback = render.feedback(fb, round_id=meta.ref.round_id), render.feedback_text(fb)
         except UserError as exc:

@@ -45,6 +45,15 @@ class People:
             self._cache.pop(next(iter(self._cache)))
         return user
 
+    def known_name(self, member: Member) -> Member | None:
+        """The member under the name Slack shows, from a users.info answer cached here within the
+        hour; None when there is none (``adapters.slack.names`` then looks it up later)."""
+        hit = self._cache.get((member.community, member.user))
+        if hit is None or time.monotonic() - hit[0] >= NAME_TTL:
+            return None
+        name = display_name(hit[1])
+        return dataclasses.replace(member, name=name) if name else member
+
     async def named(self, client: AsyncWebClient, member: Member) -> Member:
         """The member under the name Slack shows (the legacy username when users.info fails)."""
         try:

@@ -43,9 +43,10 @@ LOST = {"not_in_channel", "channel_not_found", "is_archived", "account_inactive"
         "no_installation"}
 
 
-def make_client(token: str | None, base_url: str) -> AsyncWebClient:
-    """A Web API client that retries rate limits (honouring Retry-After), server and connection errors."""
-    return AsyncWebClient(token=token, base_url=base_url, retry_handlers=[
+def make_client(token: str | None, base_url: str, *, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
+    """A Web API client that retries rate limits (honouring Retry-After), server and connection errors;
+    on ``session`` if given (else slack-sdk opens a session, and a connection, per call)."""
+    return AsyncWebClient(token=token, base_url=base_url, session=session, retry_handlers=[
         AsyncConnectionErrorRetryHandler(max_retry_count=2),
         AsyncRateLimitErrorRetryHandler(max_retry_count=10),
         AsyncServerErrorRetryHandler(max_retry_count=2),
@@ -99,7 +100,8 @@ class SlackPoster:
         plain = self._plain.get(client.token or "")
         if plain is None:
             plain = self._plain[client.token or ""] = AsyncWebClient(
-                token=client.token, base_url=client.base_url, timeout=client.timeout, retry_handlers=[])
+                token=client.token, base_url=client.base_url, timeout=client.timeout, session=client.session,
+                retry_handlers=[])
         return plain
 
     async def _call(self, place: Place, method: str, **kwargs: Any) -> Any:

@@ -90,7 +90,8 @@ class SlackRunner:
             bot = await self.installs.async_find_bot(enterprise_id=None, team_id=team_id)
             if bot is None:
                 raise ChannelUnavailable(f"no installation for workspace {team_id}")
-            client = self._clients[team_id] = make_client(bot.bot_token, self.settings.api_base_url)
+            client = self._clients[team_id] = make_client(bot.bot_token, self.settings.api_base_url,
+                                                          session=self.handlers.http())
         return client
 
     def build(self) -> AsyncApp:
@@ -139,6 +140,8 @@ class SlackRunner:
 
     async def start(self) -> None:
         bolt = self.bolt or self.build()
+        # Web API calls on the app's one session: Bolt's per-request clients copy it from here.
+        bolt.client.session = self.handlers.http()
         self.app.service.add_poster(self.poster)
         self.app.engine.live.add_sink(self.live)  # lifts dispatch's "not available here" for live
         self.app.engine.interviews.add_sink(self.interviews)  # ... and for interviews

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bot import wording
@@ -38,6 +38,19 @@ class Members:
     async def resolve(self, member: Member) -> Ids:
         """Database ids for a member (created on first sight; see ``Core.resolve``)."""
         return await self.core.resolve(member)
+
+    async def rename(self, member: Member) -> bool:
+        """Store the member's display name on their account, if they have one (never creates one:
+        a name learned after a refused request must leave no row behind). True if it changed."""
+        if not member.name:
+            return False
+
+        def work(s: Session) -> bool:
+            res = s.execute(update(Account).where(
+                Account.platform == member.platform, Account.external_id == member.user,
+                Account.display_name != member.name).values(display_name=member.name))
+            return bool(res.rowcount)  # type: ignore[attr-defined]
+        return await self.core.tx(work)
 
     async def model_grading(self, place: Place, on: bool) -> Notice:
         """Admins: let open answers of this community go to the configured grading model, or stop it."""

@@ -112,6 +112,7 @@ class FakeSlack:
         self.homes: dict[str, dict[str, Any]] = {}  # user -> the Home tab last published for them
         self.views: dict[str, dict[str, Any]] = {}  # view id -> the modal as views.open/update last left it
         self.refuse: dict[str, list[str]] = {}  # method -> Slack errors to answer first (expired_trigger_id)
+        self.hold: dict[str, asyncio.Event] = {}  # method -> answered only once the test sets the event
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -200,6 +201,10 @@ class FakeSlack:
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") or args.get("token")
         self.calls.append(Call(method, args, token))
+        gate = self.hold.get(method)
+        if gate is not None:
+            await self._note()
+            await gate.wait()
         try:
             return self._answer(method, args)
         finally:

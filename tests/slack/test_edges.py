@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import shutil
@@ -100,6 +101,28 @@ async def test_boards_show_slack_display_names(workspace: Workspace, slack_app: 
     board = (await workspace.say(ann, "leaderboard")).text
     assert "annie" in board and "Bob Example" in board and cy.lower() in board  # display, real, legacy name
     assert ann.lower() not in board and bob.lower() not in board
+
+
+async def test_a_new_members_replies_do_not_wait_for_their_name(workspace: Workspace, slack_app: App) -> None:
+    """users.info is asked after the reply (adapters.slack.names): while Slack stalls it, a new
+    member still gets their practice question and their daily answer's feedback; a board then
+    waits for the lookup and shows the display name, not the payload's username."""
+    fake = workspace.fake
+    gate = fake.hold["users.info"] = asyncio.Event()
+    message = await post_daily(workspace, slack_app)
+    me = new_user()
+    fake.profiles[me] = {"display_name": "new face"}
+    q = await workspace.say(me, "")
+    assert q.body["response_type"] == "ephemeral" and "practice" in json.dumps(q.body)
+    fb = await workspace.click(me, message, "A", ephemeral=False)
+    assert "Correct" in fb.text or "Not quite" in fb.text
+    await fake.wait_calls("users.info")  # asked for after the replies, and still unanswered
+    board = asyncio.create_task(workspace.say(me, "leaderboard"))
+    await asyncio.sleep(0.3)
+    assert not board.done()  # waits for the name being looked up
+    gate.set()
+    text = (await board).text
+    assert "new face" in text and me.lower() not in text
 
 
 async def test_the_answer_modal_shows_the_questions_code(db_url: str, clock: FakeClock, fake: FakeSlack,

@@ -1,0 +1,76 @@
+"""Members' display names, learned after the reply instead of before it.
+
+A Slack payload names a member only by their legacy username; the name boards show comes
+from users.info.  Asking for it before replying put one more Web API call in front of every
+new member's first reply (under a burst of 200 newcomers, ~0.8 ms of the event loop each and
+a round trip), although a practice question or a feedback message never shows the name.
+So a member whose name is not known here is served under the payload's name; their
+users.info is asked for a moment later, off the reply's path, and the name stored on their
+account (``Members.rename``, which never creates one: a refused request leaves no row).
+What does show names (a board, stats) first waits for the lookups already asked for
+(``settled``), so it never shows a name that is being looked up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.people import People
+from bot.members.identity import Member
+
+log = logging.getLogger(__name__)
+PAUSE = 0.25  # seconds: a burst's replies go out first, then its members' names are looked up
+
+
+class Names:
+    """Lookups of members' display names, run in the background after a short pause."""
+
+    def __init__(self, people: People, rename: Callable[[Member], Awaitable[Any]], *, pause: float = PAUSE) -> None:
+        self.people = people
+        self.rename = rename
+        self.pause = pause
+        self._wanted: dict[tuple[str, str], tuple[AsyncWebClient, Member]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def now(self, client: AsyncWebClient, member: Member) -> Member:
+        """The member under their display name if it is known here; else as the payload names
+        them, with the name looked up shortly (``settled`` waits for it)."""
+        known = self.people.known_name(member)
+        if known is not None:
+            return known
+        self._wanted[(member.community, member.user)] = (client, member)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._learn(), name="slack-names")
+        return member
+
+    async def settled(self) -> None:
+        """Wait for the lookups asked for so far (and the renames they make)."""
+        while self._task is not None and not self._task.done():
+            await asyncio.shield(self._task)
+
+    async def _learn(self) -> None:
+        await asyncio.sleep(self.pause)
+        while self._wanted:
+            batch = list(self._wanted.values())
+            self._wanted.clear()
+            for client, member in batch:
+                named = await self.people.named(client, member)  # users.info; the member as is when it fails
+                if named.name != member.name:
+                    try:
+                        await self.rename(named)
+                    except Exception:  # the name can wait for the member's next visit
+                        log.warning("slack: could not store the display name of %s", member.user, exc_info=True)
+
+    async def close(self) -> None:
+        """Stop looking (at shutdown): a name not learned now is learned at the member's next visit."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
