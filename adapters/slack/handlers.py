@@ -161,9 +161,10 @@ class Handlers:
 
     async def named(self, client: AsyncWebClient, member: Member) -> Member:
         """The member under the name Slack shows, for what shows names (boards, stats, lobbies):
-        after the lookups already asked for have landed, so no one is shown under a stale name."""
+        after the lookups already asked for have landed (``Names.settled``, bounded), so no one
+        is shown under a name being looked up; the member's own, if not known, is looked up now."""
         await self.names.settled()
-        return await self.people.named(client, member)
+        return self.people.known_name(member) or await self.people.named(client, member)
 
     async def close(self) -> None:
         await self.names.close()

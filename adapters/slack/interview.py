@@ -157,7 +157,7 @@ class InterviewFlow:
         await self._update(client, view_id, outcome.view or await self._again(member, meta.channel, outcome.error))
 
     async def _answer(self, client: AsyncWebClient, member: Member, text: str, at: tuple[int, int]) -> Step:
-        member = await self.handlers.named(client, member)
+        member = self.handlers.names.now(client, member)  # an interview shows no names: never wait for one
         return await self.interviews.answer(member, text, at=at)
 
     def _outcome(self, done: asyncio.Future[Step], channel: str) -> Outcome:
@@ -222,7 +222,7 @@ class InterviewFlow:
             await self._update(client, view_id, ir.notice_modal(wording.BAD_REQUEST))
             return
         try:
-            member = await self.handlers.named(client, member)
+            member = self.handlers.names.now(client, member)
             step: Step
             if stop:
                 running = await self.interviews.current(member)

@@ -26,12 +26,15 @@ from bot.members.identity import Member
 
 log = logging.getLogger(__name__)
 PAUSE = 0.25  # seconds: a burst's replies go out first, then its members' names are looked up
+AT_ONCE = 10  # users.info calls in flight together (Slack's Tier 4 allows 100+ a minute)
+SETTLE_WITHIN = 2.0  # seconds a board waits for pending lookups before showing the names it has
 
 
 class Names:
     """Lookups of members' display names, run in the background after a short pause."""
 
-    def __init__(self, people: People, rename: Callable[[Member], Awaitable[Any]], *, pause: float = PAUSE) -> None:
+    def __init__(self, people: People, rename: Callable[[list[Member]], Awaitable[Any]], *,
+                 pause: float = PAUSE) -> None:
         self.people = people
         self.rename = rename
         self.pause = pause
@@ -50,22 +53,32 @@ class Names:
         return member
 
     async def settled(self) -> None:
-        """Wait for the lookups asked for so far (and the renames they make)."""
-        while self._task is not None and not self._task.done():
-            await asyncio.shield(self._task)
+        """Wait for the lookups asked for so far (and the renames they make), at most
+        ``SETTLE_WITHIN`` seconds: behind a crowd of newcomers a board shows the names it has."""
+        task = self._task
+        if task is None or task.done():
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(task), SETTLE_WITHIN)
 
     async def _learn(self) -> None:
         await asyncio.sleep(self.pause)
+        gate = asyncio.Semaphore(AT_ONCE)
+
+        async def one(client: AsyncWebClient, member: Member) -> Member:
+            async with gate:
+                return await self.people.named(client, member)  # users.info; the member as is when it fails
+
         while self._wanted:
             batch = list(self._wanted.values())
             self._wanted.clear()
-            for client, member in batch:
-                named = await self.people.named(client, member)  # users.info; the member as is when it fails
-                if named.name != member.name:
-                    try:
-                        await self.rename(named)
-                    except Exception:  # the name can wait for the member's next visit
-                        log.warning("slack: could not store the display name of %s", member.user, exc_info=True)
+            named = await asyncio.gather(*(one(client, member) for client, member in batch))
+            changed = [m for m, (_c, was) in zip(named, batch, strict=True) if m.name != was.name]
+            if changed:
+                try:
+                    await self.rename(changed)  # one transaction for the batch
+                except Exception:  # the names can wait for the members' next visit
+                    log.warning("slack: could not store %d display name(s)", len(changed), exc_info=True)
 
     async def close(self) -> None:
         """Stop looking (at shutdown): a name not learned now is learned at the member's next visit."""

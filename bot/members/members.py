@@ -39,18 +39,20 @@ class Members:
         """Database ids for a member (created on first sight; see ``Core.resolve``)."""
         return await self.core.resolve(member)
 
-    async def rename(self, member: Member) -> bool:
-        """Store the member's display name on their account, if they have one (never creates one:
-        a name learned after a refused request must leave no row behind). True if it changed."""
-        if not member.name:
-            return False
+    async def rename(self, members: list[Member]) -> int:
+        """Store members' display names on their accounts, those that have one (never creates one:
+        a name learned after a refused request must leave no row); one transaction. How many changed."""
+        named = [m for m in members if m.name]
 
-        def work(s: Session) -> bool:
-            res = s.execute(update(Account).where(
-                Account.platform == member.platform, Account.external_id == member.user,
-                Account.display_name != member.name).values(display_name=member.name))
-            return bool(res.rowcount)  # type: ignore[attr-defined]
-        return await self.core.tx(work)
+        def work(s: Session) -> int:
+            changed = 0
+            for m in named:
+                res = s.execute(update(Account).where(
+                    Account.platform == m.platform, Account.external_id == m.user,
+                    Account.display_name != m.name).values(display_name=m.name))
+                changed += int(res.rowcount)  # type: ignore[attr-defined]
+            return changed
+        return await self.core.tx(work) if named else 0
 
     async def model_grading(self, place: Place, on: bool) -> Notice:
         """Admins: let open answers of this community go to the configured grading model, or stop it."""
