@@ -11,6 +11,7 @@ all points are.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.content import Question
@@ -69,13 +70,12 @@ def grade_open(question: Question, text: str) -> Grade:
     contradicted: list[str] = []
     required_missing = False
     for kp in question.key_points:
-        found = [m for m in (answer.find(p) for p in kp.phrases) if m is not None]
         wrong = next((m for m in (answer.find(p) for p in kp.contradicts)
                       if m is not None and not answer.dismissed(m)), None)
         if wrong is not None:
             contradicted.append(f"{kp.point} (you wrote: '{wrong.words}')")
             required_missing |= kp.required
-        elif any(not m.negated or (m.confined and _about_development(kp.point)) for m in found):
+        elif _shown(answer, kp.phrases, kp.point):
             covered.append(kp.point)
         else:
             missed.append(kp.point)
@@ -87,6 +87,24 @@ def grade_open(question: Question, text: str) -> Grade:
     ok = (not contradicted and not required_missing
           and len(covered) >= open_threshold(len(question.key_points)))
     return Grade(correct=ok, covered=tuple(covered), missed=tuple(missed), contradicted=tuple(contradicted))
+
+
+def _shown(answer: Answer, phrases: Sequence[str], point: str) -> bool:
+    """Some phrase of the point occurs and is not negated (or is negated only as "not in development"
+    on a point about development); stops at the first such phrase."""
+    about_dev: bool | None = None
+    for p in phrases:
+        m = answer.find(p)
+        if m is None:
+            continue
+        if not m.negated:
+            return True
+        if m.confined:
+            if about_dev is None:
+                about_dev = _about_development(point)
+            if about_dev:
+                return True
+    return False
 
 
 _RETIRED_CACHE: dict[tuple[str, str, str], tuple[tuple[str, str], ...]] = {}
