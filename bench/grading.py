@@ -11,6 +11,7 @@ of tuning, tuning data since the second (docs/grading.md); unseen answers are me
     python bench/grading.py --holdout       # also the old held-out split (now tuning data too)
     python bench/grading.py --fresh         # also the fresh set's halves (tests/fixtures/grading/fresh-*.jsonl)
     python bench/grading.py --sealed 3      # also a later blind set (tests/fixtures/grading/sealed-v3.jsonl)
+    python bench/grading.py --sealed 5      # the fifth: 320 answers, 8 kinds, two readers (docs/grading.md)
 
 The fresh set: 308 answers to 44 open questions the set above does not cover, written blind and
 labelled by a second reader, split by question into a dev half (in the repository, studied while
@@ -67,6 +68,8 @@ def main() -> None:
     splits = (("tune",) + (("holdout",) if args.holdout else ())
               + (("fresh-dev", "fresh-holdout") if args.fresh else ()) + tuple(f"sealed-v{n}" for n in args.sealed))
     for r in rows + (fresh if args.fresh else []) + sealed:
+        if r.get("label2", r["label"]) != r["label"]:
+            continue  # the set's two readers disagreed (sealed-v5: one answer): no label to measure against
         lq = library.get(r["question_id"])
         if lq is None:
             print(f"question {r['question_id']} is gone from the pack", file=sys.stderr)

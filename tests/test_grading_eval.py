@@ -33,6 +33,12 @@ SEALED = [json.loads(line) for line in (SET.parent / "sealed-v3.jsonl").read_tex
 # a paraphrase avoiding the textbook terms) and three not (wrong, negated, right but with one serious false claim).
 V4_KINDS = {"terse", "terse2", "casual", "paraphrase", "wrong", "negated", "mixed"}
 SEALED_V4 = [json.loads(line) for line in (SET.parent / "sealed-v4.jsonl").read_text().splitlines() if line.strip()]
+# The fifth (2026-12-03, later): 320 answers to 40 open questions drawn from all 110, 8 kinds, written by two blind
+# writers from the prompts alone and labelled again by an independent reader (319 of 320 agree; the one close call,
+# which the reader passed, is left out of the measure).
+V5_KINDS = {"paraphrase", "terse", "casual", "partial", "wrong", "negated", "mixed", "vague"}
+SEALED_V5_ALL = [json.loads(line) for line in (SET.parent / "sealed-v5.jsonl").read_text().splitlines() if line.strip()]
+SEALED_V5 = [r for r in SEALED_V5_ALL if r["label2"] == r["label"]]
 KINDS = {"paraphrase", "terse", "casual", "partial", "wrong", "negated", "keywords"}
 LIBRARY, _ = load_library(CONTENT)
 
@@ -40,14 +46,15 @@ LIBRARY, _ = load_library(CONTENT)
 #          (most negated + keyword-list answers accepted, % of those)
 # Reached on 2026-12-02 (docs/grading.md), with both splits used for tuning; fresh-dev was studied while the
 # guard and the grader's general rules were tuned, never its questions' key points (the sealed half measures that).
-FLOOR = {"tune": (0.0, 0.0, 0.0), "holdout": (0.0, 1.6, 0.0), "fresh-dev": (5.7, 6.2, 2.3),
-         # The sealed half, measured once at the end of the session and only then added here (now spent):
-         # far from the targets (false accepts <= 3 %, false rejects <= 5 %, negated + keywords <= 5 %).
-         "fresh-holdout": (3.6, 11.2, 4.8),
-         # Measured once at the end of the session (far from the 5 % false-reject target; spent since).
-         "sealed-v3": (0.7, 18.4, 0.0),
-         # Measured once (docs/grading.md, round 5): jargon-free paraphrases and mixed answers defeat phrase matching.
-         "sealed-v4": (15.0, 50.1, 0.0)}
+FLOOR = {"tune": (0.0, 0.0, 0.0), "holdout": (0.0, 0.0, 0.0), "fresh-dev": (1.2, 1.6, 0.0),
+         "fresh-holdout": (2.4, 0.0, 4.8),
+         "sealed-v3": (0.0, 0.9, 0.0),
+         # Spent sets since the 2026-12-03 key-point round (three helpers studied their misgraded answers):
+         # these floors only stop regressions now.
+         "sealed-v4": (0.9, 1.9, 0.0),
+         # The fifth set, measured before and after that round and never tuned on (docs/grading.md, round 6):
+         # false accepts are its "mixed" answers (right, plus one false claim no key point lists), 26 of 40.
+         "sealed-v5": (13.6, 1.7, 0.0)}
 
 
 def _accepted(row: dict[str, str]) -> bool:
@@ -105,9 +112,23 @@ def test_the_fourth_set_is_what_it_claims() -> None:
     assert [r["question_id"] for r in SEALED_V4[:7]] != [SEALED_V4[0]["question_id"]] * 7  # shuffled
 
 
-@pytest.mark.parametrize("split", ["tune", "holdout", "fresh-dev", "fresh-holdout", "sealed-v3", "sealed-v4"])
+def test_the_fifth_set_is_what_it_claims() -> None:
+    questions = {r["question_id"] for r in SEALED_V5_ALL}
+    assert len(SEALED_V5_ALL) == 320 and len(questions) == 40 and {r["split"] for r in SEALED_V5_ALL} == {"sealed-v5"}
+    for q in questions:
+        lq = LIBRARY.get(q)
+        assert lq is not None and lq.q.kind == "open", q
+        assert Counter(r["kind"] for r in SEALED_V5_ALL if r["question_id"] == q) == Counter(V5_KINDS), q
+    assert all((r["label"] == "correct") == (r["kind"] in ("paraphrase", "terse", "casual")) for r in SEALED_V5_ALL)
+    assert all(r["label2"] in ("correct", "not correct") and r["reader_note"] for r in SEALED_V5_ALL)
+    assert len(SEALED_V5_ALL) - len(SEALED_V5) == 1  # the readers' one disagreement
+    assert [r["question_id"] for r in SEALED_V5_ALL[:8]] != [SEALED_V5_ALL[0]["question_id"]] * 8  # shuffled
+
+
+@pytest.mark.parametrize("split", ["tune", "holdout", "fresh-dev", "fresh-holdout", "sealed-v3", "sealed-v4",
+                                   "sealed-v5"])
 def test_the_grader_stays_above_its_floor(split: str) -> None:
-    rows = [r for r in ROWS + FRESH + SEALED + SEALED_V4 if r["split"] == split]
+    rows = [r for r in ROWS + FRESH + SEALED + SEALED_V4 + SEALED_V5 if r["split"] == split]
     good = [r for r in rows if r["label"] == "correct"]
     bad = [r for r in rows if r["label"] != "correct"]
     gamed = [r for r in rows if r["kind"] in ("negated", "keywords")]
