@@ -80,20 +80,28 @@ def choose_from(st: state.State, pool: Sequence[LoadedQuestion], library: Librar
     first = next(((qid, due) for qid, due in st.cards if qid in ids), None)
     if first is not None and first[1] <= now:
         return Choice(_get(library, first[0]), "review")
-    unseen = ids - st.seen
-    if unseen:
-        by_topic: dict[str, list[LoadedQuestion]] = {}
-        for qid in sorted(unseen):  # in id order, so a seeded rng draws the same in every process
-            q = _get(library, qid)
-            by_topic.setdefault(q.topic, []).append(q)
-        names = sorted(by_topic)
+    groups, seen = _grouped(ids, library), st.seen
+    names = [t for t, qs in groups.items() if any(qid not in seen for qid, _o, _q in qs)]
+    if names:  # some question of the pool is new to the member
         weights = [weight(*st.accuracy.get(t, (0, 0))) for t in names]
         topic = rng.choices(names, weights=weights, k=1)[0]
-        # Easier questions first within a topic.
-        lowest = min(_ORDER[q.q.level] for q in by_topic[topic])
-        return Choice(rng.choice([q for q in by_topic[topic] if _ORDER[q.q.level] == lowest]), "new")
+        fresh = [(order, q) for qid, order, q in groups[topic] if qid not in seen]
+        lowest = min(order for order, _q in fresh)  # easier questions first within a topic
+        return Choice(rng.choice([q for order, q in fresh if order == lowest]), "new")
     assert first is not None  # every question of the pool is seen, so it has a card
     return Choice(_get(library, first[0]), "ahead")
+
+
+@functools.lru_cache(maxsize=256)
+def _grouped(ids: frozenset[str], library: Library) -> dict[str, tuple[tuple[str, int, LoadedQuestion], ...]]:
+    """A pool's questions by topic (topics in name order, questions in id order, so a seeded rng
+    draws the same in every process), with their level's rank: worked out once per pool (the
+    pools are built once per filter, so the same set comes back and its hash is kept)."""
+    by_topic: dict[str, list[tuple[str, int, LoadedQuestion]]] = {}
+    for qid in sorted(ids):
+        q = _get(library, qid)
+        by_topic.setdefault(q.topic, []).append((qid, _ORDER[q.q.level], q))
+    return {t: tuple(by_topic[t]) for t in sorted(by_topic)}
 
 
 def _get(library: Library, qid: str) -> LoadedQuestion:
