@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from adapters.discord import commands, components, preferences, reminders, sync
+from adapters.discord import commands, components, ids, preferences, reminders, sync
 from adapters.discord.handlers import Handlers
 from bot.config import DiscordSection
 
@@ -53,7 +53,9 @@ class _Drill:
         self.synced = []
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(*components.DYNAMIC_ITEMS, *reminders.DYNAMIC_ITEMS)  # type: ignore[attr-defined]
+        # The bot's own buttons ("drill:...") are routed by custom id in on_interaction: as dynamic items
+        # discord.py rebuilt the clicked message's whole view (every button) for each click.
+        self.add_dynamic_items(*reminders.DYNAMIC_ITEMS)  # type: ignore[attr-defined]
         app_id = self.application_id  # type: ignore[attr-defined]
         self.synced = await sync.sync_if_changed(self.tree, application_id=app_id or 0,
                                                  dev_guilds=self.dev_guilds, state_dir=self.state_dir)
@@ -69,6 +71,13 @@ class _Drill:
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         if interaction.type is discord.InteractionType.modal_submit:
             await self.drill.on_form(interaction)
+        elif interaction.type is discord.InteractionType.component:
+            data: dict[str, Any] = dict(interaction.data or {})
+            custom_id = data.get("custom_id")
+            if isinstance(custom_id, str) and custom_id.startswith(components.PREFIX):
+                # A forged or stale id still reaches the handlers, which parse it once and refuse
+                # what the bot could not have made, instead of leaving the click unanswered.
+                await self.drill.clicked(interaction, ids.parse(custom_id))
 
 
 class DrillClient(_Drill, discord.Client):

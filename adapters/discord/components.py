@@ -1,6 +1,6 @@
 """Buttons and forms.  Every custom id carries what it needs (round id or question id), so
-buttons keep working after a restart: they are ``DynamicItem``s, matched by pattern, never
-looked up by message.
+buttons keep working after a restart: a click is routed by its custom id (``drill:...``, in
+``adapters.discord.client.on_interaction``), never looked up by message.
 
 Custom ids and their one parser: ``adapters.discord.ids``.
 Forms (modals) are submitted with ``drill:f:...`` ids; see ``handlers.on_form``.
@@ -41,10 +41,13 @@ def _ref(card: QuestionCard) -> ids.Ref:
     return ids.Ref(question_id=card.question_id)
 
 
+PREFIX = "drill:"  # every custom id the bot makes (and every one it answers) starts so
+
+
 class DrillButton(discord.ui.DynamicItem[Button], template=re.compile(r"drill:.*", re.DOTALL)):
-    """Every button the bot makes.  Matched by the broad pattern ``drill:...`` so that a forged or
-    stale custom id still reaches the handlers, which parse it once (``adapters.discord.ids``) and
-    refuse what the bot could not have made, instead of leaving the click unanswered."""
+    """Every button the bot makes.  Its clicks are routed by custom id (``PREFIX``), not by
+    discord.py's dynamic-item dispatch (which rebuilt the message's whole view per click); the
+    class stays a ``DynamicItem`` for the views it is sent in."""
 
     def __init__(self, custom_id: str, *, label: str = "?",
                  style: discord.ButtonStyle = discord.ButtonStyle.primary) -> None:
@@ -107,9 +110,6 @@ def report_form(qid: str) -> Form:
     return Form(f"rep:{qid}", render.REPORT_TITLE, render.REPORT_LABEL)
 
 
-DYNAMIC_ITEMS = (DrillButton,)
-
-
 async def recent_buttons(channel: discord.abc.Messageable,
                          limit: int) -> list[tuple[discord.Message, list[discord.Button]]]:
     """The latest ``limit`` messages of ``channel``, each with its buttons: where a message the bot
@@ -121,7 +121,7 @@ async def recent_buttons(channel: discord.abc.Messageable,
 def question_view(card: QuestionCard, *, closed: bool = False) -> discord.ui.View:
     """The buttons under a question: one per option (or "Answer"), and "Report a problem".
 
-    Returned already stopped: every button is a ``DynamicItem``, dispatched by pattern, so
+    Returned already stopped: every button is routed by its custom id (``PREFIX``), so
     discord.py need not keep the view.  Unstopped, it would store every ephemeral practice
     question's view for 15 minutes (memory growing with each command).
     """
