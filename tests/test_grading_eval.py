@@ -89,36 +89,33 @@ def test_the_fresh_set_is_what_it_claims() -> None:
     assert {r["label"] for r in FRESH} == {"correct", "not correct"} and all(r["reader_note"] for r in FRESH)
 
 
-def test_the_third_set_is_what_it_claims() -> None:
-    questions = {r["question_id"] for r in SEALED}
-    assert len(SEALED) == 280 and len(questions) == 40 and {r["split"] for r in SEALED} == {"sealed-v3"}
+def _one_of_each_kind(rows: list[dict[str, str]], split: str, size: int, kinds: set[str]) -> set[str]:
+    """A sealed set's shape: ``size`` answers to 40 open questions of the pack, all in ``split``, each
+    question with one answer of every kind in ``kinds``; returns its questions."""
+    questions = {r["question_id"] for r in rows}
+    assert len(rows) == size and len(questions) == 40 and {r["split"] for r in rows} == {split}
     for q in questions:
         lq = LIBRARY.get(q)
         assert lq is not None and lq.q.kind == "open", q
-        assert Counter(r["kind"] for r in SEALED if r["question_id"] == q) == Counter(KINDS), q
+        assert Counter(r["kind"] for r in rows if r["question_id"] == q) == Counter(kinds), q
+    return questions
+
+
+def test_the_third_set_is_what_it_claims() -> None:
+    _one_of_each_kind(SEALED, "sealed-v3", 280, KINDS)
     assert {r["label"] for r in SEALED} == {"correct", "not correct"} and all(r["reader_note"] for r in SEALED)
 
 
 def test_the_fourth_set_is_what_it_claims() -> None:
-    questions = {r["question_id"] for r in SEALED_V4}
-    assert len(SEALED_V4) == 280 and len(questions) == 40 and {r["split"] for r in SEALED_V4} == {"sealed-v4"}
+    questions = _one_of_each_kind(SEALED_V4, "sealed-v4", 280, V4_KINDS)
     assert not questions & {r["question_id"] for r in SEALED}  # other questions than the third set's
-    for q in questions:
-        lq = LIBRARY.get(q)
-        assert lq is not None and lq.q.kind == "open", q
-        assert Counter(r["kind"] for r in SEALED_V4 if r["question_id"] == q) == Counter(V4_KINDS), q
     assert all((r["label"] == "correct") == (r["kind"] in ("terse", "terse2", "casual", "paraphrase"))
                for r in SEALED_V4)
     assert [r["question_id"] for r in SEALED_V4[:7]] != [SEALED_V4[0]["question_id"]] * 7  # shuffled
 
 
 def test_the_fifth_set_is_what_it_claims() -> None:
-    questions = {r["question_id"] for r in SEALED_V5_ALL}
-    assert len(SEALED_V5_ALL) == 320 and len(questions) == 40 and {r["split"] for r in SEALED_V5_ALL} == {"sealed-v5"}
-    for q in questions:
-        lq = LIBRARY.get(q)
-        assert lq is not None and lq.q.kind == "open", q
-        assert Counter(r["kind"] for r in SEALED_V5_ALL if r["question_id"] == q) == Counter(V5_KINDS), q
+    _one_of_each_kind(SEALED_V5_ALL, "sealed-v5", 320, V5_KINDS)
     assert all((r["label"] == "correct") == (r["kind"] in ("paraphrase", "terse", "casual")) for r in SEALED_V5_ALL)
     assert all(r["label2"] in ("correct", "not correct") and r["reader_note"] for r in SEALED_V5_ALL)
     assert len(SEALED_V5_ALL) - len(SEALED_V5) == 1  # the readers' one disagreement
