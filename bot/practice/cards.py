@@ -24,7 +24,6 @@ from bot.config import PracticeSection, parse_duration
 from bot.content import Library, LoadedQuestion
 from bot.practice import state
 from bot.storage.bulk import Bulk
-from bot.storage.keyed import select_keyed
 from bot.storage.models import Answer, Card, PracticeAnswer
 from bot.storage.upsert import insert_for
 
@@ -175,10 +174,6 @@ class Review:
     rating: fsrs.Rating | None = None  # the member's own; else Good when correct, Again when not
 
 
-_REVIEWED = ("WITH v(a, q) AS (VALUES {values}) SELECT c.account_id, c.question_id, c.state "
-             "FROM v JOIN cards c ON c.account_id = v.a AND c.question_id = v.q")
-
-
 def review_many(s: Session, reviews: list[Review], scheduler: fsrs.Scheduler) -> list[datetime]:
     """Feed graded attempts to FSRS (one read, one write for all); returns when each is due again.
 
@@ -191,8 +186,8 @@ def review_many(s: Session, reviews: list[Review], scheduler: fsrs.Scheduler) ->
     # By (member, question) pair: members and questions apart would read, and decode, every card
     # of every member that is any of the batch's questions (~30,000 for 200 practice answers).
     cards: dict[tuple[int, str], fsrs.Card] = {
-        (a, q): fsrs.Card.from_json(st) for a, q, st in select_keyed(
-            conn, _REVIEWED, state.CARD_KEY, sorted({(r.account_id, r.question_id) for r in reviews}))}
+        (a, q): fsrs.Card.from_json(st) for a, q, st in state.cards_by_pair(
+            conn, "state", sorted({(r.account_id, r.question_id) for r in reviews}))}
     dues = []
     before: dict[tuple[int, str], str | None] = {}
     for r in reviews:

@@ -198,10 +198,17 @@ _SINCE = (
     "WITH v(a, n) AS (VALUES {values}) SELECT x.account_id, x.id, r.question_id, x.topic, x.correct "
     "FROM v JOIN answers x ON x.account_id = v.a AND x.id > v.n JOIN rounds r ON r.id = x.round_id",
 )
-CARD_KEY = (("a", "BIGINT"), ("q", "VARCHAR(64)"))
-# Due times as the driver gives them (see ``_CARDS``): SQLite's stored text, PostgreSQL's aware datetime.
-_SOME_CARDS = ("WITH v(a, q) AS (VALUES {values}) SELECT c.account_id, c.question_id, c.due "
-               "FROM v JOIN cards c ON c.account_id = v.a AND c.question_id = v.q")
+_CARD_KEY = (("a", "BIGINT"), ("q", "VARCHAR(64)"))
+_CARD_COLUMNS = {column: "WITH v(a, q) AS (VALUES {values}) SELECT c.account_id, c.question_id, c." + column
+                         + " FROM v JOIN cards c ON c.account_id = v.a AND c.question_id = v.q"
+                 for column in ("due", "state")}
+
+
+def cards_by_pair(conn: Connection, column: str, pairs: list[tuple[int, str]]) -> Any:
+    """(account id, question id, ``column``) of the cards named by (account, question) ``pairs``,
+    as the driver gives it (a due time: SQLite's stored text, PostgreSQL's aware datetime, as
+    ``_CARDS`` reads them); ``column`` is ``due`` or ``state``."""
+    return select_keyed(conn, _CARD_COLUMNS[column], _CARD_KEY, pairs)
 
 NewAnswer = tuple[int, str, str, bool, int]  # (id, question id, topic, correct, 0: practice, 1: daily)
 
@@ -231,7 +238,7 @@ def refresh(conn: Connection, stamped: dict[int, Stamp], cached: dict[int, State
         pairs = sorted({(a, qid) for a in ids for _rid, qid, *_ in answers[a]})
         changed: dict[int, list[tuple[str, Any]]] = {a: [] for a in ids}
         if pairs:
-            for a, qid, key in select_keyed(conn, _SOME_CARDS, CARD_KEY, pairs):
+            for a, qid, key in cards_by_pair(conn, "due", pairs):
                 changed[a].append((sys.intern(qid), key))
         # Under READ COMMITTED each statement sees the latest commits: a write that landed
         # between the stamp and these reads shows as a moved version here.
