@@ -44,7 +44,7 @@ def _ref(card: QuestionCard) -> ids.Ref:
 PREFIX = "drill:"  # every custom id the bot makes (and every one it answers) starts so
 
 
-class DrillButton(discord.ui.DynamicItem[Button], template=re.compile(r"drill:.*", re.DOTALL)):
+class DrillButton(discord.ui.DynamicItem[Button], template=re.compile(re.escape(PREFIX) + ".*", re.DOTALL)):
     """Every button the bot makes.  Its clicks are routed by custom id (``PREFIX``), not by
     discord.py's dynamic-item dispatch (which rebuilt the message's whole view per click); the
     class stays a ``DynamicItem`` for the views it is sent in."""
