@@ -2,14 +2,15 @@
 
 discord.py keeps per-route buckets but no global limiter, retries a request up to five
 times on its own, and after a global 429 releases every waiting request at once.  So the
-pacer sits in aiohttp itself: a ``TraceConfig`` whose request-start hook takes a turn from
-one ``Pacer`` before each HTTP attempt leaves, and whose request-end hook moves the
-pacer's clock back by ``Retry-After`` when Discord answers 429 (one route, or all of them
-for a global limit).  The headers-sent hook runs once the connection is the request's and
-its bytes are written next: a turn older than the window's slack by then (a new connection,
-a busy event loop) is taken again, so no request leaves long after its turn.
+pacer sits under discord.py, in the aiohttp connector that its HTTP session uses
+(``PacedConnector``): every attempt asks the connector for a connection, so each takes a
+turn from one ``Pacer`` first; once the connection is the request's (a new one may take a
+while) the turn must still be fresh, else it is taken again, since the request's bytes are
+written right after.  The response of a paced request learns from a 429: the pacer's clock
+moves back by ``Retry-After`` (one route, or all of them for a global limit).
 Interaction callbacks and follow-ups are exempt from the global limit and the gateway is a
-websocket: neither takes a turn.
+websocket: neither takes a turn, and neither pays for pacing (aiohttp's trace hooks, used
+before, ran for every request, the crowd's interaction callbacks included).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 import aiohttp
 import yarl
+from aiohttp.connector import Connection
 
 # Awaited once, right after the pacer's turn and before the request leaves (see DiscordPoster).
 BEFORE_SEND: contextvars.ContextVar[Callable[[], Awaitable[None]] | None] = contextvars.ContextVar(
@@ -145,39 +147,55 @@ def _retry_after(headers: Any) -> float:
         return 1.0
 
 
-def trace(pacer: Pacer, api_base: str) -> aiohttp.TraceConfig:
-    """The aiohttp hooks that pace every attempt and learn from every 429."""
-    api_path = yarl.URL(api_base.rstrip("/")).path
-    config = aiohttp.TraceConfig()
+class PacedConnector(aiohttp.TCPConnector):
+    """The connector of discord.py's HTTP session: a turn from ``pacer`` before each REST attempt.
 
-    async def on_start(_session: aiohttp.ClientSession, ctx: Any, params: aiohttp.TraceRequestStartParams) -> None:
-        route = route_of(params.url, api_path)
+    ``BaseConnector.connect`` is where every attempt (discord.py's retries too) gets its
+    connection, and the request is written right after it returns.  No connection limit, as
+    discord.py's own connector.
+    """
+
+    def __init__(self, pacer: Pacer, api_base: str, **kw: Any) -> None:
+        kw.setdefault("limit", 0)
+        super().__init__(**kw)
+        self.pacer = pacer
+        self.api_path = yarl.URL(api_base.rstrip("/")).path
+        self._response = _learning(pacer, self.api_path)
+
+    async def connect(self, req: aiohttp.ClientRequest, traces: list[Any], timeout: aiohttp.ClientTimeout,
+                      ) -> Connection:
+        route = route_of(req.url, self.api_path)
         if route is None:
-            return
+            return await super().connect(req, traces, timeout)
         before = BEFORE_SEND.get()
         if before is not None:
             BEFORE_SEND.set(None)  # once per post, not on discord.py's retries of it
-        ctx.drillbot_route = route
-        ctx.drillbot_granted = await pacer.take(route, before)
+        granted = await self.pacer.take(route, before)
+        conn = await super().connect(req, traces, timeout)
+        try:
+            # The connection is ours and the request is written next: the turn must still be fresh.
+            await self.pacer.leaving(route, granted)
+        except BaseException:
+            conn.release()
+            raise
+        if req.response_class is aiohttp.ClientResponse:
+            req.response_class = self._response
+        return conn
 
-    async def on_headers(_session: aiohttp.ClientSession, ctx: Any,
-                         _params: aiohttp.TraceRequestHeadersSentParams) -> None:
-        # The connection is ours and the request is written next: the turn must still be fresh.
-        route = getattr(ctx, "drillbot_route", None)
-        if route is not None:
-            await pacer.leaving(route, ctx.drillbot_granted)
 
-    async def on_end(_session: aiohttp.ClientSession, _ctx: Any, params: aiohttp.TraceRequestEndParams) -> None:
-        if params.response.status != 429:
-            return
-        route = route_of(params.url, api_path)
-        if route is None:
-            return
-        h = params.response.headers
-        is_global = h.get("X-RateLimit-Global", "").lower() == "true" or h.get("X-RateLimit-Scope") == "global"
-        pacer.hold(_retry_after(h), None if is_global else route)
+def _learning(pacer: Pacer, api_path: str) -> type[aiohttp.ClientResponse]:
+    """A response class that tells ``pacer`` about a 429 as soon as its status line and headers are read."""
 
-    config.on_request_start.append(on_start)
-    config.on_request_headers_sent.append(on_headers)
-    config.on_request_end.append(on_end)
-    return config
+    class LearningResponse(aiohttp.ClientResponse):
+        async def start(self, connection: Connection) -> aiohttp.ClientResponse:
+            await super().start(connection)
+            if self.status == 429:
+                route = route_of(self.url, api_path)
+                if route is not None:
+                    h = self.headers
+                    is_global = (h.get("X-RateLimit-Global", "").lower() == "true"
+                                 or h.get("X-RateLimit-Scope") == "global")
+                    pacer.hold(_retry_after(h), None if is_global else route)
+            return self
+
+    return LearningResponse

@@ -48,7 +48,6 @@ class DiscordRunner:
             # Several processes share one bot token (and its global limit): each takes its share.
             rate *= len(set(settings.shard_ids)) / settings.shard_count
         self.pacer = Pacer(rate)
-        client_options.setdefault("http_trace", pacing.trace(self.pacer, settings.api_base_url))
         self.client = make_client(self.handlers, settings, state_dir=state_dir or data_dir(app), **client_options)
         self.poster = DiscordPoster(self.client, threads=settings.threads, pacer=self.pacer)
         self.handlers.delivery = self.poster.interviews  # interview DMs through the same pacer
@@ -56,6 +55,8 @@ class DiscordRunner:
 
     async def start(self) -> None:
         """Log in (and sync commands if they changed), connect, and wait until every shard is ready."""
+        # Made here, in the running loop: every REST attempt discord.py makes takes a turn (pacing).
+        self.client.http.connector = pacing.PacedConnector(self.pacer, self.api_url)
         try:
             await self.client.login(self.token)
         except discord.LoginFailure as exc:
