@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -81,34 +82,43 @@ def account(s: Session, member: Member) -> Account:
 
 def resolve_many(s: Session, members: list[Member], *, timezone: str) -> list[Ids]:
     """Ids for many members in one transaction: a query for the accounts already known, one
-    insert for the new ones (a row another process added meanwhile is kept), an update per
-    changed display name."""
+    insert for the new ones (a row another process added meanwhile is kept) and a query for
+    their ids, one update for the changed display names.  Rows, not ORM objects: a crowd of
+    new members costs a few statements, not an object (and its bookkeeping) each."""
     comms = {key: community(s, *key, timezone=timezone) for key in {(m.platform, m.community) for m in members}}
     wanted = {(m.platform, m.user): m for m in members}
+    conn = s.connection()
 
-    def known() -> dict[tuple[str, str], Account]:
-        found: dict[tuple[str, str], Account] = {}
-        for platform in sorted({p for p, _ in wanted}):
-            users = sorted(u for p, u in wanted if p == platform)
-            found.update(((platform, a.external_id), a) for a in s.execute(
-                select(Account).where(Account.platform == platform, Account.external_id.in_(users))).scalars())
+    def known(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, str]]:
+        found: dict[tuple[str, str], tuple[int, str]] = {}
+        keys = set(keys)
+        for platform in sorted({p for p, _ in keys}):
+            users = sorted(u for p, u in keys if p == platform)
+            found.update(((platform, user), (account_id, name)) for account_id, user, name in conn.execute(
+                _KNOWN, {"platform": platform, "users": users}))
         return found
 
-    accounts = known()
+    accounts = known(wanted)
     missing = [m for key, m in wanted.items() if key not in accounts]
     if missing:
-        s.execute(insert_for(s.get_bind().dialect.name, Account.__table__).on_conflict_do_nothing(), [
+        conn.execute(insert_for(conn.dialect.name, Account.__table__).on_conflict_do_nothing(), [
             {"platform": m.platform, "external_id": m.user, "display_name": m.name or m.user} for m in missing])
-        accounts = known()
-    for key, m in wanted.items():
-        if m.name and accounts[key].display_name != m.name:
-            accounts[key].display_name = m.name
-    s.flush()
+        accounts.update(known((m.platform, m.user) for m in missing))
+    renamed = [{"account_id": accounts[key][0], "name": m.name} for key, m in wanted.items()
+               if m.name and accounts[key][1] != m.name]
+    if renamed:
+        conn.execute(_RENAME, renamed)
     out = []
     for m in members:
         comm = comms[(m.platform, m.community)]
-        out.append(Ids(community_id=comm.id, timezone=comm.timezone, account_id=accounts[(m.platform, m.user)].id))
+        out.append(Ids(community_id=comm.id, timezone=comm.timezone, account_id=accounts[(m.platform, m.user)][0]))
     return out
+
+
+_KNOWN = (select(Account.id, Account.external_id, Account.display_name)
+          .where(Account.platform == bindparam("platform"),
+                 Account.external_id.in_(bindparam("users", expanding=True))))
+_RENAME = update(Account).where(Account.id == bindparam("account_id")).values(display_name=bindparam("name"))
 
 
 class IdCache:

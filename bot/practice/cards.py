@@ -80,19 +80,31 @@ def choose_from(st: state.State, pool: Sequence[LoadedQuestion], library: Librar
     if first is not None and first[1] <= now:
         return Choice(_get(library, first[0]), "review")
     groups, seen = _grouped(ids, library), st.seen
-    names = [t for t, qs in groups.items() if any(qid not in seen for qid, _o, _q in qs)]
+    names = [t for t, g in groups.items() if not g.ids <= seen]
     if names:  # some question of the pool is new to the member
         weights = [weight(*st.accuracy.get(t, (0, 0))) for t in names]
-        topic = rng.choices(names, weights=weights, k=1)[0]
-        fresh = [(order, q) for qid, order, q in groups[topic] if qid not in seen]
+        group = groups[rng.choices(names, weights=weights, k=1)[0]]
+        if not seen:  # a new member: the topic's easiest questions, worked out once
+            return Choice(rng.choice(group.easiest), "new")
+        fresh = [(order, q) for qid, order, q in group.questions if qid not in seen]
         lowest = min(order for order, _q in fresh)  # easier questions first within a topic
         return Choice(rng.choice([q for order, q in fresh if order == lowest]), "new")
     assert first is not None  # every question of the pool is seen, so it has a card
     return Choice(_get(library, first[0]), "ahead")
 
 
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """One topic's questions in a pool: (id, level rank, question) in id order, their ids, and
+    the easiest of them in the same order (what a member who has seen none is offered)."""
+
+    questions: tuple[tuple[str, int, LoadedQuestion], ...]
+    ids: frozenset[str]
+    easiest: tuple[LoadedQuestion, ...]
+
+
 @functools.lru_cache(maxsize=256)
-def _grouped(ids: frozenset[str], library: Library) -> dict[str, tuple[tuple[str, int, LoadedQuestion], ...]]:
+def _grouped(ids: frozenset[str], library: Library) -> dict[str, _Group]:
     """A pool's questions by topic (topics in name order, questions in id order, so a seeded rng
     draws the same in every process), with their level's rank: worked out once per pool (the
     pools are built once per filter, so the same set comes back and its hash is kept)."""
@@ -100,7 +112,12 @@ def _grouped(ids: frozenset[str], library: Library) -> dict[str, tuple[tuple[str
     for qid in sorted(ids):
         q = _get(library, qid)
         by_topic.setdefault(q.topic, []).append((qid, _ORDER[q.q.level], q))
-    return {t: tuple(by_topic[t]) for t in sorted(by_topic)}
+    out = {}
+    for t in sorted(by_topic):
+        qs = tuple(by_topic[t])
+        lowest = min(order for _qid, order, _q in qs)
+        out[t] = _Group(qs, frozenset(qid for qid, _o, _q in qs), tuple(q for _qid, o, q in qs if o == lowest))
+    return out
 
 
 def _get(library: Library, qid: str) -> LoadedQuestion:
