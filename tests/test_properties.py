@@ -120,3 +120,18 @@ def test_random_rounds_keep_invariants(ops: list[tuple[object, ...]]) -> None:
         return
     with tempfile.TemporaryDirectory() as d:
         asyncio.run(play(ops, f"sqlite:///{Path(d) / 'p.db'}"))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="ab-_.:/@=+, 1Z\t\"'\\é#", max_size=16))
+def test_command_words_split_as_a_shell_splits_them(text: str) -> None:
+    """The fast path for plain words gives what shlex gives; quotes and the rest still go to shlex."""
+    import shlex
+
+    from bot.runtime.commands import split_words
+    text = text.strip()
+    try:
+        expected = shlex.split(text)
+    except ValueError:  # unbalanced quotes: split at whitespace
+        expected = text.split()
+    assert split_words(text) == expected

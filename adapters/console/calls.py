@@ -37,7 +37,7 @@ class EngineCalls:
         library = self.service.engine.library
         if self._ids is None:
             self._ids = frozenset(q.id for q in library.questions)
-        return commands.parse(text, topics=set(library.topics()), levels=self.help().levels,
+        return commands.parse(text, topics=library.topic_ids, levels=self.help().levels,
                               questions=self._ids, strict=strict)
 
     async def run(self, cmd: commands.Command, member: Member, place: Place) -> dispatch.View:

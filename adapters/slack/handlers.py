@@ -27,6 +27,7 @@ from adapters.slack import ids, interview_render, render
 from adapters.slack.names import Names
 from adapters.slack.people import People
 from bot import wording
+from bot.content import LEVELS
 from bot.errors import DrillError, NotAllowed, UserError
 from bot.members.identity import Member, Place
 from bot.members.limits import MAX_INPUT
@@ -202,7 +203,7 @@ class Handlers:
         if len(text) > MAX_INPUT:  # before parsing: the tokenizer is quadratic on pathological input
             return self._notice(wording.INPUT_TOO_LONG.format(length=len(text), limit=MAX_INPUT))
         try:
-            cmd = commands.parse(text, topics=set(self.engine.library.topics()), levels=self.engine.help().levels)
+            cmd = commands.parse(text, topics=self.engine.library.topic_ids, levels=LEVELS)
             if isinstance(cmd, commands.ShowHelp):
                 return render.help_blocks(self.engine.help(), cmd.unknown), "Help"
             admin = isinstance(cmd, ADMIN_COMMANDS) and await self.is_admin(client, member)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,7 +74,7 @@ def _input(block_id: str, label: str, element: render.Block, *, optional: bool =
             "label": {"type": "plain_text", "text": label}}
 
 
-def form(c: Chosen, topics: dict[str, str]) -> list[render.Block]:
+def form(c: Chosen, topics: Mapping[str, str]) -> list[render.Block]:
     """The admins' schedule form, filled with ``c``."""
     zones = ZONES if c.timezone in ZONES else (c.timezone, *ZONES)
     windows = sorted({*WINDOWS, c.window})

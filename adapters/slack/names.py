@@ -6,7 +6,8 @@ in front of every new member's first reply (``bench/crowd.py slack``, 200 newcom
 CPU per reply 1.6 -> 0.8 ms without it), although a practice question or a feedback message
 never shows the name.
 So a member whose name is not known here is served under the payload's name; their
-users.info is asked for a moment later, off the reply's path, and the name stored on their
+users.info is asked for once the crowd has calmed (``PAUSE`` without a new name wanted, at
+most ``LONGEST``), off the reply's path, and the name stored on their
 account (``Members.rename``, which never creates one: a refused request leaves no row).
 What does show names (a board, stats) first waits for the lookups already asked for
 (``settled``, for at most ``SETTLE_WITHIN``), so it does not show a name being looked up.
@@ -26,7 +27,8 @@ from adapters.slack.people import People
 from bot.members.identity import Member
 
 log = logging.getLogger(__name__)
-PAUSE = 0.25  # seconds: a burst's replies go out first, then its members' names are looked up
+PAUSE = 0.25  # seconds of calm (no new name wanted) before a burst's names are looked up
+LONGEST = 2.0  # seconds a crowd that never calms may defer its names
 AT_ONCE = 10  # users.info calls in flight together (Slack's Tier 4 allows 100+ a minute)
 SETTLE_WITHIN = 2.0  # seconds a board waits for pending lookups before showing the names it has
 
@@ -41,6 +43,7 @@ class Names:
         self.pause = pause
         self._wanted: dict[tuple[str, str], tuple[AsyncWebClient, Member]] = {}
         self._task: asyncio.Task[None] | None = None
+        self._asked = 0  # names wanted so far: the lookups wait until it stops moving
 
     def now(self, client: AsyncWebClient, member: Member) -> Member:
         """The member under their display name if it is known here; else as the payload names
@@ -49,6 +52,7 @@ class Names:
         if known is not None:
             return known
         self._wanted[(member.community, member.user)] = (client, member)
+        self._asked += 1
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._learn(), name="slack-names")
         return member
@@ -62,8 +66,19 @@ class Names:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(task), SETTLE_WITHIN)
 
+    async def _calm(self) -> None:
+        """Until no new name was wanted for ``pause`` (at most ``LONGEST``): the crowd's replies,
+        which need no name, go out before any lookup competes with them for the event loop."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + LONGEST
+        while True:
+            asked = self._asked
+            await asyncio.sleep(min(self.pause, max(until - loop.time(), 0.0)))
+            if self._asked == asked or loop.time() >= until:
+                return
+
     async def _learn(self) -> None:
-        await asyncio.sleep(self.pause)
+        await self._calm()
         gate = asyncio.Semaphore(AT_ONCE)
 
         async def one(client: AsyncWebClient, member: Member) -> Member:

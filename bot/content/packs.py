@@ -11,9 +11,10 @@ import json
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -192,15 +193,18 @@ class Library:
         self.packs = tuple(packs)
         self.questions = tuple(q for p in self.packs for q in p.questions)
         self._index = {q.id: q for q in self.questions}
+        topics: dict[str, str] = {}
+        for p in self.packs:
+            topics.update(p.topics)
+        self._topics = MappingProxyType(topics)
+        self.topic_ids = frozenset(topics)  # for command parsing, at every command
 
     def get(self, question_id: str) -> LoadedQuestion | None:
         return self._index.get(question_id)
 
-    def topics(self) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for p in self.packs:
-            out.update(p.topics)
-        return out
+    def topics(self) -> Mapping[str, str]:
+        """Topic id -> title, over all packs (read-only; worked out once)."""
+        return self._topics
 
     def select(self, *, packs: Sequence[str] = (), topics: Sequence[str] = (),
                levels: Sequence[str] = ()) -> list[LoadedQuestion]:

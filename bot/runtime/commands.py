@@ -446,6 +446,21 @@ def _head(word: str) -> str:
             "interview": "interview", "mock": "interview"}.get(word, "")
 
 
+_PLAIN = re.compile(r"[\w\-.:/@=+,]*( [\w\-.:/@=+,]*)*", re.ASCII)  # shlex.split would split it at the spaces alone
+
+
+def split_words(text: str) -> list[str]:
+    """The words of a command as a shell would split them ("quoted words" stay one); unbalanced
+    quotes split at whitespace.  Most commands are plain words, which skip shlex (pure Python,
+    and once the bulk of a command's parsing)."""
+    if _PLAIN.fullmatch(text):
+        return [p for p in text.split(" ") if p]
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return text.split()
+
+
 def parse(line: str, *, topics: Collection[str], levels: Collection[str], questions: Collection[str] = (),
           strict: bool = False) -> Command:
     """Parse the text after ``/flask-quiz`` (the prefix itself, or a bare ``/``, is optional).
@@ -457,10 +472,7 @@ def parse(line: str, *, topics: Collection[str], levels: Collection[str], questi
     text = line.strip()
     text = re.sub(r"^/?flask-quiz\b", "", text).strip()
     text = text.removeprefix("/").strip()
-    try:
-        parts = shlex.split(text)
-    except ValueError:
-        parts = text.split()
+    parts = split_words(text)
     if not parts:
         return Practice()
     head, args = _head(parts[0].lower()), parts[1:]
