@@ -298,6 +298,15 @@ async def test_a_platform_delivery_is_claimed_once(app: App) -> None:
     assert await app.engine.members.claim("slack", "interaction-1")  # ids are per platform
 
 
+async def test_claims_in_one_batch_count_a_repeat_once(app: App) -> None:
+    """Claims that arrive together share one statement: a repeat within it loses to the first."""
+    claim = app.engine.members.claim
+    got = await asyncio.gather(claim("slack", "e1"), claim("slack", "e2"), claim("slack", "e1"),
+                               claim("discord", "e1"), claim("slack", "e2"))
+    assert got == [True, True, False, True, False]
+    assert not any(await asyncio.gather(claim("slack", "e1"), claim("discord", "e1")))
+
+
 @pytest.mark.skipif(not PG_URL, reason="SQLite writers are serialised: the race needs PostgreSQL")
 async def test_an_answer_stored_by_another_process_first_is_refused_cleanly(app: App, poster: FakePoster) -> None:
     """Another process inserts between this batch's duplicate check and its insert."""

@@ -99,12 +99,17 @@ class Members:
         now = self.core.clock.now()
         conn = s.connection()
         table = ProcessedEvent.__table__
-        stmt = insert_for(conn.dialect.name, table).on_conflict_do_nothing().returning(table.c.event_id)
+        unique = list(dict.fromkeys(items))
+        # One statement for the batch: the rows it inserted are the deliveries claimed now.
+        stmt = (insert_for(conn.dialect.name, table)
+                .values([{"platform": p, "event_id": e, "created_at": now} for p, e in unique])
+                .on_conflict_do_nothing().returning(table.c.platform, table.c.event_id))
+        new = {(p, e) for p, e in conn.execute(stmt)}
         out: list[bool | DrillError] = []
-        for platform, event_id in items:  # one by one: a repeat within the batch loses to the first
-            done = conn.execute(stmt, {"platform": platform, "event_id": event_id,
-                                       "created_at": now}).scalar_one_or_none()
-            out.append(done is not None)
+        given: set[tuple[str, str]] = set()
+        for item in items:  # a repeat within the batch loses to the first
+            out.append(item in new and item not in given)
+            given.add(item)
         before = self._claims
         self._claims += len(items)
         if self._claims // 1000 != before // 1000:  # forget deliveries too old to be replayed
