@@ -260,11 +260,16 @@ class Attempt:
     text: str | None = None  # an open answer's text, kept for "I was right" and the maintainers
 
 
+_ANSWER_INSERT = Bulk(lambda dialect: insert_for(dialect, PracticeAnswer.__table__))
+
+
 def record_many(s: Session, attempts: Sequence[Attempt], scheduler: fsrs.Scheduler) -> list[datetime]:
     """Store practice attempts and review their cards; returns when each question is due again."""
-    s.add_all([PracticeAnswer(account_id=a.account_id, question_id=a.question.id, topic=a.question.topic,
-                              correct=a.correct, answered_at=a.when, text=a.text) for a in attempts])
-    s.flush()  # the answers' foreign keys fail here, before any card is written (a stale id: ``Core.with_ids``)
+    # Rows, not ORM objects (half the cost of a batch).  The answers' foreign keys fail here, before
+    # any card is written (a stale id: ``Core.with_ids``).
+    _ANSWER_INSERT.execute(s.connection(), [
+        {"account_id": a.account_id, "question_id": a.question.id, "topic": a.question.topic,
+         "correct": a.correct, "answered_at": a.when, "text": a.text} for a in attempts])
     return review_many(s, [Review(a.account_id, a.question.id, a.correct, a.when) for a in attempts], scheduler)
 
 
