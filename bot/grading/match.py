@@ -170,6 +170,18 @@ def _compound_parts(key: tuple[str, str, str]) -> tuple[tuple[str, ...], tuple[t
     return tuple(raw[:n] for n in range(1, len(raw))), joined
 
 
+@functools.lru_cache(maxsize=16384)
+def _checks(want: tuple[_PhraseWord, ...]) -> tuple[tuple[tuple[str, str, str], _PhraseWord, bool], ...]:
+    """For ``Answer._possible``: each phrase word with its neighbours (the compound key) and whether it
+    may be missing (an "is" / "are" inside the phrase), longest word first."""
+    out = []
+    for k, p in enumerate(want):
+        key = (p[0], want[k + 1][0] if k + 1 < len(want) else "", want[k - 1][0] if k > 0 else "")
+        out.append((key, p, p[0] in _COPULA and 0 < k < len(want) - 1))
+    out.sort(key=lambda c: -len(c[1][0]))
+    return tuple(out)
+
+
 def _typo_limit(word: str) -> int:
     return 2 if len(word) >= 9 else 1 if len(word) >= 5 else 0
 
@@ -195,6 +207,7 @@ class Answer:
         self._cache: dict[_PhraseWord, frozenset[str]] = {}
         self._heads = {raw[:3] for raw in self._raws}
         self._compounds: dict[tuple[str, str, str], frozenset[str]] = {}
+        self._present: dict[tuple[str, str, str], bool] = {}
 
     def _like(self, p: _PhraseWord) -> frozenset[str]:
         """The answer's distinct words that stand for phrase word ``p``."""
@@ -254,7 +267,9 @@ class Answer:
         raw = want[k][0]
         nxt = want[k + 1][0] if k + 1 < len(want) else ""
         prev = want[k - 1][0] if k > 0 else ""
-        key = (raw, nxt, prev)
+        return self._compound((raw, nxt, prev))
+
+    def _compound(self, key: tuple[str, str, str]) -> frozenset[str]:
         hit = self._compounds.get(key)
         if hit is not None:
             return hit
@@ -269,9 +284,16 @@ class Answer:
         return result
 
     def _possible(self, want: tuple[_PhraseWord, ...]) -> bool:
-        """A cheap test before the search: every phrase word has some answer word that could stand for it."""
-        return all(self._like(p) or self._compound_words(want, k) or (p[0] in _COPULA and 0 < k < len(want) - 1)
-                   for k, p in enumerate(want))
+        """A cheap test before the search: every phrase word has some answer word that could stand for it
+        (looked at longest word first, the likeliest to be missing; each word's answer kept per answer)."""
+        present = self._present
+        for key, p, optional in _checks(want):
+            hit = present.get(key)
+            if hit is None:
+                hit = present[key] = bool(self._like(p)) or bool(self._compound(key))
+            if not hit and not optional:
+                return False
+        return True
 
     def _find(self, want: tuple[_PhraseWord, ...], *, loose: bool, tight: frozenset[int],
               breaks: frozenset[int], denied: bool = False) -> Match | None:
