@@ -74,7 +74,7 @@ class DiscordPoster:
         await self.interviews.scorecard(event)
 
     async def _call(self, place: Place, fn: Any) -> Any:
-        """One request, paced per attempt (pacing.trace); 403/404 mean the bot lost the channel.
+        """One request, paced per attempt (pacing.PacedConnector); 403/404 mean the bot lost the channel.
 
         429s that outlast discord.py's own tries, 5xx answers and broken connections are
         tried again (with backoff); what still fails is left to the next sweep.
@@ -204,6 +204,6 @@ class DiscordPoster:
 
     async def channel_lost(self, place: Place, user: str) -> None:
         # A direct message (POST /users/@me/channels, then the message); it fails when the admin
-        # does not take DMs from server members, and the service logs that.  Both paced (trace).
+        # does not take DMs from server members, and the service logs that.  Both paced (PacedConnector).
         dm = await self.client.create_dm(discord.Object(int(user)))
         await dm.send(wording.CHANNEL_LOST.format(channel=f"<#{place.channel}>"), allowed_mentions=NONE)
