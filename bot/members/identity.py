@@ -91,9 +91,9 @@ def resolve_many(s: Session, members: list[Member], *, timezone: str) -> list[Id
 
     def known(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, str]]:
         found: dict[tuple[str, str], tuple[int, str]] = {}
-        keys = set(keys)
-        for platform in sorted({p for p, _ in keys}):
-            users = sorted(u for p, u in keys if p == platform)
+        unique = set(keys)
+        for platform in sorted({p for p, _ in unique}):
+            users = sorted(u for p, u in unique if p == platform)
             found.update(((platform, user), (account_id, name)) for account_id, user, name in conn.execute(
                 _KNOWN, {"platform": platform, "users": users}))
         return found

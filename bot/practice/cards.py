@@ -112,7 +112,7 @@ def _grouped(ids: frozenset[str], library: Library) -> dict[str, _Group]:
     for qid in sorted(ids):
         q = _get(library, qid)
         by_topic.setdefault(q.topic, []).append((qid, _ORDER[q.q.level], q))
-    out = {}
+    out: dict[str, _Group] = {}
     for t in sorted(by_topic):
         qs = tuple(by_topic[t])
         lowest = min(order for _qid, order, _q in qs)
