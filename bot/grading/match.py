@@ -163,21 +163,23 @@ def _shape(phrase: str) -> tuple[tuple[_PhraseWord, ...], bool, bool, frozenset[
 
 @functools.lru_cache(maxsize=16384)
 def _compound_parts(key: tuple[str, str, str]) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
-    """What ``Answer._compound_words`` looks for, worked out once per phrase word and its neighbours:
+    """What ``Answer._compound`` looks for, worked out once per phrase word and its neighbours:
     the word's first parts, and the word joined with the next or the previous one (with their stems)."""
     raw, nxt, prev = key
     joined = tuple((j, stem(j)) for j in (raw + nxt if nxt else "", prev + raw if prev else "") if j)
     return tuple(raw[:n] for n in range(1, len(raw))), joined
 
 
+def _neighbours(want: tuple[_PhraseWord, ...], k: int) -> tuple[str, str, str]:
+    """Phrase word ``k`` with the next and the previous one ("" at the ends): its compound key."""
+    return want[k][0], want[k + 1][0] if k + 1 < len(want) else "", want[k - 1][0] if k > 0 else ""
+
+
 @functools.lru_cache(maxsize=16384)
 def _checks(want: tuple[_PhraseWord, ...]) -> tuple[tuple[tuple[str, str, str], _PhraseWord, bool], ...]:
     """For ``Answer._possible``: each phrase word with its neighbours (the compound key) and whether it
     may be missing (an "is" / "are" inside the phrase), longest word first."""
-    out = []
-    for k, p in enumerate(want):
-        key = (p[0], want[k + 1][0] if k + 1 < len(want) else "", want[k - 1][0] if k > 0 else "")
-        out.append((key, p, p[0] in _COPULA and 0 < k < len(want) - 1))
+    out = [(_neighbours(want, k), p, p[0] in _COPULA and 0 < k < len(want) - 1) for k, p in enumerate(want)]
     out.sort(key=lambda c: -len(c[1][0]))
     return tuple(out)
 
@@ -261,15 +263,10 @@ class Answer:
         cue = self._cue(start, end)
         return cue is not None and cue < start and not any(w.raw in _EFFECT for w in self.words[cue + 1:start])
 
-    def _compound_words(self, want: tuple[_PhraseWord, ...], k: int) -> frozenset[str]:
-        """The answer's words that stand for ``want[k]`` in a compound: a first part of it written apart
-        ("clean" of "clean up" for "cleanup"), or it written together with a neighbour ("setup")."""
-        raw = want[k][0]
-        nxt = want[k + 1][0] if k + 1 < len(want) else ""
-        prev = want[k - 1][0] if k > 0 else ""
-        return self._compound((raw, nxt, prev))
-
     def _compound(self, key: tuple[str, str, str]) -> frozenset[str]:
+        """The answer's words that stand for a phrase word in a compound (``key``: the word and its
+        neighbours in the phrase, ``_neighbours``): a first part of it written apart ("clean" of
+        "clean up" for "cleanup"), or it written together with a neighbour ("setup")."""
         hit = self._compounds.get(key)
         if hit is not None:
             return hit
@@ -327,7 +324,7 @@ class Answer:
 
     def _starts(self, want: tuple[_PhraseWord, ...]) -> list[int]:
         """Where a match of ``want`` could begin: its first word, alone or in a compound."""
-        raws = self._like(want[0]) | self._compound_words(want, 0)
+        raws = self._like(want[0]) | self._compound(_neighbours(want, 0))
         return sorted(i for r in raws for i in self._at[r])
 
     def may_name(self, phrase: str) -> bool:
