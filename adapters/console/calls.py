@@ -6,7 +6,7 @@ import random
 
 from bot import wording
 from bot.config import ConsoleSection
-from bot.content import LoadedQuestion
+from bot.content import LEVELS, LoadedQuestion
 from bot.content.present import question_card
 from bot.errors import UserError
 from bot.members.identity import Member, Place
@@ -37,7 +37,7 @@ class EngineCalls:
         library = self.service.engine.library
         if self._ids is None:
             self._ids = frozenset(q.id for q in library.questions)
-        return commands.parse(text, topics=library.topic_ids, levels=self.help().levels,
+        return commands.parse(text, topics=library.topic_ids, levels=LEVELS,
                               questions=self._ids, strict=strict)
 
     async def run(self, cmd: commands.Command, member: Member, place: Place) -> dispatch.View:
