@@ -12,6 +12,8 @@ from bot.grading.text import tokens
 from tests.conftest import CONTENT, SAMPLE
 
 LIB, _ = load_library(SAMPLE)
+FLASK, _ = load_library(CONTENT, strict=False)
+MISCONCEPTIONS = next(p for p in FLASK.packs if p.meta.id == "flask").meta.misconceptions
 
 
 def q(qid: str):  # type: ignore[no-untyped-def]
@@ -207,19 +209,20 @@ UPGRADE_PLAN = Question.model_validate({
 def test_a_question_about_removals_may_hear_other_removed_apis_named() -> None:
     # The plan names two removed APIs, so naming a third (FLASK_ENV) as something to fix is on topic...
     text = "Turn deprecation warnings into errors and go step by step; expect FLASK_ENV and attachment_filename."
-    assert grade_open(UPGRADE_PLAN, text).correct
+    assert grade_open(UPGRADE_PLAN, text, MISCONCEPTIONS).correct
     # ...while on a question about something else the same words are a wrong claim.
-    elsewhere = grade_open(DEBUGGER, "Use --debug; it runs arbitrary code, never in production; attachment_filename.")
+    elsewhere = grade_open(DEBUGGER, "Use --debug; it runs arbitrary code, never in production; attachment_filename.",
+                           MISCONCEPTIONS)
     assert not elsewhere.correct
 
 
 def test_a_removed_api_contradicts_any_question_that_does_not_name_it() -> None:
     g = grade_open(DEBUGGER, "Use --debug; it runs arbitrary code, never in production; set it up in "
-                             "@app.before_first_request.")
+                             "@app.before_first_request.", MISCONCEPTIONS)
     assert not g.correct
     assert g.contradicted == ("`before_first_request` was removed in Flask 2.3 (you wrote: 'before first request')",)
     dismissed = grade_open(DEBUGGER, "Use --debug (before_first_request was removed); it runs arbitrary code, never "
-                                     "in production.")
+                                     "in production.", MISCONCEPTIONS)
     assert dismissed.correct and dismissed.contradicted == ()
 
 

@@ -13,9 +13,12 @@ from aiohttp import web
 
 from bot.clock import FakeClock
 from bot.config import GradingSection, Settings
+from bot.content import load_library
 from bot.errors import UserError
+from bot.grading import grade_open
+from bot.grading import model as model_grader
 from bot.runtime.builder import App
-from tests.conftest import PLACE, make_app, member
+from tests.conftest import CONTENT, PLACE, make_app, member
 
 QID = "example-open-factory"
 # Covers one of three points ("inside a function"): one short of the threshold, so the model is asked.
@@ -129,3 +132,16 @@ async def test_without_the_communitys_consent_nothing_leaves(graded_app: App, mo
 async def test_opting_in_needs_a_configured_model(app: App) -> None:
     with pytest.raises(UserError, match="No grading model"):
         await app.engine.members.model_grading(PLACE, True)
+
+
+def test_a_pack_misconception_stands_whatever_the_model_says() -> None:
+    # "before_first_request" is none of the question's key points: the model cannot clear it.
+    library, _ = load_library(CONTENT, strict=False)
+    lq = library.get("contexts-open-db-connection-per-request")
+    assert lq is not None and lq.q.key_points is not None
+    text = (lq.q.model_answer or "") + " Open the pool in @app.before_first_request."
+    g = grade_open(lq.q, text, lq.misconceptions)
+    assert not g.correct and any("before_first_request" in c for c in g.contradicted)
+    lifted = model_grader.apply(lq.q, text, g, [model_grader.Verdict(i, "covered", text[:40])
+                                                for i in range(len(lq.q.key_points))])
+    assert not lifted.correct and lifted.contradicted == g.contradicted

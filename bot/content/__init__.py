@@ -12,6 +12,7 @@ from bot.content.packs import (
     Level,
     Library,
     LoadedQuestion,
+    Misconception,
     Pack,
     Question,
     count,
@@ -22,4 +23,5 @@ from bot.content.packs import (
 from bot.errors import Problem
 
 __all__ = ["KINDS", "LETTERS", "LEVELS", "Check", "Counts", "KeyPoint", "Kind", "Level", "Library",
-           "LoadedQuestion", "Pack", "Problem", "Question", "count", "json_schema", "load_library", "load_pack"]
+           "LoadedQuestion", "Misconception", "Pack", "Problem", "Question", "count", "json_schema", "load_library",
+           "load_pack"]

@@ -10,6 +10,7 @@ import bisect
 import re
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 from urllib.parse import urlparse
 
 from rapidfuzz import fuzz, process
@@ -68,6 +69,7 @@ def lint(library: Library) -> list[Problem]:
     problems: list[Problem] = []
     qs = library.questions
     problems += _key_point_problems([lq for lq in qs if lq.q.kind == "open"])
+    problems += _misconception_problems(library)
     for lq in qs:
         q = lq.q
         for i, url in enumerate(q.references):
@@ -118,6 +120,30 @@ def near_duplicates(qs: Sequence[LoadedQuestion], cutoff: float = NEAR_DUPLICATE
     # Reported on the later question, in file order, as the pairwise loop did.
     return [Problem(qs[j].file, qs[j].id, "prompt", f"near-duplicate of {qs[i].id} ({score:.0f}% similar)")
             for i, j, score in sorted(pairs)]
+
+
+def _misconception_problems(library: Library) -> list[Problem]:
+    """A pack's misconception that a neutral sentence makes, or that a model answer it applies to makes."""
+    problems: list[Problem] = []
+    neutral = [Answer(t) for t in NEUTRAL_SENTENCES]
+    for pack in library.packs:
+        if not pack.questions:
+            continue
+        file = str(Path(pack.questions[0].file).parent / "pack.toml")
+        for i, mc in enumerate(pack.meta.misconceptions):
+            for j, phrase in enumerate(mc.phrases):
+                if any(n.has(phrase) for n in neutral):
+                    problems.append(Problem(file, None, f"misconceptions[{i}].phrases[{j}]",
+                                            f"{phrase!r} is matched by a neutral sentence about Flask"))
+        for lq in pack.questions:
+            if lq.q.kind != "open" or not lq.q.model_answer:
+                continue
+            g = grade_open(lq.q, lq.q.model_answer, pack.meta.misconceptions)
+            for i, mc in enumerate(pack.meta.misconceptions):
+                if any(c.startswith(mc.claim + " (you wrote: ") for c in g.contradicted):
+                    problems.append(Problem(file, None, f"misconceptions[{i}]",
+                                            f"the model answer of {lq.id} makes this claim: narrow its phrases"))
+    return problems
 
 
 def _correct_is_longest(choices: list[str], correct: int) -> bool:
@@ -193,10 +219,10 @@ def _key_point_problems(open_qs: list[LoadedQuestion]) -> list[Problem]:
                 if m is not None and not model.dismissed(m):
                     problems.append(Problem(lq.file, q.id, f"{where}.contradicts[{j}]",
                                             f"the model answer matches the wrong claim {phrase!r}"))
-        if not grade_open(q, q.model_answer).correct:
+        if not grade_open(q, q.model_answer, lq.misconceptions).correct:
             problems.append(Problem(lq.file, q.id, "model_answer",
                                     "the grader does not accept the model answer"))
-        if grade_open(q, q.prompt + "\n" + (q.code or "")).correct:
+        if grade_open(q, q.prompt + "\n" + (q.code or ""), lq.misconceptions).correct:
             problems.append(Problem(lq.file, q.id, "key_points",
                                     "the prompt (with its code) alone is graded correct"))
     return problems

@@ -152,12 +152,28 @@ class TopicFile(_Strict):
     questions: list[dict[str, Any]] = Field(min_length=1)
 
 
+class Misconception(_Strict):
+    """A claim that is false wherever an answer makes it about the pack's subject.
+
+    Matched in every open answer like a ``contradicts`` phrase, and shown with ``claim``, the
+    correction.  It is not applied to a question whose own text (prompt, code, model answer, key
+    points) names one of its phrases: that question is about it, and its own ``contradicts`` decide.
+    ``group`` joins related entries (the removed APIs): a question that names two or more of a
+    group is about that group, and none of it applies there.
+    """
+
+    claim: Text
+    phrases: tuple[Text, ...] = Field(min_length=1)  # a tuple: entries are hashed (grading caches by them)
+    group: Slug | None = None
+
+
 class PackMeta(_Strict):
     id: Slug
     title: Text
     version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$")]
     description: str = ""
     language: str = "en"
+    misconceptions: tuple[Misconception, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +185,7 @@ class LoadedQuestion:
     topic_title: str
     file: str
     q: Question
+    misconceptions: tuple[Misconception, ...] = ()  # the pack's, shared by its questions
 
     @property
     def id(self) -> str:
@@ -293,7 +310,7 @@ def load_pack(path: Path, problems: list[Problem], root: Path | None = None) -> 
             except ValidationError as err:
                 problems.extend(_problems_from(err, rel(f), qid))
                 continue
-            loaded.append(LoadedQuestion(meta.id, topic.topic, topic.title, rel(f), q))
+            loaded.append(LoadedQuestion(meta.id, topic.topic, topic.title, rel(f), q, meta.misconceptions))
     seen: dict[str, str] = {}
     for lq in loaded:
         if lq.id in seen:

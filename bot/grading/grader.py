@@ -14,7 +14,7 @@ def grade(question: LoadedQuestion, choice: int | None, text: str | None) -> Gra
     if question.q.kind == "open":
         if not text or not text.strip():
             raise UserError(wording.TYPE_ANSWER)
-        return grade_open(question.q, guards.check("open", text))
+        return grade_open(question.q, guards.check("open", text), question.misconceptions)
     if choice is None:
         raise UserError(wording.PICK_OPTION)
     return grade_choice(question.q, choice)

@@ -11,13 +11,13 @@ all points are.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.content import Question
+from bot.content import Misconception, Question
 from bot.errors import BadAnswer
-from bot.grading.match import Answer
-from bot.grading.retired import RETIRED_APIS
+from bot.grading.match import Answer, Match
 from bot.grading.text import words
 
 __all__ = ["Answer", "Grade", "grade_choice", "grade_open", "letters", "open_threshold", "parse_choice",
@@ -61,8 +61,8 @@ def grade_choice(question: Question, choice: int) -> Grade:
     return Grade(correct=choice == question.correct_index, choice=choice)
 
 
-def grade_open(question: Question, text: str) -> Grade:
-    """Grade a typed answer against the question's key points."""
+def grade_open(question: Question, text: str, misconceptions: tuple[Misconception, ...] = ()) -> Grade:
+    """Grade a typed answer against the question's key points and the pack's ``misconceptions``."""
     assert question.key_points is not None
     answer = Answer(text)
     covered: list[str] = []
@@ -80,10 +80,10 @@ def grade_open(question: Question, text: str) -> Grade:
         else:
             missed.append(kp.point)
             required_missing |= kp.required
-    for phrase, claim in _retired_for(question):
-        m = answer.find(phrase) if answer.may_name(phrase) else None
-        if m is not None and not answer.dismissed(m):
-            contradicted.append(f"{claim} (you wrote: '{m.words}')")
+    for mc in _applying(question, misconceptions):
+        m = _made(answer, mc.phrases)
+        if m is not None:
+            contradicted.append(f"{mc.claim} (you wrote: '{m.words}')")
     ok = (not contradicted and not required_missing
           and len(covered) >= open_threshold(len(question.key_points)))
     return Grade(correct=ok, covered=tuple(covered), missed=tuple(missed), contradicted=tuple(contradicted))
@@ -107,22 +107,36 @@ def _shown(answer: Answer, phrases: Sequence[str], point: str) -> bool:
     return False
 
 
-_RETIRED_CACHE: dict[tuple[str, str, str], tuple[tuple[str, str], ...]] = {}
+def _made(answer: Answer, phrases: Sequence[str]) -> Match | None:
+    """The first of ``phrases`` the answer asserts (matches and does not dismiss), or None."""
+    for p in phrases:
+        m = answer.find(p) if answer.may_name(p) else None
+        if m is not None and not answer.dismissed(m):
+            return m
+    return None
 
 
-def _retired_for(question: Question) -> tuple[tuple[str, str], ...]:
-    """The removed APIs that count as wrong claims on ``question``: those it does not name itself."""
-    key = (question.id, question.prompt, question.model_answer or "")
-    hit = _RETIRED_CACHE.get(key)
-    if hit is None:
+# By the question's text and the misconceptions' identity (a pack's tuple lives as long as the pack;
+# it is kept in the value so its id is not reused): hashing the entries at every answer costs more.
+_APPLYING: dict[tuple[str, str, str, int], tuple[tuple[Misconception, ...], tuple[Misconception, ...]]] = {}
+
+
+def _applying(question: Question, misconceptions: tuple[Misconception, ...]) -> tuple[Misconception, ...]:
+    """The misconceptions that count as wrong claims on ``question``: those it does not name itself,
+    and none of a group it names two or more of (a question about removals may hear removed APIs named)."""
+    if not misconceptions:
+        return ()
+    key = (question.id, question.prompt, question.model_answer or "", id(misconceptions))
+    entry = _APPLYING.get(key)
+    if entry is None or entry[0] is not misconceptions:
         kps = question.key_points or []
         own = Answer("\n".join([question.prompt, question.code or "", question.model_answer or ""]
                                + [kp.point for kp in kps] + [p for kp in kps for p in (*kp.phrases, *kp.contradicts)]))
-        unnamed = tuple((p, c) for p, c in RETIRED_APIS if not own.may_name(p) or own.find(p) is None)
-        # A question that names two or more removed APIs is about removals (an upgrade plan): naming
-        # others is on topic there, and its own ``contradicts`` say what is wrong.
-        hit = _RETIRED_CACHE[key] = unnamed if len(RETIRED_APIS) - len(unnamed) < 2 else ()
-    return hit
+        named = {mc for mc in misconceptions if any(own.may_name(p) and own.find(p) is not None for p in mc.phrases)}
+        crowded = {g for g, n in Counter(mc.group for mc in named if mc.group).items() if n >= 2}
+        entry = _APPLYING[key] = (misconceptions, tuple(mc for mc in misconceptions
+                                                        if mc not in named and mc.group not in crowded))
+    return entry[1]
 
 
 def letters(question: Question) -> list[str]:

@@ -89,6 +89,9 @@ def apply(question: Question, answer: str, g: Grade, verdicts: list[Verdict]) ->
     contradicted = tuple(
         f"{kp.point} (you wrote: '{quotes[kp.point]}')" if kp.point in quotes else words.get(kp.point, kp.point)
         for kp in points if status.get(kp.point) == "contradicted")
+    # The pack's misconceptions are no key point's: the model has no say on them, so they stand.
+    own = {kp.point for kp in points}
+    contradicted += tuple(c for claim, c in words.items() if claim not in own)
     required_ok = all(status.get(kp.point) == "covered" for kp in points if kp.required)
     ok = not contradicted and required_ok and len(covered) >= open_threshold(len(points))
     return replace(g, correct=ok, covered=covered, missed=missed, contradicted=contradicted)
