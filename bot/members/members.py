@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from bot import wording
@@ -39,20 +40,21 @@ class Members:
         """Database ids for a member (created on first sight; see ``Core.resolve``)."""
         return await self.core.resolve(member)
 
-    async def rename(self, members: list[Member]) -> int:
+    async def rename(self, members: list[Member]) -> None:
         """Store members' display names on their accounts, those that have one (never creates one:
-        a name learned after a refused request must leave no row); one transaction. How many changed."""
-        named = [m for m in members if m.name]
+        a name learned after a refused request must leave no row); one statement for the batch.
 
-        def work(s: Session) -> int:
-            changed = 0
-            for m in named:
-                res = s.execute(update(Account).where(
-                    Account.platform == m.platform, Account.external_id == m.user,
-                    Account.display_name != m.name).values(display_name=m.name))
-                changed += int(res.rowcount)  # type: ignore[attr-defined]
-            return changed
-        return await self.core.tx(work) if named else 0
+        A Core UPDATE run with each member's parameters (executemany): the ORM's ``update()``
+        compiled and evaluated its criteria once per member, ~0.5 ms each behind a crowd of
+        newcomers' names."""
+        rows = [{"p": m.platform, "u": m.user, "n": m.name} for m in members if m.name]
+        if not rows:
+            return
+        table = cast(Table, Account.__table__)
+        stmt = (update(table).where(table.c.platform == bindparam("p"), table.c.external_id == bindparam("u"),
+                                    table.c.display_name != bindparam("n"))
+                .values(display_name=bindparam("n")))
+        await self.core.tx(lambda s: s.connection().execute(stmt, rows))
 
     async def model_grading(self, place: Place, on: bool) -> Notice:
         """Admins: let open answers of this community go to the configured grading model, or stop it."""
