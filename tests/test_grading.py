@@ -163,6 +163,10 @@ def test_phrases_match_what_an_interviewer_would_hear(phrase: str, text: str, hi
     ("max_requests", "recycling workers with max_requests is a hack best avoided", True),
     ("unbounded cache", "an unbounded cache in the process is harmless here", True),
     ("unbounded cache", "an unbounded cache in the process is the likely leak", False),
+    # "X does nothing", "X is ignored": X has no effect.
+    ("json_provider_class", "setting app.json_provider_class after the app exists does nothing", True),
+    ("json_provider_class", "app.json_provider_class is silently ignored once the app is made", True),
+    ("json_provider_class", "json_provider_class on a Flask subclass picks the provider", False),
 ])
 def test_negation_in_the_phrase_clause(phrase: str, text: str, negated: bool) -> None:
     m = Answer(text).find(phrase)

@@ -62,6 +62,9 @@ _NEEDED = frozenset({"needed", "required", "necessary", "important", "relevant",
                      "helps", "count", "counts", "lead", "leads", "cause", "causes", "what",
                      "way", "reason", "problem", "issue", "fix", "answer", "solution", "point", "part",
                      "responsible"})
+# "X does nothing", "X is ignored": X has no effect.
+_DOES = frozenset({"does", "do", "did", "changes", "change"})
+_BE = frozenset({"is", "are", "was", "were", "gets", "get", "got", "stays", "simply", "just", "silently"})
 # "X plays no part", "X makes no difference", "X has no effect".
 _NO_ROLE = frozenset({"part", "role", "effect", "impact", "difference", "bearing", "influence", "use", "need",
                       "point", "purpose", "benefit", "value", "say", "place"})
@@ -429,6 +432,8 @@ class Answer:
             after = words[j + 2].raw if j + 2 < n and words[j + 2].clause == clause else ""
             if w.raw in _DENIED:
                 return j
+            if (w.raw in _DOES and nxt == "nothing") or (w.raw in _BE and nxt == "ignored"):
+                return j  # "X does nothing", "X is ignored"
             if w.raw in ("not", "never") and nxt in _NEEDED:
                 return j
             if w.raw == "no" and nxt in _NO_ROLE:
