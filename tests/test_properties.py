@@ -135,3 +135,19 @@ def test_command_words_split_as_a_shell_splits_them(text: str) -> None:
     except ValueError:  # unbalanced quotes: split at whitespace
         expected = text.split()
     assert split_words(text) == expected
+
+
+_FORM_TEXT = st.lists(st.one_of(st.sampled_from(["payload", "payload=", "pay%6Coad", "pay+load", "&", "=", "%", "+",
+                                                 "%7B%7D", "{}", "%7B%22type%22%3A%22x%22%7D", "text=hi", ";", "%zz"]),
+                                st.text(max_size=6)), max_size=8).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_FORM_TEXT)
+def test_the_slack_form_check_reads_payload_as_parse_qs_does(text: str) -> None:
+    """Reading only the ``payload`` field gives what parsing the whole form gave."""
+    from urllib.parse import parse_qs
+
+    from adapters.slack.verify import _payloads
+    form = parse_qs(text, keep_blank_values=True)
+    assert _payloads(text) == (bool(form), form.get("payload", []))

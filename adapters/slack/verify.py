@@ -18,7 +18,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from urllib.parse import parse_qs
+from urllib.parse import unquote
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
@@ -48,12 +48,30 @@ def well_formed(body: bytes, content_type: str) -> bool:
         text = body.decode("utf-8")
         if content_type == "application/json":
             return isinstance(json.loads(text), dict)
-        form = parse_qs(text, keep_blank_values=True)
-        if "payload" in form:
-            return len(form["payload"]) == 1 and _interactive(json.loads(form["payload"][0]))
-        return bool(form) or text == ""
+        fields, payloads = _payloads(text)
+        if payloads:
+            return len(payloads) == 1 and _interactive(json.loads(payloads[0]))
+        return fields or text == ""
     except ValueError:  # not UTF-8, not JSON
         return False
+
+
+def _payloads(form: str) -> tuple[bool, list[str]]:
+    """Whether a form has any field, and its ``payload`` values, as ``parse_qs(keep_blank_values=True)``
+    reads them; only the ``payload`` values are decoded (a slash command's dozen fields, its
+    URL-encoded ``response_url`` among them, were most of a parse that Bolt then does again)."""
+    fields = False
+    payloads: list[str] = []
+    for piece in form.split("&"):
+        if not piece:
+            continue
+        fields = True
+        name, _eq, value = piece.partition("=")
+        if "%" in name or "+" in name:
+            name = unquote(name.replace("+", " "))
+        if name == "payload":
+            payloads.append(unquote(value.replace("+", " ")))
+    return fields, payloads
 
 
 def _interactive(payload: object) -> bool:

