@@ -21,6 +21,12 @@ minimal app posts through one shared HTTP session, as drillbot does).
 Verdict per row: the median over rounds of (drillbot p99 / minimal p99); CPU per request of each
 process is read from /proc.
 
+``--pin`` puts the driver (this process, with the fakes) on the first CPU and both bots on the
+second: the bots take turns, so each has that CPU to itself in its turn.  On this 2-core machine
+it steadied the bare bot's p99 but not drillbot's, whose database thread then shares the bot's
+CPU, and the same code still measured 1.5-1.7 in one run and 1.0-1.3 in another; so it is off by
+default, and figures say which way they were taken.
+
     python bench/crowd.py discord [--members 200] [--rounds 7] [--database URL]
     python bench/crowd.py slack   [--members 200] [--rounds 7] [--database URL]
 """
@@ -29,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -51,6 +58,27 @@ from tests.discord.fake_discord import FakeDiscord, Sent, buttons, opt, sub, use
 
 RETURNING_BASE = 500_000  # Discord user ids of the seeded members
 NEW_BASE = 1_000_000
+
+
+# -- placement --------------------------------------------------------------------------------------
+
+DRIVER_CPU, BOT_CPU = 0, 1
+
+
+def pinning(args: argparse.Namespace) -> bool:
+    """Whether to pin (decided once, before this process pins itself)."""
+    return bool(args.pin) and {DRIVER_CPU, BOT_CPU} <= os.sched_getaffinity(0)
+
+
+def placement(args: argparse.Namespace) -> str:
+    return f"driver on CPU {DRIVER_CPU}, bots on CPU {BOT_CPU}" if args.pin else "not pinned"
+
+
+def pin(proc: subprocess.Popen[Any], cpu: int) -> None:
+    """Every thread of ``proc`` (and so those it starts later) to ``cpu``."""
+    for task in Path(f"/proc/{proc.pid}/task").iterdir():
+        with contextlib.suppress(ProcessLookupError):
+            os.sched_setaffinity(int(task.name), {cpu})
 
 
 # -- seeding returning members -------------------------------------------------------------------
@@ -159,6 +187,9 @@ async def discord(args: argparse.Namespace) -> None:
                                env=_env(fake), cwd=tmp, stdout=subprocess.DEVNULL, stderr=open(tmp / "bot.log", "wb"))  # noqa: SIM115
         mini = minimal(tmp, yard)
         procs = {"drillbot": bot, "minimal": mini}
+        if args.pin:
+            for proc in procs.values():
+                pin(proc, BOT_CPU)
         try:
             await fake.wait_for(lambda: fake.commands.get("global") and fake.sessions, timeout=60)
             await yard.wait_for(lambda: yard.sessions, timeout=60)
@@ -253,7 +284,8 @@ async def discord(args: argparse.Namespace) -> None:
     for f in (fake, yard):
         await f.close()
     print(f"Discord: INTERACTION_CREATE -> callback, {args.members} at once, {args.rounds} rounds taking turns "
-          f"(ms); database {'PostgreSQL' if args.database else 'SQLite'}; {questions} questions served")
+          f"(ms); database {'PostgreSQL' if args.database else 'SQLite'}; {questions} questions served; "
+          f"{placement(args)}")
     for row in rows.values():
         print(row.report())
 
@@ -347,6 +379,9 @@ async def slack(args: argparse.Namespace) -> None:
             assert child.stdout is not None
             ports[name] = json.loads(await asyncio.get_running_loop().run_in_executor(
                 None, child.stdout.readline))["port"]
+        if args.pin:
+            for child in children.values():
+                pin(child, BOT_CPU)
         arrived: dict[str, float] = {}
         seen = 0
 
@@ -409,7 +444,7 @@ async def slack(args: argparse.Namespace) -> None:
     await fake.stop()
     print(f"Slack (HTTP mode): signed request sent -> ephemeral reply arrives at response_url, {args.members} at "
           f"once, {args.rounds} rounds taking turns (ms); database {'PostgreSQL' if args.database else 'SQLite'}; "
-          f"{len(served)} replies to /flask-quiz")
+          f"{len(served)} replies to /flask-quiz; {placement(args)}")
     for row in rows.values():
         print(row.report())
 
@@ -428,7 +463,12 @@ def main() -> None:
     p.add_argument("--rows", default="")
     p.add_argument("--profile", default="", help="write a cProfile of drillbot's process to this file")
     p.add_argument("--database", default="", help="drillbot's database URL (default: a new SQLite file)")
+    p.add_argument("--pin", action="store_true",
+                   help="the driver on CPU 0, both bots on CPU 1 (default: wherever the scheduler puts them)")
     args = p.parse_args()
+    args.pin = pinning(args)
+    if args.pin:
+        os.sched_setaffinity(0, {DRIVER_CPU})
     if not args.rows:
         args.rows = "new,returning,daily" if args.platform == "discord" else "new,returning,answer"
     asyncio.run(discord(args) if args.platform == "discord" else slack(args))
