@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.views import HelpEntry, ScheduleView, Summary
+from bot.views import Feedback, HelpEntry, ScheduleView, Summary
 
 COMMAND = "/flask-quiz"
 
@@ -47,6 +47,12 @@ REASON = {
 CORRECT = "Correct!"
 CHOSE_EACH = "Chosen"  # before the per-option counts at a reveal
 WRONG = "Not quite."
+# A typed answer is graded by its key points and the known wrong claims: one that passes may still
+# hold a wrong claim nobody listed (a blind set of such answers: about two in three passed), so it
+# is not called "Correct!", and the member is pointed to the model answer.
+COVERS = "Covers the key points."
+COVERS_CAVEAT = ("Checked for the key points and for known wrong claims, not sentence by sentence: "
+                 "compare yours with the model answer.")
 RESTARTING = "The bot is restarting; nothing was recorded. Please try again in a minute."
 ALREADY_ANSWERED = "You have already answered this round; answers are final."
 NO_QUESTIONS = "No questions match that topic and level. Try `{cmd} help` for the topics."
@@ -76,6 +82,19 @@ MORE_TOPICS = "and {n} more topic(s)"
 MISSING_PERMISSIONS = ("I am missing {missing} in this channel, so the daily question cannot show here as it "
                        "should. Give my role these permissions here (channel settings → Permissions), then "
                        "set the schedule again to check.")
+
+
+def verdict(fb: Feedback) -> str:
+    """The feedback's headline: "Correct!" for a right option, "Covers the key points." for a typed
+    answer that passed, "Not quite." for anything else."""
+    if not fb.correct:
+        return WRONG
+    return COVERS if typed(fb) else CORRECT
+
+
+def typed(fb: Feedback) -> bool:
+    """Feedback on a typed (open) answer: there is a model answer and no right option."""
+    return fb.right is None and fb.model_answer is not None
 
 
 def paused_state(sv: ScheduleView) -> str:

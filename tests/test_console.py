@@ -18,6 +18,7 @@ import pytest
 from rich.console import Console
 
 from adapters.console import ConsoleAdapter
+from bot import wording
 from bot.clock import FakeClock
 from bot.config import ConsoleSection, Settings
 from bot.runtime import commands
@@ -77,6 +78,11 @@ async def test_open_answer_shows_covered_and_missed(chat: Chat) -> None:
     assert "✓ The app is created inside a function such as create_app" in reply
     assert "✗ missed: Each test or environment gets its own app and configuration" in reply
     assert "Model answer:" in reply
+    reply = await chat.say("/flask-quiz example-open-factory")
+    reply = await chat.say("The app is built in a create_app factory function, so each test gets its own app with "
+                           "its own config, and every extension is bound later with init_app.")
+    # A typed answer that passes is said to cover the key points, not to be right in every sentence.
+    assert wording.COVERS in reply and wording.COVERS_CAVEAT.split(":")[0] in reply and "Correct!" not in reply
 
 
 async def test_answers_that_start_with_a_command_word_are_answers(chat: Chat) -> None:

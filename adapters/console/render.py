@@ -110,7 +110,7 @@ def question(card: QuestionCard, tz: tzinfo, *, channel: str = "") -> Renderable
 
 
 def feedback(fb: Feedback, tz: tzinfo, *, answered: str = "") -> RenderableType:
-    verdict = Text(wording.CORRECT if fb.correct else wording.WRONG, style=GOOD if fb.correct else BAD)
+    verdict = Text(wording.verdict(fb), style=GOOD if fb.correct else BAD)
     if answered:
         verdict = Text.assemble((f"── {answered} · ", HEAD), verdict)
     out: list[RenderableType] = [verdict]
@@ -123,6 +123,8 @@ def feedback(fb: Feedback, tz: tzinfo, *, answered: str = "") -> RenderableType:
                             + [("✗", Text.assemble(f"{wording.MISSED}: ", inline(p))) for p in fb.missed]
                             + [("✗", Text.assemble(f"{wording.CONTRADICTED}: ", inline(p)))
                                for p in fb.contradicted]))
+    if fb.correct and wording.typed(fb):
+        out.append(Text(wording.COVERS_CAVEAT, style=DIM))
     if fb.points:
         out.append(Text(wording.POINTS.format(n=fb.points), style=GOOD))
     out += paragraphs(fb.explanation)

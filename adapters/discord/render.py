@@ -104,6 +104,8 @@ def feedback(fb: Feedback) -> discord.Embed:
     lines += [f"✓ {esc(p)}" for p in fb.covered]
     lines += [f"✗ {wording.MISSED}: {esc(p)}" for p in fb.missed]
     lines += [f"✗ {wording.CONTRADICTED}: {esc(p)}" for p in fb.contradicted]
+    if fb.correct and wording.typed(fb):
+        lines.append(f"*{wording.COVERS_CAVEAT}*")
     if fb.points:
         lines.append(wording.POINTS.format(n=fb.points))
     lines.append(esc(fb.explanation.strip()))
@@ -112,7 +114,7 @@ def feedback(fb: Feedback) -> discord.Embed:
     lines += [f"{wording.DOCS}: {r}" for r in fb.references]
     if fb.next_review is not None:
         lines.append(wording.NEXT_REVIEW.format(when=ts(fb.next_review)))
-    return discord.Embed(title=wording.CORRECT if fb.correct else wording.WRONG,
+    return discord.Embed(title=wording.verdict(fb),
                          description=_clip("\n\n".join(lines)), colour=GREEN if fb.correct else RED)
 
 

@@ -189,7 +189,7 @@ def answer_modal(card_prompt: str, meta: dict[str, str], *, code: str | None = N
 def feedback(fb: Feedback, *, round_id: int | None = None) -> list[Block]:
     """The private feedback; rating buttons under practice, "Dispute this grade" under a daily typed answer
     graded wrong (``round_id``)."""
-    lines = [f"*{wording.CORRECT if fb.correct else wording.WRONG}*"]
+    lines = [f"*{wording.verdict(fb)}*"]
     if fb.right is not None:
         if not fb.correct and fb.chosen is not None:
             lines.append(f"{wording.YOU_CHOSE}: {esc(fb.chosen)}")
@@ -197,6 +197,8 @@ def feedback(fb: Feedback, *, round_id: int | None = None) -> list[Block]:
     lines += [f":white_check_mark: {esc(p)}" for p in fb.covered]
     lines += [f":x: {wording.MISSED}: {esc(p)}" for p in fb.missed]
     lines += [f":x: {wording.CONTRADICTED}: {esc(p)}" for p in fb.contradicted]
+    if fb.correct and wording.typed(fb):
+        lines.append(f"_{wording.COVERS_CAVEAT}_")
     if fb.points:
         lines.append(wording.POINTS.format(n=fb.points))
     blocks = [md("\n".join(lines)), md(esc(fb.explanation))]
@@ -219,7 +221,7 @@ def feedback(fb: Feedback, *, round_id: int | None = None) -> list[Block]:
 
 
 def feedback_text(fb: Feedback) -> str:
-    return wording.CORRECT if fb.correct else wording.WRONG
+    return wording.verdict(fb)
 
 
 def board(lb: Leaderboard) -> list[Block]:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from bot import wording
 from bot.clock import FakeClock
 from bot.members.identity import Place
 from bot.runtime.service import close_job, post_job
@@ -255,7 +256,7 @@ async def test_a_daily_open_question_is_answered_in_a_form(bot: Bot) -> None:
     assert modal["type"] == 9
     reply = await bot.reply_to(await fake.submit(modal["data"], {"text": "create_app is a factory function; "
                                                                  "tests get a different config; init_app"}, who=ANN))
-    assert reply["data"]["embeds"][0]["title"] == "Correct!" and "+20 points" in reply["data"]["embeds"][0][
+    assert reply["data"]["embeds"][0]["title"] == wording.COVERS and "+20 points" in reply["data"]["embeds"][0][
         "description"]
     with bot.app.db.session() as s:
         assert s.execute(select(Answer.text)).scalar_one().startswith("create_app")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import discord
 
+from bot import wording
 from bot.members.identity import Member
 from tests.conftest import CONTENT, SAMPLE
 from tests.discord.conftest import ANN, BOB, Bot, BotFactory, stop_bot
@@ -115,7 +116,7 @@ async def test_the_answer_form_shows_the_question_and_as_much_code_as_fits(make_
     assert len(label["label"]) <= 45 and label["component"]["custom_id"] == "text"
     sent = await bot.fake.submit(modal, {"text": "A create_app factory builds the app so tests pass another "
                                                  "config; extensions bind with init_app."}, who=ANN)
-    assert (await bot.reply_to(sent))["data"]["embeds"][0]["title"] == "Correct!"
+    assert (await bot.reply_to(sent))["data"]["embeds"][0]["title"] == wording.COVERS
 
 
 async def test_setting_a_schedule_says_which_channel_permissions_the_bot_lacks(make_bot: BotFactory) -> None:

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot import wording
 from bot.clock import FakeClock
 from bot.members.identity import Place
 from bot.runtime.builder import App
@@ -51,7 +52,8 @@ async def test_open_question_answer_modal_gives_graded_feedback(workspace: Works
                                        "extensions use init_app")
     meta = json.loads(view["private_metadata"])
     fb = await workspace.reply(meta["url"])
-    assert "Correct!" in fb.text and "Model answer" in fb.text and fb.body["replace_original"] is False
+    assert wording.COVERS in fb.text and wording.COVERS_CAVEAT in fb.text and "Model answer" in fb.text
+    assert fb.body["replace_original"] is False
 
 
 async def test_stats_leaderboard_report_and_forget_me(workspace: Workspace) -> None:

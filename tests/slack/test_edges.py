@@ -9,6 +9,7 @@ import shutil
 import time
 from pathlib import Path
 
+from bot import wording
 from bot.clock import FakeClock
 from bot.config import LeaderboardSection
 from bot.members.identity import Member, Place
@@ -74,7 +75,7 @@ async def test_an_answer_typed_after_the_response_url_expired_still_gets_feedbac
                                        "extensions are bound with init_app.")
     [sent] = await fake.wait_calls("chat.postEphemeral")
     assert sent.args["user"] == user and sent.args["channel"] == CHANNEL
-    assert "Correct!" in blocks_text(sent.args)
+    assert wording.COVERS in blocks_text(sent.args)
     assert fake.refused_responses == 1 and len(fake.responses) == before  # the expired url was tried first
     assert url.rsplit("/", 1)[1] not in {p.url_id for p in fake.responses[before:]}
 
