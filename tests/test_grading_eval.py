@@ -39,6 +39,11 @@ SEALED_V4 = [json.loads(line) for line in (SET.parent / "sealed-v4.jsonl").read_
 V5_KINDS = {"paraphrase", "terse", "casual", "partial", "wrong", "negated", "mixed", "vague"}
 SEALED_V5_ALL = [json.loads(line) for line in (SET.parent / "sealed-v5.jsonl").read_text().splitlines() if line.strip()]
 SEALED_V5 = [r for r in SEALED_V5_ALL if r["label2"] == r["label"]]
+# The sixth (2026-12-03, session 25), mixed-v1: 50 open questions not in that session's sample reading, each
+# with 4 right answers carrying one false claim (200 distinct claims of 154 kinds, each checked by its blind writer,
+# most by running code) and 2 right answers (terse, casual). It measures what no key point lists; nothing was tuned
+# on it (the pack's misconceptions were written before it was read, and caught 5 of its 136 accepted mixed answers).
+MIXED_V1 = [json.loads(line) for line in (SET.parent / "mixed-v1.jsonl").read_text().splitlines() if line.strip()]
 KINDS = {"paraphrase", "terse", "casual", "partial", "wrong", "negated", "keywords"}
 LIBRARY, _ = load_library(CONTENT)
 
@@ -54,7 +59,10 @@ FLOOR = {"tune": (0.0, 0.0, 0.0), "holdout": (0.0, 0.0, 0.0), "fresh-dev": (1.2,
          "sealed-v4": (0.9, 1.9, 0.0),
          # The fifth set, measured before and after that round and never tuned on (docs/grading.md, round 6):
          # false accepts are its "mixed" answers (right, plus one false claim no key point lists), 26 of 40.
-         "sealed-v5": (13.6, 1.7, 0.0)}
+         "sealed-v5": (13.6, 1.7, 0.0),
+         # Measured once, blind: about two in three answers with an unlisted false claim pass (the feedback
+         # says a pass "covers the key points", not "correct"); a ratchet, not a target.
+         "mixed-v1": (65.5, 13.0, 0.0)}
 
 
 def _accepted(row: dict[str, str]) -> bool:
@@ -122,16 +130,28 @@ def test_the_fifth_set_is_what_it_claims() -> None:
     assert [r["question_id"] for r in SEALED_V5_ALL[:8]] != [SEALED_V5_ALL[0]["question_id"]] * 8  # shuffled
 
 
+def test_the_sixth_set_is_what_it_claims() -> None:
+    questions = {r["question_id"] for r in MIXED_V1}
+    assert len(MIXED_V1) == 300 and len(questions) == 50 and {r["split"] for r in MIXED_V1} == {"mixed-v1"}
+    for q in questions:
+        lq = LIBRARY.get(q)
+        assert lq is not None and lq.q.kind == "open", q
+        mine = [r for r in MIXED_V1 if r["question_id"] == q]
+        assert Counter(r["kind"] for r in mine) == Counter({"mixed": 4, "terse": 1, "casual": 1}), q
+        assert len({r["reader_note"] for r in mine if r["kind"] == "mixed"}) == 4, q  # four different claims
+    assert all((r["label"] == "correct") == (r["kind"] != "mixed") for r in MIXED_V1)
+
+
 @pytest.mark.parametrize("split", ["tune", "holdout", "fresh-dev", "fresh-holdout", "sealed-v3", "sealed-v4",
-                                   "sealed-v5"])
+                                   "sealed-v5", "mixed-v1"])
 def test_the_grader_stays_above_its_floor(split: str) -> None:
-    rows = [r for r in ROWS + FRESH + SEALED + SEALED_V4 + SEALED_V5 if r["split"] == split]
+    rows = [r for r in ROWS + FRESH + SEALED + SEALED_V4 + SEALED_V5 + MIXED_V1 if r["split"] == split]
     good = [r for r in rows if r["label"] == "correct"]
     bad = [r for r in rows if r["label"] != "correct"]
     gamed = [r for r in rows if r["kind"] in ("negated", "keywords")]
     false_accepts = 100 * sum(map(_accepted, bad)) / len(bad)
     false_rejects = 100 * sum(not _accepted(r) for r in good) / len(good)
-    gamed_accepted = 100 * sum(map(_accepted, gamed)) / len(gamed)
+    gamed_accepted = 100 * sum(map(_accepted, gamed)) / len(gamed) if gamed else 0.0
     most_fa, most_fr, most_gamed = FLOOR[split]
     assert false_accepts <= most_fa, f"false accepts {false_accepts:.1f} %"
     assert false_rejects <= most_fr, f"false rejects {false_rejects:.1f} %"
