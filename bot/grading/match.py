@@ -62,9 +62,10 @@ _NEEDED = frozenset({"needed", "required", "necessary", "important", "relevant",
                      "helps", "count", "counts", "lead", "leads", "cause", "causes", "what",
                      "way", "reason", "problem", "issue", "fix", "answer", "solution", "point", "part",
                      "responsible"})
-# "X does nothing", "X is ignored": X has no effect.
-_DOES = frozenset({"does", "do", "did", "changes", "change"})
-_BE = frozenset({"is", "are", "was", "were", "gets", "get", "got", "stays", "simply", "just", "silently"})
+# "X does nothing", "X is (simply) ignored": X has no effect. The words that may come right before
+# "nothing" and "ignored" there.
+_BEFORE_NOTHING = frozenset({"does", "do", "did", "changes", "change"})
+_BEFORE_IGNORED = frozenset({"is", "are", "was", "were", "gets", "get", "got", "stays", "simply", "just", "silently"})
 # "X plays no part", "X makes no difference", "X has no effect".
 _NO_ROLE = frozenset({"part", "role", "effect", "impact", "difference", "bearing", "influence", "use", "need",
                       "point", "purpose", "benefit", "value", "say", "place"})
@@ -432,7 +433,7 @@ class Answer:
             after = words[j + 2].raw if j + 2 < n and words[j + 2].clause == clause else ""
             if w.raw in _DENIED:
                 return j
-            if (w.raw in _DOES and nxt == "nothing") or (w.raw in _BE and nxt == "ignored"):
+            if (w.raw in _BEFORE_NOTHING and nxt == "nothing") or (w.raw in _BEFORE_IGNORED and nxt == "ignored"):
                 return j  # "X does nothing", "X is ignored"
             if w.raw in ("not", "never") and nxt in _NEEDED:
                 return j
