@@ -75,17 +75,19 @@ async def test_a_lost_channel_pauses_its_schedule_and_is_reported(
 
 async def test_writes_to_one_channel_are_paced_and_other_channels_are_not(
         db_url: str, clock: FakeClock, fake: FakeSlack) -> None:
-    app = make_app(db_url, clock, settings=settings(fake, post_interval=0.3))
+    app = make_app(db_url, clock, settings=settings(fake, post_interval=0.6))
     try:
         async for _r in _runner(app):
-            fake.channel_interval = 0.25  # the fake answers 429 to anything faster
+            fake.channel_interval = 0.55  # the fake answers 429 to anything faster
             opened = await app.engine.rounds.post_now(place("C0ONE"))
             await app.engine.rounds.post_now(place("C0TWO"))
             await app.engine.rounds.close(opened.round_id)  # update + thread summary in C0ONE
             one = [c.at for c in fake.calls if c.args.get("channel") == "C0ONE"]
             two = [c.at for c in fake.calls if c.args.get("channel") == "C0TWO"]
-            assert len(one) == 3 and all(b - a >= 0.28 for a, b in itertools.pairwise(one))
-            assert two[0] - one[0] < 0.2  # the second channel did not wait for the first
+            assert len(one) == 3 and all(b - a >= 0.58 for a, b in itertools.pairwise(one))
+            # The second channel did not wait out the first channel's interval (a shared pace would
+            # put it at least 0.58 s later; the margin is wide because loaded CI machines stall).
+            assert two[0] - one[0] < 0.58
             assert fake.rate_limited == 0
             assert "Closed" in blocks_text(fake.messages("C0ONE")[0])
     finally:
