@@ -340,9 +340,32 @@ async def serve_bot(api: str, db: str) -> None:
     from bot.config import Config, Settings, SlackSection, bundled_content
     from bot.runtime.builder import build, tune_runtime
 
+    slow = float(os.environ.get("BENCH_SLOWDOWN", "1"))  # bench/instructions.py: callgrind's slowdown
+    if slow != 1:
+        # Timers run in real time under callgrind, the program ~50x slower: the display-name
+        # lookups, which wait for the crowd to calm, would otherwise start during the burst.
+        from adapters.slack import names
+        names.PAUSE *= slow
+        names.LONGEST *= slow
     settings = Settings(slack=SlackSection(mode="http", host="127.0.0.1", port=0, api_base_url=api))
     app = build(Config(settings, None, bundled_content(), db))
     runner = SlackRunner(app, Secrets(bot_token="xoxb-bot", signing_secret=SECRET))
+    if slow != 1:
+        runner.handlers.names.pause *= slow
+    # bench/instructions.py --ablate: switch a part off to count what it costs
+    ablate = set(os.environ.get("BENCH_ABLATE", "").split(","))
+    if "verify" in ablate:
+        from aiohttp import web
+
+        from adapters.slack import verify
+
+        @web.middleware
+        async def passthrough(request: Any, handler: Any) -> Any:
+            return await handler(request)
+        verify.middleware = lambda *a: passthrough  # type: ignore[assignment]
+    if "sleep" in ablate:
+        from adapters.slack import handlers
+        handlers.AFTER_ACK = 0
     await runner.start()
     await app.service.start()
     tune_runtime()
@@ -368,8 +391,12 @@ async def slack(args: argparse.Namespace) -> None:
             seed(url, "slack", returning)
         env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "ignore"}
         wrap = [str(ROOT / "bench" / "profiled.py"), args.profile] if args.profile else []
+        counted = {name: ["-m", "cProfile", "-o", f"{args.cprofile}.{name}"] if args.cprofile else []
+                   for name in ("minimal", "drillbot")}
+        wrap = wrap or counted["drillbot"]
         children = {
-            "minimal": subprocess.Popen([sys.executable, __file__, "--serve-minimal", fake.api_url],
+            "minimal": subprocess.Popen([sys.executable, *counted["minimal"], __file__, "--serve-minimal",
+                                         fake.api_url],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env),
             "drillbot": subprocess.Popen([sys.executable, *wrap, __file__, "--serve-bot", fake.api_url, url],
                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
@@ -462,6 +489,9 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=7)
     p.add_argument("--rows", default="")
     p.add_argument("--profile", default="", help="write a cProfile of drillbot's process to this file")
+    p.add_argument("--cprofile", default="", metavar="PREFIX",
+                   help="Slack: run both apps under cProfile, written to PREFIX.minimal and PREFIX.drillbot "
+                        "(deterministic call counts, to compare the work per request)")
     p.add_argument("--database", default="", help="drillbot's database URL (default: a new SQLite file)")
     p.add_argument("--pin", action="store_true",
                    help="the driver on CPU 0, both bots on CPU 1 (default: wherever the scheduler puts them)")

@@ -69,7 +69,8 @@ def main() -> None:
     # false accepts, not-correct, false rejects, correct
     errors: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     splits = (("tune",) + (("holdout",) if args.holdout else ())
-              + (("fresh-dev", "fresh-holdout") if args.fresh else ()) + tuple(f"sealed-v{n}" for n in args.sealed) + (("mixed-v1",) if args.mixed else ()))
+              + (("fresh-dev", "fresh-holdout") if args.fresh else ()) + tuple(f"sealed-v{n}" for n in args.sealed)
+              + (("mixed-v1",) if args.mixed else ()))
     for r in rows + (fresh if args.fresh else []) + sealed:
         if r.get("label2", r["label"]) != r["label"]:
             continue  # the set's two readers disagreed (sealed-v5: one answer): no label to measure against

@@ -1,0 +1,188 @@
+"""Benchmark: instructions per Slack request, drillbot vs the bare Bolt app, counted by valgrind.
+
+``bench/crowd.py slack`` times bursts of requests, and on this shared 2-core machine its figures
+move 0.3-5x from burst to burst.  This counts the work instead: both apps of ``bench/crowd.py``
+(``--serve-minimal`` and ``--serve-bot``) run under ``valgrind --tool=callgrind`` with
+instrumentation off while they start; after a warm-up burst (cold caches: auth.test, the first
+compiled statements) it is switched on, ``--bursts`` bursts of ``--members`` requests are sent at
+once, and callgrind's counters are dumped twice: when the last reply has arrived at the fake's
+response_url (what the crowd bench's CPU figure covers) and once the process has gone quiet (work
+deferred past the reply, such as drillbot's display-name lookups).  Instruction counts repeat to
+within a fraction of a percent whatever else the machine does, so a change's effect on the work
+per request shows without a quiet machine; latency is still the crowd bench's to measure.
+
+    python bench/instructions.py [--row new|returning|answer] [--members 200] [--bursts 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.crowd import SECRET, seed  # noqa: E402
+from bench.discord_bench import cpu_s  # noqa: E402
+
+SLOWDOWN = 50  # about how much slower a program runs under callgrind (for drillbot's real-time pauses)
+WINDOW = 20.0  # seconds (under callgrind) after the last reply for deferred work, then as long idle
+
+
+def totals(path: Path) -> int:
+    """The instructions a callgrind dump counted (its ``totals:`` or ``summary:`` line)."""
+    text = path.read_text()
+    m = re.search(r"^(?:totals|summary):\s+(\d+)", text, re.M)
+    assert m, f"no totals in {path}"
+    return int(m.group(1))
+
+
+async def quiet(pid: int, *, for_s: float = 1.0, limit: float = 120.0) -> None:
+    """Until the process used under 5 % of a CPU for ``for_s`` seconds (its periodic jobs go on)."""
+    end = time.monotonic() + limit
+    last = cpu_s(pid)
+    while time.monotonic() < end:
+        await asyncio.sleep(for_s)
+        now = cpu_s(pid)
+        if now - last < 0.05 * for_s:
+            return
+        last = now
+
+
+def control(*args: str) -> None:
+    subprocess.run(["callgrind_control", *args], check=True, capture_output=True, timeout=120)
+
+
+async def main(args: argparse.Namespace) -> None:
+    import aiohttp
+
+    from tests.slack.fake_slack import FakeSlack, action_payload, command_body, form, sign
+
+    fake = FakeSlack()
+    await fake.start()
+    returning = [(f"UR{i:07d}", f"r{i}") for i in range(args.members)]
+    results: dict[str, tuple[int, int, int]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'b.db'}"
+        if args.row == "returning":
+            seed(url, "slack", returning)
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "ignore"}
+        crowd = str(ROOT / "bench" / "crowd.py")
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
+                                         timeout=aiohttp.ClientTimeout(total=None)) as session:
+            apps = (("minimal", ["--serve-minimal", fake.api_url]), ("drillbot", ["--serve-bot", fake.api_url, url]))
+            for name, serve in apps:
+                if args.only and name != args.only:
+                    continue
+                out = Path(tmp) / f"cg.{name}"
+                child = subprocess.Popen(
+                    ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
+                     sys.executable, crowd, *serve],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                    cwd=ROOT, env={**env, "BENCH_SLOWDOWN": str(SLOWDOWN), "BENCH_ABLATE": args.ablate})
+                assert child.stdout is not None and child.stdin is not None
+                port = json.loads(await asyncio.get_running_loop().run_in_executor(
+                    None, child.stdout.readline))["port"]
+                sent = 0
+
+                async def burst(r: int, port: int) -> None:
+                    nonlocal sent
+                    users = ([f"UN{r + 1:02d}{i:05d}" for i in range(args.members)] if args.row == "new"
+                             else [u for u, _ in returning])
+                    want = set()
+                    bodies = []
+                    for u in users:
+                        rid = uuid.uuid4().hex[:12]
+                        want.add(rid)
+                        response_url = f"{fake.url}/response/{rid}"
+                        if args.row == "answer":
+                            button = {"type": "button", "action_id": "practice_choice_0", "block_id": "b",
+                                      "value": "routing-default-methods-post|0",
+                                      "text": {"type": "plain_text", "text": "A"}}
+                            payload = action_payload(user=u, action=button, message={"ts": "1.2", "blocks": []},
+                                                     channel="C0GENERAL", response_url=response_url,
+                                                     ephemeral=True)
+                            bodies.append(form({"payload": json.dumps(payload)}))
+                        else:
+                            bodies.append(form(command_body(user=u, response_url=response_url, text="")))
+
+                    async def send(body: str) -> None:
+                        ts = str(int(time.time()))
+                        headers = {"Content-Type": "application/x-www-form-urlencoded",
+                                   "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sign(SECRET, body, ts)}
+                        async with session.post(f"http://127.0.0.1:{port}/slack/events", data=body.encode(),
+                                                headers=headers) as resp:
+                            await resp.read()
+                            assert resp.status == 200, resp.status
+
+                    await asyncio.gather(*(send(b) for b in bodies))
+                    await fake.wait_for(lambda: want <= {p.url_id for p in fake.responses}, timeout=600)
+                    sent += len(bodies)
+
+                await burst(-1, port)  # warm-up, not counted
+                await quiet(child.pid)
+                control("--instr=on", str(child.pid))
+                control("--zero", str(child.pid))
+                sent = 0
+                for r in range(args.bursts):
+                    await burst(r, port)
+                control("--dump=replied", str(child.pid))
+                await asyncio.sleep(WINDOW)  # work the requests deferred past their replies ...
+                control("--dump=deferred", str(child.pid))
+                await asyncio.sleep(WINDOW)  # ... less what the process does anyway (periodic jobs)
+                control("--dump=idle", str(child.pid))
+                child.stdin.close()
+                child.wait(timeout=300)
+                dumps = sorted(Path(tmp).glob(f"cg.{name}*"), key=lambda p: p.stat().st_mtime)
+                replied, deferred, idle = _by_trigger(dumps)
+                results[name] = (sent, replied, max(0, deferred - idle))
+    await fake.stop()
+    print(f"Slack (HTTP mode), row {args.row}: instructions per request (callgrind), {args.bursts} burst(s) of "
+          f"{args.members} at once after a warm-up burst")
+    for name, (sent, replied, deferred) in results.items():
+        print(f"  {name:<9} to the last reply {replied / sent / 1e3:8.1f} k | deferred after it "
+              f"{deferred / sent / 1e3:7.1f} k (less the idle rate) | in all "
+              f"{(replied + deferred) / sent / 1e3:8.1f} k")
+    if len(results) < 2:
+        return
+    (bs, br, bd), (ms, mr, md) = results["drillbot"], results["minimal"]
+    print(f"  ratio drillbot / minimal: to the last reply {(br / bs) / (mr / ms):.2f}, "
+          f"in all {((br + bd) / bs) / ((mr + md) / ms):.2f}")
+
+
+def _by_trigger(dumps: list[Path]) -> tuple[int, int, int]:
+    """Instructions to the last reply, in the window after it, and in the idle window after that."""
+    found = {"replied": 0, "deferred": 0, "idle": 0}
+    for p in dumps:
+        head = p.read_text()[:2000]
+        for trigger in found:
+            if re.search(rf"^desc: Trigger: .*{trigger}", head, re.M):
+                found[trigger] += totals(p)
+    return found["replied"], found["deferred"], found["idle"]
+
+
+def cli() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--row", choices=("new", "returning", "answer"), default="new")
+    p.add_argument("--members", type=int, default=200)
+    p.add_argument("--bursts", type=int, default=2)
+    p.add_argument("--only", choices=("minimal", "drillbot"), help="count one app only")
+    p.add_argument("--ablate", default="", metavar="PARTS",
+                   help="drillbot with parts switched off, to count their cost: verify (the verifying "
+                        "middleware), sleep (the pause after the ack), comma-separated")
+    args: Any = p.parse_args()
+    asyncio.run(main(args))
+
+
+if __name__ == "__main__":
+    cli()
