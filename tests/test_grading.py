@@ -345,6 +345,18 @@ def test_the_parts_of_one_identifier_are_not_a_compound() -> None:
     assert Answer("clean up the old tokens").has("cleanup")
 
 
+def test_a_dotted_identifier_is_said_only_where_the_answer_writes_the_dot() -> None:
+    # Found by session 26's readers: "Flask escapes" was `flask.escape` (a removed API the pack
+    # contradicts), and "app.wsgi_app = Middleware(app.wsgi_app)" was `app.middleware`.
+    assert not Answer("Output is safe because Flask escapes template variables by default.").has("flask.escape")
+    assert not Answer("install it with app.wsgi_app = Middleware(app.wsgi_app)").has("app.middleware")
+    assert Answer("they still call flask.escape(name)").has("flask.escape")
+    assert Answer("decorate it with @app.middleware").has("app.middleware")
+    # Written as a template is still written with the dot; the words of a dotted phrase keep their stems.
+    assert Answer("the endpoint is '<bp>.<function>', e.g. shop.index").has("blueprint.function")
+    assert Answer("call db.sessions.commit()").has("db.session")
+
+
 def test_no_model_answer_or_explanation_of_the_pack_reads_as_a_keyword_list() -> None:
     # Written in prose, often wrapped by an editor at 90 columns: a wrapped line is not an item.
     library, _ = load_library(CONTENT)

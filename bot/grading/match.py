@@ -144,6 +144,14 @@ def phrase_tight(phrase: str) -> frozenset[int]:
 
 
 @functools.lru_cache(maxsize=16384)
+def phrase_dots(phrase: str) -> tuple[tuple[_PhraseWord, _PhraseWord], ...]:
+    """The pairs of phrase words written with a dot between them (``flask.escape``): an answer
+    says such an identifier only where it writes the dot too ("Flask escapes" is not ``flask.escape``)."""
+    ws = tokens(phrase)
+    return tuple(((a.raw, a.stem), (b.raw, b.stem)) for a, b in zip(ws, ws[1:], strict=False) if a.dot)
+
+
+@functools.lru_cache(maxsize=16384)
 def phrase_breaks(phrase: str) -> frozenset[int]:
     """Positions of the phrase words after a clause word of its own ("even *if* the view raised"): there the
     answer's match may go on into the next clause, as the phrase does."""
@@ -249,6 +257,9 @@ class Answer:
         want, inverted, loose, tight, breaks = _shape(phrase)
         if not want or not self.words:
             return None
+        dots = phrase_dots(phrase)
+        if dots and not all(self._dotted(a, b) for a, b in dots):
+            return None
         if inverted:
             # Denied before, in so many words ("never store secrets", "avoid circular imports"), anywhere in
             # the answer; not "X doesn't matter" after it, nor "doesn't affect matching" (a denial of the effect).
@@ -262,6 +273,12 @@ class Answer:
                 return Match(denied.start, denied.end, denied.words, negated=False)
             return Match(rest.start, rest.end, rest.words, negated=True)
         return self._find(want, loose=loose, tight=tight, breaks=breaks)
+
+    def _dotted(self, a: _PhraseWord, b: _PhraseWord) -> bool:
+        """Some word the answer wrote for ``a`` is followed by a dot and a word for ``b``."""
+        like_a, like_b = self._like(a), self._like(b)
+        return any(w.dot and w.raw in like_a and nxt.raw in like_b
+                   for w, nxt in zip(self.words, self.words[1:], strict=False))
 
     def _denied_before(self, start: int, end: int) -> bool:
         cue = self._cue(start, end)
