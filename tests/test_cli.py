@@ -45,6 +45,19 @@ def test_content_check_reports_problems(tmp_path: Path, capsys: pytest.CaptureFi
     assert "PROBLEM c/sample/more.toml: question 'more-senior-choice', field 'answer'" in out
 
 
+def test_content_check_runs_the_machine_checks_when_asked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    shutil.copytree(SAMPLE, tmp_path / "c")
+    f = tmp_path / "c" / "sample" / "example.toml"
+    f.write_text(f.read_text().replace("values = [404, 308, 200, 405]", "values = [404, 200, 308, 405]"))
+    assert main(["content", "check", str(tmp_path / "c")]) == 0  # the format is fine ...
+    assert "machine checks not run: add --run" in capsys.readouterr().out
+    assert main(["content", "check", "--run", str(tmp_path / "c")]) == 1  # ... the answer key is not
+    out = capsys.readouterr().out
+    assert "FAIL c/sample/example.toml: example-trailing-slash" in out and "1 failed" in out
+
+
 def test_db_upgrade_and_health(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "x.db"
     assert main(["db", "upgrade", "--db", str(db)]) == 0

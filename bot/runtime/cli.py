@@ -276,9 +276,20 @@ def cmd_content_check(args: argparse.Namespace) -> int:
     errors = [p for p in problems if p.is_error]
     for problem in problems:
         print(f"{'PROBLEM' if problem.is_error else 'WARNING'} {problem}")
-    print(f"{len(errors)} problem(s), {len(problems) - len(errors)} warning(s)"
+    failed = 0
+    if args.run:
+        from bot.content.checks import run_check
+
+        for lq in library.questions:
+            if lq.q.check is not None and not (r := run_check(lq)).ok:
+                failed += 1
+                print(f"FAIL {lq.file}: {lq.id}: {r.detail}")
+        print(f"{c.with_check} machine check(s) run, {failed} failed")
+    else:
+        print("machine checks not run: add --run (a few minutes: some start a real server)")
+    print(f"{len(errors) + failed} problem(s), {len(problems) - len(errors)} warning(s)"
           f" · {1000 * (time.perf_counter() - started):.0f} ms")
-    return 1 if errors else 0
+    return 1 if errors or failed else 0
 
 
 def cmd_content_schema(args: argparse.Namespace) -> int:
@@ -451,6 +462,8 @@ def parser() -> argparse.ArgumentParser:
     csub = content.add_subparsers(dest="content_command", required=True, metavar="SUBCOMMAND")
     check = command(csub, "check", "validate every pack and print counts")
     check.add_argument("content", nargs="?", help="content folder (default: from bot.toml)")
+    check.add_argument("--run", action="store_true",
+                       help="also run every question's machine check against the installed Flask")
     check.set_defaults(fn=cmd_content_check)
     schema = command(csub, "schema", "print the JSON Schema of a topic file")
     schema.set_defaults(fn=cmd_content_schema)
