@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 from dataclasses import dataclass
 
 from rapidfuzz import process
@@ -148,7 +149,7 @@ def phrase_dots(phrase: str) -> tuple[tuple[_PhraseWord, _PhraseWord], ...]:
     """The pairs of phrase words written with a dot between them (``flask.escape``): an answer
     says such an identifier only where it writes the dot too ("Flask escapes" is not ``flask.escape``)."""
     ws = tokens(phrase)
-    return tuple(((a.raw, a.stem), (b.raw, b.stem)) for a, b in zip(ws, ws[1:], strict=False) if a.dot)
+    return tuple(((a.raw, a.stem), (b.raw, b.stem)) for a, b in itertools.pairwise(ws) if a.dot)
 
 
 @functools.lru_cache(maxsize=16384)
@@ -278,7 +279,7 @@ class Answer:
         """Some word the answer wrote for ``a`` is followed by a dot and a word for ``b``."""
         like_a, like_b = self._like(a), self._like(b)
         return any(w.dot and w.raw in like_a and nxt.raw in like_b
-                   for w, nxt in zip(self.words, self.words[1:], strict=False))
+                   for w, nxt in itertools.pairwise(self.words))
 
     def _denied_before(self, start: int, end: int) -> bool:
         cue = self._cue(start, end)
