@@ -295,6 +295,38 @@ async def discord(args: argparse.Namespace) -> None:
 SECRET = "bench-secret"
 
 
+def slack_requests(row: str, users: list[str], responses_url: str) -> list[tuple[str, str]]:
+    """(response_url id, signed-to-be form body) per member: ``/flask-quiz``, or for row ``answer`` a
+    click on a practice question's first choice; each reply is to come to its own response_url."""
+    from tests.slack.fake_slack import action_payload, command_body, form
+
+    out = []
+    for u in users:
+        rid = uuid.uuid4().hex[:12]
+        response_url = f"{responses_url}/response/{rid}"
+        if row == "answer":
+            button = {"type": "button", "action_id": "practice_choice_0", "block_id": "b",
+                      "value": "routing-default-methods-post|0", "text": {"type": "plain_text", "text": "A"}}
+            payload = action_payload(user=u, action=button, message={"ts": "1.2", "blocks": []},
+                                     channel="C0GENERAL", response_url=response_url, ephemeral=True)
+            out.append((rid, form({"payload": json.dumps(payload)})))
+        else:
+            out.append((rid, form(command_body(user=u, response_url=response_url, text=""))))
+    return out
+
+
+async def post_signed(session: Any, port: int, body: str) -> None:
+    """POST ``body`` to an app's events path, signed as Slack signs it now; it must answer 200."""
+    from tests.slack.fake_slack import sign
+
+    ts = str(int(time.time()))
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts,
+               "X-Slack-Signature": sign(SECRET, body, ts)}
+    async with session.post(f"http://127.0.0.1:{port}/slack/events", data=body.encode(), headers=headers) as r:
+        await r.read()
+        assert r.status == 200, r.status
+
+
 async def serve_minimal(api: str) -> None:
     import aiohttp
     from aiohttp import web
@@ -340,17 +372,15 @@ async def serve_bot(api: str, db: str) -> None:
     from bot.config import Config, Settings, SlackSection, bundled_content
     from bot.runtime.builder import build, tune_runtime
 
+    settings = Settings(slack=SlackSection(mode="http", host="127.0.0.1", port=0, api_base_url=api))
+    app = build(Config(settings, None, bundled_content(), db))
+    runner = SlackRunner(app, Secrets(bot_token="xoxb-bot", signing_secret=SECRET))
     slow = float(os.environ.get("BENCH_SLOWDOWN", "1"))  # bench/instructions.py: callgrind's slowdown
     if slow != 1:
         # Timers run in real time under callgrind, the program ~50x slower: the display-name
         # lookups, which wait for the crowd to calm, would otherwise start during the burst.
         from adapters.slack import names
-        names.PAUSE *= slow
         names.LONGEST *= slow
-    settings = Settings(slack=SlackSection(mode="http", host="127.0.0.1", port=0, api_base_url=api))
-    app = build(Config(settings, None, bundled_content(), db))
-    runner = SlackRunner(app, Secrets(bot_token="xoxb-bot", signing_secret=SECRET))
-    if slow != 1:
         runner.handlers.names.pause *= slow
     # bench/instructions.py --ablate: switch a part off to count what it costs
     ablate = set(os.environ.get("BENCH_ABLATE", "").split(","))
@@ -379,7 +409,7 @@ async def serve_bot(api: str, db: str) -> None:
 async def slack(args: argparse.Namespace) -> None:
     import aiohttp
 
-    from tests.slack.fake_slack import FakeSlack, action_payload, command_body, form, sign
+    from tests.slack.fake_slack import FakeSlack
 
     fake = FakeSlack()
     await fake.start()
@@ -412,15 +442,6 @@ async def slack(args: argparse.Namespace) -> None:
         arrived: dict[str, float] = {}
         seen = 0
 
-        async def send(session: aiohttp.ClientSession, port: int, body: str) -> None:
-            ts = str(int(time.time()))
-            headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts,
-                       "X-Slack-Signature": sign(SECRET, body, ts)}
-            async with session.post(f"http://127.0.0.1:{port}/slack/events", data=body.encode(),
-                                    headers=headers) as r:
-                await r.read()
-                assert r.status == 200, r.status
-
         served: list[str] = []
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
             async def burst(row: str, which: str, r: int) -> tuple[list[float], float]:
@@ -429,29 +450,17 @@ async def slack(args: argparse.Namespace) -> None:
                     users = [f"UN{r + 1:02d}{i:05d}" for i in range(args.members)]
                 else:
                     users = [u for u, _ in returning]
-                bodies, urls = [], []
-                for u in users:
-                    rid = uuid.uuid4().hex[:12]
-                    response_url = f"{fake.url}/response/{rid}"
-                    urls.append(rid)
-                    if row == "answer":
-                        button = {"type": "button", "action_id": "practice_choice_0", "block_id": "b",
-                                  "value": "routing-default-methods-post|0",
-                                  "text": {"type": "plain_text", "text": "A"}}
-                        payload = action_payload(user=u, action=button, message={"ts": "1.2", "blocks": []},
-                                                 channel="C0GENERAL", response_url=response_url, ephemeral=True)
-                        bodies.append(form({"payload": json.dumps(payload)}))
-                    else:
-                        bodies.append(form(command_body(user=u, response_url=response_url, text="")))
+                requests = slack_requests(row, users, fake.url)
+                urls = [rid for rid, _body in requests]
                 await settle(*children.values())  # type: ignore[arg-type]
                 proc = children[which]
                 before = cpu_s(proc.pid)
                 start = time.monotonic()
                 sent_at = {}
                 tasks = []
-                for rid, body in zip(urls, bodies, strict=True):
+                for rid, body in requests:
                     sent_at[rid] = time.monotonic()
-                    tasks.append(asyncio.create_task(send(session, ports[which], body)))
+                    tasks.append(asyncio.create_task(post_signed(session, ports[which], body)))
                 want = set(urls)
                 await fake.wait_for(lambda: want <= {p.url_id for p in fake.responses[seen:]}, timeout=120)
                 for p in fake.responses[seen:]:

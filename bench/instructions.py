@@ -5,9 +5,10 @@ move 0.3-5x from burst to burst.  This counts the work instead: both apps of ``b
 (``--serve-minimal`` and ``--serve-bot``) run under ``valgrind --tool=callgrind`` with
 instrumentation off while they start; after a warm-up burst (cold caches: auth.test, the first
 compiled statements) it is switched on, ``--bursts`` bursts of ``--members`` requests are sent at
-once, and callgrind's counters are dumped twice: when the last reply has arrived at the fake's
-response_url (what the crowd bench's CPU figure covers) and once the process has gone quiet (work
-deferred past the reply, such as drillbot's display-name lookups).  Instruction counts repeat to
+once, and callgrind's counters are dumped three times: when the last reply has arrived at the
+fake's response_url (what the crowd bench's CPU figure covers), after a fixed window that catches
+work deferred past the reply (drillbot's display-name lookups), and after a second window as long,
+whose count (the process's periodic jobs) is subtracted from the first.  Instruction counts repeat to
 within a fraction of a percent whatever else the machine does, so a change's effect on the work
 per request shows without a quiet machine; latency is still the crowd bench's to measure.
 
@@ -25,14 +26,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.crowd import SECRET, seed  # noqa: E402
+from bench.crowd import post_signed, seed, slack_requests  # noqa: E402
 from bench.discord_bench import cpu_s  # noqa: E402
 
 SLOWDOWN = 50  # about how much slower a program runs under callgrind (for drillbot's real-time pauses)
@@ -66,7 +66,7 @@ def control(*args: str) -> None:
 async def main(args: argparse.Namespace) -> None:
     import aiohttp
 
-    from tests.slack.fake_slack import FakeSlack, action_payload, command_body, form, sign
+    from tests.slack.fake_slack import FakeSlack
 
     fake = FakeSlack()
     await fake.start()
@@ -99,35 +99,11 @@ async def main(args: argparse.Namespace) -> None:
                     nonlocal sent
                     users = ([f"UN{r + 1:02d}{i:05d}" for i in range(args.members)] if args.row == "new"
                              else [u for u, _ in returning])
-                    want = set()
-                    bodies = []
-                    for u in users:
-                        rid = uuid.uuid4().hex[:12]
-                        want.add(rid)
-                        response_url = f"{fake.url}/response/{rid}"
-                        if args.row == "answer":
-                            button = {"type": "button", "action_id": "practice_choice_0", "block_id": "b",
-                                      "value": "routing-default-methods-post|0",
-                                      "text": {"type": "plain_text", "text": "A"}}
-                            payload = action_payload(user=u, action=button, message={"ts": "1.2", "blocks": []},
-                                                     channel="C0GENERAL", response_url=response_url,
-                                                     ephemeral=True)
-                            bodies.append(form({"payload": json.dumps(payload)}))
-                        else:
-                            bodies.append(form(command_body(user=u, response_url=response_url, text="")))
-
-                    async def send(body: str) -> None:
-                        ts = str(int(time.time()))
-                        headers = {"Content-Type": "application/x-www-form-urlencoded",
-                                   "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sign(SECRET, body, ts)}
-                        async with session.post(f"http://127.0.0.1:{port}/slack/events", data=body.encode(),
-                                                headers=headers) as resp:
-                            await resp.read()
-                            assert resp.status == 200, resp.status
-
-                    await asyncio.gather(*(send(b) for b in bodies))
+                    requests = slack_requests(args.row, users, fake.url)
+                    want = {rid for rid, _body in requests}
+                    await asyncio.gather(*(post_signed(session, port, body) for _rid, body in requests))
                     await fake.wait_for(lambda: want <= {p.url_id for p in fake.responses}, timeout=600)
-                    sent += len(bodies)
+                    sent += len(requests)
 
                 await burst(-1, port)  # warm-up, not counted
                 await quiet(child.pid)
