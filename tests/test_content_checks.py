@@ -46,3 +46,13 @@ def test_a_wrong_answer_key_fails() -> None:
                          ids=lambda q: q.id)
 def test_flipped_true_false_key_fails(lq: LoadedQuestion) -> None:
     assert not run_check(_with_answer(lq, not lq.q.answer)).ok
+
+
+def test_the_checker_without_arguments_runs_the_bundled_packs(monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    # It looked in bot/ for a content folder and ran nothing ("0 checks run"), however broken the packs.
+    from bot.content import checks
+
+    monkeypatch.setattr(checks, "bundled_content", lambda: SAMPLE)
+    assert checks.main([]) == 0
+    assert "1 checks run, 0 failed" in capsys.readouterr().out

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.content import LoadedQuestion, load_library
+from bot.config import bundled_content
+from bot.content import Library, LoadedQuestion, load_library
 from bot.content.check_server import Server
 from bot.content.lint import lint
 
@@ -106,16 +107,9 @@ def _compare(lq: LoadedQuestion, ns: dict[str, Any], who: str) -> CheckResult:
     return CheckResult(lq, False, "open questions cannot carry a check")
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    content = Path(args[0]) if args else Path(__file__).resolve().parent.parent / "content"
-    library, problems = load_library(content, strict=False)
-    problems += lint(library)
-    problems = [p for p in problems if p.is_error]  # warnings are for `drillbot content check`
-    for p in problems:
-        print(f"PROBLEM {p}")
-    failed = 0
-    checked = 0
+def run_all(library: Library) -> tuple[int, int]:
+    """Run every question's check, printing a FAIL line for each that fails: (checks run, failed)."""
+    checked = failed = 0
     for lq in library.questions:
         if lq.q.check is None:
             continue
@@ -124,6 +118,18 @@ def main(argv: list[str] | None = None) -> int:
         if not r.ok:
             failed += 1
             print(f"FAIL {lq.file}: {lq.id}: {r.detail}")
+    return checked, failed
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    content = Path(args[0]) if args else bundled_content()
+    library, problems = load_library(content, strict=False)
+    problems += lint(library)
+    problems = [p for p in problems if p.is_error]  # warnings are for `drillbot content check`
+    for p in problems:
+        print(f"PROBLEM {p}")
+    checked, failed = run_all(library)
     print(f"{checked} checks run, {failed} failed, {len(problems)} problems")
     return 1 if failed or problems else 0
 

@@ -278,13 +278,10 @@ def cmd_content_check(args: argparse.Namespace) -> int:
         print(f"{'PROBLEM' if problem.is_error else 'WARNING'} {problem}")
     failed = 0
     if args.run:
-        from bot.content.checks import run_check
+        from bot.content.checks import run_all
 
-        for lq in library.questions:
-            if lq.q.check is not None and not (r := run_check(lq)).ok:
-                failed += 1
-                print(f"FAIL {lq.file}: {lq.id}: {r.detail}")
-        print(f"{c.with_check} machine check(s) run, {failed} failed")
+        checked, failed = run_all(library)
+        print(f"{checked} machine check(s) run, {failed} failed")
     else:
         print("machine checks not run: add --run (a few minutes: some start a real server)")
     print(f"{len(errors) + failed} problem(s), {len(problems) - len(errors)} warning(s)"
