@@ -390,3 +390,35 @@ def test_a_negation_across_a_soft_line_break_still_negates() -> None:
                "closes the connection. after_request is\nno place for the commit: it runs on the 500 too.")
     assert grade(lq, None, wrapped).correct
     assert not grade(lq, None, "Commit in after_request so every request is saved,\nteardown closes it.").correct
+
+
+def test_a_rename_dismisses_the_old_name_and_asserts_the_new_one() -> None:
+    hooks = _open([{"point": "Run setup in the factory", "phrases": ["create_app", "factory"], "required": True,
+                    "contradicts": ["app.before_serving", "before_first_request"]},
+                   {"point": "Once per process", "phrases": ["code", "call it"]}])
+    # The new name after "with" / "by" / "to" is asserted, whatever the clause says of the old one...
+    assert not grade_open(hooks, "Flask replaced the old hook with @app.before_serving; call it in create_app.").correct
+    assert not grade_open(hooks, "Use app.before_serving as the rename of the hook, from create_app.").correct
+    # ...and the old name is still only dismissed.
+    assert grade_open(hooks, "before_first_request was replaced by plain code in create_app.").correct
+    assert grade_open(hooks, "Flask replaced before_first_request with code in the factory.").correct
+
+
+@pytest.mark.parametrize(("phrase", "text", "hit"), [
+    # "can't X without Y" says Y is needed: the clause's "not" stops at "without".
+    ("secret key", "Users can't change the cookie without breaking the signature made with the SECRET_KEY", True),
+    ("secret key", "you should not put the SECRET_KEY in git", False),
+    # "or it is ignored" denies the alternative, not the words before it.
+    ("x_host", "Pass x_host=1 to ProxyFix or it is ignored", True),
+    ("flask_env", "FLASK_ENV or FLASK_DEBUG is ignored", False),
+    # Words that set two things side by side never fill a phrase's gap or its left-out "is".
+    ("simplecache is shared", "SimpleCache vs shared Redis", False),
+    ("simplecache is shared", "SimpleCache is shared by the workers", True),
+    # A state said with its verb.
+    ("debug off", "debug must be turned off in production", True),
+    ("debug off", "debug must be off in production", True),
+    ("debug off", "debug must never be off", False),
+    ("debug off", "debug is not off", False),
+])
+def test_negation_scope_gaps_and_states(phrase: str, text: str, hit: bool) -> None:
+    assert Answer(text).has(phrase) is hit

@@ -95,13 +95,26 @@ _EFFECT = frozenset({"affect", "affects", "matter", "matters", "change", "change
 _AFTER_SCOPE = 6
 # A new verb after the phrase whose object the denial is about: "X makes Y unnecessary".
 _AFTER_BREAK = frozenset({"make", "makes", "making", "made", "render", "renders", "mean", "means", "let", "lets",
-                          "than", "replace", "replaces", "removes", "remove", "avoid", "avoids"})
+                          "than", "replace", "replaces", "removes", "remove", "avoid", "avoids", "otherwise",
+                          "unless"})
+# "X or it is ignored": after "or", a pronoun starts the alternative's own clause.
+_PRONOUNS = frozenset({"it", "they", "this", "that", "you", "else", "nothing", "everything"})
+# "can't X without Y", "never X unless Y": Y is needed; the clause's "not" stops at the "without".
+_CONDITION = frozenset({"without", "unless"})
 # A phrase word this long also matches longer words it starts; shorter ones would match other words
 # ("http" is not "https", "app" is not "apply").
 PREFIX_MIN = 6
 # Never the extra word inside a phrase: "the secret is key" does not say "secret key";
 # "do"/"does" may sit inside ("teardown always does rollback"): it states nothing of its own.
-_NO_GAP = (_AUX - {"do", "does", "did"}) | NEGATIONS | {"and", "or", "nor", "to", "it", "they", "this", "that"}
+# nor words that set two things side by side ("SimpleCache vs shared Redis" is not "simplecache is shared").
+_NO_GAP = (_AUX - {"do", "does", "did"}) | NEGATIONS | {"and", "or", "nor", "to", "it", "they", "this", "that",
+                                                      "vs", "versus", "so", "than", "but", "unlike", "whereas"}
+# A phrase ending in a state ("debug off") matches it said with its verb: "debug must be (turned) off".
+_STATES = frozenset({"off", "on", "enabled", "disabled"})
+_STATE_VERBS = frozenset({"is", "are", "was", "were", "be", "been", "must", "should", "stays", "stay", "kept",
+                          "left", "turned", "switched", "set", "always", "remains", "remain", "gets", "get",
+                          "to", "keep", "leave", "turn", "switch", "still"})
+_STATE_REACH = 3
 # A wrong claim named only to be dismissed: "FLASK_ENV was removed in 2.3".
 RETIRED = frozenset(stem(w) for w in (
     "removed", "deprecated", "obsolete", "legacy", "gone", "dropped", "replaced", "replacement", "old",
@@ -110,6 +123,12 @@ RETIRED = frozenset(stem(w) for w in (
     "earlier", "pre", "before", "removal"))
 
 _FORWARD = frozenset(stem(w) for w in ("instead", "before"))
+# Nouns of a rename that dismiss only what follows them: "X, the replacement for Y", "X as the rename of Y".
+_FORWARD_RAW = frozenset({"replacement", "rename"})
+# A rename names the old API and the new one: "Y was replaced by X", "renamed Y to X", "the replacement
+# for Y is X". After one of these words the new name comes, which the rename asserts.
+_SUCCESSOR = frozenset({"by", "with", "to", "is", "are"})
+_RENAMES = frozenset(stem(w) for w in ("replaced", "replacement", "renamed"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,6 +409,15 @@ class Answer:
                 end = self._match(want, k + 1, i + 2, gaps, clause, tight, breaks)
                 if end is not None:
                     return end
+        # "debug off" said as "debug must be turned off".
+        if k == len(want) - 1 and k > 0 and want[k][0] in _STATES and w.raw in _STATE_VERBS:
+            for step in range(1, _STATE_REACH + 1):
+                if i + step >= len(words) or words[i + step].clause != clause:
+                    break
+                if words[i + step].raw == want[k][0]:
+                    return i + step + 1
+                if words[i + step].raw not in _STATE_VERBS:
+                    break
         # "X is Y" said as "X (Y)", "X: Y", "X = Y".
         if want[k][0] in _COPULA and 0 < k < len(want) - 1:
             end = self._match(want, k + 1, i, gaps, clause, tight, breaks)
@@ -419,12 +447,16 @@ class Answer:
         if words[start].hypothetical:
             return None
         clause = words[start].clause
+        condition = False  # passed a "without" / "unless" that did not deny the words itself
         for j in range(start - 1, -1, -1):
             if words[j].clause != clause:
                 break
             cue = words[j].raw
             if cue not in NEGATIONS:
+                condition |= cue in _CONDITION
                 continue
+            if condition and cue in _CLAUSE_WIDE:
+                break  # "you can't change it without the SECRET_KEY": the key is needed
             if cue in _NEGATING_VERBS and j > 0 and words[j - 1].clause == clause \
                     and words[j - 1].raw in ("not", "never"):
                 return None  # "don't forget to roll back", "never skip validation": said twice, it is a yes
@@ -441,6 +473,7 @@ class Answer:
                 return j
             if all(w.raw in _TRANSPARENT or w.raw.endswith("ing") for w in words[j + 1:start]):
                 return j
+            condition |= cue in _CONDITION
         n = len(words)
         clause = words[end - 1].clause
         for j in range(end, min(n, end + _AFTER_SCOPE)):
@@ -461,8 +494,8 @@ class Answer:
                 return j
             if w.raw == "only" and (nxt in _ONLY_NEEDED or self._dev_only(j)):
                 return j
-            if w.raw in _AFTER_BREAK or w.raw in NEGATIONS:
-                break
+            if w.raw in _AFTER_BREAK or w.raw in NEGATIONS or (w.raw == "or" and nxt in _PRONOUNS):
+                break  # "set X, or it is ignored": the denial is of the alternative, not of X
         return None
 
     def _dev_only(self, j: int) -> bool:
@@ -476,6 +509,17 @@ class Answer:
         clause = self.words[m.start].clause
         # The claim's own words do not dismiss it ("before" of ``before_first_request``); "instead" and
         # "before" dismiss only what follows them ("instead of X", "before 2.3, X"): a claim ahead of
-        # them is asserted ("redirect to the home page instead of a 404").
-        return m.negated or any(w.stem in RETIRED and (w.stem not in _FORWARD or k < m.start)
-                                for k, w in enumerate(self.words) if w.clause == clause and not m.start <= k < m.end)
+        # them is asserted ("redirect to the home page instead of a 404"). A rename dismisses the old
+        # name, not the new one after "by" / "with" / "to" ("Y was replaced by X").
+        if m.negated:
+            return True
+        words = self.words
+        at = [k for k, w in enumerate(words) if w.clause == clause and not m.start <= k < m.end]
+        renamed = next((k for k in at if k < m.start and words[k].stem in _RENAMES), None)
+        if renamed is not None:  # only what the clause says after "by" / "with" / "to" counts against X
+            successor = [k for k in at if renamed < k < m.start and words[k].raw in _SUCCESSOR]
+            if successor:
+                at = [k for k in at if k > successor[-1]]
+        return any(words[k].stem in RETIRED
+                   and (k < m.start or (words[k].stem not in _FORWARD and words[k].raw not in _FORWARD_RAW))
+                   for k in at)
