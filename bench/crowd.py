@@ -39,13 +39,14 @@ import contextlib
 import json
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,26 @@ def seed(url: str, platform: str, users: list[tuple[str, str]], *, cards: int = 
 
 # -- rows and rounds -------------------------------------------------------------------------------
 
+def split_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds the process has used so far, split four ways: user and system time of its main
+    thread (the event loop) and of all its other threads together (``--threads``)."""
+    out = dict.fromkeys(("main user", "main sys", "others user", "others sys"), 0.0)
+    tick = os.sysconf("SC_CLK_TCK")
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the thread ended meanwhile
+            continue
+        who = "main" if int(task.name) == pid else "others"
+        out[f"{who} user"] += int(fields[11]) / tick
+        out[f"{who} sys"] += int(fields[12]) / tick
+    return out
+
+
+def since(before: dict[str, float], pid: int) -> dict[str, float]:
+    return {k: v - before[k] for k, v in split_cpu(pid).items()}
+
+
 class Row:
     def __init__(self, name: str) -> None:
         self.name = name
@@ -135,6 +156,7 @@ class Row:
         self.cpu = {"drillbot": 0.0, "minimal": 0.0}
         self.n = 0
         self.first: tuple[list[float], list[float]] | None = None  # the cold burst (not in the verdict)
+        self.split: dict[str, dict[str, float]] = {"drillbot": {}, "minimal": {}}  # --threads
 
     def report(self) -> str:
         b = [x for r in self.rounds for x in r[0]]
@@ -145,6 +167,10 @@ class Row:
                  f"{pct(m, 50):6.1f} p99 {pct(m, 99):6.1f} | p99 ratio median {statistics.median(ratios):.2f} "
                  f"(rounds {min(ratios):.2f}-{max(ratios):.2f}) | CPU/request drillbot {per['drillbot']:.2f} ms "
                  f"minimal {per['minimal']:.2f} ms"]
+        for bot, split in self.split.items():
+            if split:
+                lines.append(f"  {'':<10} {bot} CPU/request by thread (ms): " + ", ".join(
+                    f"{k} {1000 * v / max(1, self.n):.2f}" for k, v in split.items()))
         if self.first is not None:
             fb, fm = self.first
             lines.append(f"  {'':<10} first burst (cold caches): drillbot p99 {pct(fb, 99):6.1f}, "
@@ -153,17 +179,23 @@ class Row:
 
 
 async def take_turns(rows: dict[str, Row], rounds: int,
-                     burst: Callable[[str, str, int], Awaitable[tuple[list[float], float]]]) -> None:
-    """``burst(row, bot, round)`` -> (latencies ms, CPU s); round -1 is the cold first burst."""
+                     burst: Callable[[str, str, int], Awaitable[tuple[list[float], float, dict[str, float]]]],
+                     *, warm: Callable[[], object] = lambda: None) -> None:
+    """``burst(row, bot, round)`` -> (latencies ms, CPU s, CPU s by thread: ``split_cpu``'s difference);
+    round -1 is the cold first burst, after which ``warm()`` is called."""
     for name, row in rows.items():
         row.first = ((await burst(name, "drillbot", -1))[0], (await burst(name, "minimal", -1))[0])
+    warm()
     for r in range(rounds):
         for name, row in rows.items():
-            b, b_cpu = await burst(name, "drillbot", r)
-            m, m_cpu = await burst(name, "minimal", r)
+            b, b_cpu, b_split = await burst(name, "drillbot", r)
+            m, m_cpu, m_split = await burst(name, "minimal", r)
             row.rounds.append((b, m))
             row.cpu["drillbot"] += b_cpu
             row.cpu["minimal"] += m_cpu
+            for bot, split in (("drillbot", b_split), ("minimal", m_split)):
+                for k, v in split.items():
+                    row.split[bot][k] = row.split[bot].get(k, 0.0) + v
             row.n += len(b)
 
 
@@ -240,7 +272,7 @@ async def discord(args: argparse.Namespace) -> None:
                     timeout=60))[0]
                 return dict(q), next(iter(buttons(q).values()))  # the first option (A, or True)
 
-            async def burst(row: str, which: str, r: int) -> tuple[list[float], float]:
+            async def burst(row: str, which: str, r: int) -> tuple[list[float], float, dict[str, float]]:
                 on = fake if which == "drillbot" else yard
                 proc = procs[which]
                 if row == "daily" and which == "drillbot":
@@ -264,7 +296,7 @@ async def discord(args: argparse.Namespace) -> None:
                     return await on.interact(2, {"id": "1", "name": "quiz", "type": 1, "options": []}, who=who)
 
                 await settle(bot, mini)
-                before = cpu_s(proc.pid)
+                before, split = cpu_s(proc.pid), split_cpu(proc.pid)
                 sents = [await one(w) for w in people]
                 await on.wait_for(lambda: all(s.id in on.callbacks for s in sents), timeout=120)
                 lat = [1000 * (on.callbacks[s.id][0].at - s.sent_at) for s in sents]
@@ -274,7 +306,7 @@ async def discord(args: argparse.Namespace) -> None:
                     answered.extend(str((on.callbacks[s.id][0].body.get("data") or {}).get("embeds", [{}])[0]
                                         .get("footer", {}).get("text", "")) for s in sents
                                     if row not in ("daily", "live"))
-                return lat, cpu_s(proc.pid) - before
+                return lat, cpu_s(proc.pid) - before, since(split, proc.pid)
 
             await take_turns(rows, args.rounds, burst)
             questions = sum(1 for a in answered if a)
@@ -325,6 +357,28 @@ async def post_signed(session: Any, port: int, body: str) -> None:
     async with session.post(f"http://127.0.0.1:{port}/slack/events", data=body.encode(), headers=headers) as r:
         await r.read()
         assert r.status == 200, r.status
+
+
+CPROFILE = "BENCH_CPROFILE"  # --cprofile: where a served app writes its profile of the measured rounds
+
+
+@contextlib.contextmanager
+def profiled_after_signal() -> Iterator[None]:
+    """With ``BENCH_CPROFILE`` set, profile from the first SIGUSR1 (the driver sends it once the cold
+    bursts are over, so start-up and first-use costs stay out) to the end, and write it there."""
+    path = os.environ.get(CPROFILE)
+    if not path:
+        yield
+        return
+    import cProfile
+
+    profile = cProfile.Profile()
+    signal.signal(signal.SIGUSR1, lambda *_: profile.enable())
+    try:
+        yield
+    finally:
+        profile.disable()
+        profile.dump_stats(path)
 
 
 async def serve_minimal(api: str) -> None:
@@ -421,16 +475,15 @@ async def slack(args: argparse.Namespace) -> None:
             seed(url, "slack", returning)
         env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "ignore"}
         wrap = [str(ROOT / "bench" / "profiled.py"), args.profile] if args.profile else []
-        counted = {name: ["-m", "cProfile", "-o", f"{args.cprofile}.{name}"] if args.cprofile else []
-                   for name in ("minimal", "drillbot")}
-        wrap = wrap or counted["drillbot"]
+        profiled = {name: {CPROFILE: f"{args.cprofile}.{name}"} if args.cprofile else {}
+                    for name in ("minimal", "drillbot")}
         children = {
-            "minimal": subprocess.Popen([sys.executable, *counted["minimal"], __file__, "--serve-minimal",
-                                         fake.api_url],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env),
+            "minimal": subprocess.Popen([sys.executable, __file__, "--serve-minimal", fake.api_url],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
+                                        env=env | profiled["minimal"]),
             "drillbot": subprocess.Popen([sys.executable, *wrap, __file__, "--serve-bot", fake.api_url, url],
                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
-                                         env=env)}
+                                         env=env | profiled["drillbot"])}
         ports = {}
         for name, child in children.items():
             assert child.stdout is not None
@@ -444,7 +497,7 @@ async def slack(args: argparse.Namespace) -> None:
 
         served: list[str] = []
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
-            async def burst(row: str, which: str, r: int) -> tuple[list[float], float]:
+            async def burst(row: str, which: str, r: int) -> tuple[list[float], float, dict[str, float]]:
                 nonlocal seen
                 if row == "new":
                     users = [f"UN{r + 1:02d}{i:05d}" for i in range(args.members)]
@@ -454,7 +507,7 @@ async def slack(args: argparse.Namespace) -> None:
                 urls = [rid for rid, _body in requests]
                 await settle(*children.values())  # type: ignore[arg-type]
                 proc = children[which]
-                before = cpu_s(proc.pid)
+                before, split = cpu_s(proc.pid), split_cpu(proc.pid)
                 start = time.monotonic()
                 sent_at = {}
                 tasks = []
@@ -470,9 +523,14 @@ async def slack(args: argparse.Namespace) -> None:
                 seen = len(fake.responses)
                 await asyncio.gather(*tasks)
                 del start
-                return [1000 * (arrived[u] - sent_at[u]) for u in urls], cpu_s(proc.pid) - before
+                return ([1000 * (arrived[u] - sent_at[u]) for u in urls], cpu_s(proc.pid) - before,
+                        since(split, proc.pid))
 
-            await take_turns(rows, args.rounds, burst)
+            def warm() -> None:  # --cprofile: the measured rounds begin
+                for child in children.values():
+                    os.kill(child.pid, signal.SIGUSR1)
+
+            await take_turns(rows, args.rounds, burst, warm=warm)
         for child in children.values():
             assert child.stdin is not None
             child.stdin.close()
@@ -487,10 +545,12 @@ async def slack(args: argparse.Namespace) -> None:
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--serve-minimal":
-        asyncio.run(serve_minimal(sys.argv[2]))
+        with profiled_after_signal():
+            asyncio.run(serve_minimal(sys.argv[2]))
         return
     if len(sys.argv) > 1 and sys.argv[1] == "--serve-bot":
-        asyncio.run(serve_bot(sys.argv[2], sys.argv[3]))
+        with profiled_after_signal():
+            asyncio.run(serve_bot(sys.argv[2], sys.argv[3]))
         return
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("platform", choices=("discord", "slack"))
@@ -499,8 +559,8 @@ def main() -> None:
     p.add_argument("--rows", default="")
     p.add_argument("--profile", default="", help="write a cProfile of drillbot's process to this file")
     p.add_argument("--cprofile", default="", metavar="PREFIX",
-                   help="Slack: run both apps under cProfile, written to PREFIX.minimal and PREFIX.drillbot "
-                        "(deterministic call counts, to compare the work per request)")
+                   help="Slack: profile both apps with cProfile over the measured rounds (not the cold first "
+                        "bursts), written to PREFIX.minimal and PREFIX.drillbot (to compare the work per request)")
     p.add_argument("--database", default="", help="drillbot's database URL (default: a new SQLite file)")
     p.add_argument("--pin", action="store_true",
                    help="the driver on CPU 0, both bots on CPU 1 (default: wherever the scheduler puts them)")
