@@ -13,6 +13,7 @@ of tuning, tuning data since the second (docs/grading.md); unseen answers are me
     python bench/grading.py --sealed 3      # also a later blind set (tests/fixtures/grading/sealed-v3.jsonl)
     python bench/grading.py --sealed 5      # the fifth: 320 answers, 8 kinds, two readers (docs/grading.md)
     python bench/grading.py --mixed         # mixed-v1: 200 answers with one unlisted false claim, 100 right
+    python bench/grading.py --mixed2        # mixed-v2: 150 mixed, 50 negated, 100 right (session 27)
 
 The fresh set: 308 answers to 44 open questions the set above does not cover, written blind and
 labelled by a second reader, split by question into a dev half (in the repository, studied while
@@ -59,18 +60,22 @@ def main() -> None:
                     help="report tests/fixtures/grading/sealed-vN.jsonl too (repeatable: --sealed 3 --sealed 4)")
     ap.add_argument("--mixed", action="store_true",
                     help="report tests/fixtures/grading/mixed-v1.jsonl too (blind mixed answers, session 25)")
+    ap.add_argument("--mixed2", action="store_true",
+                    help="report tests/fixtures/grading/mixed-v2.jsonl too (blind: mixed, negated and right "
+                         "answers to 50 open questions, session 27)")
     args = ap.parse_args()
     library, _ = load_library(ROOT / "content")
     rows = [json.loads(line) for line in SET.read_text().splitlines() if line.strip()]
     fresh = [json.loads(line) for path in FRESH for line in path.read_text().splitlines() if line.strip()]
     sealed = [json.loads(line) for name in [f"sealed-v{n}" for n in args.sealed] + (["mixed-v1"] if args.mixed else [])
+              + (["mixed-v2"] if args.mixed2 else [])
               for line in (SET.parent / f"{name}.jsonl").read_text().splitlines() if line.strip()]
     table: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])  # (split, kind) -> [n, accepted]
     # false accepts, not-correct, false rejects, correct
     errors: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     splits = (("tune",) + (("holdout",) if args.holdout else ())
               + (("fresh-dev", "fresh-holdout") if args.fresh else ()) + tuple(f"sealed-v{n}" for n in args.sealed)
-              + (("mixed-v1",) if args.mixed else ()))
+              + (("mixed-v1",) if args.mixed else ()) + (("mixed-v2",) if args.mixed2 else ()))
     for r in rows + (fresh if args.fresh else []) + sealed:
         if r.get("label2", r["label"]) != r["label"]:
             continue  # the set's two readers disagreed (sealed-v5: one answer): no label to measure against

@@ -12,7 +12,7 @@ whose count (the process's periodic jobs) is subtracted from the first.  Instruc
 within a fraction of a percent whatever else the machine does, so a change's effect on the work
 per request shows without a quiet machine; latency is still the crowd bench's to measure.
 
-    python bench/instructions.py [--row new|returning|answer] [--members 200] [--bursts 2]
+    python bench/instructions.py [--row new|returning|answer] [--members 200] [--bursts 2] [--cache-sim]
 """
 
 from __future__ import annotations
@@ -39,12 +39,21 @@ SLOWDOWN = 50  # about how much slower a program runs under callgrind (for drill
 WINDOW = 20.0  # seconds (under callgrind) after the last reply for deferred work, then as long idle
 
 
-def totals(path: Path) -> int:
-    """The instructions a callgrind dump counted (its ``totals:`` or ``summary:`` line)."""
+def totals(path: Path) -> dict[str, int]:
+    """The events a callgrind dump counted (its ``totals:`` or ``summary:`` line), by name: ``Ir``
+    (instructions), and with ``--cache-sim`` the simulated cache misses (``I1mr``, ``D1mr``, ...)."""
     text = path.read_text()
-    m = re.search(r"^(?:totals|summary):\s+(\d+)", text, re.M)
-    assert m, f"no totals in {path}"
-    return int(m.group(1))
+    names = re.search(r"^events:\s+(.+)$", text, re.M)
+    m = re.search(r"^(?:totals|summary):\s+([\d ]+)$", text, re.M)
+    assert names and m, f"no totals in {path}"
+    return dict(zip(names.group(1).split(), map(int, m.group(1).split()), strict=False))
+
+
+def cycles(events: dict[str, int]) -> float:
+    """Cachegrind's rough cycle estimate: an instruction 1, a first-level miss 10, a last-level miss 100."""
+    l1 = sum(events.get(k, 0) for k in ("I1mr", "D1mr", "D1mw"))
+    ll = sum(events.get(k, 0) for k in ("ILmr", "DLmr", "DLmw"))
+    return events.get("Ir", 0) + 10 * l1 + 100 * ll
 
 
 async def quiet(pid: int, *, for_s: float = 1.0, limit: float = 120.0) -> None:
@@ -71,7 +80,7 @@ async def main(args: argparse.Namespace) -> None:
     fake = FakeSlack()
     await fake.start()
     returning = [(f"UR{i:07d}", f"r{i}") for i in range(args.members)]
-    results: dict[str, tuple[int, int, int]] = {}
+    results: dict[str, tuple[int, dict[str, int], dict[str, int]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'b.db'}"
         if args.row == "returning":
@@ -87,9 +96,10 @@ async def main(args: argparse.Namespace) -> None:
                 out = Path(tmp) / f"cg.{name}"
                 child = subprocess.Popen(
                     ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
-                     sys.executable, crowd, *serve],
+                     *(["--cache-sim=yes"] if args.cache_sim else []), sys.executable, crowd, *serve],
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                    cwd=ROOT, env={**env, "BENCH_SLOWDOWN": str(SLOWDOWN), "BENCH_ABLATE": args.ablate})
+                    cwd=ROOT, env={**env, "BENCH_SLOWDOWN": str(SLOWDOWN * (2 if args.cache_sim else 1)),
+                                   "BENCH_ABLATE": args.ablate})
                 assert child.stdout is not None and child.stdin is not None
                 port = json.loads(await asyncio.get_running_loop().run_in_executor(
                     None, child.stdout.readline))["port"]
@@ -121,29 +131,37 @@ async def main(args: argparse.Namespace) -> None:
                 child.wait(timeout=300)
                 dumps = sorted(Path(tmp).glob(f"cg.{name}*"), key=lambda p: p.stat().st_mtime)
                 replied, deferred, idle = _by_trigger(dumps)
-                results[name] = (sent, replied, max(0, deferred - idle))
+                results[name] = (sent, replied, {k: max(0, v - idle.get(k, 0)) for k, v in deferred.items()})
     await fake.stop()
     print(f"Slack (HTTP mode), row {args.row}: instructions per request (callgrind), {args.bursts} burst(s) of "
           f"{args.members} at once after a warm-up burst")
     for name, (sent, replied, deferred) in results.items():
-        print(f"  {name:<9} to the last reply {replied / sent / 1e3:8.1f} k | deferred after it "
-              f"{deferred / sent / 1e3:7.1f} k (less the idle rate) | in all "
-              f"{(replied + deferred) / sent / 1e3:8.1f} k")
+        ir, later = replied.get("Ir", 0), deferred.get("Ir", 0)
+        print(f"  {name:<9} to the last reply {ir / sent / 1e3:8.1f} k | deferred after it "
+              f"{later / sent / 1e3:7.1f} k (less the idle rate) | in all {(ir + later) / sent / 1e3:8.1f} k")
+        if args.cache_sim:
+            misses = ", ".join(f"{k} {v / sent:,.0f}" for k, v in replied.items() if k != "Ir")
+            print(f"  {'':<9} to the last reply, per request: {misses}; estimated cycles "
+                  f"{cycles(replied) / sent / 1e3:,.1f} k")
     if len(results) < 2:
         return
     (bs, br, bd), (ms, mr, md) = results["drillbot"], results["minimal"]
-    print(f"  ratio drillbot / minimal: to the last reply {(br / bs) / (mr / ms):.2f}, "
-          f"in all {((br + bd) / bs) / ((mr + md) / ms):.2f}")
+    print(f"  ratio drillbot / minimal: to the last reply {(br['Ir'] / bs) / (mr['Ir'] / ms):.2f}, "
+          f"in all {((br['Ir'] + bd.get('Ir', 0)) / bs) / ((mr['Ir'] + md.get('Ir', 0)) / ms):.2f}")
+    if args.cache_sim:
+        print(f"  estimated cycles to the last reply, drillbot / minimal: "
+              f"{(cycles(br) / bs) / (cycles(mr) / ms):.2f}")
 
 
-def _by_trigger(dumps: list[Path]) -> tuple[int, int, int]:
-    """Instructions to the last reply, in the window after it, and in the idle window after that."""
-    found = {"replied": 0, "deferred": 0, "idle": 0}
+def _by_trigger(dumps: list[Path]) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    """The events to the last reply, in the window after it, and in the idle window after that."""
+    found: dict[str, dict[str, int]] = {"replied": {}, "deferred": {}, "idle": {}}
     for p in dumps:
         head = p.read_text()[:2000]
-        for trigger in found:
+        for trigger, sums in found.items():
             if re.search(rf"^desc: Trigger: .*{trigger}", head, re.M):
-                found[trigger] += totals(p)
+                for k, v in totals(p).items():
+                    sums[k] = sums.get(k, 0) + v
     return found["replied"], found["deferred"], found["idle"]
 
 
@@ -153,6 +171,9 @@ def cli() -> None:
     p.add_argument("--members", type=int, default=200)
     p.add_argument("--bursts", type=int, default=2)
     p.add_argument("--only", choices=("minimal", "drillbot"), help="count one app only")
+    p.add_argument("--cache-sim", action="store_true",
+                   help="also simulate the caches (callgrind --cache-sim=yes): misses per request and "
+                        "cachegrind's cycle estimate, for work that costs more time than its instructions")
     p.add_argument("--ablate", default="", metavar="PARTS",
                    help="drillbot with parts switched off, to count their cost: verify (the verifying "
                         "middleware), sleep (the pause after the ack), comma-separated")

@@ -422,3 +422,12 @@ def test_a_rename_dismisses_the_old_name_and_asserts_the_new_one() -> None:
 ])
 def test_negation_scope_gaps_and_states(phrase: str, text: str, hit: bool) -> None:
     assert Answer(text).has(phrase) is hit
+
+
+@pytest.mark.parametrize(("phrase", "text", "hit"), [
+    ("app context", "Pushing an app context in the script won't change anything", False),
+    ("app context", "An app context does not solve it", False),
+    ("secret key", "The secret key does not change between deploys", True),
+])
+def test_a_claim_that_something_changes_nothing_denies_it(phrase: str, text: str, hit: bool) -> None:
+    assert Answer(text).has(phrase) is hit

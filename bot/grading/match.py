@@ -62,7 +62,10 @@ _NEEDED = frozenset({"needed", "required", "necessary", "important", "relevant",
                      "matter", "matters", "needful", "helpful", "used", "worth", "affect", "affects", "help",
                      "helps", "count", "counts", "lead", "leads", "cause", "causes", "what",
                      "way", "reason", "problem", "issue", "fix", "answer", "solution", "point", "part",
-                     "responsible"})
+                     "responsible", "solve", "solves"})
+# "X won't change anything": only with "anything" ("the key does not change between deploys" says it is stable).
+_CHANGE = frozenset({"change", "changes", "improve", "improves"})
+_ANYTHING = frozenset({"anything", "much", "thing"})
 # "X does nothing", "X is (simply) ignored": X has no effect. The words that may come right before
 # "nothing" and "ignored" there.
 _BEFORE_NOTHING = frozenset({"does", "do", "did", "changes", "change"})
@@ -486,8 +489,8 @@ class Answer:
                 return j
             if (w.raw in _BEFORE_NOTHING and nxt == "nothing") or (w.raw in _BEFORE_IGNORED and nxt == "ignored"):
                 return j  # "X does nothing", "X is ignored"
-            if w.raw in ("not", "never") and nxt in _NEEDED:
-                return j
+            if w.raw in ("not", "never") and (nxt in _NEEDED or (nxt in _CHANGE and after in _ANYTHING)):
+                return j  # "X isn't needed", "X won't change anything"
             if w.raw == "no" and nxt in _NO_ROLE:
                 return j
             if nxt == "no" and after in _NO_ROLE:  # "X makes no difference", "X has no effect"
