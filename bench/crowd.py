@@ -526,8 +526,8 @@ async def slack(args: argparse.Namespace) -> None:
                 return ([1000 * (arrived[u] - sent_at[u]) for u in urls], cpu_s(proc.pid) - before,
                         since(split, proc.pid))
 
-            def warm() -> None:  # --cprofile: the measured rounds begin
-                for child in children.values():
+            def warm() -> None:  # --cprofile: the measured rounds begin (unhandled, SIGUSR1 would end them)
+                for child in children.values() if args.cprofile else ():
                     os.kill(child.pid, signal.SIGUSR1)
 
             await take_turns(rows, args.rounds, burst, warm=warm)
