@@ -431,3 +431,18 @@ def test_negation_scope_gaps_and_states(phrase: str, text: str, hit: bool) -> No
 ])
 def test_a_claim_that_something_changes_nothing_denies_it(phrase: str, text: str, hit: bool) -> None:
     assert Answer(text).has(phrase) is hit
+
+
+def test_words_inside_an_identifier_or_of_age_dismiss_only_what_they_describe() -> None:
+    deprecated = Answer("before_first_request is deprecated but still works")
+    m = deprecated.find("deprecated but still works")
+    assert m is not None and not deprecated.dismissed(m)  # "before" of the identifier dismisses nothing
+    rotation = Answer("Flask signs new cookies with the fallback keys and checks old ones with SECRET_KEY")
+    m = rotation.find("signs new cookies with the fallback")
+    assert m is not None and not rotation.dismissed(m)  # "old ones" come after the claim
+    hook = Answer("the old before_first_request hook is gone")
+    m = hook.find("before_first_request")
+    assert m is not None and hook.dismissed(m)
+    hook = Answer("move it out of the old before_first_request hook")
+    m = hook.find("before_first_request")
+    assert m is not None and hook.dismissed(m)

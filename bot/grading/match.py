@@ -126,6 +126,10 @@ RETIRED = frozenset(stem(w) for w in (
     "earlier", "pre", "before", "removal"))
 
 _FORWARD = frozenset(stem(w) for w in ("instead", "before"))
+# Words of age that dismiss only the claim they describe, written after them: "the old before_first_request
+# hook", not "signs new cookies with the fallback keys and checks old ones" (key rotation).
+_AGE = frozenset(stem(w) for w in ("old", "older", "previous", "previously", "earlier", "prior", "pre"))
+_AGE_REACH = 3
 # Nouns of a rename that dismiss only what follows them: "X, the replacement for Y", "X as the rename of Y".
 _FORWARD_RAW = frozenset({"replacement", "rename"})
 # A rename names the old API and the new one: "Y was replaced by X", "renamed Y to X", "the replacement
@@ -523,6 +527,9 @@ class Answer:
             successor = [k for k in at if renamed < k < m.start and words[k].raw in _SUCCESSOR]
             if successor:
                 at = [k for k in at if k > successor[-1]]
+        # A word inside an identifier dismisses nothing ("before" of ``before_first_request``).
+        at = [k for k in at if not words[k].part and not (k > 0 and words[k - 1].part)]
         return any(words[k].stem in RETIRED
                    and (k < m.start or (words[k].stem not in _FORWARD and words[k].raw not in _FORWARD_RAW))
+                   and (words[k].stem not in _AGE or 0 < m.start - k <= _AGE_REACH)
                    for k in at)
