@@ -44,6 +44,11 @@ SEALED_V5 = [r for r in SEALED_V5_ALL if r["label2"] == r["label"]]
 # most by running code) and 2 right answers (terse, casual). It measures what no key point lists; nothing was tuned
 # on it (the pack's misconceptions were written before it was read, and caught 5 of its 136 accepted mixed answers).
 MIXED_V1 = [json.loads(line) for line in (SET.parent / "mixed-v1.jsonl").read_text().splitlines() if line.strip()]
+# The seventh (2026-12-04, session 27), mixed-v2: 50 open questions outside that session's sample reading,
+# two writers (25 questions each) who saw only the prompts and code: 3 mixed answers (one false claim each,
+# 140 of 150 checked by running code), 1 negated, 1 terse and 1 casual per question. Measured once before any
+# change; the first writer's half (mxa) was studied since, the second's (mxb) only measured (docs/grading.md).
+MIXED_V2 = [json.loads(line) for line in (SET.parent / "mixed-v2.jsonl").read_text().splitlines() if line.strip()]
 KINDS = {"paraphrase", "terse", "casual", "partial", "wrong", "negated", "keywords"}
 LIBRARY, _ = load_library(CONTENT)
 
@@ -62,7 +67,9 @@ FLOOR = {"tune": (0.0, 0.0, 0.0), "holdout": (0.0, 0.0, 0.0), "fresh-dev": (1.2,
          "sealed-v5": (13.6, 1.7, 0.0),
          # Measured once, blind: about two in three answers with an unlisted false claim pass (the feedback
          # says a pass "covers the key points", not "correct"); a ratchet, not a target.
-         "mixed-v1": (65.5, 13.0, 0.0)}
+         "mixed-v1": (65.5, 13.0, 0.0),
+         # Measured once, blind, on 2026-12-04: 56.5 % / 23 % / 12 % (negated 6 of 50); a ratchet.
+         "mixed-v2": (55.0, 23.0, 8.0)}
 
 
 def _accepted(row: dict[str, str]) -> bool:
@@ -142,10 +149,22 @@ def test_the_sixth_set_is_what_it_claims() -> None:
     assert all((r["label"] == "correct") == (r["kind"] != "mixed") for r in MIXED_V1)
 
 
+def test_the_seventh_set_is_what_it_claims() -> None:
+    questions = {r["question_id"] for r in MIXED_V2}
+    assert len(MIXED_V2) == 300 and len(questions) == 50 and {r["split"] for r in MIXED_V2} == {"mixed-v2"}
+    for q in questions:
+        lq = LIBRARY.get(q)
+        assert lq is not None and lq.q.kind == "open", q
+        mine = [r for r in MIXED_V2 if r["question_id"] == q]
+        assert Counter(r["kind"] for r in mine) == Counter({"mixed": 3, "negated": 1, "terse": 1, "casual": 1}), q
+        assert len({r["reader_note"] for r in mine if r["kind"] == "mixed"}) == 3, q  # three different claims
+    assert all((r["label"] == "correct") == (r["kind"] in ("terse", "casual")) for r in MIXED_V2)
+
+
 @pytest.mark.parametrize("split", ["tune", "holdout", "fresh-dev", "fresh-holdout", "sealed-v3", "sealed-v4",
-                                   "sealed-v5", "mixed-v1"])
+                                   "sealed-v5", "mixed-v1", "mixed-v2"])
 def test_the_grader_stays_above_its_floor(split: str) -> None:
-    rows = [r for r in ROWS + FRESH + SEALED + SEALED_V4 + SEALED_V5 + MIXED_V1 if r["split"] == split]
+    rows = [r for r in ROWS + FRESH + SEALED + SEALED_V4 + SEALED_V5 + MIXED_V1 + MIXED_V2 if r["split"] == split]
     good = [r for r in rows if r["label"] == "correct"]
     bad = [r for r in rows if r["label"] != "correct"]
     gamed = [r for r in rows if r["kind"] in ("negated", "keywords")]
