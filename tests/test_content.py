@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tomllib
 from collections import Counter
 from pathlib import Path
 
@@ -283,3 +284,18 @@ def test_a_point_on_what_the_prompt_names_must_be_required(tmp_path: Path) -> No
     assert fixed == []
     unasked = required_problems(tmp_path / "c", (point, point.replace("init_app", "`init_app`")), (prompt, prompt))
     assert unasked == []  # the prompt does not name it: the point may stay optional
+
+
+def test_a_string_that_swallows_a_question_is_reported(tmp_path: Path) -> None:
+    # The first explanation's closing quotes are gone: the TOML still parses, with the second question
+    # inside the first one's explanation, up to the quotes that opened the second explanation.
+    text = (SAMPLE / "sample" / "example.toml").read_text(encoding="utf-8")
+    opened = text.index("explanation = '''") + len("explanation = '''")
+    closed = text.index("'''", opened)
+    second = text.index("explanation = '''", closed)
+    swallowed = text[:closed] + text[closed + 3:second] + text[second + len("explanation = '''"):]
+    root = broken_pack(tmp_path, text, swallowed)
+    tomllib.loads((root / "sample" / "example.toml").read_text(encoding="utf-8"))  # valid TOML still
+    with pytest.raises(ContentError,
+                       match=r"example\.toml, field 'questions': 3 \[\[questions\]\] headers but 2 questions read"):
+        load_library(root)

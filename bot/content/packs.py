@@ -256,6 +256,10 @@ def _problems_from(err: ValidationError, file: str, qid: str | None) -> list[Pro
     return out
 
 
+# A question's table header on a line of its own (a string that swallows one still parses).
+_QUESTION_HEADER = re.compile(r"(?m)^[ \t]*\[\[[ \t]*questions[ \t]*\]\][ \t]*(?:#.*)?$")
+
+
 def _read_toml(path: Path, rel: str, problems: list[Problem]) -> dict[str, Any] | None:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
@@ -303,6 +307,11 @@ def load_pack(path: Path, problems: list[Problem], root: Path | None = None) -> 
         except ValidationError as err:
             problems.extend(_problems_from(err, rel(f), None))
             continue
+        headers = len(_QUESTION_HEADER.findall(f.read_text(encoding="utf-8")))
+        if headers != len(topic.questions):  # still valid TOML: a string ran on over the next question
+            problems.append(Problem(rel(f), None, "questions", (
+                f"{headers} [[questions]] headers but {len(topic.questions)} questions read: a string runs on "
+                f"over a question (look for an unclosed or early-closed quote before the first one missing)")))
         for i, rawq in enumerate(topic.questions):
             qid = rawq.get("id") if isinstance(rawq.get("id"), str) else f"#{i + 1}"
             try:
