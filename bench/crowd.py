@@ -453,6 +453,26 @@ async def serve_bot(api: str, db: str) -> None:
     await runner.start()
     await app.service.start()
     tune_runtime()
+    if "gc" in ablate:  # no garbage collection at all: what the collector costs a burst
+        import gc
+        gc.disable()
+    if os.environ.get("BENCH_GC_THRESHOLD"):  # e.g. "20000,50,100": a collector tuned differently
+        import gc
+        gc.set_threshold(*map(int, os.environ["BENCH_GC_THRESHOLD"].split(",")))
+    if os.environ.get("BENCH_GC_STATS"):  # collections by generation and their time, printed at exit
+        import atexit
+        import gc
+        spent: dict[int, list[float]] = {0: [0, 0.0], 1: [0, 0.0], 2: [0, 0.0]}
+        began = [0.0]
+
+        def timing(phase: str, info: dict[str, int]) -> None:
+            if phase == "start":
+                began[0] = time.perf_counter()
+            else:
+                spent[info["generation"]][0] += 1
+                spent[info["generation"]][1] += time.perf_counter() - began[0]
+        gc.callbacks.append(timing)
+        atexit.register(lambda: print(f"gc: {spent}", file=sys.stderr))
     print(json.dumps({"port": runner.port}), flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
     await app.service.stop()

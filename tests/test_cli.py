@@ -96,3 +96,17 @@ async def test_reports_lists_the_queue_and_marks_an_entry_fixed(tmp_path: Path, 
     assert "1 open report(s)" in capsys.readouterr().out
     assert main(["reports", "--all", "--kind", "question", "--db", str(db)]) == 0
     assert "#1 question [fixed]" in capsys.readouterr().out
+
+
+def test_a_long_running_bot_tunes_the_garbage_collector() -> None:
+    # In a child: the collector's settings are process-wide, and the test process keeps its own.
+    import subprocess
+    import sys
+
+    from bot.runtime.builder import GC_THRESHOLD
+
+    probe = ("import gc; from bot.runtime.builder import tune_runtime; tune_runtime(); "
+             "print(gc.get_threshold(), gc.get_freeze_count() > 0)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent).stdout.strip()
+    assert out == f"{GC_THRESHOLD} True"
