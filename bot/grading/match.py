@@ -98,12 +98,9 @@ _EFFECT = frozenset({"affect", "affects", "matter", "matters", "change", "change
 _AFTER_SCOPE = 6
 # A new verb after the phrase whose object the denial is about: "X makes Y unnecessary".
 _AFTER_BREAK = frozenset({"make", "makes", "making", "made", "render", "renders", "mean", "means", "let", "lets",
-                          "than", "replace", "replaces", "removes", "remove", "avoid", "avoids", "otherwise",
-                          "unless"})
+                          "than", "replace", "replaces", "removes", "remove", "avoid", "avoids"})
 # "X or it is ignored": after "or", a pronoun starts the alternative's own clause.
 _PRONOUNS = frozenset({"it", "they", "this", "that", "you", "else", "nothing", "everything"})
-# "can't X without Y", "never X unless Y": Y is needed; the clause's "not" stops at the "without".
-_CONDITION = frozenset({"without", "unless"})
 # A phrase word this long also matches longer words it starts; shorter ones would match other words
 # ("http" is not "https", "app" is not "apply").
 PREFIX_MIN = 6
@@ -454,13 +451,12 @@ class Answer:
         if words[start].hypothetical:
             return None
         clause = words[start].clause
-        condition = False  # passed a "without" / "unless" that did not deny the words itself
+        condition = False  # passed a "without" that did not deny the words itself ("can't X without Y")
         for j in range(start - 1, -1, -1):
             if words[j].clause != clause:
                 break
             cue = words[j].raw
             if cue not in NEGATIONS:
-                condition |= cue in _CONDITION
                 continue
             if condition and cue in _CLAUSE_WIDE:
                 break  # "you can't change it without the SECRET_KEY": the key is needed
@@ -480,7 +476,7 @@ class Answer:
                 return j
             if all(w.raw in _TRANSPARENT or w.raw.endswith("ing") for w in words[j + 1:start]):
                 return j
-            condition |= cue in _CONDITION
+            condition |= cue == "without"
         n = len(words)
         clause = words[end - 1].clause
         for j in range(end, min(n, end + _AFTER_SCOPE)):
