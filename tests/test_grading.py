@@ -446,3 +446,11 @@ def test_words_inside_an_identifier_or_of_age_dismiss_only_what_they_describe() 
     hook = Answer("move it out of the old before_first_request hook")
     m = hook.find("before_first_request")
     assert m is not None and hook.dismissed(m)
+
+
+@pytest.mark.parametrize(("phrase", "text", "hit"), [
+    ("request was the problem", "4xx means the request was the problem and retrying does not help", True),
+    ("lock", "a lock and a queue are not needed", False),
+])
+def test_a_denial_after_and_a_gerund_is_about_that_gerund(phrase: str, text: str, hit: bool) -> None:
+    assert Answer(text).has(phrase) is hit
