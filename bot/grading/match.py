@@ -498,7 +498,7 @@ class Answer:
             if w.raw == "only" and (nxt in _ONLY_NEEDED or self._dev_only(j)):
                 return j
             if w.raw in _AFTER_BREAK or w.raw in NEGATIONS or (w.raw == "or" and nxt in _PRONOUNS) \
-                    or (w.raw in ("and", "or") and nxt.endswith("ing") and nxt not in _NEEDED):
+                    or (w.raw in ("and", "or") and nxt.endswith("ing") and after in _AUX):
                 break  # "set X, or it is ignored", "X, and retrying does not help": about another subject
         return None
 
