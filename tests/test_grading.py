@@ -454,3 +454,14 @@ def test_words_inside_an_identifier_or_of_age_dismiss_only_what_they_describe() 
 ])
 def test_a_denial_after_and_a_gerund_is_about_that_gerund(phrase: str, text: str, hit: bool) -> None:
     assert Answer(text).has(phrase) is hit
+
+
+@pytest.mark.parametrize(("phrase", "text", "hit"), [
+    ("flask-jwt", "use Flask-JWT-Extended for this", False),  # a hyphenated name is matched whole
+    ("use flask-jwt for", "use Flask-JWT-Extended for this", False),
+    ("flask-jwt", "Flask-JWT is abandoned", True),
+    ("flask-jwt-extended", "use flask-jwt-extended", True),
+    ("thread", "a thread-safe cache", True),  # a phrase without a hyphen may still name a part
+])
+def test_a_hyphenated_name_is_matched_whole(phrase: str, text: str, hit: bool) -> None:
+    assert (Answer(text).find(phrase) is not None) is hit

@@ -296,7 +296,14 @@ class Answer:
             if denied is not None:
                 return Match(denied.start, denied.end, denied.words, negated=False)
             return Match(rest.start, rest.end, rest.words, negated=True)
-        return self._find(want, loose=loose, tight=tight, breaks=breaks)
+        # A hyphenated name is matched whole: "flask-jwt" is not the start of Flask-JWT-Extended.
+        return self._find(want, loose=loose, tight=tight, breaks=breaks, whole="-" in phrase)
+
+    def _cut_name(self, start: int, end: int, want: tuple[_PhraseWord, ...]) -> bool:
+        """The answer's words ``start:end`` end inside one of its hyphenated names, or skip a part of one."""
+        raws = {raw for raw, _stem in want}
+        return any(self.words[p].hyphen and (p + 1 == end or self.words[p + 1].raw not in raws)
+                   for p in range(start, end))
 
     def _dotted(self, a: _PhraseWord, b: _PhraseWord) -> bool:
         """Some word the answer wrote for ``a`` is followed by a dot and a word for ``b``."""
@@ -338,8 +345,9 @@ class Answer:
         return True
 
     def _find(self, want: tuple[_PhraseWord, ...], *, loose: bool, tight: frozenset[int],
-              breaks: frozenset[int], denied: bool = False) -> Match | None:
-        """The first match, preferring one not negated; with ``denied``, only one the answer denies before it."""
+              breaks: frozenset[int], denied: bool = False, whole: bool = False) -> Match | None:
+        """The first match, preferring one not negated; with ``denied``, only one the answer denies before it;
+        with ``whole``, none that cuts a hyphenated name of the answer (``_cut_name``)."""
         if not self._possible(want):
             return None
         orders = [want]
@@ -352,7 +360,7 @@ class Answer:
             for start in self._starts(order):
                 end = self._match(order, 0, start, gaps, self.words[start].clause, tight,
                                   breaks if n == 0 else frozenset())
-                if end is None:
+                if end is None or (whole and self._cut_name(start, end, order)):
                     continue
                 if denied:
                     if self._denied_before(start, end):

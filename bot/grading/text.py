@@ -141,6 +141,7 @@ class Word:
     hypothetical: bool = False  # its clause is a condition ("if you forget X, ...")
     part: bool = False  # joined to the next word by "_" in one identifier ("send" of ``send_file``)
     dot: bool = False  # joined to the next word by "." ("flask" of ``flask.escape``)
+    hyphen: bool = False  # joined to the next word by "-" ("jwt" of Flask-JWT-Extended)
 
 
 def _code(text: str) -> str:
@@ -158,7 +159,8 @@ def tokens(text: str) -> list[Word]:
     if "\n" in text:
         text = _SOFT_WRAP.sub(" ", text)
     for part in _CLAUSE_PUNCT.split(_code(fold(text))):
-        spans = list(_WORD.finditer(part)) if "_" in part or "." in part else None  # only identifiers have parts
+        spans = (list(_WORD.finditer(part)) if "_" in part or "." in part or "-" in part
+                 else None)  # only identifiers and hyphenated names have parts
         found = [m[0] for m in spans] if spans is not None else _WORD.findall(part)
         hypothetical = False
         for k, raw in enumerate(found):
@@ -166,15 +168,16 @@ def tokens(text: str) -> list[Word]:
                 clause += 1
                 hypothetical = raw in HYPOTHETICAL
                 continue
-            joined = dot = False
+            joined = dot = hyphen = False
             if spans is not None and k + 1 < len(spans):
                 end = spans[k].end()
                 between = part[end:spans[k + 1].start()]
                 joined = between == "_"
                 dot = "." in between and not any(c.isspace() for c in between)  # also "<bp>.<view>"
+                hyphen = between == "-"
             for w in ABBREVIATIONS.get(raw, raw).split():
                 if w not in GLUE:
-                    out.append(Word(w, stem(w), clause, hypothetical, joined, dot))
+                    out.append(Word(w, stem(w), clause, hypothetical, joined, dot, hyphen))
         clause += 1
     return out
 
