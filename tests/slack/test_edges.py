@@ -241,8 +241,10 @@ async def test_the_app_home_welcomes_a_member_on_the_first_visit_only(workspace:
     fake, user = workspace.fake, new_user()
     await workspace.open_home(user)
     await workspace.open_home(user)
-    first, second = [c.args for c in await fake.wait_calls("views.publish", 2) if c.args["user_id"] == user]
-    view = json.loads(first["view"]) if isinstance(first["view"], str) else first["view"]
-    again = json.loads(second["view"]) if isinstance(second["view"], str) else second["view"]
-    assert "Hello, I am drillbot" in blocks_text(view) and "schedule set" in blocks_text(view)
-    assert "Hello, I am drillbot" not in blocks_text(again) and "Flask interview drill" in blocks_text(again)
+    published = [c.args for c in await fake.wait_calls("views.publish", 2) if c.args["user_id"] == user]
+    texts = [blocks_text(json.loads(p["view"]) if isinstance(p["view"], str) else p["view"]) for p in published]
+    # The two visits are handled concurrently (each is acknowledged first), so either publish may be
+    # the one that won the welcome: exactly one of them carries it.
+    welcomed = [t for t in texts if "Hello, I am drillbot" in t]
+    assert len(texts) == 2 and len(welcomed) == 1 and "schedule set" in welcomed[0]
+    assert all("Flask interview drill" in t for t in texts)
