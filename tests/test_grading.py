@@ -465,3 +465,16 @@ def test_a_denial_after_and_a_gerund_is_about_that_gerund(phrase: str, text: str
 ])
 def test_a_hyphenated_name_is_matched_whole(phrase: str, text: str, hit: bool) -> None:
     assert (Answer(text).find(phrase) is not None) is hit
+
+
+def test_removed_apis_a_question_refuses_itself_do_not_make_the_others_on_topic() -> None:
+    refuses_two = _open([
+        {"point": "Enable it with --debug", "phrases": ["--debug"], "required": True,
+         "contradicts": ["flask_env", "before_first_request"]},
+        {"point": "The debugger runs arbitrary code", "phrases": ["arbitrary code", "run code"]},
+    ])
+    text = "Use --debug; it runs arbitrary code; and use app.json_encoder for dates."
+    g = grade_open(refuses_two, text, MISCONCEPTIONS)
+    assert not g.correct and any("json_encoder" in c for c in g.contradicted)
+    assert grade_open(UPGRADE_PLAN, "Turn deprecation warnings into errors and go step by step; expect FLASK_ENV "
+                                    "and attachment_filename.", MISCONCEPTIONS).correct  # still on topic there

@@ -130,10 +130,18 @@ def _applying(question: Question, misconceptions: tuple[Misconception, ...]) -> 
     entry = _APPLYING.get(key)
     if entry is None or entry[0] is not misconceptions:
         kps = question.key_points or []
-        own = Answer("\n".join([question.prompt, question.code or "", question.model_answer or ""]
-                               + [kp.point for kp in kps] + [p for kp in kps for p in (*kp.phrases, *kp.contradicts)]))
-        named = {mc for mc in misconceptions if any(own.may_name(p) and own.find(p) is not None for p in mc.phrases)}
-        crowded = {g for g, n in Counter(mc.group for mc in named if mc.group).items() if n >= 2}
+        # What the question says is on topic, and what it lists as wrong itself: a misconception named
+        # in either is the question's own business; only the first makes a group's other members on topic
+        # (listing two removed APIs as contradictions is no question about removals).
+        said = Answer("\n".join([question.prompt, question.code or "", question.model_answer or ""]
+                                + [kp.point for kp in kps] + [p for kp in kps for p in kp.phrases]))
+        refused = Answer("\n".join(p for kp in kps for p in kp.contradicts))
+
+        def names(a: Answer, mc: Misconception) -> bool:
+            return any(a.may_name(p) and a.find(p) is not None for p in mc.phrases)
+        on_topic = {mc for mc in misconceptions if names(said, mc)}
+        named = on_topic | {mc for mc in misconceptions if names(refused, mc)}
+        crowded = {g for g, n in Counter(mc.group for mc in on_topic if mc.group).items() if n >= 2}
         entry = _APPLYING[key] = (misconceptions, tuple(mc for mc in misconceptions
                                                         if mc not in named and mc.group not in crowded))
     return entry[1]
