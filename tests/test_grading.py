@@ -478,3 +478,12 @@ def test_removed_apis_a_question_refuses_itself_do_not_make_the_others_on_topic(
     assert not g.correct and any("json_encoder" in c for c in g.contradicted)
     assert grade_open(UPGRADE_PLAN, "Turn deprecation warnings into errors and go step by step; expect FLASK_ENV "
                                     "and attachment_filename.", MISCONCEPTIONS).correct  # still on topic there
+
+
+def test_calling_a_wrong_claim_harmless_makes_it() -> None:
+    proxy = _open([{"point": "Wrap the app in ProxyFix", "phrases": ["proxyfix"], "required": True,
+                    "contradicts": ["x_for to a large number"]},
+                   {"point": "Trust one proxy hop", "phrases": ["x_for=1", "one hop"]}])
+    assert not grade_open(proxy, "Use ProxyFix with one hop; setting x_for to a large number like 10 is "
+                                 "harmless and safer.").correct
+    assert grade_open(proxy, "Use ProxyFix with one hop.").correct

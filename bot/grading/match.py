@@ -66,6 +66,8 @@ _NEEDED = frozenset({"needed", "required", "necessary", "important", "relevant",
 # "X won't change anything": only with "anything" ("the key does not change between deploys" says it is stable).
 _CHANGE = frozenset({"change", "changes", "improve", "improves"})
 _ANYTHING = frozenset({"anything", "much", "thing"})
+# Denials after a claim that still make it: "X is harmless" says X is fine to do.
+_ASSERTS_FINE = frozenset({"harmless"})
 # "X does nothing", "X is (simply) ignored": X has no effect. The words that may come right before
 # "nothing" and "ignored" there.
 _BEFORE_NOTHING = frozenset({"does", "do", "did", "changes", "change"})
@@ -523,9 +525,11 @@ class Answer:
         # "before" dismiss only what follows them ("instead of X", "before 2.3, X"): a claim ahead of
         # them is asserted ("redirect to the home page instead of a 404"). A rename dismisses the old
         # name, not the new one after "by" / "with" / "to" ("Y was replaced by X").
-        if m.negated:
-            return True
         words = self.words
+        if m.negated:
+            # "X is harmless" says X is fine: no point is heard in it, and a wrong claim X is made, not dismissed.
+            cue = self._cue(m.start, m.end)
+            return cue is None or words[cue].raw not in _ASSERTS_FINE
         at = [k for k, w in enumerate(words) if w.clause == clause and not m.start <= k < m.end]
         renamed = next((k for k in at if k < m.start and words[k].stem in _RENAMES), None)
         if renamed is not None:  # only what the clause says after "by" / "with" / "to" counts against X
