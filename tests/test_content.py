@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.content import LEVELS, count, json_schema, load_library
-from bot.content.lint import COMMON_PHRASE_SHARE, NEUTRAL_SENTENCES, lint
+from bot.content.lint import COMMON_PHRASE_SHARE, NEUTRAL_SENTENCES, clause_edge, lint
 from bot.errors import ContentError
 from bot.runtime.cli import main
 from tests.conftest import CONTENT, SAMPLE
@@ -299,3 +299,13 @@ def test_a_string_that_swallows_a_question_is_reported(tmp_path: Path) -> None:
     with pytest.raises(ContentError,
                        match=r"example\.toml, field 'questions': 3 \[\[questions\]\] headers but 2 questions read"):
         load_library(root)
+
+
+def test_a_phrase_that_starts_or_ends_with_a_clause_word_is_flagged(tmp_path: Path) -> None:
+    # The grader reads "when" as a clause break, not a word: "init_app when" would match plain "init_app".
+    root = broken_pack(tmp_path, 'phrases = ["init_app"]', 'phrases = ["init_app when"]')
+    library, problems = load_library(root, strict=False)
+    assert not problems
+    flagged = [p for p in lint(library) if p.question == "example-open-factory" and "clause word" in p.message]
+    assert [p.field for p in flagged] == ["key_points[2].phrases[0]"] and "'when'" in flagged[0].message
+    assert clause_edge("instead of a 404") is None and clause_edge("also the session") == "also"

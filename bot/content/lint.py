@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 from bot.content import LETTERS, Library, LoadedQuestion, Problem
 from bot.grading import Answer, grade_open, words
 from bot.grading.match import phrase_words
+from bot.grading.text import CLAUSE_WORDS
 
 # Official documentation of Flask, the Pallets projects, the extensions and the
 # tools the pack names.  Extension docs are hosted on Read the Docs.
@@ -132,6 +133,10 @@ def _misconception_problems(library: Library) -> list[Problem]:
         file = str(Path(pack.questions[0].file).parent / "pack.toml")
         for i, mc in enumerate(pack.meta.misconceptions):
             for j, phrase in enumerate(mc.phrases):
+                edge = clause_edge(phrase)
+                if edge is not None:
+                    problems.append(Problem(file, None, f"misconceptions[{i}].phrases[{j}]",
+                                            f"{phrase!r}: the grader skips {edge!r} (a clause word); reword"))
                 if any(n.has(phrase) for n in neutral):
                     problems.append(Problem(file, None, f"misconceptions[{i}].phrases[{j}]",
                                             f"{phrase!r} is matched by a neutral sentence about Flask"))
@@ -144,6 +149,22 @@ def _misconception_problems(library: Library) -> list[Problem]:
                     problems.append(Problem(file, None, f"misconceptions[{i}]",
                                             f"the model answer of {lq.id} makes this claim: narrow its phrases"))
     return problems
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def clause_edge(phrase: str) -> str | None:
+    """The word a phrase starts or ends with that the grader drops (a clause word: "when", "also", ...), or None.
+
+    The grader reads a clause word as the end of a clause, not as a word to find, so "rolls back
+    automatically when" matches "the session rolls back automatically": shorter than it reads."""
+    ws: list[str] = _WORD.findall(phrase.casefold())
+    if len(ws) < 2:
+        return None
+    if ws[0] in CLAUSE_WORDS and not (ws[0] == "instead" and ws[1] == "of"):  # "instead of" is kept
+        return ws[0]
+    return ws[-1] if ws[-1] in CLAUSE_WORDS else None
 
 
 def _correct_is_longest(choices: list[str], correct: int) -> bool:
@@ -199,6 +220,13 @@ def _key_point_problems(open_qs: list[LoadedQuestion]) -> list[Problem]:
             if not any(model.has(p) for p in kp.phrases):
                 problems.append(Problem(lq.file, q.id, where,
                                         "no phrase of this key point appears in the model answer"))
+            for field, phrases in (("phrases", kp.phrases), ("contradicts", kp.contradicts)):
+                for j, phrase in enumerate(phrases):
+                    edge = clause_edge(phrase)
+                    if edge is not None:
+                        problems.append(Problem(lq.file, q.id, f"{where}.{field}[{j}]", (
+                            f"{phrase!r}: the grader skips {edge!r} (a clause word), so the phrase matches "
+                            f"without it; drop it or reword")))
             for j, phrase in enumerate(kp.phrases):
                 if any(n.has(phrase) for n in neutral):
                     problems.append(Problem(lq.file, q.id, f"{where}.phrases[{j}]",
