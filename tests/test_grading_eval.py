@@ -138,28 +138,26 @@ def test_the_fifth_set_is_what_it_claims() -> None:
     assert [r["question_id"] for r in SEALED_V5_ALL[:8]] != [SEALED_V5_ALL[0]["question_id"]] * 8  # shuffled
 
 
-def test_the_sixth_set_is_what_it_claims() -> None:
-    questions = {r["question_id"] for r in MIXED_V1}
-    assert len(MIXED_V1) == 300 and len(questions) == 50 and {r["split"] for r in MIXED_V1} == {"mixed-v1"}
+def _mixed_set(rows: list[dict[str, str]], split: str, kinds: dict[str, int]) -> None:
+    """A blind mixed set's shape: 300 answers to 50 open questions, ``kinds`` of answers to each, its mixed
+    answers each with a different false claim, and only its terse and casual answers labelled correct."""
+    questions = {r["question_id"] for r in rows}
+    assert len(rows) == 300 and len(questions) == 50 and {r["split"] for r in rows} == {split}
     for q in questions:
         lq = LIBRARY.get(q)
         assert lq is not None and lq.q.kind == "open", q
-        mine = [r for r in MIXED_V1 if r["question_id"] == q]
-        assert Counter(r["kind"] for r in mine) == Counter({"mixed": 4, "terse": 1, "casual": 1}), q
-        assert len({r["reader_note"] for r in mine if r["kind"] == "mixed"}) == 4, q  # four different claims
-    assert all((r["label"] == "correct") == (r["kind"] != "mixed") for r in MIXED_V1)
+        mine = [r for r in rows if r["question_id"] == q]
+        assert Counter(r["kind"] for r in mine) == Counter(kinds), q
+        assert len({r["reader_note"] for r in mine if r["kind"] == "mixed"}) == kinds["mixed"], q
+    assert all((r["label"] == "correct") == (r["kind"] in ("terse", "casual")) for r in rows)
+
+
+def test_the_sixth_set_is_what_it_claims() -> None:
+    _mixed_set(MIXED_V1, "mixed-v1", {"mixed": 4, "terse": 1, "casual": 1})
 
 
 def test_the_seventh_set_is_what_it_claims() -> None:
-    questions = {r["question_id"] for r in MIXED_V2}
-    assert len(MIXED_V2) == 300 and len(questions) == 50 and {r["split"] for r in MIXED_V2} == {"mixed-v2"}
-    for q in questions:
-        lq = LIBRARY.get(q)
-        assert lq is not None and lq.q.kind == "open", q
-        mine = [r for r in MIXED_V2 if r["question_id"] == q]
-        assert Counter(r["kind"] for r in mine) == Counter({"mixed": 3, "negated": 1, "terse": 1, "casual": 1}), q
-        assert len({r["reader_note"] for r in mine if r["kind"] == "mixed"}) == 3, q  # three different claims
-    assert all((r["label"] == "correct") == (r["kind"] in ("terse", "casual")) for r in MIXED_V2)
+    _mixed_set(MIXED_V2, "mixed-v2", {"mixed": 3, "negated": 1, "terse": 1, "casual": 1})
 
 
 @pytest.mark.parametrize("split", ["tune", "holdout", "fresh-dev", "fresh-holdout", "sealed-v3", "sealed-v4",
