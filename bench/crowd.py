@@ -19,7 +19,13 @@ ephemeral reply's ARRIVAL at the fake's response_url (both apps ack first, then 
 minimal app posts through one shared HTTP session, as drillbot does).
 
 Verdict per row: the median over rounds of (drillbot p99 / minimal p99); CPU per request of each
-process is read from /proc.
+process is read from /proc, in all and split by thread (the event loop's user and system time, and
+all other threads').
+
+Slack's served apps take experiments from the environment: ``BENCH_ABLATE=verify,sleep,gc`` switches
+drillbot's verifying middleware, its pause after the ack, or the garbage collector off;
+``BENCH_GC_THRESHOLD=10000,10,10`` sets the collector's thresholds; ``BENCH_GC_STATS=1`` prints its
+collections per generation and their time when drillbot exits.
 
 ``--pin`` puts the driver (this process, with the fakes) on the first CPU and both bots on the
 second: the bots take turns, so each has that CPU to itself in its turn.  On this 2-core machine
@@ -131,7 +137,7 @@ def seed(url: str, platform: str, users: list[tuple[str, str]], *, cards: int = 
 
 def split_cpu(pid: int) -> dict[str, float]:
     """CPU seconds the process has used so far, split four ways: user and system time of its main
-    thread (the event loop) and of all its other threads together (``--threads``)."""
+    thread (the event loop) and of all its other threads together."""
     out = dict.fromkeys(("main user", "main sys", "others user", "others sys"), 0.0)
     tick = os.sysconf("SC_CLK_TCK")
     for task in Path(f"/proc/{pid}/task").iterdir():
@@ -156,7 +162,7 @@ class Row:
         self.cpu = {"drillbot": 0.0, "minimal": 0.0}
         self.n = 0
         self.first: tuple[list[float], list[float]] | None = None  # the cold burst (not in the verdict)
-        self.split: dict[str, dict[str, float]] = {"drillbot": {}, "minimal": {}}  # --threads
+        self.split: dict[str, dict[str, float]] = {"drillbot": {}, "minimal": {}}  # CPU s by thread
 
     def report(self) -> str:
         b = [x for r in self.rounds for x in r[0]]
