@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot.content import LEVELS, count, json_schema, load_library
-from bot.content.lint import COMMON_PHRASE_SHARE, NEUTRAL_SENTENCES, clause_edge, lint
+from bot.content.lint import COMMON_PHRASE_SHARE, NEUTRAL_SENTENCES, lint
 from bot.errors import ContentError
+from bot.grading.text import dropped_edge
 from bot.runtime.cli import main
 from tests.conftest import CONTENT, SAMPLE
 
@@ -308,4 +309,4 @@ def test_a_phrase_that_starts_or_ends_with_a_clause_word_is_flagged(tmp_path: Pa
     assert not problems
     flagged = [p for p in lint(library) if p.question == "example-open-factory" and "clause word" in p.message]
     assert [p.field for p in flagged] == ["key_points[2].phrases[0]"] and "'when'" in flagged[0].message
-    assert clause_edge("instead of a 404") is None and clause_edge("also the session") == "also"
+    assert dropped_edge("instead of a 404") is None and dropped_edge("also the session") == "also"

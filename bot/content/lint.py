@@ -18,7 +18,7 @@ from rapidfuzz import fuzz, process
 from bot.content import LETTERS, Library, LoadedQuestion, Problem
 from bot.grading import Answer, grade_open, words
 from bot.grading.match import phrase_words
-from bot.grading.text import CLAUSE_WORDS
+from bot.grading.text import dropped_edge
 
 # Official documentation of Flask, the Pallets projects, the extensions and the
 # tools the pack names.  Extension docs are hosted on Read the Docs.
@@ -133,10 +133,7 @@ def _misconception_problems(library: Library) -> list[Problem]:
         file = str(Path(pack.questions[0].file).parent / "pack.toml")
         for i, mc in enumerate(pack.meta.misconceptions):
             for j, phrase in enumerate(mc.phrases):
-                edge = clause_edge(phrase)
-                if edge is not None:
-                    problems.append(Problem(file, None, f"misconceptions[{i}].phrases[{j}]",
-                                            f"{phrase!r}: the grader skips {edge!r} (a clause word); reword"))
+                problems += _clause_edge(file, None, f"misconceptions[{i}].phrases[{j}]", phrase)
                 if any(n.has(phrase) for n in neutral):
                     problems.append(Problem(file, None, f"misconceptions[{i}].phrases[{j}]",
                                             f"{phrase!r} is matched by a neutral sentence about Flask"))
@@ -151,20 +148,13 @@ def _misconception_problems(library: Library) -> list[Problem]:
     return problems
 
 
-_WORD = re.compile(r"[a-z0-9]+")
-
-
-def clause_edge(phrase: str) -> str | None:
-    """The word a phrase starts or ends with that the grader drops (a clause word: "when", "also", ...), or None.
-
-    The grader reads a clause word as the end of a clause, not as a word to find, so "rolls back
-    automatically when" matches "the session rolls back automatically": shorter than it reads."""
-    ws: list[str] = _WORD.findall(phrase.casefold())
-    if len(ws) < 2:
-        return None
-    if ws[0] in CLAUSE_WORDS and not (ws[0] == "instead" and ws[1] == "of"):  # "instead of" is kept
-        return ws[0]
-    return ws[-1] if ws[-1] in CLAUSE_WORDS else None
+def _clause_edge(file: str, qid: str | None, field: str, phrase: str) -> list[Problem]:
+    """A phrase that starts or ends with a clause word, which the grader drops: it matches more than it says."""
+    edge = dropped_edge(phrase)
+    if edge is None:
+        return []
+    return [Problem(file, qid, field, f"{phrase!r}: the grader skips {edge!r} (a clause word), so the phrase "
+                                      f"matches without it; drop it or reword")]
 
 
 def _correct_is_longest(choices: list[str], correct: int) -> bool:
@@ -222,11 +212,7 @@ def _key_point_problems(open_qs: list[LoadedQuestion]) -> list[Problem]:
                                         "no phrase of this key point appears in the model answer"))
             for field, phrases in (("phrases", kp.phrases), ("contradicts", kp.contradicts)):
                 for j, phrase in enumerate(phrases):
-                    edge = clause_edge(phrase)
-                    if edge is not None:
-                        problems.append(Problem(lq.file, q.id, f"{where}.{field}[{j}]", (
-                            f"{phrase!r}: the grader skips {edge!r} (a clause word), so the phrase matches "
-                            f"without it; drop it or reword")))
+                    problems += _clause_edge(lq.file, q.id, f"{where}.{field}[{j}]", phrase)
             for j, phrase in enumerate(kp.phrases):
                 if any(n.has(phrase) for n in neutral):
                     problems.append(Problem(lq.file, q.id, f"{where}.phrases[{j}]",

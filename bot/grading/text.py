@@ -152,6 +152,21 @@ def _code(text: str) -> str:
     return _ELLIPSIS.sub(" ", text) if ".." in text else text
 
 
+def _ends_clause(found: list[str], k: int) -> bool:
+    """Word ``k`` of ``found`` is a clause word, which ``tokens`` reads as a break, not as a word
+    ("instead of" is kept: it negates what follows)."""
+    return found[k] in CLAUSE_WORDS and not (found[k] == "instead" and k + 1 < len(found) and found[k + 1] == "of")
+
+
+def dropped_edge(phrase: str) -> str | None:
+    """The clause word a phrase of two or more words starts or ends with, which ``tokens`` drops, so the
+    phrase matches without it ("rolls back automatically when" is "rolls back automatically"); or None."""
+    found = _WORD.findall(fold(phrase))
+    if len(found) < 2:
+        return None
+    return next((found[k] for k in (0, len(found) - 1) if _ends_clause(found, k)), None)
+
+
 def tokens(text: str) -> list[Word]:
     """The text's words, in order, each with its stem and clause number."""
     out: list[Word] = []
@@ -164,7 +179,7 @@ def tokens(text: str) -> list[Word]:
         found = [m[0] for m in spans] if spans is not None else _WORD.findall(part)
         hypothetical = False
         for k, raw in enumerate(found):
-            if raw in CLAUSE_WORDS and not (raw == "instead" and k + 1 < len(found) and found[k + 1] == "of"):
+            if _ends_clause(found, k):
                 clause += 1
                 hypothetical = raw in HYPOTHETICAL
                 continue
