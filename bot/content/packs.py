@@ -260,9 +260,11 @@ def _problems_from(err: ValidationError, file: str, qid: str | None) -> list[Pro
 _QUESTION_HEADER = re.compile(r"(?m)^[ \t]*\[\[[ \t]*questions[ \t]*\]\][ \t]*(?:#.*)?$")
 
 
-def _read_toml(path: Path, rel: str, problems: list[Problem]) -> dict[str, Any] | None:
+def _read_toml(path: Path, rel: str, problems: list[Problem]) -> tuple[dict[str, Any], str] | None:
+    """The file's table and its text, or None (a problem appended)."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        return tomllib.loads(text), text
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         problems.append(Problem(rel, None, None, f"not valid TOML: {exc}"))
         return None
@@ -285,13 +287,13 @@ def load_pack(path: Path, problems: list[Problem], root: Path | None = None) -> 
             return str(p)
 
     meta_path = path / "pack.toml"
-    raw = _read_toml(meta_path, rel(meta_path), problems) if meta_path.exists() else None
+    read = _read_toml(meta_path, rel(meta_path), problems) if meta_path.exists() else None
     if not meta_path.exists():
         problems.append(Problem(rel(meta_path), None, None, "missing pack.toml (id, title, version)"))
-    if raw is None:
+    if read is None:
         return None
     try:
-        meta = PackMeta.model_validate(raw)
+        meta = PackMeta.model_validate(read[0])
     except ValidationError as err:
         problems.extend(_problems_from(err, rel(meta_path), None))
         return None
@@ -299,15 +301,16 @@ def load_pack(path: Path, problems: list[Problem], root: Path | None = None) -> 
     for f in sorted(path.glob("*.toml")):
         if f.name == "pack.toml":
             continue
-        data = _read_toml(f, rel(f), problems)
-        if data is None:
+        read = _read_toml(f, rel(f), problems)
+        if read is None:
             continue
+        data, text = read
         try:
             topic = TopicFile.model_validate(data)
         except ValidationError as err:
             problems.extend(_problems_from(err, rel(f), None))
             continue
-        headers = len(_QUESTION_HEADER.findall(f.read_text(encoding="utf-8")))
+        headers = len(_QUESTION_HEADER.findall(text))
         if headers != len(topic.questions):  # still valid TOML: a string ran on over the next question
             problems.append(Problem(rel(f), None, "questions", (
                 f"{headers} [[questions]] headers but {len(topic.questions)} questions read: a string runs on "
