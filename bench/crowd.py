@@ -60,7 +60,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.discord_bench import ADMIN, _config, _env, cpu_s, minimal, pct, settle, stop  # noqa: E402
+from bench.discord_bench import ADMIN, _config, _env, cpu_s, minimal, pct, settle, stat_times, stop  # noqa: E402
 from tests.discord.fake_discord import FakeDiscord, Sent, buttons, opt, sub, user  # noqa: E402
 
 RETURNING_BASE = 500_000  # Discord user ids of the seeded members
@@ -139,15 +139,14 @@ def split_cpu(pid: int) -> dict[str, float]:
     """CPU seconds the process has used so far, split four ways: user and system time of its main
     thread (the event loop) and of all its other threads together."""
     out = dict.fromkeys(("main user", "main sys", "others user", "others sys"), 0.0)
-    tick = os.sysconf("SC_CLK_TCK")
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:
-            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            user, system = stat_times(task / "stat")
         except OSError:  # the thread ended meanwhile
             continue
         who = "main" if int(task.name) == pid else "others"
-        out[f"{who} user"] += int(fields[11]) / tick
-        out[f"{who} sys"] += int(fields[12]) / tick
+        out[f"{who} user"] += user
+        out[f"{who} sys"] += system
     return out
 
 
@@ -427,6 +426,32 @@ async def serve_minimal(api: str) -> None:
     await session.close()
 
 
+def collector_experiments(ablate: set[str]) -> None:
+    """``BENCH_ABLATE=gc``: no garbage collection at all (what the collector costs a burst);
+    ``BENCH_GC_THRESHOLD=a,b,c``: other thresholds; ``BENCH_GC_STATS=1``: collections per generation and
+    their time, printed when the process exits."""
+    import atexit
+    import gc
+
+    if "gc" in ablate:
+        gc.disable()
+    if os.environ.get("BENCH_GC_THRESHOLD"):
+        gc.set_threshold(*map(int, os.environ["BENCH_GC_THRESHOLD"].split(",")))
+    if not os.environ.get("BENCH_GC_STATS"):
+        return
+    spent: dict[int, list[float]] = {0: [0, 0.0], 1: [0, 0.0], 2: [0, 0.0]}
+    began = [0.0]
+
+    def timing(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            began[0] = time.perf_counter()
+        else:
+            spent[info["generation"]][0] += 1
+            spent[info["generation"]][1] += time.perf_counter() - began[0]
+    gc.callbacks.append(timing)
+    atexit.register(lambda: print(f"gc: {spent}", file=sys.stderr))
+
+
 async def serve_bot(api: str, db: str) -> None:
     from adapters.slack import Secrets, SlackRunner
     from bot.config import Config, Settings, SlackSection, bundled_content
@@ -459,26 +484,7 @@ async def serve_bot(api: str, db: str) -> None:
     await runner.start()
     await app.service.start()
     tune_runtime()
-    if "gc" in ablate:  # no garbage collection at all: what the collector costs a burst
-        import gc
-        gc.disable()
-    if os.environ.get("BENCH_GC_THRESHOLD"):  # e.g. "20000,50,100": a collector tuned differently
-        import gc
-        gc.set_threshold(*map(int, os.environ["BENCH_GC_THRESHOLD"].split(",")))
-    if os.environ.get("BENCH_GC_STATS"):  # collections by generation and their time, printed at exit
-        import atexit
-        import gc
-        spent: dict[int, list[float]] = {0: [0, 0.0], 1: [0, 0.0], 2: [0, 0.0]}
-        began = [0.0]
-
-        def timing(phase: str, info: dict[str, int]) -> None:
-            if phase == "start":
-                began[0] = time.perf_counter()
-            else:
-                spent[info["generation"]][0] += 1
-                spent[info["generation"]][1] += time.perf_counter() - began[0]
-        gc.callbacks.append(timing)
-        atexit.register(lambda: print(f"gc: {spent}", file=sys.stderr))
+    collector_experiments(ablate)
     print(json.dumps({"port": runner.port}), flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
     await app.service.stop()

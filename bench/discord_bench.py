@@ -85,10 +85,16 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError("no VmRSS")
 
 
+def stat_times(stat: Path) -> tuple[float, float]:
+    """User and system CPU seconds from a /proc ``stat`` file (a process's, or one of its threads')."""
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
 def cpu_s(pid: int) -> float:
     """User + system CPU seconds the process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return sum(stat_times(Path(f"/proc/{pid}/stat")))
 
 
 async def settle(*procs: subprocess.Popen[bytes], quiet: float = 0.3, limit: float = 5.0) -> None:
