@@ -420,10 +420,32 @@ async def serve_minimal(api: str) -> None:
                          access_log=None)
     await site.setup()
     await web.TCPSite(site, "127.0.0.1", 0).start()
+    like = like_drillbot(set(os.environ.get("BENCH_MINIMAL", "").split(",")))
     print(json.dumps({"port": site.addresses[0][1]}), flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    del like
     await site.cleanup()
     await session.close()
+
+
+def like_drillbot(parts: set[str]) -> object:
+    """``BENCH_MINIMAL=heap,tune,switch``: give the bare app a part of drillbot's process, to find what
+    makes the same library calls cost more there: ``heap`` builds (and keeps, unused) a whole drillbot
+    app, content pack, database engine and all; ``tune`` applies ``tune_runtime``; ``switch`` only
+    its 1 ms GIL switch interval."""
+    kept: object = None
+    if "heap" in parts:
+        from bot.config import Config, Settings, bundled_content
+        from bot.runtime.builder import build
+
+        kept = build(Config(Settings(), None, bundled_content(),
+                            f"sqlite:///{tempfile.mkdtemp()}/heap.db"))
+    if "tune" in parts:
+        from bot.runtime.builder import tune_runtime
+        tune_runtime()
+    if "switch" in parts:
+        sys.setswitchinterval(0.001)
+    return kept
 
 
 def collector_experiments(ablate: set[str]) -> None:
@@ -484,6 +506,8 @@ async def serve_bot(api: str, db: str) -> None:
     await runner.start()
     await app.service.start()
     tune_runtime()
+    if os.environ.get("BENCH_SWITCH"):
+        sys.setswitchinterval(float(os.environ["BENCH_SWITCH"]))
     collector_experiments(ablate)
     print(json.dumps({"port": runner.port}), flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
