@@ -22,8 +22,9 @@ Verdict per row: the median over rounds of (drillbot p99 / minimal p99); CPU per
 process is read from /proc, in all and split by thread (the event loop's user and system time, and
 all other threads').
 
-Slack's served apps take experiments from the environment: ``BENCH_ABLATE=verify,sleep,gc`` switches
-drillbot's verifying middleware, its pause after the ack, or the garbage collector off;
+Slack's served apps take experiments from the environment: ``BENCH_ABLATE=verify,sleep,gc,names``
+switches drillbot's verifying middleware, its pause after the ack, the garbage collector or the display-name
+lookups off;
 ``BENCH_GC_THRESHOLD=10000,10,10`` sets the collector's thresholds; ``BENCH_GC_STATS=1`` prints its
 collections per generation and their time when drillbot exits.
 
@@ -503,6 +504,8 @@ async def serve_bot(api: str, db: str) -> None:
     if "sleep" in ablate:
         from adapters.slack import handlers
         handlers.AFTER_ACK = 0
+    if "names" in ablate:  # no display-name lookups after a newcomer's reply
+        runner.handlers.names.now = lambda client, member: member  # type: ignore[method-assign]
     await runner.start()
     await app.service.start()
     tune_runtime()
