@@ -244,14 +244,18 @@ class Answer:
         self._at: dict[str, list[int]] = {}
         for i, w in enumerate(self.words):
             self._at.setdefault(w.raw, []).append(i)
-        self._cache: dict[_PhraseWord, frozenset[str]] = {}
+        # Kept apart for matching with typos (key-point phrases) and without (contradictions, ``find``).
+        self._typos = True
+        self._caches: dict[bool, dict[_PhraseWord, frozenset[str]]] = {True: {}, False: {}}
         self._heads = {raw[:3] for raw in self._raws}
         self._compounds: dict[tuple[str, str, str], frozenset[str]] = {}
-        self._present: dict[tuple[str, str, str], bool] = {}
+        self._presents: dict[bool, dict[tuple[str, str, str], bool]] = {True: {}, False: {}}
 
     def _like(self, p: _PhraseWord) -> frozenset[str]:
-        """The answer's distinct words that stand for phrase word ``p``."""
-        hit = self._cache.get(p)
+        """The answer's distinct words that stand for phrase word ``p`` (its typos too, unless ``find`` was
+        told to take none)."""
+        cache = self._caches[self._typos]
+        hit = cache.get(p)
         if hit is not None:
             return hit
         want_raw, want_stem = p
@@ -263,18 +267,33 @@ class Answer:
             while i < len(self._raws) and self._raws[i].startswith(want_raw):
                 found.add(self._raws[i])
                 i += 1
-        limit = _typo_limit(want_raw)
+        limit = _typo_limit(want_raw) if self._typos else 0
         near = [r for r in self._by_initial.get(want_raw[:1], ()) if abs(len(r) - len(want_raw)) <= limit]
         if limit and near:
             for raw, _score, _i in process.extract(want_raw, near, scorer=OSA.distance,
                                                    score_cutoff=limit, limit=None):
                 if not raw.startswith(want_raw) and not want_raw.startswith(raw):
                     found.add(raw)
-        result = self._cache[p] = frozenset(found)
+        result = cache[p] = frozenset(found)
         return result
 
-    def find(self, phrase: str) -> Match | None:
-        """The first place ``phrase`` occurs, preferring one that is not negated.
+    def find(self, phrase: str, *, typos: bool = True) -> Match | None:
+        """The first place ``phrase`` occurs, preferring one that is not negated (``_find_phrase``).
+
+        With ``typos`` False, each phrase word matches only itself, its own inflections (its stem), a
+        longer word it starts or a compound, never another word one edit away: a wrong claim is matched
+        so ("lazy loading fixes" is not "lazy loading fires", a real word); a key point keeps its tolerance.
+        """
+        if typos:
+            return self._find_phrase(phrase)
+        self._typos = False
+        try:
+            return self._find_phrase(phrase)
+        finally:
+            self._typos = True
+
+    def _find_phrase(self, phrase: str) -> Match | None:
+        """``find`` with the typo setting in force.
 
         A phrase that starts with a negation ("no secrets", "without circular imports")
         is found where the answer denies the rest of it in its own words ("avoid circular
@@ -337,7 +356,7 @@ class Answer:
     def _possible(self, want: tuple[_PhraseWord, ...]) -> bool:
         """A cheap test before the search: every phrase word has some answer word that could stand for it
         (looked at longest word first, the likeliest to be missing; each word's answer kept per answer)."""
-        present = self._present
+        present = self._presents[self._typos]
         for key, p, optional in _checks(want):
             hit = present.get(key)
             if hit is None:
