@@ -145,6 +145,9 @@ class Match:
     negated: bool
     # The only denial is "X only in development": a denial unless the point is about development.
     confined: bool = False
+    cue: int | None = None  # where the answer denies the words (``Answer._cue``), or None
+    # Found for a phrase that starts with a negation: ``negated`` says the answer asserts the rest of it.
+    inverted: bool = False
 
 
 _PhraseWord = tuple[str, str]  # (raw, stem): a tuple, because matching hashes them millions of times
@@ -312,11 +315,11 @@ class Answer:
             if rest is None:
                 return None
             if rest.negated and self._denied_before(rest.start, rest.end):
-                return Match(rest.start, rest.end, rest.words, negated=False)
+                return Match(rest.start, rest.end, rest.words, negated=False, cue=rest.cue, inverted=True)
             denied = self._find(want, loose=True, tight=tight, breaks=breaks, denied=True)
             if denied is not None:
-                return Match(denied.start, denied.end, denied.words, negated=False)
-            return Match(rest.start, rest.end, rest.words, negated=True)
+                return Match(denied.start, denied.end, denied.words, negated=False, cue=denied.cue, inverted=True)
+            return Match(rest.start, rest.end, rest.words, negated=True, inverted=True)
         # A hyphenated name is matched whole: "flask-jwt" is not the start of Flask-JWT-Extended.
         return self._find(want, loose=loose, tight=tight, breaks=breaks, whole="-" in phrase)
 
@@ -385,12 +388,13 @@ class Answer:
                     continue
                 if denied:
                     if self._denied_before(start, end):
-                        return Match(start, end, " ".join(w.raw for w in self.words[start:end]), True)
+                        return Match(start, end, " ".join(w.raw for w in self.words[start:end]), True,
+                                     cue=self._cue(start, end))
                     continue
                 cue = None if self_negating else self._cue(start, end)
                 negated = cue is not None
                 confined = cue is not None and cue >= end and self._dev_only(cue)
-                m = Match(start, end, " ".join(w.raw for w in self.words[start:end]), negated, confined)
+                m = Match(start, end, " ".join(w.raw for w in self.words[start:end]), negated, confined, cue)
                 if not negated:
                     return m
                 first = first or m
@@ -546,10 +550,14 @@ class Answer:
         # name, not the new one after "by" / "with" / "to" ("Y was replaced by X").
         words = self.words
         if m.negated:
+            # A claim that starts with a negation ("no csrf token"), where the answer asserts the rest, is not
+            # made, whatever follows the rest ("a csrf token is harmless").
+            if m.inverted:
+                return True
             # "X is harmless" says X is fine: no point is heard in it, and a wrong claim X is made, not dismissed.
-            cue = self._cue(m.start, m.end)
-            return cue is None or words[cue].raw not in _ASSERTS_FINE
-        at = [k for k, w in enumerate(words) if w.clause == clause and not m.start <= k < m.end]
+            return m.cue is None or words[m.cue].raw not in _ASSERTS_FINE
+        # The claim's own negation is part of it: "never" of "X never exists outside a request" dismisses nothing.
+        at = [k for k, w in enumerate(words) if w.clause == clause and not m.start <= k < m.end and k != m.cue]
         renamed = next((k for k in at if k < m.start and words[k].stem in _RENAMES), None)
         if renamed is not None:  # only what the clause says after "by" / "with" / "to" counts against X
             successor = [k for k in at if renamed < k < m.start and words[k].raw in _SUCCESSOR]
