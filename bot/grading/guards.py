@@ -16,6 +16,7 @@ import re
 
 from bot import wording
 from bot.errors import UserError
+from bot.grading.text import VERBS as _VERBS
 from bot.grading.text import fold
 
 MAX_ANSWER = 1500
@@ -68,16 +69,7 @@ _JOINERS = _wordset("because so since if unless when whenever whereas although t
 # Words that say nothing themselves: "basically: a, b, c", "stuff like x, y etc".
 _FILLERS = _wordset("basically essentially etc e.g eg i.e ie like stuff things also and or plus maybe mostly tbh imo "
                     "ok just")
-# Verbs whose -s form is a statement ("the first match wins", "middleware wraps wsgi_app"); verbs whose
-# -s form is as often a plural noun ("logs", "checks", "calls", "tests") are left out.
-_VERBS = _wordset("""accept allow apply become break bring build catch clear close come compare contain convert
-cover create decide define delete depend describe detect disable dispatch drop emit enable encode encrypt enforce ensure
-escape evaluate execute exist expire expose fail follow force forget forward get give go guarantee happen help hide hold
-ignore include increase inject insert keep kill know leak leave let live load lose make mean merge miss move notify open
-override own parse pass persist pick prevent provide pull push put raise reach receive reduce register reject rely
-remove render replace require reset resolve respond restore return reuse revoke rotate run save see send
-serve share show sign skip slow spawn stay stop store succeed support survive swallow take talk tell throw trigger
-trust turn understand wait want warn win wrap write shadow generate treat expect matter cost need use""")
+# Verbs whose -s form is a statement ("the first match wins", "middleware wraps wsgi_app"): ``text.VERBS``.
 _VERB_FORMS = frozenset([v + "es" if v.endswith(("s", "sh", "ch", "x", "z")) else v + "s" for v in _VERBS]
                         + ["does", "goes", "has"])
 # Irregular participles that follow their noun the same way ("extensions bound via init_app").

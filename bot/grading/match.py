@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.grading.text import Word, stem, tokens
+from bot.grading.text import VERBS, Word, stem, tokens
 
 NEGATIONS = frozenset({"not", "no", "never", "without", "neither", "nor", "none", "nothing", "instead",
                        "rather", "avoid", "avoids", "avoiding", "unnecessary", "needless", "lack", "lacks",
@@ -96,6 +96,11 @@ _COPULA = frozenset({"is", "are"})
 # A negation before one of these is about the effect, not about the words after it.
 _EFFECT = frozenset({"affect", "affects", "matter", "matters", "change", "changes", "influence", "impact",
                      "cause", "causes", "mean", "means", "require", "requires", "need", "needs"})
+# After "and", a word that starts a new predicate: "I never trust it and use secure_filename" denies only
+# "trust it" ("don't use os.path and secure_filename" still denies both: no verb after the "and").
+_NEW_PREDICATE = VERBS | {v + "es" if v.endswith(("s", "sh", "ch", "x", "z")) else v + "s" for v in VERBS} | {
+    "can", "could", "will", "would", "should", "must", "may", "might", "always", "then", "just", "still",
+    "it", "they", "you", "we", "i", "he", "she"}
 # How far after a phrase its denial may come: "a CHECK constraint on stock isn't necessary".
 _AFTER_SCOPE = 6
 # A new verb after the phrase whose object the denial is about: "X makes Y unnecessary".
@@ -485,12 +490,17 @@ class Answer:
             return None
         clause = words[start].clause
         condition = False  # passed a "without" that did not deny the words itself ("can't X without Y")
+        fence = None  # an "and" the words come after that starts a new predicate ("..., and use X")
         for j in range(start - 1, -1, -1):
             if words[j].clause != clause:
                 break
             cue = words[j].raw
+            if cue == "and" and fence is None and words[j + 1].raw in _NEW_PREDICATE:
+                fence = j
             if cue not in NEGATIONS:
                 continue
+            if fence is not None and self._own_predicate(j, fence):
+                break  # "I never trust it and use secure_filename": the "never" denies "trust it" only
             if condition and cue in _CLAUSE_WIDE:
                 break  # "you can't change it without the SECRET_KEY": the key is needed
             if cue in _NEGATING_VERBS and j > 0 and words[j - 1].clause == clause \
@@ -534,6 +544,13 @@ class Answer:
                     or (w.raw in ("and", "or") and nxt.endswith("ing") and after in _AUX):
                 break  # "set X, or it is ignored", "X, and retrying does not help": about another subject
         return None
+
+    def _own_predicate(self, j: int, fence: int) -> bool:
+        """The negation at ``j`` denies a predicate of its own before the "and" at ``fence``: two words or
+        more, and no infinitive ("you don't need to call strip and use X" denies both verbs, as does
+        "never rename and use X": one word is a verb shared with the next)."""
+        between = self.words[j + 1:fence]
+        return len(between) >= 2 and not any(w.raw == "to" for w in between)
 
     def _dev_only(self, j: int) -> bool:
         """True when the "only" at ``j`` confines what comes before to development ("only in dev", "only locally")."""
