@@ -101,6 +101,8 @@ _EFFECT = frozenset({"affect", "affects", "matter", "matters", "change", "change
 _NEW_PREDICATE = VERBS | {v + "es" if v.endswith(("s", "sh", "ch", "x", "z")) else v + "s" for v in VERBS} | {
     "can", "could", "will", "would", "should", "must", "may", "might", "always", "then", "just", "still",
     "it", "they", "you", "we", "i", "he", "she"}
+# Who is told what to do: "you can't use X" is advice against X, "json.dumps can't serialise X" a limit.
+_ADDRESSED = frozenset({"you", "we", "i", "u", "one", "people", "users", "nobody"})
 # How far after a phrase its denial may come: "a CHECK constraint on stock isn't necessary".
 _AFTER_SCOPE = 6
 # A new verb after the phrase whose object the denial is about: "X makes Y unnecessary".
@@ -501,6 +503,8 @@ class Answer:
                 continue
             if fence is not None and self._own_predicate(j, fence):
                 break  # "I never trust it and use secure_filename": the "never" denies "trust it" only
+            if self._limit(j, start):
+                break  # "json.dumps can't serialise arbitrary objects": a limit of json.dumps, not a denial
             if condition and cue in _CLAUSE_WIDE:
                 break  # "you can't change it without the SECRET_KEY": the key is needed
             if cue in _NEGATING_VERBS and j > 0 and words[j - 1].clause == clause \
@@ -544,6 +548,18 @@ class Answer:
                     or (w.raw in ("and", "or") and nxt.endswith("ing") and after in _AUX):
                 break  # "set X, or it is ignored", "X, and retrying does not help": about another subject
         return None
+
+    def _limit(self, j: int, start: int) -> bool:
+        """The "not" at ``j`` states what something cannot do: "<subject> can not <verb> ..." with a subject
+        other than the one who answers and a verb of its own before the words at ``start``. It denies the
+        verb, not its object ("json.dumps can't serialise arbitrary objects" names the arbitrary objects);
+        "you can't use X" and "it can not be used" still deny (advice, or a verb that passes it on)."""
+        words = self.words
+        if words[j].raw != "not" or j < 2 or j + 1 >= start or words[j - 1].raw != "can":
+            return False
+        subject, verb = words[j - 2], words[j + 1]
+        return (subject.clause == words[j].clause and subject.raw not in _ADDRESSED
+                and verb.raw not in _TRANSPARENT and verb.raw not in _AUX and verb.raw not in NEGATIONS)
 
     def _own_predicate(self, j: int, fence: int) -> bool:
         """The negation at ``j`` denies a predicate of its own before the "and" at ``fence``: two words or
