@@ -101,6 +101,8 @@ _EFFECT = frozenset({"affect", "affects", "matter", "matters", "change", "change
 _NEW_PREDICATE = VERBS | {v + "es" if v.endswith(("s", "sh", "ch", "x", "z")) else v + "s" for v in VERBS} | {
     "can", "could", "will", "would", "should", "must", "may", "might", "always", "then", "just", "still",
     "it", "they", "you", "we", "i", "he", "she"}
+# Last words of a clause that announce the list after its colon: "never do the following: A, B".
+_ANNOUNCES = frozenset({"following", "these", "this", "things", "ones"})
 # Who is told what to do: "you can't use X" is advice against X, "json.dumps can't serialise X" a limit.
 _ADDRESSED = frozenset({"you", "we", "i", "u", "one", "people", "users", "nobody"})
 # How far after a phrase its denial may come: "a CHECK constraint on stock isn't necessary".
@@ -493,6 +495,7 @@ class Answer:
         clause = words[start].clause
         condition = False  # passed a "without" that did not deny the words itself ("can't X without Y")
         fence = None  # an "and" the words come after that starts a new predicate ("..., and use X")
+        reach = True  # no negation was stopped short of the words: a list's negation may still deny them
         for j in range(start - 1, -1, -1):
             if words[j].clause != clause:
                 break
@@ -501,11 +504,13 @@ class Answer:
                 fence = j
             if cue not in NEGATIONS:
                 continue
-            if fence is not None and self._own_predicate(j, fence):
-                break  # "I never trust it and use secure_filename": the "never" denies "trust it" only
-            if self._limit(j, start):
-                break  # "json.dumps can't serialise arbitrary objects": a limit of json.dumps, not a denial
+            if (fence is not None and self._own_predicate(j, fence)) or self._limit(j, start):
+                # "I never trust it and use secure_filename": the "never" denies "trust it" only;
+                # "json.dumps can't serialise arbitrary objects": a limit of json.dumps, not a denial.
+                reach = False
+                break
             if condition and cue in _CLAUSE_WIDE:
+                reach = False
                 break  # "you can't change it without the SECRET_KEY": the key is needed
             if cue in _NEGATING_VERBS and j > 0 and words[j - 1].clause == clause \
                     and words[j - 1].raw in ("not", "never"):
@@ -524,6 +529,10 @@ class Answer:
             if all(w.raw in _TRANSPARENT or w.raw.endswith("ing") for w in words[j + 1:start]):
                 return j
             condition |= cue == "without"
+        if reach and words[start].lead >= 0:
+            listed = self._list_negation(start)
+            if listed is not None:
+                return listed
         n = len(words)
         clause = words[end - 1].clause
         for j in range(end, min(n, end + _AFTER_SCOPE)):
@@ -547,6 +556,26 @@ class Answer:
             if w.raw in _AFTER_BREAK or w.raw in NEGATIONS or (w.raw == "or" and nxt in _PRONOUNS) \
                     or (w.raw in ("and", "or") and nxt.endswith("ing") and after in _AUX):
                 break  # "set X, or it is ignored", "X, and retrying does not help": about another subject
+        return None
+
+    def _list_negation(self, start: int) -> int | None:
+        """The negation that opens the list the words at ``start`` are in ("you should not: A, B, C",
+        "what it is not: A, B"): the last word before the colon, or a "not" / "never" before a last word
+        that announces the list ("it does not do the following: ..."); or None."""
+        lead = self.words[start].lead
+        before = []  # the lead clause's positions, last first (clause numbers only grow along the text)
+        for k in range(start - 1, -1, -1):
+            if self.words[k].clause < lead:
+                break
+            if self.words[k].clause == lead:
+                before.append(k)
+        if not before:
+            return None
+        last = before[0]
+        if self.words[last].raw in NEGATIONS:
+            return last
+        if self.words[last].raw in _ANNOUNCES:
+            return next((k for k in before if self.words[k].raw in ("not", "never")), None)
         return None
 
     def _limit(self, j: int, start: int) -> bool:

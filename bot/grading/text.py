@@ -23,6 +23,7 @@ to one is done to the other:
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -114,7 +115,9 @@ _CODE_PUNCT = re.compile(r"[,'\"]")
 _ELLIPSIS = re.compile(r"\.{2,}")
 # An opening parenthesis cuts no clause ("Quart (ASGI) is ...": the aside belongs to the word before it);
 # the closing one does.
-_CLAUSE_PUNCT = re.compile(r"[.!?;:,](?=\s|$)|[\n)\[\]{}]|\s[-\u2013\u2014]+\s")
+_CLAUSE_PUNCT = re.compile(r"([.!?;:,](?=\s|$)|[\n)\[\]{}]|\s[-\u2013\u2014]+\s)")  # kept: see ``_LIST_ENDS``
+# A colon opens a list that its clause introduces ("you should not: A, B, C"); a sentence end closes it.
+_LIST_ENDS = frozenset({".", "!", "?", ";", "\n"})
 _WORD = re.compile(r"[a-z0-9]+")
 # A line broken inside a sentence (Shift-Enter in Slack, a wrapped paste): a line that ends in a word
 # and a next line that goes on in lower case are one line.  A capital, a bullet or a blank line after
@@ -155,6 +158,7 @@ class Word:
     part: bool = False  # joined to the next word by "_" in one identifier ("send" of ``send_file``)
     dot: bool = False  # joined to the next word by "." ("flask" of ``flask.escape``)
     hyphen: bool = False  # joined to the next word by "-" ("jwt" of Flask-JWT-Extended)
+    lead: int = -1  # in a list after a colon: the clause before the colon ("you should not: A, B"), or -1
 
 
 def _code(text: str) -> str:
@@ -186,7 +190,9 @@ def tokens(text: str) -> list[Word]:
     clause = 0
     if "\n" in text:
         text = _SOFT_WRAP.sub(" ", text)
-    for part in _CLAUSE_PUNCT.split(_code(fold(text))):
+    lead = -1
+    pieces = _CLAUSE_PUNCT.split(_code(fold(text)))
+    for part, delimiter in itertools.zip_longest(pieces[::2], pieces[1::2], fillvalue=""):
         spans = (list(_WORD.finditer(part)) if "_" in part or "." in part or "-" in part
                  else None)  # only identifiers and hyphenated names have parts
         found = [m[0] for m in spans] if spans is not None else _WORD.findall(part)
@@ -195,6 +201,7 @@ def tokens(text: str) -> list[Word]:
             if _ends_clause(found, k):
                 clause += 1
                 hypothetical = raw in HYPOTHETICAL
+                lead = -1  # "you should not: A, but B": the list ends at a clause word
                 continue
             joined = dot = hyphen = False
             if spans is not None and k + 1 < len(spans):
@@ -205,8 +212,12 @@ def tokens(text: str) -> list[Word]:
                 hyphen = between == "-"
             for w in ABBREVIATIONS.get(raw, raw).split():
                 if w not in GLUE:
-                    out.append(Word(w, stem(w), clause, hypothetical, joined, dot, hyphen))
+                    out.append(Word(w, stem(w), clause, hypothetical, joined, dot, hyphen, lead))
         clause += 1
+        if delimiter.strip() == ":":
+            lead = clause - 1
+        elif delimiter in _LIST_ENDS:
+            lead = -1
     return out
 
 
