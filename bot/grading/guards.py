@@ -44,6 +44,9 @@ _ITEM_WORD = re.compile(r"[a-z][a-z0-9_'.-]*")
 # count there.  No answer labelled correct in the grading sets (462 + 308 answers) is one, while
 # most keyword lists the item rules missed were.
 _RUN_ON_WORDS = 12
+# A dotted name is one term there: "form -> request.form, json -> request.json, ..." is a mapping of four, not a
+# run of twelve words.
+_DOTTED = re.compile(r"[^\W\d]\w*(?:\.\w+)+")
 # Prose wrapped by an editor: a long line going on in lower case on the next one is one line, not two items.
 _WRAPPED = re.compile(r"(?<=[^\n]{60})\n(?=[a-z`(])")
 
@@ -117,7 +120,7 @@ def _keyword_list(folded: str, found: list[str]) -> bool:
     if len(found) < 4 or english >= 0.3 * len(found):  # prose, or an enumeration in prose: no bare list
         return False
     breaks = len(_BREAKS.findall(folded))
-    run_on = not breaks and len(found) >= _RUN_ON_WORDS and english <= 0.2 * len(found)
+    run_on = not breaks and _terms(folded, found) >= _RUN_ON_WORDS and english <= 0.2 * len(found)
     if breaks and breaks >= 0.15 * (len(_ITEMS.findall(folded)) + 1):
         return False  # sentences enough, whatever the items say (the items are fewer than the separators)
     flat = folded
@@ -137,6 +140,11 @@ def _keyword_list(folded: str, found: list[str]) -> bool:
     if len(items) >= 6:
         return statements < 0.15 * len(items)
     return len(items) >= 4 and statements == 0 and english < 0.1 * len(found)
+
+
+def _terms(folded: str, found: list[str]) -> int:
+    """How many terms the words ``found`` in ``folded`` make, a dotted name (``request.args``) counting once."""
+    return len(found) - sum(len(_WORD.findall(name)) - 1 for name in _DOTTED.findall(folded))
 
 
 def _states(segment: str, ws: list[str], *, marks: bool = True) -> bool:
