@@ -432,7 +432,11 @@ class Answer:
         if i >= len(words):
             return None
         if words[i].clause != clause:
-            if k not in breaks or not clause < words[i].clause <= clause + 2:
+            # A phrase's own clause word may be crossed ("even if the view raised"), and so may an "also" of the
+            # answer's ("blueprints also register ..." says "blueprints register ..."), which ends a clause only
+            # for negation: the phrase "X also Y" reads "X Y" as well.
+            also = words[i].also and words[i].clause == clause + 1 and words[i - 1].clause == clause
+            if not also and (k not in breaks or not clause < words[i].clause <= clause + 2):
                 return None
             clause = words[i].clause
         w = words[i]

@@ -159,6 +159,7 @@ class Word:
     dot: bool = False  # joined to the next word by "." ("flask" of ``flask.escape``)
     hyphen: bool = False  # joined to the next word by "-" ("jwt" of Flask-JWT-Extended)
     lead: int = -1  # in a list after a colon: the clause before the colon ("you should not: A, B"), or -1
+    also: bool = False  # the first word of a clause opened by "also" ("blueprints also register ...")
 
 
 def _code(text: str) -> str:
@@ -196,11 +197,12 @@ def tokens(text: str) -> list[Word]:
         spans = (list(_WORD.finditer(part)) if "_" in part or "." in part or "-" in part
                  else None)  # only identifiers and hyphenated names have parts
         found = [m[0] for m in spans] if spans is not None else _WORD.findall(part)
-        hypothetical = False
+        hypothetical = also = False
         for k, raw in enumerate(found):
             if _ends_clause(found, k):
                 clause += 1
                 hypothetical = raw in HYPOTHETICAL
+                also = raw == "also"
                 lead = -1  # "you should not: A, but B": the list ends at a clause word
                 continue
             joined = dot = hyphen = False
@@ -212,7 +214,8 @@ def tokens(text: str) -> list[Word]:
                 hyphen = between == "-"
             for w in ABBREVIATIONS.get(raw, raw).split():
                 if w not in GLUE:
-                    out.append(Word(w, stem(w), clause, hypothetical, joined, dot, hyphen, lead))
+                    out.append(Word(w, stem(w), clause, hypothetical, joined, dot, hyphen, lead, also))
+                    also = False
         clause += 1
         if delimiter.strip() == ":":
             lead = clause - 1
