@@ -574,3 +574,19 @@ def test_a_contradiction_that_starts_with_a_negation_is_made_and_not_dismissed_b
     assert not _contradicts(contexts, "It exists outside a request too if you push app_context.")
     # Saying the rest of an inverted claim is harmless does not make the claim.
     assert not _contradicts(contexts, "Push app_context; a csrf token is harmless.")
+
+
+@pytest.mark.parametrize("contraction", ["dont", "doesnt", "isnt", "cant", "wont"])
+def test_apostrophe_less_contractions_negate_as_their_apostrophe_forms_do(contraction: str) -> None:
+    m = Answer(f"you {contraction} need a secret key here").find("secret key")
+    n = Answer(f"you {contraction[:-1]}'t need a secret key here").find("secret key")
+    assert m is not None and n is not None and m.negated and n.negated
+
+
+def test_a_negation_inside_a_subject_stops_at_its_verb() -> None:
+    assert Answer("whatever hasn't been committed is rolled back").has("rolled back")
+    assert Answer("anything that isn't committed gets rolled back").has("rolled back")
+    # Over-reach: a negation of the main verb, or of a clause without such a subject, still denies.
+    assert not Answer("whatever hasn't been committed is not rolled back").has("rolled back")
+    assert not Answer("it hasn't been rolled back").has("rolled back")
+    assert not Answer("what you commit isn't rolled back").has("rolled back")

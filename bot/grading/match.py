@@ -103,6 +103,9 @@ _NEW_PREDICATE = VERBS | {v + "es" if v.endswith(("s", "sh", "ch", "x", "z")) el
     "it", "they", "you", "we", "i", "he", "she"}
 # Last words of a clause that announce the list after its colon: "never do the following: A, B".
 _ANNOUNCES = frozenset({"following", "these", "this", "things", "ones"})
+# A subject that holds its own negation ("whatever hasn't been committed"), and the verbs that end it.
+_FREE_RELATIVES = frozenset({"whatever", "anything", "everything", "whoever", "whichever", "what"})
+_MAIN_VERBS = frozenset({"is", "are", "was", "were", "gets", "get", "got", "will", "stays", "goes", "ends"})
 # Who is told what to do: "you can't use X" is advice against X, "json.dumps can't serialise X" a limit.
 _ADDRESSED = frozenset({"you", "we", "i", "u", "one", "people", "users", "nobody"})
 # How far after a phrase its denial may come: "a CHECK constraint on stock isn't necessary".
@@ -508,7 +511,8 @@ class Answer:
                 fence = j
             if cue not in NEGATIONS:
                 continue
-            if (fence is not None and self._own_predicate(j, fence)) or self._limit(j, start):
+            if (fence is not None and self._own_predicate(j, fence)) or self._limit(j, start) \
+                    or self._in_subject(j, start):
                 # "I never trust it and use secure_filename": the "never" denies "trust it" only;
                 # "json.dumps can't serialise arbitrary objects": a limit of json.dumps, not a denial.
                 reach = False
@@ -581,6 +585,15 @@ class Answer:
         if self.words[last].raw in _ANNOUNCES:
             return next((k for k in before if self.words[k].raw in ("not", "never")), None)
         return None
+
+    def _in_subject(self, j: int, start: int) -> bool:
+        """The negation at ``j`` is inside a subject that a verb after it ends: "whatever hasn't been committed
+        is rolled back" says the rollback happens; the "not" is about what was committed."""
+        words = self.words
+        if not any(k >= 0 and words[k].clause == words[j].clause and words[k].raw in _FREE_RELATIVES
+                   for k in (j - 1, j - 2, j - 3)):  # "anything that isn't committed"
+            return False
+        return any(w.raw in _MAIN_VERBS for w in words[j + 2:start])
 
     def _limit(self, j: int, start: int) -> bool:
         """The "not" at ``j`` states what something cannot do: "<subject> can not <verb> ..." with a subject
