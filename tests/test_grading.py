@@ -516,6 +516,9 @@ def test_a_negation_before_a_colon_denies_the_list_it_opens() -> None:
     assert Answer("you should not do this. Instead: call create_app in production").has("create_app in production")
     assert Answer("it is not: a mini application. Call app.run in production").has("app.run in production")
     assert Answer("remember: call app.run in production, never debug").has("app.run in production")
+    # A negation of short reach ("avoid") reaches into each item as far as it would right before it.
+    avoid = Answer("Avoid: dropping the status (page comes back 200), a page that needs the DB")
+    assert avoid.has("comes back 200") and not avoid.has("dropping the status")
 
 
 @pytest.mark.parametrize(("text", "refused"), [
@@ -569,11 +572,12 @@ def test_a_contradiction_matches_no_other_word_one_edit_away() -> None:
 def test_a_contradiction_that_starts_with_a_negation_is_made_and_not_dismissed_by_it() -> None:
     contexts = _single({"point": "Push one by hand outside a request", "phrases": ["app_context"],
                         "contradicts": ["never exists outside a request", "no csrf token"]})
-    # The claim's own "never" (a dismissing word elsewhere) is the claim, not its dismissal.
-    assert _contradicts(contexts, "The app context never exists outside a request; app_context.")
-    assert not _contradicts(contexts, "It exists outside a request too if you push app_context.")
-    # Saying the rest of an inverted claim is harmless does not make the claim.
+    # Saying the rest of an inverted claim is harmless does not make the claim...
     assert not _contradicts(contexts, "Push app_context; a csrf token is harmless.")
+    # ...while saying it is missing still does, and "X is harmless" still makes a claim X.
+    assert _contradicts(contexts, "Push app_context; you need no csrf token.")
+    assert _contradicts(_single({"point": "Use ProxyFix", "phrases": ["proxyfix"], "contradicts": ["x_for=10"]}),
+                        "Use ProxyFix; x_for=10 is harmless.")
 
 
 @pytest.mark.parametrize("contraction", ["dont", "doesnt", "isnt", "cant", "wont"])

@@ -569,7 +569,22 @@ class Answer:
     def _list_negation(self, start: int) -> int | None:
         """The negation that opens the list the words at ``start`` are in ("you should not: A, B, C",
         "what it is not: A, B"): the last word before the colon, or a "not" / "never" before a last word
-        that announces the list ("it does not do the following: ..."); or None."""
+        that announces the list ("it does not do the following: ..."); or None. It reaches as far into
+        each item as it would right before it: "avoid: dropping the status (page comes back 200)" avoids
+        the dropping, not the 200."""
+        cue = self._list_cue(start)
+        if cue is None or self.words[cue].raw in _CLAUSE_WIDE:
+            return cue
+        item = start
+        while item > 0 and self.words[item - 1].clause == self.words[start].clause:
+            item -= 1
+        if start - item < _SHORT_SCOPE or all(w.raw in _TRANSPARENT or w.raw.endswith("ing")
+                                              for w in self.words[item:start]):
+            return cue
+        return None
+
+    def _list_cue(self, start: int) -> int | None:
+        """``_list_negation``'s negation, whatever its reach."""
         lead = self.words[start].lead
         before = []  # the lead clause's positions, last first (clause numbers only grow along the text)
         for k in range(start - 1, -1, -1):
@@ -635,8 +650,9 @@ class Answer:
                 return True
             # "X is harmless" says X is fine: no point is heard in it, and a wrong claim X is made, not dismissed.
             return m.cue is None or words[m.cue].raw not in _ASSERTS_FINE
-        # The claim's own negation is part of it: "never" of "X never exists outside a request" dismisses nothing.
-        at = [k for k, w in enumerate(words) if w.clause == clause and not m.start <= k < m.end and k != m.cue]
+        # (A claim's own "never" still dismisses it here, "X never exists outside a request": reading it as the claim
+        # makes 35 such contradictions of the pack live, one of which refuses a right answer; see round 9.)
+        at = [k for k, w in enumerate(words) if w.clause == clause and not m.start <= k < m.end]
         renamed = next((k for k in at if k < m.start and words[k].stem in _RENAMES), None)
         if renamed is not None:  # only what the clause says after "by" / "with" / "to" counts against X
             successor = [k for k in at if renamed < k < m.start and words[k].raw in _SUCCESSOR]
