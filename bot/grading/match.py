@@ -10,8 +10,8 @@ may have one extra word inside it (never inside one of its identifiers, nor
 right after its own negation), its "is" / "are" may be left out, and a
 two-word phrase without a function word may come in either order.  A phrase
 with a clause word of its own ("even if the view raised") may cross that one
-clause break.  Every phrase word needs an answer word of its own, so a phrase
-can never collapse to one of its own words (``flask.g`` is not ``flask``).
+clause break, and any phrase may cross an "also" of the answer's.  Every phrase
+word needs an answer word of its own, so a phrase can never collapse to one of its own words (``flask.g`` is not ``flask``).
 
 A match is *negated* when a negation ("not", "no", "never", "without",
 "instead of", "rather than", "skip", ...) stands before it in its clause, or a
@@ -19,7 +19,9 @@ denial follows it within a few words ("... is overkill", "... isn't needed",
 "... plays no part", "... only in development"); see ``Answer._cue``.  A
 negation in a hypothetical clause ("if you forget X"), said twice ("don't
 forget X") or naming a mistake by its consequence ("skipping X leads to ...")
-denies nothing.  A phrase that starts with a negation matches the rest of it
+denies nothing; nor does one before "and" and a new verb ("never trust it and use X"), nor "<subject>
+can't <verb> X" (a limit: the verb is denied, not X).  A negation ending a clause before a colon reaches
+the list after it ("you should not: A, B").  A phrase that starts with a negation matches the rest of it
 denied (see ``Answer.find``); one with a negation further in is taken as written.
 """
 

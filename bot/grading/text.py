@@ -18,6 +18,8 @@ to one is done to the other:
   clause (it is a negation there; "instead" alone starts a new clause).
   A clause opened by "if", "unless" or "otherwise" is *hypothetical*: "if you
   forget the rollback, ..." says the rollback is needed, not that it is not.
+  A clause a colon ends is kept for the list after it (``Word.lead``), so a
+  negation there can reach the list ("you should not: A, B, C").
 """
 
 from __future__ import annotations
