@@ -11,7 +11,8 @@ right after its own negation), its "is" / "are" may be left out, and a
 two-word phrase without a function word may come in either order.  A phrase
 with a clause word of its own ("even if the view raised") may cross that one
 clause break, and any phrase may cross an "also" of the answer's.  Every phrase
-word needs an answer word of its own, so a phrase can never collapse to one of its own words (``flask.g`` is not ``flask``).
+word needs an answer word of its own, so a phrase can never collapse to one of
+its own words (``flask.g`` is not ``flask``).
 
 A match is *negated* when a negation ("not", "no", "never", "without",
 "instead of", "rather than", "skip", ...) stands before it in its clause, or a
