@@ -471,3 +471,126 @@ def test_calling_a_wrong_claim_harmless_makes_it() -> None:
     assert not grade_open(proxy, "Use ProxyFix with one hop; setting x_for to a large number like 10 is "
                                  "harmless and safer.").correct
     assert grade_open(proxy, "Use ProxyFix with one hop.").correct
+
+
+# Round 9 (session 28): the defects readers reported in round 8, each from its repro.
+
+def _single(point: dict[str, object]) -> Question:
+    """An open question with one key point to look at (and a second one, never covered, to be valid)."""
+    return _open([point, {"point": "Filler", "phrases": ["zzzfiller"]}])
+
+
+def _covers(question: Question, text: str) -> bool:
+    return question.key_points is not None and question.key_points[0].point in grade_open(question, text).covered
+
+
+def _contradicts(question: Question, text: str) -> bool:
+    return bool(grade_open(question, text).contradicted)
+
+
+def test_a_negation_stops_at_and_before_a_new_verb() -> None:
+    upload = _single({"point": "Sanitise the name with secure_filename", "phrases": ["secure_filename"]})
+    assert _covers(upload, "I never trust it and use secure_filename")
+    assert _covers(upload, "never trust the name and always use secure_filename")
+    assert not Answer("I never trust it and use secure_filename").has("trust it")
+    # Over-reach: "and" before a noun, a verb of an infinitive ("no need to X and Y"), or one word of its own
+    # still carries the negation.
+    assert not upload_has("don't use os.path and secure_filename")
+    assert not upload_has("you don't need to call strip and use secure_filename")
+    assert not upload_has("never rename and use secure_filename")
+
+
+def upload_has(text: str) -> bool:
+    return Answer(text).has("secure_filename")
+
+
+def test_a_negation_before_a_colon_denies_the_list_it_opens() -> None:
+    text = "you should not: call app.run in production, enable debug, or hardcode the secret key"
+    answer = Answer(text)
+    for phrase in ("app.run in production", "enable debug", "hardcode the secret key"):
+        m = answer.find(phrase)
+        assert m is not None and m.negated, phrase
+    blueprint = _single({"point": "Not an application", "phrases": ["not a mini application", "not a separate app"]})
+    assert _covers(blueprint, "What it is not: a mini application, a separate WSGI app or a sub-app")
+    # Over-reach: a colon after a claim, and the sentence after the list, are not denied.
+    assert Answer("you should not do this. Instead: call create_app in production").has("create_app in production")
+    assert Answer("it is not: a mini application. Call app.run in production").has("app.run in production")
+    assert Answer("remember: call app.run in production, never debug").has("app.run in production")
+    # A negation of short reach ("avoid") reaches into each item as far as it would right before it.
+    avoid = Answer("Avoid: dropping the status (page comes back 200), a page that needs the DB")
+    assert avoid.has("comes back 200") and not avoid.has("dropping the status")
+
+
+@pytest.mark.parametrize(("text", "refused"), [
+    ("query string -> request.args, form -> request.form, json -> request.json, files -> request.files", False),
+    ("form -> request.form, query string -> request.args, JSON -> request.get_json(), files -> request.files",
+     False),
+    ("query string = request.args, form = request.form, json = request.json, files = request.files", False),
+    # a bare list of identifiers is still a keyword list
+    ("request.form, request.args, request.get_json(), request.files, request.headers", True),
+    ("request.args, request.form, request.json, request.files, request.cookies, request.headers", True),
+])
+def test_a_mapping_to_dotted_names_is_graded(text: str, refused: bool) -> None:
+    if refused:
+        with pytest.raises(UserError):
+            guards.check("open", text)
+    else:
+        assert guards.check("open", text) == text
+
+
+def test_can_not_with_a_verb_of_its_own_denies_the_verb_not_its_object() -> None:
+    serialise = _single({"point": "json.dumps can't serialise arbitrary objects", "phrases": ["arbitrary object"]})
+    assert _covers(serialise, "json.dumps can't serialise arbitrary objects")
+    assert _covers(serialise, "the default provider cannot serialize arbitrary objects")
+    # Over-reach: "you can't", and "can not" before a verb that passes a negation on ("use", "have"), still deny.
+    assert not Answer("you can't serialise arbitrary objects").has("arbitrary object")
+    assert not Answer("it can not use arbitrary objects").has("arbitrary object")
+    assert not Answer("you can't use app.run in production").has("app.run in production")
+
+
+def test_also_inside_a_phrase_and_in_the_answer_match_alike() -> None:
+    for text in ("blueprints also register error handlers", "blueprints register error handlers"):
+        answer = Answer(text)
+        for phrase in ("blueprints also register error handlers", "blueprints register error handlers"):
+            m = answer.find(phrase)
+            assert m is not None and not m.negated, (text, phrase)
+    # Over-reach: "also" still ends a negation's clause, and a phrase still needs its words in order.
+    assert Answer("debug is not for production, also use gunicorn").has("use gunicorn")
+    assert Answer("handlers also register blueprints").find("blueprints register error handlers") is None
+
+
+def test_a_contradiction_matches_no_other_word_one_edit_away() -> None:
+    lazy = _single({"point": "Lazy loading runs one query per row", "phrases": ["one query per"],
+                    "contradicts": ["lazy loading fixes"]})
+    assert not _contradicts(lazy, "Lazy loading fires one query per post")
+    assert _contradicts(lazy, "Lazy loading fixes it, one query per post")
+    assert _contradicts(lazy, "Lazy loading fixed it with one query per post")  # its own inflections
+    # Key-point phrases keep their tolerance.
+    assert _covers(lazy, "Lazy loading runs one qeury per post")
+
+
+def test_a_contradiction_that_starts_with_a_negation_is_made_and_not_dismissed_by_it() -> None:
+    contexts = _single({"point": "Push one by hand outside a request", "phrases": ["app_context"],
+                        "contradicts": ["never exists outside a request", "no csrf token"]})
+    # Saying the rest of an inverted claim is harmless does not make the claim...
+    assert not _contradicts(contexts, "Push app_context; a csrf token is harmless.")
+    # ...while saying it is missing still does, and "X is harmless" still makes a claim X.
+    assert _contradicts(contexts, "Push app_context; you need no csrf token.")
+    assert _contradicts(_single({"point": "Use ProxyFix", "phrases": ["proxyfix"], "contradicts": ["x_for=10"]}),
+                        "Use ProxyFix; x_for=10 is harmless.")
+
+
+@pytest.mark.parametrize("contraction", ["dont", "doesnt", "isnt", "cant", "wont"])
+def test_apostrophe_less_contractions_negate_as_their_apostrophe_forms_do(contraction: str) -> None:
+    m = Answer(f"you {contraction} need a secret key here").find("secret key")
+    n = Answer(f"you {contraction[:-1]}'t need a secret key here").find("secret key")
+    assert m is not None and n is not None and m.negated and n.negated
+
+
+def test_a_negation_inside_a_subject_stops_at_its_verb() -> None:
+    assert Answer("whatever hasn't been committed is rolled back").has("rolled back")
+    assert Answer("anything that isn't committed gets rolled back").has("rolled back")
+    # Over-reach: a negation of the main verb, or of a clause without such a subject, still denies.
+    assert not Answer("whatever hasn't been committed is not rolled back").has("rolled back")
+    assert not Answer("it hasn't been rolled back").has("rolled back")
+    assert not Answer("what you commit isn't rolled back").has("rolled back")

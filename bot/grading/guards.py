@@ -16,6 +16,7 @@ import re
 
 from bot import wording
 from bot.errors import UserError
+from bot.grading.text import VERBS as _VERBS
 from bot.grading.text import fold
 
 MAX_ANSWER = 1500
@@ -43,6 +44,9 @@ _ITEM_WORD = re.compile(r"[a-z][a-z0-9_'.-]*")
 # count there.  No answer labelled correct in the grading sets (462 + 308 answers) is one, while
 # most keyword lists the item rules missed were.
 _RUN_ON_WORDS = 12
+# A dotted name is one term there: "form -> request.form, json -> request.json, ..." is a mapping of four, not a
+# run of twelve words.
+_DOTTED = re.compile(r"[^\W\d]\w*(?:\.\w+)+")
 # Prose wrapped by an editor: a long line going on in lower case on the next one is one line, not two items.
 _WRAPPED = re.compile(r"(?<=[^\n]{60})\n(?=[a-z`(])")
 
@@ -68,16 +72,7 @@ _JOINERS = _wordset("because so since if unless when whenever whereas although t
 # Words that say nothing themselves: "basically: a, b, c", "stuff like x, y etc".
 _FILLERS = _wordset("basically essentially etc e.g eg i.e ie like stuff things also and or plus maybe mostly tbh imo "
                     "ok just")
-# Verbs whose -s form is a statement ("the first match wins", "middleware wraps wsgi_app"); verbs whose
-# -s form is as often a plural noun ("logs", "checks", "calls", "tests") are left out.
-_VERBS = _wordset("""accept allow apply become break bring build catch clear close come compare contain convert
-cover create decide define delete depend describe detect disable dispatch drop emit enable encode encrypt enforce ensure
-escape evaluate execute exist expire expose fail follow force forget forward get give go guarantee happen help hide hold
-ignore include increase inject insert keep kill know leak leave let live load lose make mean merge miss move notify open
-override own parse pass persist pick prevent provide pull push put raise reach receive reduce register reject rely
-remove render replace require reset resolve respond restore return reuse revoke rotate run save see send
-serve share show sign skip slow spawn stay stop store succeed support survive swallow take talk tell throw trigger
-trust turn understand wait want warn win wrap write shadow generate treat expect matter cost need use""")
+# Verbs whose -s form is a statement ("the first match wins", "middleware wraps wsgi_app"): ``text.VERBS``.
 _VERB_FORMS = frozenset([v + "es" if v.endswith(("s", "sh", "ch", "x", "z")) else v + "s" for v in _VERBS]
                         + ["does", "goes", "has"])
 # Irregular participles that follow their noun the same way ("extensions bound via init_app").
@@ -125,7 +120,7 @@ def _keyword_list(folded: str, found: list[str]) -> bool:
     if len(found) < 4 or english >= 0.3 * len(found):  # prose, or an enumeration in prose: no bare list
         return False
     breaks = len(_BREAKS.findall(folded))
-    run_on = not breaks and len(found) >= _RUN_ON_WORDS and english <= 0.2 * len(found)
+    run_on = not breaks and _terms(folded, found) >= _RUN_ON_WORDS and english <= 0.2 * len(found)
     if breaks and breaks >= 0.15 * (len(_ITEMS.findall(folded)) + 1):
         return False  # sentences enough, whatever the items say (the items are fewer than the separators)
     flat = folded
@@ -145,6 +140,11 @@ def _keyword_list(folded: str, found: list[str]) -> bool:
     if len(items) >= 6:
         return statements < 0.15 * len(items)
     return len(items) >= 4 and statements == 0 and english < 0.1 * len(found)
+
+
+def _terms(folded: str, found: list[str]) -> int:
+    """How many terms the words ``found`` in ``folded`` make, a dotted name (``request.args``) counting once."""
+    return len(found) - sum(len(_WORD.findall(name)) - 1 for name in _DOTTED.findall(folded))
 
 
 def _states(segment: str, ws: list[str], *, marks: bool = True) -> bool:

@@ -70,7 +70,7 @@ def grade_open(question: Question, text: str, misconceptions: tuple[Misconceptio
     contradicted: list[str] = []
     required_missing = False
     for kp in question.key_points:
-        wrong = next((m for m in (answer.find(p) for p in kp.contradicts)
+        wrong = next((m for m in (answer.find(p, typos=False) for p in kp.contradicts)
                       if m is not None and not answer.dismissed(m)), None)
         if wrong is not None:
             contradicted.append(f"{kp.point} (you wrote: '{wrong.words}')")
@@ -108,9 +108,9 @@ def _shown(answer: Answer, phrases: Sequence[str], point: str) -> bool:
 
 
 def _made(answer: Answer, phrases: Sequence[str]) -> Match | None:
-    """The first of ``phrases`` the answer asserts (matches and does not dismiss), or None."""
+    """The first of ``phrases`` the answer asserts (matches, without typos, and does not dismiss), or None."""
     for p in phrases:
-        m = answer.find(p) if answer.may_name(p) else None
+        m = answer.find(p, typos=False) if answer.may_name(p) else None
         if m is not None and not answer.dismissed(m):
             return m
     return None

@@ -10,8 +10,9 @@ may have one extra word inside it (never inside one of its identifiers, nor
 right after its own negation), its "is" / "are" may be left out, and a
 two-word phrase without a function word may come in either order.  A phrase
 with a clause word of its own ("even if the view raised") may cross that one
-clause break.  Every phrase word needs an answer word of its own, so a phrase
-can never collapse to one of its own words (``flask.g`` is not ``flask``).
+clause break, and any phrase may cross an "also" of the answer's.  Every phrase
+word needs an answer word of its own, so a phrase can never collapse to one of
+its own words (``flask.g`` is not ``flask``).
 
 A match is *negated* when a negation ("not", "no", "never", "without",
 "instead of", "rather than", "skip", ...) stands before it in its clause, or a
@@ -19,7 +20,9 @@ denial follows it within a few words ("... is overkill", "... isn't needed",
 "... plays no part", "... only in development"); see ``Answer._cue``.  A
 negation in a hypothetical clause ("if you forget X"), said twice ("don't
 forget X") or naming a mistake by its consequence ("skipping X leads to ...")
-denies nothing.  A phrase that starts with a negation matches the rest of it
+denies nothing; nor does one before "and" and a new verb ("never trust it and use X"), nor "<subject>
+can't <verb> X" (a limit: the verb is denied, not X).  A negation ending a clause before a colon reaches
+the list after it ("you should not: A, B").  A phrase that starts with a negation matches the rest of it
 denied (see ``Answer.find``); one with a negation further in is taken as written.
 """
 
@@ -33,7 +36,7 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.grading.text import Word, stem, tokens
+from bot.grading.text import VERBS, Word, stem, tokens
 
 NEGATIONS = frozenset({"not", "no", "never", "without", "neither", "nor", "none", "nothing", "instead",
                        "rather", "avoid", "avoids", "avoiding", "unnecessary", "needless", "lack", "lacks",
@@ -96,6 +99,18 @@ _COPULA = frozenset({"is", "are"})
 # A negation before one of these is about the effect, not about the words after it.
 _EFFECT = frozenset({"affect", "affects", "matter", "matters", "change", "changes", "influence", "impact",
                      "cause", "causes", "mean", "means", "require", "requires", "need", "needs"})
+# After "and", a word that starts a new predicate: "I never trust it and use secure_filename" denies only
+# "trust it" ("don't use os.path and secure_filename" still denies both: no verb after the "and").
+_NEW_PREDICATE = VERBS | {v + "es" if v.endswith(("s", "sh", "ch", "x", "z")) else v + "s" for v in VERBS} | {
+    "can", "could", "will", "would", "should", "must", "may", "might", "always", "then", "just", "still",
+    "it", "they", "you", "we", "i", "he", "she"}
+# Last words of a clause that announce the list after its colon: "never do the following: A, B".
+_ANNOUNCES = frozenset({"following", "these", "this", "things", "ones"})
+# A subject that holds its own negation ("whatever hasn't been committed"), and the verbs that end it.
+_FREE_RELATIVES = frozenset({"whatever", "anything", "everything", "whoever", "whichever", "what"})
+_MAIN_VERBS = frozenset({"is", "are", "was", "were", "gets", "get", "got", "will", "stays", "goes", "ends"})
+# Who is told what to do: "you can't use X" is advice against X, "json.dumps can't serialise X" a limit.
+_ADDRESSED = frozenset({"you", "we", "i", "u", "one", "people", "users", "nobody"})
 # How far after a phrase its denial may come: "a CHECK constraint on stock isn't necessary".
 _AFTER_SCOPE = 6
 # A new verb after the phrase whose object the denial is about: "X makes Y unnecessary".
@@ -145,6 +160,9 @@ class Match:
     negated: bool
     # The only denial is "X only in development": a denial unless the point is about development.
     confined: bool = False
+    cue: int | None = None  # where the answer denies the words (``Answer._cue``), or None
+    # Found for a phrase that starts with a negation: ``negated`` says the answer asserts the rest of it.
+    inverted: bool = False
 
 
 _PhraseWord = tuple[str, str]  # (raw, stem): a tuple, because matching hashes them millions of times
@@ -244,14 +262,18 @@ class Answer:
         self._at: dict[str, list[int]] = {}
         for i, w in enumerate(self.words):
             self._at.setdefault(w.raw, []).append(i)
-        self._cache: dict[_PhraseWord, frozenset[str]] = {}
+        # Kept apart for matching with typos (key-point phrases) and without (contradictions, ``find``).
+        self._typos = True
+        self._caches: dict[bool, dict[_PhraseWord, frozenset[str]]] = {True: {}, False: {}}
         self._heads = {raw[:3] for raw in self._raws}
         self._compounds: dict[tuple[str, str, str], frozenset[str]] = {}
-        self._present: dict[tuple[str, str, str], bool] = {}
+        self._presents: dict[bool, dict[tuple[str, str, str], bool]] = {True: {}, False: {}}
 
     def _like(self, p: _PhraseWord) -> frozenset[str]:
-        """The answer's distinct words that stand for phrase word ``p``."""
-        hit = self._cache.get(p)
+        """The answer's distinct words that stand for phrase word ``p`` (its typos too, unless ``find`` was
+        told to take none)."""
+        cache = self._caches[self._typos]
+        hit = cache.get(p)
         if hit is not None:
             return hit
         want_raw, want_stem = p
@@ -263,18 +285,33 @@ class Answer:
             while i < len(self._raws) and self._raws[i].startswith(want_raw):
                 found.add(self._raws[i])
                 i += 1
-        limit = _typo_limit(want_raw)
+        limit = _typo_limit(want_raw) if self._typos else 0
         near = [r for r in self._by_initial.get(want_raw[:1], ()) if abs(len(r) - len(want_raw)) <= limit]
         if limit and near:
             for raw, _score, _i in process.extract(want_raw, near, scorer=OSA.distance,
                                                    score_cutoff=limit, limit=None):
                 if not raw.startswith(want_raw) and not want_raw.startswith(raw):
                     found.add(raw)
-        result = self._cache[p] = frozenset(found)
+        result = cache[p] = frozenset(found)
         return result
 
-    def find(self, phrase: str) -> Match | None:
-        """The first place ``phrase`` occurs, preferring one that is not negated.
+    def find(self, phrase: str, *, typos: bool = True) -> Match | None:
+        """The first place ``phrase`` occurs, preferring one that is not negated (``_find_phrase``).
+
+        With ``typos`` False, each phrase word matches only itself, its own inflections (its stem), a
+        longer word it starts or a compound, never another word one edit away: a wrong claim is matched
+        so ("lazy loading fixes" is not "lazy loading fires", a real word); a key point keeps its tolerance.
+        """
+        if typos:
+            return self._find_phrase(phrase)
+        self._typos = False
+        try:
+            return self._find_phrase(phrase)
+        finally:
+            self._typos = True
+
+    def _find_phrase(self, phrase: str) -> Match | None:
+        """``find`` with the typo setting in force.
 
         A phrase that starts with a negation ("no secrets", "without circular imports")
         is found where the answer denies the rest of it in its own words ("avoid circular
@@ -293,11 +330,11 @@ class Answer:
             if rest is None:
                 return None
             if rest.negated and self._denied_before(rest.start, rest.end):
-                return Match(rest.start, rest.end, rest.words, negated=False)
+                return Match(rest.start, rest.end, rest.words, negated=False, cue=rest.cue, inverted=True)
             denied = self._find(want, loose=True, tight=tight, breaks=breaks, denied=True)
             if denied is not None:
-                return Match(denied.start, denied.end, denied.words, negated=False)
-            return Match(rest.start, rest.end, rest.words, negated=True)
+                return Match(denied.start, denied.end, denied.words, negated=False, cue=denied.cue, inverted=True)
+            return Match(rest.start, rest.end, rest.words, negated=True, inverted=True)
         # A hyphenated name is matched whole: "flask-jwt" is not the start of Flask-JWT-Extended.
         return self._find(want, loose=loose, tight=tight, breaks=breaks, whole="-" in phrase)
 
@@ -337,7 +374,7 @@ class Answer:
     def _possible(self, want: tuple[_PhraseWord, ...]) -> bool:
         """A cheap test before the search: every phrase word has some answer word that could stand for it
         (looked at longest word first, the likeliest to be missing; each word's answer kept per answer)."""
-        present = self._present
+        present = self._presents[self._typos]
         for key, p, optional in _checks(want):
             hit = present.get(key)
             if hit is None:
@@ -366,12 +403,13 @@ class Answer:
                     continue
                 if denied:
                     if self._denied_before(start, end):
-                        return Match(start, end, " ".join(w.raw for w in self.words[start:end]), True)
+                        return Match(start, end, " ".join(w.raw for w in self.words[start:end]), True,
+                                     cue=self._cue(start, end))
                     continue
                 cue = None if self_negating else self._cue(start, end)
                 negated = cue is not None
                 confined = cue is not None and cue >= end and self._dev_only(cue)
-                m = Match(start, end, " ".join(w.raw for w in self.words[start:end]), negated, confined)
+                m = Match(start, end, " ".join(w.raw for w in self.words[start:end]), negated, confined, cue)
                 if not negated:
                     return m
                 first = first or m
@@ -400,7 +438,11 @@ class Answer:
         if i >= len(words):
             return None
         if words[i].clause != clause:
-            if k not in breaks or not clause < words[i].clause <= clause + 2:
+            # A phrase's own clause word may be crossed ("even if the view raised"), and so may an "also" of the
+            # answer's ("blueprints also register ..." says "blueprints register ..."), which ends a clause only
+            # for negation: the phrase "X also Y" reads "X Y" as well.
+            also = words[i].also and words[i].clause == clause + 1 and words[i - 1].clause == clause
+            if not also and (k not in breaks or not clause < words[i].clause <= clause + 2):
                 return None
             clause = words[i].clause
         w = words[i]
@@ -462,13 +504,24 @@ class Answer:
             return None
         clause = words[start].clause
         condition = False  # passed a "without" that did not deny the words itself ("can't X without Y")
+        fence = None  # an "and" the words come after that starts a new predicate ("..., and use X")
+        reach = True  # no negation was stopped short of the words: a list's negation may still deny them
         for j in range(start - 1, -1, -1):
             if words[j].clause != clause:
                 break
             cue = words[j].raw
+            if cue == "and" and fence is None and words[j + 1].raw in _NEW_PREDICATE:
+                fence = j
             if cue not in NEGATIONS:
                 continue
+            if (fence is not None and self._own_predicate(j, fence)) or self._limit(j, start) \
+                    or self._in_subject(j, start):
+                # "I never trust it and use secure_filename": the "never" denies "trust it" only;
+                # "json.dumps can't serialise arbitrary objects": a limit of json.dumps, not a denial.
+                reach = False
+                break
             if condition and cue in _CLAUSE_WIDE:
+                reach = False
                 break  # "you can't change it without the SECRET_KEY": the key is needed
             if cue in _NEGATING_VERBS and j > 0 and words[j - 1].clause == clause \
                     and words[j - 1].raw in ("not", "never"):
@@ -487,6 +540,10 @@ class Answer:
             if all(w.raw in _TRANSPARENT or w.raw.endswith("ing") for w in words[j + 1:start]):
                 return j
             condition |= cue == "without"
+        if reach and words[start].lead >= 0:
+            listed = self._list_negation(start)
+            if listed is not None:
+                return listed
         n = len(words)
         clause = words[end - 1].clause
         for j in range(end, min(n, end + _AFTER_SCOPE)):
@@ -512,6 +569,69 @@ class Answer:
                 break  # "set X, or it is ignored", "X, and retrying does not help": about another subject
         return None
 
+    def _list_negation(self, start: int) -> int | None:
+        """The negation that opens the list the words at ``start`` are in ("you should not: A, B, C",
+        "what it is not: A, B"): the last word before the colon, or a "not" / "never" before a last word
+        that announces the list ("it does not do the following: ..."); or None. It reaches as far into
+        each item as it would right before it: "avoid: dropping the status (page comes back 200)" avoids
+        the dropping, not the 200."""
+        cue = self._list_cue(start)
+        if cue is None or self.words[cue].raw in _CLAUSE_WIDE:
+            return cue
+        item = start
+        while item > 0 and self.words[item - 1].clause == self.words[start].clause:
+            item -= 1
+        if start - item < _SHORT_SCOPE or all(w.raw in _TRANSPARENT or w.raw.endswith("ing")
+                                              for w in self.words[item:start]):
+            return cue
+        return None
+
+    def _list_cue(self, start: int) -> int | None:
+        """``_list_negation``'s negation, whatever its reach."""
+        lead = self.words[start].lead
+        before = []  # the lead clause's positions, last first (clause numbers only grow along the text)
+        for k in range(start - 1, -1, -1):
+            if self.words[k].clause < lead:
+                break
+            if self.words[k].clause == lead:
+                before.append(k)
+        if not before:
+            return None
+        last = before[0]
+        if self.words[last].raw in NEGATIONS:
+            return last
+        if self.words[last].raw in _ANNOUNCES:
+            return next((k for k in before if self.words[k].raw in ("not", "never")), None)
+        return None
+
+    def _in_subject(self, j: int, start: int) -> bool:
+        """The negation at ``j`` is inside a subject that a verb after it ends: "whatever hasn't been committed
+        is rolled back" says the rollback happens; the "not" is about what was committed."""
+        words = self.words
+        if not any(k >= 0 and words[k].clause == words[j].clause and words[k].raw in _FREE_RELATIVES
+                   for k in (j - 1, j - 2, j - 3)):  # "anything that isn't committed"
+            return False
+        return any(w.raw in _MAIN_VERBS for w in words[j + 2:start])
+
+    def _limit(self, j: int, start: int) -> bool:
+        """The "not" at ``j`` states what something cannot do: "<subject> can not <verb> ..." with a subject
+        other than the one who answers and a verb of its own before the words at ``start``. It denies the
+        verb, not its object ("json.dumps can't serialise arbitrary objects" names the arbitrary objects);
+        "you can't use X" and "it can not be used" still deny (advice, or a verb that passes it on)."""
+        words = self.words
+        if words[j].raw != "not" or j < 2 or j + 1 >= start or words[j - 1].raw != "can":
+            return False
+        subject, verb = words[j - 2], words[j + 1]
+        return (subject.clause == words[j].clause and subject.raw not in _ADDRESSED
+                and verb.raw not in _TRANSPARENT and verb.raw not in _AUX and verb.raw not in NEGATIONS)
+
+    def _own_predicate(self, j: int, fence: int) -> bool:
+        """The negation at ``j`` denies a predicate of its own before the "and" at ``fence``: two words or
+        more, and no infinitive ("you don't need to call strip and use X" denies both verbs, as does
+        "never rename and use X": one word is a verb shared with the next)."""
+        between = self.words[j + 1:fence]
+        return len(between) >= 2 and not any(w.raw == "to" for w in between)
+
     def _dev_only(self, j: int) -> bool:
         """True when the "only" at ``j`` confines what comes before to development ("only in dev", "only locally")."""
         after = [w.raw for w in self.words[j + 1:j + 3] if w.clause == self.words[j].clause]
@@ -527,9 +647,14 @@ class Answer:
         # name, not the new one after "by" / "with" / "to" ("Y was replaced by X").
         words = self.words
         if m.negated:
+            # A claim that starts with a negation ("no csrf token"), where the answer asserts the rest, is not
+            # made, whatever follows the rest ("a csrf token is harmless").
+            if m.inverted:
+                return True
             # "X is harmless" says X is fine: no point is heard in it, and a wrong claim X is made, not dismissed.
-            cue = self._cue(m.start, m.end)
-            return cue is None or words[cue].raw not in _ASSERTS_FINE
+            return m.cue is None or words[m.cue].raw not in _ASSERTS_FINE
+        # (A claim's own "never" still dismisses it here, "X never exists outside a request": reading it as the claim
+        # makes 35 such contradictions of the pack live, one of which refuses a right answer; see round 9.)
         at = [k for k, w in enumerate(words) if w.clause == clause and not m.start <= k < m.end]
         renamed = next((k for k in at if k < m.start and words[k].stem in _RENAMES), None)
         if renamed is not None:  # only what the clause says after "by" / "with" / "to" counts against X

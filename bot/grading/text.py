@@ -18,11 +18,14 @@ to one is done to the other:
   clause (it is a negation there; "instead" alone starts a new clause).
   A clause opened by "if", "unless" or "otherwise" is *hypothetical*: "if you
   forget the rollback, ..." says the rollback is needed, not that it is not.
+  A clause a colon ends is kept for the list after it (``Word.lead``), so a
+  negation there can reach the list ("you should not: A, B, C").
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -83,6 +86,23 @@ ABBREVIATIONS: dict[str, str] = {
     "isnt": "is not", "dont": "do not", "doesnt": "does not", "cant": "can not",
 }
 
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Verbs an answer uses, in their base form; their -s form is hardly ever a plural noun ("wraps", "wins"),
+# so a word here starts a statement (``guards``: a keyword list has none; ``match``: after "and", a new
+# verb a negation before it does not reach). Verbs whose -s form is as often a noun ("logs", "checks",
+# "calls", "tests") are left out.
+VERBS = _wordset("""accept allow apply become break bring build catch clear close come compare contain convert
+cover create decide define delete depend describe detect disable dispatch drop emit enable encode encrypt enforce ensure
+escape evaluate execute exist expire expose fail follow force forget forward get give go guarantee happen help hide hold
+ignore include increase inject insert keep kill know leak leave let live load lose make mean merge miss move notify open
+override own parse pass persist pick prevent provide pull push put raise reach receive reduce register reject rely
+remove render replace require reset resolve respond restore return reuse revoke rotate run save see send
+serve share show sign skip slow spawn stay stop store succeed support survive swallow take talk tell throw trigger
+trust turn understand wait want warn win wrap write shadow generate treat expect matter cost need use""")
+
 # Left out of matching on both sides: they carry no meaning a key point needs.
 GLUE = frozenset({"a", "an", "the"})
 
@@ -101,7 +121,9 @@ _CODE_PUNCT = re.compile(r"[,'\"]")
 _ELLIPSIS = re.compile(r"\.{2,}")
 # An opening parenthesis cuts no clause ("Quart (ASGI) is ...": the aside belongs to the word before it);
 # the closing one does.
-_CLAUSE_PUNCT = re.compile(r"[.!?;:,](?=\s|$)|[\n)\[\]{}]|\s[-\u2013\u2014]+\s")
+_CLAUSE_PUNCT = re.compile(r"([.!?;:,](?=\s|$)|[\n)\[\]{}]|\s[-\u2013\u2014]+\s)")  # kept: see ``_LIST_ENDS``
+# A colon opens a list that its clause introduces ("you should not: A, B, C"); a sentence end closes it.
+_LIST_ENDS = frozenset({".", "!", "?", ";", "\n"})
 _WORD = re.compile(r"[a-z0-9]+")
 # A line broken inside a sentence (Shift-Enter in Slack, a wrapped paste): a line that ends in a word
 # and a next line that goes on in lower case are one line.  A capital, a bullet or a blank line after
@@ -142,6 +164,8 @@ class Word:
     part: bool = False  # joined to the next word by "_" in one identifier ("send" of ``send_file``)
     dot: bool = False  # joined to the next word by "." ("flask" of ``flask.escape``)
     hyphen: bool = False  # joined to the next word by "-" ("jwt" of Flask-JWT-Extended)
+    lead: int = -1  # in a list after a colon: the clause before the colon ("you should not: A, B"), or -1
+    also: bool = False  # the first word of a clause opened by "also" ("blueprints also register ...")
 
 
 def _code(text: str) -> str:
@@ -173,15 +197,19 @@ def tokens(text: str) -> list[Word]:
     clause = 0
     if "\n" in text:
         text = _SOFT_WRAP.sub(" ", text)
-    for part in _CLAUSE_PUNCT.split(_code(fold(text))):
+    lead = -1
+    pieces = _CLAUSE_PUNCT.split(_code(fold(text)))
+    for part, delimiter in itertools.zip_longest(pieces[::2], pieces[1::2], fillvalue=""):
         spans = (list(_WORD.finditer(part)) if "_" in part or "." in part or "-" in part
                  else None)  # only identifiers and hyphenated names have parts
         found = [m[0] for m in spans] if spans is not None else _WORD.findall(part)
-        hypothetical = False
+        hypothetical = also = False
         for k, raw in enumerate(found):
             if _ends_clause(found, k):
                 clause += 1
                 hypothetical = raw in HYPOTHETICAL
+                also = raw == "also"
+                lead = -1  # "you should not: A, but B": the list ends at a clause word
                 continue
             joined = dot = hyphen = False
             if spans is not None and k + 1 < len(spans):
@@ -192,8 +220,13 @@ def tokens(text: str) -> list[Word]:
                 hyphen = between == "-"
             for w in ABBREVIATIONS.get(raw, raw).split():
                 if w not in GLUE:
-                    out.append(Word(w, stem(w), clause, hypothetical, joined, dot, hyphen))
+                    out.append(Word(w, stem(w), clause, hypothetical, joined, dot, hyphen, lead, also))
+                    also = False
         clause += 1
+        if delimiter.strip() == ":":
+            lead = clause - 1
+        elif delimiter in _LIST_ENDS:
+            lead = -1
     return out
 
 
