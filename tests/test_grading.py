@@ -580,6 +580,18 @@ def test_a_contradiction_that_starts_with_a_negation_is_made_and_not_dismissed_b
                         "Use ProxyFix; x_for=10 is harmless.")
 
 
+def test_a_contradiction_starting_with_never_fires_on_its_claim() -> None:
+    # The claim's own "never" is the claim, not a dismissal of it (the pack had 35 such contradictions that
+    # could not fire): "g never exists outside a request" is the wrong claim itself.
+    contexts = _single({"point": "Push one by hand outside a request", "phrases": ["app_context"],
+                        "contradicts": ["never exists outside a request"]})
+    assert _contradicts(contexts, "Push app_context in a script; g never exists outside a request anyway.")
+    # Over-reach: calling the claim a myth or wrong is still not making it.
+    assert not _contradicts(contexts, "Push app_context; the idea that g never exists outside a request is a myth.")
+    assert not _contradicts(contexts, "Push app_context; it is wrong to think g never exists outside a request.")
+    assert not _contradicts(contexts, "Push app_context in a script or a test.")
+
+
 @pytest.mark.parametrize("contraction", ["dont", "doesnt", "isnt", "cant", "wont"])
 def test_apostrophe_less_contractions_negate_as_their_apostrophe_forms_do(contraction: str) -> None:
     m = Answer(f"you {contraction} need a secret key here").find("secret key")

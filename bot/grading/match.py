@@ -653,8 +653,8 @@ class Answer:
                 return True
             # "X is harmless" says X is fine: no point is heard in it, and a wrong claim X is made, not dismissed.
             return m.cue is None or words[m.cue].raw not in _ASSERTS_FINE
-        # (A claim's own "never" still dismisses it here, "X never exists outside a request": reading it as the claim
-        # makes 35 such contradictions of the pack live, one of which refuses a right answer; see round 9.)
+        # A claim's own leading negation ("never" of "X never exists outside a request", at ``m.cue``) is part of
+        # the claim, not a dismissal of it.
         at = [k for k, w in enumerate(words) if w.clause == clause and not m.start <= k < m.end]
         renamed = next((k for k in at if k < m.start and words[k].stem in _RENAMES), None)
         if renamed is not None:  # only what the clause says after "by" / "with" / "to" counts against X
@@ -663,7 +663,7 @@ class Answer:
                 at = [k for k in at if k > successor[-1]]
         # A word inside an identifier dismisses nothing ("before" of ``before_first_request``).
         at = [k for k in at if not words[k].part and not (k > 0 and words[k - 1].part)]
-        return any(words[k].stem in RETIRED
+        return any(words[k].stem in RETIRED and k != m.cue
                    and (k < m.start or (words[k].stem not in _FORWARD and words[k].raw not in _FORWARD_RAW))
                    and (words[k].stem not in _AGE or 0 < m.start - k <= _AGE_REACH)
                    for k in at)
