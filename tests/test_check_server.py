@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -160,3 +161,31 @@ def test_other_than_reaches_the_second_gunicorn_worker_and_every_worker_stops() 
         arbiter = server.pid
     assert second != first and served == {second} and back == first
     assert all(pid is not None and _gone(pid) for pid in (arbiter, first, second))
+
+
+def test_other_than_reaches_the_other_worker_when_the_first_hold_lands_on_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The second way round: the first held connection is taken by the worker we want (as when the same worker
+    # keeps winning the accept on a busy machine), so the worker to avoid is held by a second one instead.
+    with Server("gunicorn", code=APP, options={"workers": 2}) as server:
+        first = server.http("GET", "/echo").worker
+        assert first is not None
+        second = server.other_worker(first)
+        hold = server._hold
+
+        def on_second() -> socket.socket:
+            for _ in range(50):
+                sock = hold()
+                time.sleep(0.05)
+                if server.http("GET", "/echo").worker == first:  # first is free: the hold is on second
+                    return sock
+                sock.close()
+            raise AssertionError("no hold landed on the second worker")
+        holds = [on_second, hold]
+        taken: list[socket.socket] = []
+
+        def counted() -> socket.socket:
+            taken.append(holds[min(len(taken), 1)]())
+            return taken[-1]
+        monkeypatch.setattr(server, "_hold", counted)
+        served = server.http("GET", "/echo", other_than=first).worker
+    assert served == second and len(taken) == 2

@@ -230,22 +230,36 @@ class Server:
 
         A connection that has sent half a request holds the sync worker that accepted
         it; a probe then shows which worker is still free.  If the held one is not
-        ``pid``, let it go and try again.
+        ``pid``, ``pid`` is the free one: a second held connection can only be taken by
+        ``pid``, and letting the first go frees the other worker for the request.  (Trying
+        again until the first hold lands on ``pid`` could fail 60 times in a row on a busy
+        machine, where the same worker kept winning the accept.)
         """
-        for attempt in range(60):
-            holder = socket.create_connection(("127.0.0.1", self.port), timeout=REQUEST_TIMEOUT)
+        for attempt in range(10):
+            holders = [self._hold()]
             try:
-                holder.sendall(b"GET " + WORKER_PROBE.encode() + b" HTTP/1.1\r\n")
-                # Give a worker time to accept the held connection before probing: on a busy machine
-                # the probe can otherwise be accepted first, by either worker.
-                time.sleep(min(0.01 * (attempt + 1), 0.25))
+                time.sleep(min(0.01 * (attempt + 1), 0.25))  # let a worker accept the hold before the probe
                 free = self.http("GET", WORKER_PROBE).worker
                 if free is not None and free != pid:
                     yield
                     return
+                if free == pid:
+                    holders.append(self._hold())  # taken by pid, the only free worker
+                    time.sleep(min(0.05 * (attempt + 1), 0.25))
+                    holders.pop(0).close()  # the other worker reads the end of its half request, and is free
+                    if self.http("GET", WORKER_PROBE).worker not in (None, pid):
+                        yield
+                        return
             finally:
-                holder.close()
+                for holder in holders:
+                    holder.close()
         raise ServerFailed(f"{self.kind}: could not reach a worker other than {pid}")
+
+    def _hold(self) -> socket.socket:
+        """A connection that has sent half a request: it holds the sync worker that accepts it."""
+        holder = socket.create_connection(("127.0.0.1", self.port), timeout=REQUEST_TIMEOUT)
+        holder.sendall(b"GET " + WORKER_PROBE.encode() + b" HTTP/1.1\r\n")
+        return holder
 
 
 def _child_env(spec: dict[str, Any]) -> dict[str, str]:
