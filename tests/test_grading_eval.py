@@ -67,10 +67,10 @@ FLOOR = {"tune": (0.0, 0.0, 0.0), "holdout": (0.0, 0.0, 0.0), "fresh-dev": (1.2,
          "sealed-v5": (13.6, 1.7, 0.0),
          # Measured once, blind: about two in three answers with an unlisted false claim pass (the feedback
          # says a pass "covers the key points", not "correct"); a ratchet, not a target.
-         "mixed-v1": (60.5, 9.0, 0.0),
+         "mixed-v1": (59.5, 9.0, 0.0),
          # Measured once, blind, on 2026-12-04: 56.5 % / 23 % / 12 % (negated 6 of 50); after that session's
-         # grader fixes and plain-words sweep (which never read it) 55 / 18 / 8; a ratchet.
-         "mixed-v2": (55.0, 18.0, 8.0)}
+         # grader fixes and plain-words sweep (which never read it) 55 / 18 / 8; 54.5 / 18 / 8 after session 28's.
+         "mixed-v2": (54.5, 18.0, 8.0)}
 
 
 def _accepted(row: dict[str, str]) -> bool:
