@@ -424,17 +424,18 @@ async def serve_minimal(api: str) -> None:
     like = like_drillbot(set(os.environ.get("BENCH_MINIMAL", "").split(",")))
     print(json.dumps({"port": site.addresses[0][1]}), flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
-    del like
+    if like is not None:
+        like.close()
     await site.cleanup()
     await session.close()
 
 
-def like_drillbot(parts: set[str]) -> object:
+def like_drillbot(parts: set[str]) -> Any:
     """``BENCH_MINIMAL=heap,tune,switch``: give the bare app a part of drillbot's process, to find what
     makes the same library calls cost more there: ``heap`` builds (and keeps, unused) a whole drillbot
     app, content pack, database engine and all; ``tune`` applies ``tune_runtime``; ``switch`` only
     its 1 ms GIL switch interval."""
-    kept: object = None
+    kept = None
     if "heap" in parts:
         from bot.config import Config, Settings, bundled_content
         from bot.runtime.builder import build
