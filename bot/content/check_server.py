@@ -36,6 +36,8 @@ WORKER_PROBE = "/__drill_check_worker__"
 _SPEC_ENV = "DRILLBOT_CHECK_SERVER_SPEC"
 # Generous for a loaded 2-core CI machine; a normal start takes well under a second.
 READY_TIMEOUT = 15.0
+# Sends of a request whose body the server cut short by answering early (``Server.http``).
+EARLY_ANSWER_TRIES = 3
 REQUEST_TIMEOUT = 10.0
 
 # Gunicorn settings a check cannot do without: one sync worker on the inherited
@@ -201,21 +203,31 @@ class Server:
         if json_body is not None:
             data = json.dumps(json_body).encode()
             sent.setdefault("Content-Type", "application/json")
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT)
-        try:
-            conn.putrequest(method, path, skip_host=any(k.casefold() == "host" for k in sent),
-                            skip_accept_encoding=True)
-            if data is not None:
-                sent.setdefault("Content-Length", str(len(data)))
-            for k, v in sent.items():
-                conn.putheader(k, v)
-            conn.endheaders(data)
-            resp = conn.getresponse()
-            return HttpResponse(resp.status, tuple(resp.getheaders()), resp.read())
-        except (OSError, http.client.HTTPException) as exc:
-            raise ServerFailed(f"{self.kind}: {method} {path} failed ({exc}): {self.errors()}") from exc
-        finally:
-            conn.close()
+        if data is not None:
+            sent.setdefault("Content-Length", str(len(data)))
+        for attempt in range(EARLY_ANSWER_TRIES):
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT)
+            cut = False  # the server closed while the body was still being sent
+            try:
+                conn.putrequest(method, path, skip_host=any(k.casefold() == "host" for k in sent),
+                                skip_accept_encoding=True)
+                for k, v in sent.items():
+                    conn.putheader(k, v)
+                try:
+                    conn.endheaders(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    # A server may answer before it has read the whole body (a 413 for a body over the
+                    # limit) and close: its answer is usually there to read.
+                    cut = True
+                resp = conn.getresponse()
+                return HttpResponse(resp.status, tuple(resp.getheaders()), resp.read())
+            except (OSError, http.client.HTTPException) as exc:
+                if cut and attempt + 1 < EARLY_ANSWER_TRIES:
+                    continue  # the close reset the connection before the answer was read: send it again
+                raise ServerFailed(f"{self.kind}: {method} {path} failed ({exc}): {self.errors()}") from exc
+            finally:
+                conn.close()
+        raise AssertionError("unreachable")
 
 
     def other_worker(self, pid: int) -> int:
