@@ -189,3 +189,23 @@ def test_other_than_reaches_the_other_worker_when_the_first_hold_lands_on_it(mon
         monkeypatch.setattr(server, "_hold", counted)
         served = server.http("GET", "/echo", other_than=first).worker
     assert served == second and len(taken) == 2
+
+
+LIMITED = '''
+from flask import Flask, request
+
+app = Flask(__name__)
+app.config["MAX_CONTENT_LENGTH"] = 1024
+
+@app.post("/upload")
+def upload():
+    return str(len(request.get_data()))
+'''
+
+
+def test_an_answer_before_the_whole_body_is_sent_is_read() -> None:
+    # Gunicorn answers 413 from the declared length and closes without reading the 16 MB body: the
+    # sender's pipe breaks mid-body, and the answer is still what the check gets.
+    with Server("gunicorn", code=LIMITED) as server:
+        statuses = [server.http("POST", "/upload", body=b"x" * (16 * 1024 * 1024)).status for _ in range(3)]
+    assert statuses == [413, 413, 413]
