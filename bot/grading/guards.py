@@ -16,8 +16,8 @@ import re
 
 from bot import wording
 from bot.errors import UserError
-from bot.grading.text import VERBS as _VERBS
-from bot.grading.text import fold
+from bot.grading.text import VERB_FORMS, fold
+from bot.grading.text import wordset as _wordset
 
 MAX_ANSWER = 1500
 
@@ -51,10 +51,6 @@ _DOTTED = re.compile(r"[^\W\d]\w*(?:\.\w+)+")
 _WRAPPED = re.compile(r"(?<=[^\n]{60})\n(?=[a-z`(])")
 
 
-def _wordset(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
 # Words that a sentence of English can hardly do without, and that a keyword list leaves out.
 ENGLISH = _wordset("""
 the a an is are was were be been being to of in on at by for with from into onto as it its this that these
@@ -73,8 +69,7 @@ _JOINERS = _wordset("because so since if unless when whenever whereas although t
 _FILLERS = _wordset("basically essentially etc e.g eg i.e ie like stuff things also and or plus maybe mostly tbh imo "
                     "ok just")
 # Verbs whose -s form is a statement ("the first match wins", "middleware wraps wsgi_app"): ``text.VERBS``.
-_VERB_FORMS = frozenset([v + "es" if v.endswith(("s", "sh", "ch", "x", "z")) else v + "s" for v in _VERBS]
-                        + ["does", "goes", "has"])
+_VERB_FORMS = VERB_FORMS | {"does", "goes", "has"}
 # Irregular participles that follow their noun the same way ("extensions bound via init_app").
 _PARTICIPLES = _wordset("bound built kept sent written hidden shown given taken chosen held left made done")
 OTHER_LANGUAGES = {

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.grading.text import VERBS, Word, stem, tokens
+from bot.grading.text import VERB_FORMS, VERBS, Word, stem, tokens
 
 NEGATIONS = frozenset({"not", "no", "never", "without", "neither", "nor", "none", "nothing", "instead",
                        "rather", "avoid", "avoids", "avoiding", "unnecessary", "needless", "lack", "lacks",
@@ -101,7 +101,7 @@ _EFFECT = frozenset({"affect", "affects", "matter", "matters", "change", "change
                      "cause", "causes", "mean", "means", "require", "requires", "need", "needs"})
 # After "and", a word that starts a new predicate: "I never trust it and use secure_filename" denies only
 # "trust it" ("don't use os.path and secure_filename" still denies both: no verb after the "and").
-_NEW_PREDICATE = VERBS | {v + "es" if v.endswith(("s", "sh", "ch", "x", "z")) else v + "s" for v in VERBS} | {
+_NEW_PREDICATE = VERBS | VERB_FORMS | {
     "can", "could", "will", "would", "should", "must", "may", "might", "always", "then", "just", "still",
     "it", "they", "you", "we", "i", "he", "she"}
 # Last words of a clause that announce the list after its colon: "never do the following: A, B".

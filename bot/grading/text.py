@@ -86,7 +86,8 @@ ABBREVIATIONS: dict[str, str] = {
     "isnt": "is not", "dont": "do not", "doesnt": "does not", "cant": "can not",
 }
 
-def _wordset(text: str) -> frozenset[str]:
+def wordset(text: str) -> frozenset[str]:
+    """The words of ``text``, for word lists written as one string."""
     return frozenset(text.split())
 
 
@@ -94,7 +95,7 @@ def _wordset(text: str) -> frozenset[str]:
 # so a word here starts a statement (``guards``: a keyword list has none; ``match``: after "and", a new
 # verb a negation before it does not reach). Verbs whose -s form is as often a noun ("logs", "checks",
 # "calls", "tests") are left out.
-VERBS = _wordset("""accept allow apply become break bring build catch clear close come compare contain convert
+VERBS = wordset("""accept allow apply become break bring build catch clear close come compare contain convert
 cover create decide define delete depend describe detect disable dispatch drop emit enable encode encrypt enforce ensure
 escape evaluate execute exist expire expose fail follow force forget forward get give go guarantee happen help hide hold
 ignore include increase inject insert keep kill know leak leave let live load lose make mean merge miss move notify open
@@ -102,6 +103,8 @@ override own parse pass persist pick prevent provide pull push put raise reach r
 remove render replace require reset resolve respond restore return reuse revoke rotate run save see send
 serve share show sign skip slow spawn stay stop store succeed support survive swallow take talk tell throw trigger
 trust turn understand wait want warn win wrap write shadow generate treat expect matter cost need use""")
+# Their -s forms ("wraps", "pushes"): a statement in the third person.
+VERB_FORMS = frozenset(v + "es" if v.endswith(("s", "sh", "ch", "x", "z")) else v + "s" for v in VERBS)
 
 # Left out of matching on both sides: they carry no meaning a key point needs.
 GLUE = frozenset({"a", "an", "the"})
