@@ -232,6 +232,9 @@ async def discord(args: argparse.Namespace) -> None:
             await fake.wait_for(lambda: fake.commands.get("global") and fake.sessions, timeout=60)
             await yard.wait_for(lambda: yard.sessions, timeout=60)
             while True:  # ready: an admin command answered
+                if bot.poll() is not None:
+                    sys.exit(f"drillbot exited ({bot.returncode}) before it was ready:\n"
+                             + (tmp / "bot.log").read_text()[-3000:])
                 sent = await fake.slash("flask-admin", sub("show"), who=ADMIN, admin=True)
                 try:
                     await fake.callback(sent, timeout=2)

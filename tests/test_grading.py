@@ -606,3 +606,16 @@ def test_a_negation_inside_a_subject_stops_at_its_verb() -> None:
     assert not Answer("whatever hasn't been committed is not rolled back").has("rolled back")
     assert not Answer("it hasn't been rolled back").has("rolled back")
     assert not Answer("what you commit isn't rolled back").has("rolled back")
+
+
+def test_advice_not_to_stop_at_a_claim_does_not_make_it() -> None:
+    xss = _open([{"point": "Sanitise with an allowlist", "phrases": ["sanitizer", "allowlist"], "required": True,
+                  "contradicts": ["strip out the script tags"]},
+                 {"point": "Escaping stays on", "phrases": ["sanitizer", "escap", "allowlist", "clean"]}])
+    # "Don't just X" / "you shouldn't just X" warn that X is not enough...
+    assert grade_open(xss, "Don't just strip out the script tags and call it safe; use a real sanitizer.").correct
+    assert grade_open(xss, "You shouldn't just strip out the script tags: run an allowlist sanitizer.").correct
+    # ...while the claim said plainly, or "it does not just X" (it does X, and more), is made.
+    assert not grade_open(xss, "Strip out the script tags, then a sanitizer is optional extra.").correct
+    assert not grade_open(xss, "The sanitizer does not just strip out the script tags, it cleans all.").correct
+    assert not grade_open(xss, "Easy: just strip out the script tags, no allowlist sanitizer.").correct

@@ -111,6 +111,9 @@ _FREE_RELATIVES = frozenset({"whatever", "anything", "everything", "whoever", "w
 _MAIN_VERBS = frozenset({"is", "are", "was", "were", "gets", "get", "got", "will", "stays", "goes", "ends"})
 # Who is told what to do: "you can't use X" is advice against X, "json.dumps can't serialise X" a limit.
 _ADDRESSED = frozenset({"you", "we", "i", "u", "one", "people", "users", "nobody"})
+# "Don't just X", "you shouldn't merely X": advice that X is not enough (``Answer.dismissed``).
+_MERELY = frozenset({"just", "merely"})
+_ADVISING = frozenset({"do", "should", "must"})
 # How far after a phrase its denial may come: "a CHECK constraint on stock isn't necessary".
 _AFTER_SCOPE = 6
 # A new verb after the phrase whose object the denial is about: "X makes Y unnecessary".
@@ -638,6 +641,16 @@ class Answer:
         return bool(after) and (after[0] in _DEV or (after[0] in ("in", "for", "during", "on", "when", "while")
                                                      and len(after) > 1 and after[1] in _DEV))
 
+    def _advised_beyond(self, start: int) -> bool:
+        """The words at ``start`` follow advice not to stop at them: "don't just strip the tags", "you
+        shouldn't merely hash it" warn against the claim ("it does not just escape" still says it escapes)."""
+        words = self.words
+        k = start - 3
+        if k < 0 or words[start - 1].raw not in _MERELY or words[start - 2].raw != "not" \
+                or words[k].raw not in _ADVISING or any(w.clause != words[start].clause for w in words[k:start]):
+            return False
+        return k == 0 or words[k - 1].clause != words[k].clause or words[k - 1].raw in _ADDRESSED
+
     def dismissed(self, m: Match) -> bool:
         """True when the clause holding ``m`` names it only to reject it ("X was removed")."""
         clause = self.words[m.start].clause
@@ -653,6 +666,8 @@ class Answer:
                 return True
             # "X is harmless" says X is fine: no point is heard in it, and a wrong claim X is made, not dismissed.
             return m.cue is None or words[m.cue].raw not in _ASSERTS_FINE
+        if self._advised_beyond(m.start):
+            return True
         # A claim's own leading negation ("never" of "X never exists outside a request", at ``m.cue``) is part of
         # the claim, not a dismissal of it.
         at = [k for k, w in enumerate(words) if w.clause == clause and not m.start <= k < m.end]
