@@ -619,3 +619,13 @@ def test_advice_not_to_stop_at_a_claim_does_not_make_it() -> None:
     assert not grade_open(xss, "Strip out the script tags, then a sanitizer is optional extra.").correct
     assert not grade_open(xss, "The sanitizer does not just strip out the script tags, it cleans all.").correct
     assert not grade_open(xss, "Easy: just strip out the script tags, no allowlist sanitizer.").correct
+
+
+def test_a_non_prefix_denies_the_word_it_joins() -> None:
+    owner = Answer("Only a non-owner can read it; everyone else gets a 403.")
+    m = owner.find("owner can read")
+    assert m is not None and m.negated
+    assert Answer("The owner can read it.").has("owner can read")
+    # nor does "non" stand in for a phrase's missing word: "reject non owners" is not "reject owners"
+    assert Answer("reject non owners").find("reject owners") is None
+    assert Answer("reject rogue owners").find("reject owners") is not None

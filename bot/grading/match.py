@@ -114,6 +114,8 @@ _ADDRESSED = frozenset({"you", "we", "i", "u", "one", "people", "users", "nobody
 # "Don't just X", "you shouldn't merely X": advice that X is not enough (``Answer.dismissed``).
 _MERELY = frozenset({"just", "merely"})
 _ADVISING = frozenset({"do", "should", "must"})
+# Prefixes joined by a hyphen that deny the word after them ("non-owner", "non-blocking").
+_PREFIX_NEGATIONS = frozenset({"non"})
 # How far after a phrase its denial may come: "a CHECK constraint on stock isn't necessary".
 _AFTER_SCOPE = 6
 # A new verb after the phrase whose object the denial is about: "X makes Y unnecessary".
@@ -127,8 +129,8 @@ PREFIX_MIN = 6
 # Never the extra word inside a phrase: "the secret is key" does not say "secret key";
 # "do"/"does" may sit inside ("teardown always does rollback"): it states nothing of its own.
 # nor words that set two things side by side ("SimpleCache vs shared Redis" is not "simplecache is shared").
-_NO_GAP = (_AUX - {"do", "does", "did"}) | NEGATIONS | {"and", "or", "nor", "to", "it", "they", "this", "that",
-                                                      "vs", "versus", "so", "than", "but", "unlike", "whereas"}
+_NO_GAP = (_AUX - {"do", "does", "did"}) | NEGATIONS | _PREFIX_NEGATIONS | {
+    "and", "or", "nor", "to", "it", "they", "this", "that", "vs", "versus", "so", "than", "but", "unlike", "whereas"}
 # A phrase ending in a state ("debug off") matches it said with its verb: "debug must be (turned) off".
 _STATES = frozenset({"off", "on", "enabled", "disabled"})
 _STATE_VERBS = frozenset({"is", "are", "was", "were", "be", "been", "must", "should", "stays", "stay", "kept",
@@ -505,6 +507,8 @@ class Answer:
         words = self.words
         if words[start].hypothetical:
             return None
+        if start > 0 and words[start - 1].hyphen and words[start - 1].raw in _PREFIX_NEGATIONS:
+            return start - 1  # "a non-owner can read it" denies "owner can read"
         clause = words[start].clause
         condition = False  # passed a "without" that did not deny the words itself ("can't X without Y")
         fence = None  # an "and" the words come after that starts a new predicate ("..., and use X")
