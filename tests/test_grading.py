@@ -629,3 +629,22 @@ def test_a_non_prefix_denies_the_word_it_joins() -> None:
     # nor does "non" stand in for a phrase's missing word: "reject non owners" is not "reject owners"
     assert Answer("reject non owners").find("reject owners") is None
     assert Answer("reject rogue owners").find("reject owners") is not None
+
+
+@pytest.mark.parametrize(("text", "claim", "dismissed"), [
+    # "instead of" / "before" dismiss the few words after them, not the rest of the clause...
+    ("Return 404 instead of 403 everywhere is required by HTTP", "required by http", False),
+    ("Use create_app instead of the old before_first_request hook", "before_first_request", True),
+    # ...an active "replaces" dismisses what it replaces, not its subject...
+    ("super() throws away the parent content and replaces it completely", "super() throws away", False),
+    ("Flask 2.3 replaces before_first_request with plain setup code", "before_first_request", True),
+    ("before_first_request was replaced by plain setup code", "before_first_request", True),
+    # ...and a "no longer" in a relative clause ("whose ...") is about that clause, not the claim before it.
+    ("the browser refuses to send a cookie whose signature no longer matches", "browser refuses to send", False),
+    ("FLASK_ENV no longer does anything", "flask_env", True),
+])
+def test_a_dismissal_reaches_only_what_it_is_about(text: str, claim: str, dismissed: bool) -> None:
+    answer = Answer(text)
+    m = answer.find(claim, typos=False)
+    assert m is not None and not m.negated
+    assert answer.dismissed(m) is dismissed

@@ -149,8 +149,11 @@ _FORWARD = frozenset(stem(w) for w in ("instead", "before"))
 # hook", not "signs new cookies with the fallback keys and checks old ones" (key rotation).
 _AGE = frozenset(stem(w) for w in ("old", "older", "previous", "previously", "earlier", "prior", "pre"))
 _AGE_REACH = 3
+# "instead of X", "before X": they dismiss the few words after them, not the rest of the clause ("return 404
+# instead of 403 everywhere is required by HTTP" still claims that it is required).
+_FORWARD_REACH = 4
 # Nouns of a rename that dismiss only what follows them: "X, the replacement for Y", "X as the rename of Y".
-_FORWARD_RAW = frozenset({"replacement", "rename"})
+_FORWARD_RAW = frozenset({"replacement", "rename", "replaces", "replace", "replacing"})
 # A rename names the old API and the new one: "Y was replaced by X", "renamed Y to X", "the replacement
 # for Y is X". After one of these words the new name comes, which the rename asserts.
 _SUCCESSOR = frozenset({"by", "with", "to", "is", "are"})
@@ -684,5 +687,6 @@ class Answer:
         at = [k for k in at if not words[k].part and not (k > 0 and words[k - 1].part)]
         return any(words[k].stem in RETIRED and k != m.cue
                    and (k < m.start or (words[k].stem not in _FORWARD and words[k].raw not in _FORWARD_RAW))
+                   and (words[k].stem not in _FORWARD or m.start - k <= _FORWARD_REACH)
                    and (words[k].stem not in _AGE or 0 < m.start - k <= _AGE_REACH)
                    for k in at)

@@ -112,7 +112,7 @@ GLUE = frozenset({"a", "an", "the"})
 # Words ending a clause (besides punctuation): a negation before them stops there.
 CLAUSE_WORDS = frozenset({"but", "however", "whereas", "although", "though", "while", "yet", "otherwise", "so",
                           "because", "since", "which", "then", "thus", "hence", "therefore", "unless", "until",
-                          "instead", "plus", "also", "if", "when", "whenever", "unlike"})
+                          "instead", "plus", "also", "if", "when", "whenever", "unlike", "whose"})
 
 # Clauses that state a condition, not a claim: a negation in them denies nothing.
 HYPOTHETICAL = frozenset({"if", "unless", "otherwise"})
