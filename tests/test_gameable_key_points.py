@@ -303,14 +303,17 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
 }
 
-# Further cases, one file per review pass: {"<question id>": {"wrong": [...], "right": [...]}}.
-# A later pass may add cases to a question an earlier one hardened; they join its earlier ones.
+# Further cases, one file per review pass: {"<question id>": {"wrong": [...], "mixed": [...], "right": [...]}}
+# ("mixed": right overall but with one false claim, refused like "wrong"; optional). A later pass may add cases to
+# a question an earlier one hardened; they join its earlier ones. Any other key is a mistake in the file.
 for _file in sorted((Path(__file__).parent / "fixtures" / "gameable").glob("*.json")):
     for _qid, _case in json.loads(_file.read_text(encoding="utf-8")).items():
+        assert set(_case) <= {"wrong", "mixed", "right"} and {"wrong", "right"} <= set(_case), \
+            f"{_file.name}: {_qid} has keys {sorted(_case)}"
         _wrong, _right = CASES.get(_qid, ((), ()))
-        _new = (*_case["wrong"], *_case["right"])
-        assert not set(_new) & {*_wrong, *_right}, f"{_file.name}: {_qid} repeats an earlier case"
-        CASES[_qid] = (_wrong + tuple(_case["wrong"]), _right + tuple(_case["right"]))
+        _refused = (*_case["wrong"], *_case.get("mixed", ()))
+        assert not {*_refused, *_case["right"]} & {*_wrong, *_right}, f"{_file.name}: {_qid} repeats an earlier case"
+        CASES[_qid] = (_wrong + _refused, _right + tuple(_case["right"]))
 
 WRONG = [(qid, a) for qid, (wrong, _right) in CASES.items() for a in wrong]
 RIGHT = [(qid, a) for qid, (_wrong, right) in CASES.items() for a in right]
