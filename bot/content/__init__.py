@@ -6,6 +6,7 @@ from bot.content.packs import (
     LETTERS,
     LEVELS,
     Check,
+    Claim,
     Counts,
     KeyPoint,
     Kind,
@@ -22,6 +23,6 @@ from bot.content.packs import (
 )
 from bot.errors import Problem
 
-__all__ = ["KINDS", "LETTERS", "LEVELS", "Check", "Counts", "KeyPoint", "Kind", "Level", "Library",
+__all__ = ["KINDS", "LETTERS", "LEVELS", "Check", "Claim", "Counts", "KeyPoint", "Kind", "Level", "Library",
            "LoadedQuestion", "Misconception", "Pack", "Problem", "Question", "count", "json_schema", "load_library",
            "load_pack"]

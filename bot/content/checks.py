@@ -12,6 +12,7 @@ import gc
 import logging
 import sys
 import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,39 @@ class CheckResult:
 
 def run_check(lq: LoadedQuestion) -> CheckResult:
     """Execute a question's check and compare Flask's behaviour with the answer key."""
+    check = lq.q.check
+    assert check is not None
+    return _quietly(lambda: _outcome(lq, lambda: _execute(lq, check.setup, lq.q.code or "", check.run, check.server,
+                                                          check.server_options), check.server, _compare))
+
+
+def run_claim(lq: LoadedQuestion, index: int) -> CheckResult:
+    """Execute the question's ``claims[index]`` and compare its ``result`` with what the prose says."""
+    claim = lq.q.claims[index]
+    code = (lq.q.code or "") if claim.with_code else ""
+
+    def compare(lq: LoadedQuestion, ns: dict[str, Any], who: str) -> CheckResult:
+        if "result" not in ns:
+            return CheckResult(lq, False, f"claims[{index}].run did not assign `result`")
+        result = _as_toml(ns["result"])
+        ok = result == claim.expect
+        return CheckResult(lq, ok, f"claims[{index}] ({claim.says!r}): {who} gave {result!r}"
+                                   + ("" if ok else f", the prose says {claim.expect!r}"))
+
+    return _quietly(lambda: _outcome(lq, lambda: _execute(lq, claim.setup, code, claim.run, claim.server,
+                                                          claim.server_options), claim.server, compare))
+
+
+def _as_toml(value: Any) -> Any:
+    """Tuples as lists, as TOML writes every array (``expect = [true, 1]``)."""
+    if isinstance(value, tuple | list):
+        return [_as_toml(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _as_toml(v) for k, v in value.items()}
+    return value
+
+
+def _quietly(fn: Callable[[], CheckResult]) -> CheckResult:
     # Question code may leave uploads' temporary files for the garbage collector;
     # collect them here, quietly, so they are not reported against later code.
     # Checks that provoke a 500 would print Flask's error log; the result is what matters.
@@ -47,43 +81,40 @@ def run_check(lq: LoadedQuestion) -> CheckResult:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResourceWarning)
-            result = _run_check(lq)
+            result = fn()
             gc.collect()
     finally:
         logging.disable(logging.NOTSET)
     return result
 
 
-def _run_check(lq: LoadedQuestion) -> CheckResult:
-    q, check = lq.q, lq.q.check
-    assert check is not None
+def _outcome(lq: LoadedQuestion, execute: Callable[[], dict[str, Any]], server: str | None,
+             compare: Callable[[LoadedQuestion, dict[str, Any], str], CheckResult]) -> CheckResult:
+    try:
+        ns = execute()
+    except Exception as exc:
+        return CheckResult(lq, False, f"{server + ' ' if server else ''}check raised {type(exc).__name__}: {exc}")
+    return compare(lq, ns, f"Flask under {server.capitalize()}" if server else "Flask")
+
+
+def _execute(lq: LoadedQuestion, setup: str, code: str, run: str, server: str | None,
+             options: Mapping[str, str | int | bool]) -> dict[str, Any]:
+    """Run ``setup``, ``code`` and ``run`` in one namespace (setup and code inside ``server``'s process when
+    one is named, ``run`` then talking to it over HTTP); the namespace after ``run``."""
+    q = lq.q
     module = f"drill_check_{q.id.replace('-', '_')}"
     ns: dict[str, Any] = {"__name__": module, "raises": raises}
-    if check.server is not None:
-        return _run_server_check(lq, ns, module)
-    try:
-        exec(compile(check.setup, f"<{q.id} setup>", "exec"), ns)
-        exec(compile(q.code or "", f"<{q.id} code>", "exec"), ns)
-        if "app" in ns and "client" not in ns and hasattr(ns["app"], "test_client"):
-            ns["client"] = ns["app"].test_client()
-        exec(compile(check.run, f"<{q.id} run>", "exec"), ns)
-    except Exception as exc:
-        return CheckResult(lq, False, f"check raised {type(exc).__name__}: {exc}")
-    return _compare(lq, ns, "Flask")
-
-
-def _run_server_check(lq: LoadedQuestion, ns: dict[str, Any], module: str) -> CheckResult:
-    """Serve the app under the check's server (setup and code run there) and run ``run`` against it."""
-    q, check = lq.q, lq.q.check
-    assert check is not None and check.server is not None
-    try:
-        with Server(check.server, code=q.code or "", setup=check.setup, module=module,
-                    options=dict(check.server_options)) as server:
-            ns.update(http=server.http, base_url=server.base_url, other_worker=server.other_worker)
-            exec(compile(check.run, f"<{q.id} run>", "exec"), ns)
-    except Exception as exc:
-        return CheckResult(lq, False, f"{check.server} check raised {type(exc).__name__}: {exc}")
-    return _compare(lq, ns, f"Flask under {check.server.capitalize()}")
+    if server is not None:
+        with Server(server, code=code, setup=setup, module=module, options=dict(options)) as srv:
+            ns.update(http=srv.http, base_url=srv.base_url, other_worker=srv.other_worker)
+            exec(compile(run, f"<{q.id} run>", "exec"), ns)
+        return ns
+    exec(compile(setup, f"<{q.id} setup>", "exec"), ns)
+    exec(compile(code, f"<{q.id} code>", "exec"), ns)
+    if "app" in ns and "client" not in ns and hasattr(ns["app"], "test_client"):
+        ns["client"] = ns["app"].test_client()
+    exec(compile(run, f"<{q.id} run>", "exec"), ns)
+    return ns
 
 
 def _compare(lq: LoadedQuestion, ns: dict[str, Any], who: str) -> CheckResult:
@@ -108,16 +139,16 @@ def _compare(lq: LoadedQuestion, ns: dict[str, Any], who: str) -> CheckResult:
 
 
 def run_all(library: Library) -> tuple[int, int]:
-    """Run every question's check, printing a FAIL line for each that fails: (checks run, failed)."""
+    """Run every question's check and claims, printing a FAIL line for each that fails: (run, failed)."""
     checked = failed = 0
     for lq in library.questions:
-        if lq.q.check is None:
-            continue
-        checked += 1
-        r = run_check(lq)
-        if not r.ok:
-            failed += 1
-            print(f"FAIL {lq.file}: {lq.id}: {r.detail}")
+        results = [run_check(lq)] if lq.q.check is not None else []
+        results += [run_claim(lq, i) for i in range(len(lq.q.claims))]
+        checked += len(results)
+        for r in results:
+            if not r.ok:
+                failed += 1
+                print(f"FAIL {lq.file}: {lq.id}: {r.detail}")
     return checked, failed
 
 

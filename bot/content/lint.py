@@ -79,6 +79,13 @@ def lint(library: Library) -> list[Problem]:
                                         f"{url} is not official documentation (see bot/content/lint.py)"))
         if q.check is not None and not q.code:
             problems.append(Problem(lq.file, q.id, "check", "a check needs the question's code"))
+        prose = _plain(" ".join(t for t in (q.explanation, q.model_answer) if t))
+        for i, claim in enumerate(q.claims):
+            if _plain(claim.says) not in prose:
+                problems.append(Problem(lq.file, q.id, f"claims[{i}].says",
+                                        f"{claim.says!r} is not in the explanation or the model answer"))
+            if claim.with_code and not q.code:
+                problems.append(Problem(lq.file, q.id, f"claims[{i}].with_code", "the question has no code"))
 
     problems += near_duplicates(qs)
 
@@ -97,6 +104,11 @@ def lint(library: Library) -> list[Problem]:
                                     f"the right option is the longest in {len(longest) / len(choice):.0%} "
                                     f"of choice questions (limit {MAX_LONGEST_SHARE:.0%})"))
     return problems
+
+
+def _plain(text: str) -> str:
+    """Prose as a claim quotes it: without backticks, case or runs of white space."""
+    return " ".join(text.replace("`", "").casefold().split())
 
 
 def near_duplicates(qs: Sequence[LoadedQuestion], cutoff: float = NEAR_DUPLICATE) -> list[Problem]:

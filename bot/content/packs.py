@@ -77,6 +77,30 @@ class Check(_Strict):
         return self
 
 
+class Claim(_Strict):
+    """A sentence of a question's prose pinned by running code, for what no answer key covers.
+
+    ``says`` quotes the explanation or the model answer (the linter checks that it is there, so
+    rewording the prose without the claim fails); ``setup``, the question's ``code`` when
+    ``with_code`` is set, and ``run`` execute like a check's, under ``server`` if one is named, and
+    ``run`` must assign ``result``, which must equal ``expect``.
+    """
+
+    says: Text
+    setup: str = ""
+    with_code: bool = False
+    run: Text
+    expect: Any
+    server: Literal["gunicorn", "waitress"] | None = None
+    server_options: dict[str, str | int | bool] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _options_need_server(self) -> Claim:
+        _need(self.server is not None or not self.server_options,
+              "claims.server_options", "only a claim with `server` takes server options")
+        return self
+
+
 class Question(_Strict):
     id: Slug
     level: Level
@@ -91,6 +115,7 @@ class Question(_Strict):
     references: list[Url] = Field(min_length=1)
     tags: list[Slug] = Field(default_factory=list)
     check: Check | None = None
+    claims: list[Claim] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _kind_fields(self) -> Question:
