@@ -11,7 +11,7 @@ from tests.conftest import CONTENT
 CODE = re.compile(r"(```.*?```|`[^`]+`)", re.DOTALL)
 # A dunder name, or a snake_case / UPPER_CASE identifier, standing bare in prose.
 BARE = re.compile(r"(?<![\w`/.])(__\w+__|[A-Za-z]\w*_\w*|_\w+)(?![\w`/])")
-NOT_PROSE = {"code", "check", "phrases", "contradicts", "references", "id", "tags"}
+NOT_PROSE = {"code", "check", "claims", "phrases", "contradicts", "references", "id", "tags"}  # claims: never shown
 
 
 def bare_identifiers(node: object, where: str = "") -> list[str]:
