@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,7 @@ def test_content_check_counts(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["content", "check", str(CONTENT)]) == 0
     out = capsys.readouterr().out
     assert "by topic: basics" in out and "by level: junior" in out and "by kind:  choice" in out
+    assert re.search(r"prose claims pinned by code: [1-9]", out)
     assert "0 problem(s)" in out
 
 

@@ -386,6 +386,7 @@ class Counts:
     by_kind: dict[str, int]
     with_code: int
     with_check: int
+    claims: int = 0  # prose claims pinned by code (``Question.claims``)
 
 
 def count(library: Library) -> Counts:
@@ -397,6 +398,7 @@ def count(library: Library) -> Counts:
         by_kind={k: sum(1 for q in qs if q.q.kind == k) for k in KINDS},
         with_code=sum(1 for q in qs if q.q.code),
         with_check=sum(1 for q in qs if q.q.check is not None),
+        claims=sum(len(q.q.claims) for q in qs),
     )
 
 

@@ -272,7 +272,7 @@ def cmd_content_check(args: argparse.Namespace) -> int:
     print("by topic: " + ", ".join(f"{k} {v}" for k, v in c.by_topic.items()))
     print("by level: " + ", ".join(f"{k} {v}" for k, v in c.by_level.items()))
     print("by kind:  " + ", ".join(f"{k} {v}" for k, v in c.by_kind.items()))
-    print(f"with code: {c.with_code}, with a machine check: {c.with_check}")
+    print(f"with code: {c.with_code}, with a machine check: {c.with_check}, prose claims pinned by code: {c.claims}")
     errors = [p for p in problems if p.is_error]
     for problem in problems:
         print(f"{'PROBLEM' if problem.is_error else 'WARNING'} {problem}")
