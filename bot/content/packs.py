@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -51,8 +51,27 @@ class KeyPoint(_Strict):
     contradicts: list[Text] = Field(default_factory=list)
 
 
-class Check(_Strict):
-    """A machine check run by the test suite against the installed Flask.
+class _Code(_Strict):
+    """Code run against the installed Flask: ``setup``, then (for a check, or a claim ``with_code``) the
+    question's code, then ``run``, in one namespace; ``run`` must assign ``result``.  With ``server`` the
+    setup and code run inside a real WSGI server's process instead, and ``run`` talks to it over HTTP:
+    it gets ``http(method, path, headers=...)`` and ``base_url`` (see bot/content/checks.py)."""
+
+    field: ClassVar[str]  # where it sits in a question, for messages
+    setup: str = ""
+    run: Text
+    server: Literal["gunicorn", "waitress"] | None = None
+    server_options: dict[str, str | int | bool] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _options_need_server(self) -> _Code:
+        _need(self.server is not None or not self.server_options,
+              f"{self.field}.server_options", f"only a {self.field} with `server` takes server options")
+        return self
+
+
+class Check(_Code):
+    """A machine check of the answer key, run by the test suite against the installed Flask.
 
     ``setup`` (hidden from players), the question's ``code`` and ``run`` are
     executed in that order in one namespace; ``run`` must assign ``result``.
@@ -62,43 +81,22 @@ class Check(_Strict):
     talks to it over real HTTP.
     """
 
-    setup: str = ""
-    run: Text
+    field = "check"
     values: list[Any] | None = None
-    # A real WSGI server for the app instead of the test client: ``run`` then gets
-    # ``http(method, path, headers=...)`` and ``base_url`` (see bot/content/checks.py).
-    server: Literal["gunicorn", "waitress"] | None = None
-    server_options: dict[str, str | int | bool] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _options_need_server(self) -> Check:
-        _need(self.server is not None or not self.server_options,
-              "check.server_options", "only a check with `server` takes server options")
-        return self
 
 
-class Claim(_Strict):
+class Claim(_Code):
     """A sentence of a question's prose pinned by running code, for what no answer key covers.
 
     ``says`` quotes the explanation or the model answer (the linter checks that it is there, so
-    rewording the prose without the claim fails); ``setup``, the question's ``code`` when
-    ``with_code`` is set, and ``run`` execute like a check's, under ``server`` if one is named, and
-    ``run`` must assign ``result``, which must equal ``expect``.
+    rewording the prose without the claim fails); the question's ``code`` runs only ``with_code``;
+    ``result`` must equal ``expect``.
     """
 
+    field = "claim"
     says: Text
-    setup: str = ""
     with_code: bool = False
-    run: Text
     expect: Any
-    server: Literal["gunicorn", "waitress"] | None = None
-    server_options: dict[str, str | int | bool] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _options_need_server(self) -> Claim:
-        _need(self.server is not None or not self.server_options,
-              "claims.server_options", "only a claim with `server` takes server options")
-        return self
 
 
 class Question(_Strict):
