@@ -138,16 +138,24 @@ def seed(url: str, platform: str, users: list[tuple[str, str]], *, cards: int = 
 
 def split_cpu(pid: int) -> dict[str, float]:
     """CPU seconds the process has used so far, split four ways: user and system time of its main
-    thread (the event loop) and of all its other threads together."""
-    out = dict.fromkeys(("main user", "main sys", "others user", "others sys"), 0.0)
+    thread (the event loop) and of all its other threads together; and the main thread's context
+    switches (``wakeups``: it slept and was woken; ``preempted``: the scheduler took the CPU away)."""
+    out = dict.fromkeys(("main user", "main sys", "others user", "others sys", "main wakeups", "main preempted"),
+                        0.0)
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:
             user, system = stat_times(task / "stat")
+            status = (task / "status").read_text() if int(task.name) == pid else ""
         except OSError:  # the thread ended meanwhile
             continue
         who = "main" if int(task.name) == pid else "others"
         out[f"{who} user"] += user
         out[f"{who} sys"] += system
+        for line in status.splitlines():
+            if line.startswith("voluntary_ctxt_switches:"):
+                out["main wakeups"] += int(line.split()[1])
+            elif line.startswith("nonvoluntary_ctxt_switches:"):
+                out["main preempted"] += int(line.split()[1])
     return out
 
 
@@ -176,7 +184,10 @@ class Row:
         for bot, split in self.split.items():
             if split:
                 lines.append(f"  {'':<10} {bot} CPU/request by thread (ms): " + ", ".join(
-                    f"{k} {1000 * v / max(1, self.n):.2f}" for k, v in split.items()))
+                    f"{k} {1000 * v / max(1, self.n):.2f}" for k, v in split.items() if "main " not in k
+                    or k.endswith(("user", "sys"))) + "; main thread per request: " + ", ".join(
+                    f"{k.split()[1]} {v / max(1, self.n):.2f}" for k, v in split.items()
+                    if k.endswith(("wakeups", "preempted"))))
         if self.first is not None:
             fb, fm = self.first
             lines.append(f"  {'':<10} first burst (cold caches): drillbot p99 {pct(fb, 99):6.1f}, "
@@ -188,14 +199,18 @@ async def take_turns(rows: dict[str, Row], rounds: int,
                      burst: Callable[[str, str, int], Awaitable[tuple[list[float], float, dict[str, float]]]],
                      *, warm: Callable[[], object] = lambda: None) -> None:
     """``burst(row, bot, round)`` -> (latencies ms, CPU s, CPU s by thread: ``split_cpu``'s difference);
-    round -1 is the cold first burst, after which ``warm()`` is called."""
+    round -1 is the cold first burst, after which ``warm()`` is called.  Who goes first alternates
+    round by round, so a cost of going first or second (the driver's state, a cache the other bot
+    just cooled) lands on both alike."""
     for name, row in rows.items():
         row.first = ((await burst(name, "drillbot", -1))[0], (await burst(name, "minimal", -1))[0])
     warm()
     for r in range(rounds):
         for name, row in rows.items():
-            b, b_cpu, b_split = await burst(name, "drillbot", r)
-            m, m_cpu, m_split = await burst(name, "minimal", r)
+            got = {}
+            for bot in ("drillbot", "minimal") if r % 2 == 0 else ("minimal", "drillbot"):
+                got[bot] = await burst(name, bot, r)
+            (b, b_cpu, b_split), (m, m_cpu, m_split) = got["drillbot"], got["minimal"]
             row.rounds.append((b, m))
             row.cpu["drillbot"] += b_cpu
             row.cpu["minimal"] += m_cpu
@@ -284,9 +299,9 @@ async def discord(args: argparse.Namespace) -> None:
             async def burst(row: str, which: str, r: int) -> tuple[list[float], float, dict[str, float]]:
                 on = fake if which == "drillbot" else yard
                 proc = procs[which]
-                if row == "daily" and which == "drillbot":
+                if row == "daily" and r not in posts:  # whichever bot goes first this round
                     posts[r] = await new_post()
-                if row == "live" and which == "drillbot":
+                if row == "live" and r not in questions_by_round:
                     questions_by_round[r] = await live_question(r)
                 if row == "new":
                     people = [user(NEW_BASE + (r + 1) * 10_000 + i, f"n{r}-{i}") for i in range(args.members)]

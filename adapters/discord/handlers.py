@@ -20,6 +20,7 @@ from bot.errors import NotAllowed, UserError
 from bot.members.identity import Member, Place
 from bot.members.limits import MAX_INPUT
 from bot.runtime.inflight import InFlight
+from bot.runtime.memo import Memo
 from bot.runtime.service import Service
 from bot.views import Feedback, Help, Leaderboard, Notice, QuestionCard, ScheduleView, Stats, Summary
 
@@ -129,7 +130,7 @@ class Handlers:
         self._seen: OrderedDict[int, None] = OrderedDict()
         # Practice cards hold nothing about the member (the engine shares one per question and
         # reason): their embed and (stopped, never stored) buttons are built once and reused.
-        self._rendered: OrderedDict[QuestionCard, tuple[discord.Embed, discord.ui.View]] = OrderedDict()
+        self._rendered: Memo[QuestionCard, tuple[discord.Embed, discord.ui.View]] = Memo()
         self.inflight = InFlight()  # drained on a graceful stop
         # Interview DMs go through the poster's pacer: the runner hands its delivery over.
         self.delivery: interview_flow.InterviewDelivery | None = None
@@ -179,13 +180,8 @@ class Handlers:
         await self.send(interaction, **kw)
 
     def _practice_card(self, card: QuestionCard) -> tuple[discord.Embed, discord.ui.View]:
-        found = self._rendered.get(card)
-        if found is None:
-            found = self._rendered[card] = (fit({"embed": render.question(card)})["embed"],
-                                            components.question_view(card))
-            if len(self._rendered) > 2000:
-                self._rendered.popitem(last=False)
-        return found
+        return self._rendered.get(card, lambda c: (fit({"embed": render.question(c)})["embed"],
+                                                   components.question_view(c)))
 
     async def send(self, interaction: Interaction, **kw: Any) -> None:
         fit(kw)

@@ -34,6 +34,7 @@ from bot.members.limits import MAX_INPUT
 from bot.members.members import home_target
 from bot.runtime import commands, dispatch
 from bot.runtime.inflight import InFlight
+from bot.runtime.memo import Memo
 from bot.runtime.service import Service
 from bot.sessions.views import InterviewHistory, InterviewOver, InterviewQuestion, Lobby
 from bot.views import Feedback, Help, Leaderboard, Notice, QuestionCard, ScheduleView, Stats, Summary
@@ -66,6 +67,9 @@ class Handlers:
         self.interview_command: Callable[[commands.Interview, Member, Place, Body, AsyncWebClient],
                                          Awaitable[tuple[list[render.Block], str]]] | None = None
         self.inflight = InFlight()  # drained on a graceful stop
+        # Practice cards hold nothing about the member (the engine shares one per question and
+        # reason): their blocks are built once and sent to everyone who draws them.
+        self._rendered: Memo[QuestionCard, tuple[list[render.Block], str]] = Memo()
 
     def register(self, app: AsyncApp) -> None:
         t = self.tracked
@@ -224,11 +228,10 @@ class Handlers:
     def _notice(text: str) -> tuple[list[render.Block], str]:
         return render.notice(Notice(text, ok=False)), text
 
-    @staticmethod
-    def show(view: dispatch.View) -> tuple[list[render.Block], str]:
+    def show(self, view: dispatch.View) -> tuple[list[render.Block], str]:
         match view:
             case QuestionCard() if view.mode == "practice":
-                return render.question(view), render.question_text(view)
+                return self._rendered.get(view, lambda card: (render.question(card), render.question_text(card)))
             case QuestionCard():
                 return render.notice(Notice(render.POSTED)), render.POSTED
             case Leaderboard():

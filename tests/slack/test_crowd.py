@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy import event, func, select
 
 from bot import wording
+from bot.practice import cards
 from bot.runtime.builder import App
 from bot.storage.models import Account, ProcessedEvent
+from bot.views import QuestionCard
 from tests.slack.conftest import Workspace, new_user
 
 N = 40
@@ -39,3 +42,26 @@ async def test_a_crowd_at_once_each_gets_their_own_question_in_shared_transactio
     assert n == N and claims >= 2 * N  # the first half's question and answer, and everyone's command
     # One by one: 40 claims, 20 new accounts, 40 questions.
     assert 0 < len(commits) < N // 2, len(commits)
+
+
+async def test_a_practice_card_is_rendered_once_for_the_whole_crowd(
+        workspace: Workspace, slack_app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing in a practice card is about the member: a crowd drawing the same one is sent blocks
+    built once, and what each receives is what a fresh rendering of the card gives."""
+    from adapters.slack import render
+
+    made: list[str] = []
+    real = render.question
+
+    def counted(card: QuestionCard) -> list[render.Block]:
+        made.append(card.question_id)
+        return real(card)
+
+    monkeypatch.setattr(render, "question", counted)
+    crowd = [new_user() for _ in range(N)]
+    replies = await asyncio.gather(*(workspace.say(u, "more senior") for u in crowd))
+    assert all("more-senior-choice" in q.text for q in replies)
+    assert made == ["more-senior-choice"], made  # one card (the same question, the same reason): built once
+    card = slack_app.engine.practice._card(
+        cards.Choice(slack_app.engine.library.get("more-senior-choice"), "new"))  # type: ignore[arg-type]
+    assert all(q.body["blocks"] == real(card) for q in replies)
