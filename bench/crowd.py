@@ -179,7 +179,8 @@ class Row:
         per = {k: 1000 * v / max(1, self.n) for k, v in self.cpu.items()}
         lines = [f"  {self.name:<10} drillbot p50 {pct(b, 50):6.1f} p99 {pct(b, 99):6.1f} | minimal p50 "
                  f"{pct(m, 50):6.1f} p99 {pct(m, 99):6.1f} | p99 ratio median {statistics.median(ratios):.2f} "
-                 f"(rounds {min(ratios):.2f}-{max(ratios):.2f}) | CPU/request drillbot {per['drillbot']:.2f} ms "
+                 f"(rounds {min(ratios):.2f}-{max(ratios):.2f}; drillbot first {_median(ratios[0::2])}, second "
+                 f"{_median(ratios[1::2])}) | CPU/request drillbot {per['drillbot']:.2f} ms "
                  f"minimal {per['minimal']:.2f} ms"]
         for bot, split in self.split.items():
             if split:
@@ -193,6 +194,10 @@ class Row:
             lines.append(f"  {'':<10} first burst (cold caches): drillbot p99 {pct(fb, 99):6.1f}, "
                          f"minimal p99 {pct(fm, 99):6.1f}")
         return "\n".join(lines)
+
+
+def _median(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f}" if values else "-"
 
 
 async def take_turns(rows: dict[str, Row], rounds: int,

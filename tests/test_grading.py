@@ -642,6 +642,15 @@ def test_a_non_prefix_denies_the_word_it_joins() -> None:
     # ...and a "no longer" in a relative clause ("whose ...") is about that clause, not the claim before it.
     ("the browser refuses to send a cookie whose signature no longer matches", "browser refuses to send", False),
     ("FLASK_ENV no longer does anything", "flask_env", True),
+    # A judgement word that names a situation ("when something is wrong", "if anything goes wrong") judges
+    # nothing the clause goes on to say...
+    ("When something is wrong I switch debug on in production", "debug on in production", False),
+    ("If anything goes wrong we turn debug on in production", "debug on in production", False),
+    ("whenever things look bad I turn debug on in production", "debug on in production", False),
+    # ...while the same words judging the claim still dismiss it.
+    ("Turning debug on in production is wrong", "debug on in production", True),
+    ("It is wrong to turn debug on in production", "debug on in production", True),
+    ("Debug on in production is a bad idea", "debug on in production", True),
 ])
 def test_a_dismissal_reaches_only_what_it_is_about(text: str, claim: str, dismissed: bool) -> None:
     answer = Answer(text)

@@ -145,6 +145,10 @@ RETIRED = frozenset(stem(w) for w in (
     "earlier", "pre", "before", "removal"))
 
 _FORWARD = frozenset(stem(w) for w in ("instead", "before"))
+# Judgements that can name a situation instead of the claim: "when something is wrong I switch debug on",
+# "if anything goes wrong" (in a clause that "if" or "when" opens, ahead of the claim) judge nothing the
+# clause goes on to say.
+_JUDGEMENTS = frozenset(stem(w) for w in ("wrong", "bad", "mistake", "dangerous", "unsafe"))
 # Words of age that dismiss only the claim they describe, written after them: "the old before_first_request
 # hook", not "signs new cookies with the fallback keys and checks old ones" (key rotation).
 _AGE = frozenset(stem(w) for w in ("old", "older", "previous", "previously", "earlier", "prior", "pre"))
@@ -686,6 +690,7 @@ class Answer:
         # A word inside an identifier dismisses nothing ("before" of ``before_first_request``).
         at = [k for k in at if not words[k].part and not (k > 0 and words[k - 1].part)]
         return any(words[k].stem in RETIRED and k != m.cue
+                   and not (k < m.start and words[k].stem in _JUDGEMENTS and words[k].situation)
                    and (k < m.start or (words[k].stem not in _FORWARD and words[k].raw not in _FORWARD_RAW))
                    and (words[k].stem not in _FORWARD or m.start - k <= _FORWARD_REACH)
                    and (words[k].stem not in _AGE or 0 < m.start - k <= _AGE_REACH)

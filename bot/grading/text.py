@@ -116,6 +116,8 @@ CLAUSE_WORDS = frozenset({"but", "however", "whereas", "although", "though", "wh
 
 # Clauses that state a condition, not a claim: a negation in them denies nothing.
 HYPOTHETICAL = frozenset({"if", "unless", "otherwise"})
+# Clauses that may open by naming a situation ("when something is wrong, ...").
+SITUATION = frozenset({"if", "unless", "when", "whenever"})
 
 # A bracket group stuck to a word, "=" or "." is code ("flask[async]", "methods=['GET', 'POST']",
 # "init_app(app)"): its brackets, commas and quotes are spaces, not clause breaks.
@@ -169,6 +171,7 @@ class Word:
     hyphen: bool = False  # joined to the next word by "-" ("jwt" of Flask-JWT-Extended)
     lead: int = -1  # in a list after a colon: the clause before the colon ("you should not: A, B"), or -1
     also: bool = False  # the first word of a clause opened by "also" ("blueprints also register ...")
+    situation: bool = False  # its clause is opened by "if", "when", ...: it may name a situation ("when it goes wrong")
 
 
 def _code(text: str) -> str:
@@ -206,11 +209,12 @@ def tokens(text: str) -> list[Word]:
         spans = (list(_WORD.finditer(part)) if "_" in part or "." in part or "-" in part
                  else None)  # only identifiers and hyphenated names have parts
         found = [m[0] for m in spans] if spans is not None else _WORD.findall(part)
-        hypothetical = also = False
+        hypothetical = also = situation = False
         for k, raw in enumerate(found):
             if _ends_clause(found, k):
                 clause += 1
                 hypothetical = raw in HYPOTHETICAL
+                situation = raw in SITUATION
                 also = raw == "also"
                 lead = -1  # "you should not: A, but B": the list ends at a clause word
                 continue
@@ -223,7 +227,7 @@ def tokens(text: str) -> list[Word]:
                 hyphen = between == "-"
             for w in ABBREVIATIONS.get(raw, raw).split():
                 if w not in GLUE:
-                    out.append(Word(w, stem(w), clause, hypothetical, joined, dot, hyphen, lead, also))
+                    out.append(Word(w, stem(w), clause, hypothetical, joined, dot, hyphen, lead, also, situation))
                     also = False
         clause += 1
         if delimiter.strip() == ":":
