@@ -231,7 +231,8 @@ class Handlers:
     def show(self, view: dispatch.View) -> tuple[list[render.Block], str]:
         match view:
             case QuestionCard() if view.mode == "practice":
-                return self._rendered.get(view, lambda card: (render.question(card), render.question_text(card)))
+                blocks, text = self._rendered.get(view, lambda c: (render.question(c), render.question_text(c)))
+                return list(blocks), text  # a list of its own for the caller; the blocks are shared, never changed
             case QuestionCard():
                 return render.notice(Notice(render.POSTED)), render.POSTED
             case Leaderboard():
